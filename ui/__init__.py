@@ -1,0 +1,1 @@
+"""TuneScope's Gradio interface: one module per tab, assembled by ``ui.interface.build_app``."""

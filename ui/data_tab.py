@@ -1,0 +1,118 @@
+"""Data tab: upload a labelled file (or use the sample), pick columns, see the health report."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from core.data import inspect_file, read_table
+from core.plots import label_counts_figure
+from core.runs import runs_root
+from ui.common import friendly_errors, warn_all
+
+FILE_TYPES = [".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".xlsx"]
+NONE = "(none)"
+
+
+def persist_upload(path: str, root: str | None) -> str:
+    """Copy an upload out of Gradio's temporary cache so later runs can still read it."""
+    source = Path(path)
+    folder = runs_root(root) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:10]
+    target = folder / f"{digest}-{source.name}"
+    if not target.exists():
+        shutil.copyfile(source, target)
+    return str(target)
+
+
+def report_markdown(result: dict[str, Any]) -> str:
+    """The health report as short markdown: counts, drops, duplicates, warnings."""
+    lines = [
+        f"**{result['rows']:,} usable rows** of {result.get('rows_read', result['rows']):,} · "
+        f"{len(result['labels'])} classes · text `{result['text_column']}` · label `{result['label_column']}`"
+        + (f" · second text `{result['text_pair_column']}`" if result.get("text_pair_column") else ""),
+        f"Read as {result.get('format', 'csv')}"
+        + (f", encoding {result['encoding']}" if result.get("encoding") else "")
+        + (f", delimiter `{result['delimiter']!r}`" if result.get("delimiter") else ""),
+    ]
+    lines += [f"- ⚠️ {w}" for w in result.get("warnings", [])]
+    return "\n\n".join(lines[:2]) + ("\n\n" + "\n".join(lines[2:]) if len(lines) > 2 else "")
+
+
+@friendly_errors
+def inspect_data(path: str, text_column: str | None = None, label_column: str | None = None,
+                 pair_column: str | None = None) -> dict[str, Any]:
+    """Inspect a labelled file with the given (or guessed) columns; the JSON is the CLI's ``inspect``."""
+    if not path:
+        raise gr.Error("Upload a labelled file first (CSV, TSV, JSONL, Parquet or Excel).")
+    pair = None if pair_column in (None, "", NONE) else pair_column
+    return inspect_file(path, text_column or None, label_column or None, pair)
+
+
+def _outputs(path: str, result: dict[str, Any]) -> tuple[Any, ...]:
+    frame, _ = read_table(path)
+    columns = [str(c) for c in frame.columns]
+    choice = {"path": path, "text_column": result["text_column"], "label_column": result["label_column"],
+              "text_pair_column": result.get("text_pair_column")}
+    return (
+        choice,
+        gr.Dropdown(choices=columns, value=result["text_column"]),
+        gr.Dropdown(choices=columns, value=result["label_column"]),
+        gr.Dropdown(choices=[NONE, *columns], value=result.get("text_pair_column") or NONE),
+        frame.head(50),
+        label_counts_figure(result["labels"]),
+        report_markdown(result),
+        result,
+    )
+
+
+def build(data_choice: gr.State, runs_root_dir: str | None, initial: str | None) -> tuple[Any, Any]:
+    """Lay out the Data tab; returns (load event trigger fn, its outputs) for the page-load hook."""
+    with gr.Row():
+        with gr.Column(scale=1):
+            upload = gr.File(label="Labelled file", file_types=FILE_TYPES, type="filepath")
+            sample = gr.Button("Use the sample dataset", size="sm")
+            text_col = gr.Dropdown(label="Text column", choices=[], interactive=True)
+            label_col = gr.Dropdown(label="Label column", choices=[], interactive=True)
+            pair_col = gr.Dropdown(label="Second text column (sentence pairs)", choices=[NONE], value=NONE,
+                                   interactive=True)
+        with gr.Column(scale=2):
+            report = gr.Markdown("Upload a file to see its health report.")
+            counts = gr.Plot(label="Class balance")
+    preview = gr.Dataframe(label="Preview (first 50 rows)", interactive=False, wrap=True, max_height=360)
+    details = gr.JSON(label="Full report (same as `python -m core inspect`)", open=False)
+    outputs = [data_choice, text_col, label_col, pair_col, preview, counts, report, details]
+
+    @friendly_errors
+    def on_file(path: str | None) -> tuple[Any, ...]:
+        if not path:
+            return (gr.skip(),) * len(outputs)
+        stored = persist_upload(path, runs_root_dir)
+        result = inspect_data(stored, None, None, None)
+        warn_all(result.get("warnings", [])[:3])
+        return _outputs(stored, result)
+
+    @friendly_errors
+    def on_columns(choice: dict[str, Any] | None, text: str, label: str, pair: str) -> tuple[Any, ...]:
+        if not choice or not choice.get("path"):
+            return (gr.skip(),) * len(outputs)
+        if text == label:
+            raise gr.Error("The text and label columns must differ.")
+        return _outputs(choice["path"], inspect_data(choice["path"], text, label, pair))
+
+    def on_sample() -> tuple[Any, ...]:
+        if not initial:
+            raise gr.Error("No sample dataset is configured.")
+        return on_file(initial)
+
+    upload.upload(on_file, upload, outputs, api_name="upload_data")
+    sample.click(on_sample, None, outputs, api_name="use_sample")
+    for dropdown in (text_col, label_col, pair_col):
+        dropdown.input(on_columns, [data_choice, text_col, label_col, pair_col], outputs, api_visibility="private")
+    gr.api(inspect_data, api_name="inspect_data")  # path + columns in, the CLI's inspect JSON out
+    return (on_sample if initial else None), outputs
