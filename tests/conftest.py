@@ -40,9 +40,10 @@ def sentiment_csv(tmp_path: Path) -> Path:
                 "superb story", "delightful", "really enjoyable", "fantastic cast", "heartwarming"]
     negative = ["awful film", "hated it", "terrible acting", "a chore to watch", "dull and lifeless",
                 "weak story", "boring", "really tedious", "dreadful cast", "painful"]
-    lines = ["review,sentiment"] + [f"{t},positive" for t in positive] + [f"{t},negative" for t in negative]
+    rows = [f"{t},positive" for t in positive] + [f"{t} indeed,positive" for t in positive]
+    rows += [f"{t},negative" for t in negative] + [f"{t} indeed,negative" for t in negative]
     path = tmp_path / "reviews.csv"
-    path.write_text("\n".join(lines * 2) + "\n", encoding="utf-8")
+    path.write_text("review,sentiment\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return path
 
 

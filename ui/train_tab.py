@@ -156,7 +156,9 @@ def build(model_source: gr.State, data_choice: gr.State, runs_root: str | None) 
         resume = gr.Button("Resume")
         retry = gr.Button("Retry with half the batch", visible=False)
         attach = gr.Dropdown(all_run_choices(runs_root), label="Watch a run", scale=2)
-    command = gr.Code(label="Equivalent command", language="shell", interactive=False, lines=2)
+    with gr.Row():
+        run_folder = gr.Textbox(label="Run folder", interactive=False, scale=1)
+        command = gr.Code(label="Equivalent command", language="shell", interactive=False, lines=2, scale=2)
     status_md = gr.Markdown("No run yet: pick a model and data, then press **Start training**.")
     progress = gr.HTML(progress_html([], {"state": "idle"}))
     with gr.Row():
@@ -206,7 +208,7 @@ def build(model_source: gr.State, data_choice: gr.State, runs_root: str | None) 
         )
         folder = runs.create_run(config, root=runs_root)
         runs.start_run(folder)
-        return (str(folder), cli_command(runs.load_config(folder)), *poll(str(folder), -1, False, True))
+        return (str(folder), str(folder), cli_command(runs.load_config(folder)), *poll(str(folder), -1, False, True))
 
     @friendly_errors
     def stop_training(current: str | None) -> str:
@@ -223,34 +225,34 @@ def build(model_source: gr.State, data_choice: gr.State, runs_root: str | None) 
         if state in runs.ACTIVE_STATES:
             raise RunError(f"Run {Path(current).name} is already {state}.")
         runs.start_run(current, resume=True)
-        return (current, *poll(current, -1, False, True))
+        return (current, current, *poll(current, -1, False, True))
 
     @friendly_errors
     def retry_smaller(current: str | None) -> tuple[Any, ...]:
         if not current:
             raise gr.Error("No run to retry.")
         folder = runs.retry_smaller_batch(current)
-        return (str(folder), *poll(str(folder), -1, False, True))
+        return (str(folder), str(folder), *poll(str(folder), -1, False, True))
 
     def watch(current: str | None) -> tuple[Any, ...]:
-        return (current, *poll(current, -1, False, True))
+        return (current, current or "", *poll(current, -1, False, True))
 
     def reattach() -> tuple[Any, ...]:
-        active = runs.latest_active_run(runs_root)
-        return (str(active) if active else None, *poll(str(active) if active else None, -1, False, True))
+        active = str(runs.latest_active_run(runs_root) or "") or None
+        return (active, active or "", *poll(active, -1, False, True))
 
     inputs = [fields[name] for name in FORM_FIELDS] + [fields["val_file"]]
-    start.click(start_training, [model_source, data_choice, *inputs], [run_dir, command, *poll_outputs],
+    start.click(start_training, [model_source, data_choice, *inputs], [run_dir, run_folder, command, *poll_outputs],
                 api_name="start_training")
     stop.click(stop_training, run_dir, status_md, api_name="stop_training")
-    resume.click(resume_training, run_dir, [run_dir, *poll_outputs], api_name="resume_training")
-    retry.click(retry_smaller, run_dir, [run_dir, *poll_outputs], api_name="retry_smaller_batch")
-    attach.input(watch, attach, [run_dir, *poll_outputs], api_name="watch_run")
+    resume.click(resume_training, run_dir, [run_dir, run_folder, *poll_outputs], api_name="resume_training")
+    retry.click(retry_smaller, run_dir, [run_dir, run_folder, *poll_outputs], api_name="retry_smaller_batch")
+    attach.input(watch, attach, [run_dir, run_folder, *poll_outputs], api_name="watch_run")
     timer.tick(poll, [run_dir, drawn, log_scale], poll_outputs, api_visibility="private", show_progress="hidden")
     log_scale.change(lambda c, s, log: poll(c, s, log, True), [run_dir, drawn, log_scale], poll_outputs,
                      api_visibility="private")
     gr.api(training_status, api_name="training_status")
-    return reattach, [run_dir, *poll_outputs]
+    return reattach, [run_dir, run_folder, *poll_outputs]
 
 
 def training_status(run_dir: str) -> dict[str, Any]:

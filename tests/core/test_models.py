@@ -1,0 +1,78 @@
+"""Model discovery and loading: default, folders, runs, hub ids offline, devices, descriptions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.errors import ModelError
+from core.models import (
+    default_model_path,
+    describe_model,
+    load_classifier,
+    load_tokenizer,
+    pick_device,
+    pick_precision,
+    resolve_source,
+)
+from tests.tiny import FAMILIES
+
+
+def test_default_model_is_the_embedded_minilm() -> None:
+    path = default_model_path()
+    config = json.loads((path / "config.json").read_text())
+    assert config["num_hidden_layers"] == 6 and config["num_attention_heads"] == 12
+    assert resolve_source("default").kind == "default"
+
+
+def test_folder_and_run_sources(tmp_path: Path, tiny_models) -> None:
+    folder = tiny_models("bert")
+    assert resolve_source(str(folder)).kind == "folder"
+    run = tmp_path / "run"
+    (run / "model").mkdir(parents=True)
+    (run / "model" / "config.json").write_text("{}")
+    source = resolve_source(str(run))
+    assert source.kind == "run" and source.location.endswith("model")
+
+
+def test_unfinished_run_says_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / "events.jsonl").write_text("")
+    with pytest.raises(ModelError, match="no saved model yet"):
+        resolve_source(str(tmp_path))
+
+
+def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="does not exist"):
+        resolve_source(str(tmp_path / "nope" / "deeper"))
+
+
+def test_uncached_hub_id_offline_gives_friendly_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    with pytest.raises(ModelError) as info:
+        load_tokenizer(resolve_source("someone/not-a-cached-model"))
+    message = str(info.value)
+    assert "someone/not-a-cached-model" in message
+    assert "Traceback" not in message
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family_loads_with_labels_and_pad_token(family: str, tiny_models) -> None:
+    source = resolve_source(str(tiny_models(family)))
+    tokenizer = load_tokenizer(source)
+    assert tokenizer.pad_token is not None
+    model = load_classifier(source, ["neg", "pos", "mixed"], tokenizer=tokenizer, attn_implementation="eager")
+    info = describe_model(model, source)
+    assert info["labels"] == ["neg", "pos", "mixed"]
+    assert info["layers"] == 2 and info["heads"] == 4
+    assert model.config.pad_token_id is not None
+
+
+def test_device_and_precision_choices() -> None:
+    assert pick_device("cpu") == "cpu"
+    assert pick_precision("cpu", "fp32") == "fp32"
+    assert pick_precision("cpu") in ("bf16", "fp32")
+    assert pick_precision("mps") == "fp32"

@@ -1,0 +1,34 @@
+"""Fixtures for UI tests: the app launched in-process on a free port, with runs in tmp_path."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "assets" / "sample.csv"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running TuneScope app (default model, sample data preloaded) and its URL."""
+    from ui.interface import build_app, launch_kwargs
+
+    runs_root = tmp_path_factory.mktemp("runs")
+    demo = build_app(data=str(SAMPLE), runs_root=str(runs_root))
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                        **launch_kwargs())
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
