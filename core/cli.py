@@ -20,7 +20,7 @@ from core.errors import TuneScopeError
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, no usage dump
-        print(f"error: {message} (see `python -m core {self.prog.split()[-1]} --help`)", file=sys.stderr)
+        print(f"error: {message} (see `{self.prog} --help`)", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -38,8 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", help="read a labelled file and report columns, labels and problems")
     p.add_argument("data")
     _add_columns(p)
-    p.add_argument("--model", default=None, help="tokenizer for the token-length report (default: none)")
-    p.add_argument("--max-length", type=int, default=128)
+    p.add_argument("--model", default=None,
+                   help="'default', a model folder, a run or a hub id: adds the token-length report (default: none)")
+    p.add_argument("--max-length", type=int, default=128, help="max_length to report truncation against")
+    p.add_argument("--val-data", help="validation file: adds its labels and its overlap with the training data")
 
     p = sub.add_parser("train", help="fine-tune a model; writes a run folder")
     p.add_argument("data", nargs="?", help="labelled training file")
@@ -99,8 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_inspect(args: argparse.Namespace) -> Any:
     from core.data import inspect_file
+    from core.errors import ConfigError
 
-    return inspect_file(args.data, args.text_column, args.label_column, args.text_pair_column)
+    if args.max_length < 1:
+        raise ConfigError(f"--max-length must be a positive number of tokens (got {args.max_length}).")
+    return inspect_file(args.data, args.text_column, args.label_column, args.text_pair_column,
+                        model=args.model, max_length=args.max_length, val_path=args.val_data)
 
 
 def _run_config(args: argparse.Namespace) -> Any:

@@ -1,15 +1,16 @@
 """Read a labelled file into a clean table of text, optional text pair, and label.
 
-Handles CSV/TSV and other delimiters, JSON Lines, Parquet and Excel; detects the encoding; guesses
-the text and label columns; drops unusable rows and counts why; splits off validation data. Errors
-are :class:`DataError` with a sentence on how to fix the file. Tokenization lives in ``training``.
+Reading (formats, encodings, delimiters, header rows) is in ``core.readers``; this module guesses
+the text and label columns, normalises labels, drops unusable rows and counts why, splits off
+validation data, and builds the ``inspect`` result with the health report from ``core.health``.
+Errors are :class:`DataError` with a sentence on how to fix the file. Tokenization for training
+lives in ``core.training``.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,21 +18,20 @@ from typing import Any
 import pandas as pd
 
 from core.errors import DataError
+from core.health import overlap_report  # noqa: F401  (public: core.data.overlap_report)
+from core.readers import TableInfo, read_any
 
 TEXT = "text"
 TEXT_PAIR = "text_pair"
 LABEL = "label"
-MAX_FILE_BYTES = 2 * 1024**3
-
-
-@dataclass
-class TableInfo:
-    """How a file was read."""
-
-    format: str
-    encoding: str | None = None
-    delimiter: str | None = None
-    has_header: bool = True
+MAX_FILE_BYTES = int(float(os.environ.get("TUNESCOPE_MAX_FILE_MB", 2048)) * 1024**2)
+MIN_CLASS_EXAMPLES = 5
+GUESS_SAMPLE_ROWS = 20_000
+TEXT_NAMES = ("text", "sentence", "review", "content", "body", "comment", "message", "tweet", "document", "question")
+LABEL_NAMES = ("label", "labels", "class", "category", "sentiment", "target", "y", "intent", "topic", "tag")
+__all__ = ["TEXT", "TEXT_PAIR", "LABEL", "MAX_FILE_BYTES", "TableInfo", "DataReport", "LabelledData", "file_hash",
+           "read_table", "guess_columns", "sort_labels", "load_labelled", "split_train_val", "inspect_file",
+           "overlap_report", "normalise_labels"]
 
 
 @dataclass
@@ -51,6 +51,7 @@ class DataReport:
     delimiter: str | None
     duplicates: int = 0
     warnings: list[str] = field(default_factory=list)
+    has_header: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,63 +79,40 @@ def file_hash(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _decode(raw: bytes) -> tuple[str, str]:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
+def read_table(path: str | Path, max_bytes: int | None = None) -> tuple[pd.DataFrame, TableInfo]:
+    """Read any supported file into a DataFrame of strings (missing cells stay missing), with how it was read.
+
+    ``max_bytes`` defaults to :data:`MAX_FILE_BYTES` (set ``TUNESCOPE_MAX_FILE_MB`` to change it).
+    """
+    return read_any(Path(path), MAX_FILE_BYTES if max_bytes is None else max_bytes)
 
 
-def _sniff_delimiter(text: str, suffix: str) -> str:
-    if suffix == ".tsv":
-        return "\t"
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+def _column_stats(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    sample = frame.head(GUESS_SAMPLE_ROWS)
+    stats = []
+    for name in sample.columns:
+        values = sample[name].dropna().astype(str).str.strip()
+        values = values[values != ""]
+        n = len(values)
+        stats.append({
+            "name": str(name), "n": n, "distinct": int(values.nunique()),
+            "ratio": values.nunique() / max(n, 1), "mean_len": float(values.str.len().mean()) if n else 0.0,
+            "numeric": float(pd.to_numeric(values, errors="coerce").notna().mean()) if n else 0.0,
+            "words": float(values.str.count(" ").mean()) if n else 0.0,
+        })
+    return stats
 
 
-def read_table(path: str | Path) -> tuple[pd.DataFrame, TableInfo]:
-    """Read any supported file into a DataFrame of strings, with how it was read."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path} does not exist: check the path.")
-    if path.is_dir():
-        raise DataError(f"{path} is a folder: give a labelled file (CSV, TSV, JSONL, Parquet or Excel).")
-    size = path.stat().st_size
-    if size == 0:
-        raise DataError(f"{path.name} is empty: export the data again with a header row and at least two classes.")
-    if size > MAX_FILE_BYTES:
-        raise DataError(f"{path.name} is larger than 2 GB: sample it down before uploading.")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path).astype("string"), TableInfo("parquet")
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype="string"), TableInfo("excel")
-        text, encoding = _decode(path.read_bytes())
-        if suffix in (".jsonl", ".ndjson") or (suffix == ".json" and text.lstrip().startswith("{")):
-            frame = pd.read_json(io.StringIO(text), lines=True, dtype=False).astype("string")
-            return frame, TableInfo("jsonl", encoding)
-        delimiter = _sniff_delimiter(text, suffix)
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype="string", keep_default_na=True)
-        return frame, TableInfo("csv", encoding, delimiter)
-    except DataError:
-        raise
-    except Exception as exc:  # pandas raises many types for unreadable files
-        raise DataError(
-            f"Could not read {path.name} as a table ({type(exc).__name__}: {exc}). "
-            "Save it as UTF-8 CSV with a header row, or as JSONL, Parquet or .xlsx."
-        ) from exc
+def _text_score(s: dict[str, Any]) -> float:
+    hint = 2.0 if s["name"].strip().lower() in TEXT_NAMES else 1.0
+    numeric = 0.05 if s["numeric"] > 0.9 else 1.0
+    return (s["mean_len"] + 3 * s["words"]) * (0.5 + s["ratio"]) * hint * numeric * (s["n"] > 0)
+
+
+def _label_key(s: dict[str, Any]) -> tuple[bool, bool, int, float]:
+    plausible = s["distinct"] >= 2 and (s["ratio"] <= 0.5 or (s["distinct"] <= 20 and s["distinct"] < s["n"]))
+    hinted = s["name"].strip().lower() in LABEL_NAMES
+    return (not plausible, not hinted, s["distinct"], s["mean_len"])
 
 
 def guess_columns(frame: pd.DataFrame) -> tuple[str, str]:
@@ -142,24 +120,20 @@ def guess_columns(frame: pd.DataFrame) -> tuple[str, str]:
     if frame.shape[1] < 2:
         raise DataError(
             f"Found only {frame.shape[1]} column(s) ({', '.join(map(str, frame.columns))}): the file needs a "
-            "text column and a label column. Check the delimiter and header row."
+            "text column and a label column separated by a delimiter such as a comma or tab. Check the "
+            "delimiter and header row."
         )
-    stats = []
-    for name in frame.columns:
-        values = frame[name].dropna().astype(str)
-        mean_len = float(values.str.len().mean()) if len(values) else 0.0
-        distinct = values.nunique() / max(len(values), 1)
-        stats.append((name, mean_len, distinct, values.nunique()))
-    text_column = max(stats, key=lambda s: (s[1] * (0.5 + s[2])))[0]
-    candidates = [s for s in stats if s[0] != text_column]
-    label_column = min(candidates, key=lambda s: (s[3] < 2, s[3], s[1]))[0]
-    return str(text_column), str(label_column)
+    stats = _column_stats(frame)
+    text = max(stats, key=_text_score)
+    label = min((s for s in stats if s["name"] != text["name"]), key=_label_key)
+    return text["name"], label["name"]
 
 
 def _check_column(frame: pd.DataFrame, name: str, role: str) -> None:
     if name not in frame.columns:
         raise DataError(
-            f"The {role} column '{name}' does not exist; the file has: {', '.join(map(str, frame.columns))}."
+            f"The {role} column '{name}' does not exist; the file has: {', '.join(map(str, frame.columns))}. "
+            "Pick one of those (names are case-sensitive)."
         )
 
 
@@ -171,93 +145,141 @@ def sort_labels(values: list[str]) -> list[str]:
         return sorted(values)
 
 
+def normalise_labels(labels: pd.Series) -> pd.Series:
+    """Strip whitespace and write integral numbers one way: '1.0', '+1' and ' 1 ' all become '1'."""
+    out = labels.astype("string").str.strip()
+    out = out.str.replace(r"^\+?(-?\d+)(\.0*)?$", r"\1", regex=True)
+    return out.replace("-0", "0")
+
+
+def _strip(series: pd.Series) -> pd.Series:
+    out = series.astype("string").str.strip()
+    return out.mask((out == "").fillna(False))
+
+
+def _clean(frame: pd.DataFrame, text: str, pair: str | None, label: str) -> tuple[pd.DataFrame, dict[str, int]]:
+    clean = pd.DataFrame({TEXT: _strip(frame[text])})
+    if pair:
+        clean[TEXT_PAIR] = _strip(frame[pair])
+    clean[LABEL] = normalise_labels(frame[label]).pipe(lambda s: s.mask((s == "").fillna(False)))
+    reasons = [("missing text", clean[TEXT].isna())]
+    if pair:
+        reasons.append(("missing second text", clean[TEXT_PAIR].isna()))
+    reasons.append(("missing label", clean[LABEL].isna()))
+    dropped: dict[str, int] = {}
+    gone = pd.Series(False, index=clean.index)
+    for why, mask in reasons:
+        new = mask & ~gone
+        if new.any():
+            dropped[why] = int(new.sum())
+        gone |= new
+    clean = clean[~gone].reset_index(drop=True)
+    return clean.astype(str), dropped
+
+
+def _pick_columns(frame: pd.DataFrame, text: str | None, label: str | None, pair: str | None) -> tuple[str, str]:
+    for name, role in ((text, "text"), (label, "label"), (pair, "second text")):
+        if name:
+            _check_column(frame, name, role)
+    if not (text and label):
+        guessed_text, guessed_label = guess_columns(frame)
+        if text and text == guessed_label:
+            guessed_label = min((s for s in _column_stats(frame) if s["name"] not in (text, pair)), key=_label_key)["name"]
+        text = text or guessed_text
+        label = label or (guessed_label if guessed_label != text else guessed_text)
+    if text == label:
+        raise DataError(f"The text and label columns are both '{text}': pick two different columns.")
+    if pair in (text, label):
+        raise DataError(f"The second text column '{pair}' is already the text or label column: pick another one.")
+    return text, label
+
+
 def load_labelled(
     path: str | Path,
     text_column: str | None = None,
     label_column: str | None = None,
     text_pair_column: str | None = None,
+    max_bytes: int | None = None,
 ) -> LabelledData:
     """Read a labelled file, pick columns, clean rows and labels, and report what happened."""
-    frame, info = read_table(path)
+    frame, info = read_table(path, max_bytes)
     if len(frame) == 0:
-        raise DataError(f"{Path(path).name} has a header but no rows: add labelled examples.")
-    guessed_text, guessed_label = guess_columns(frame)
-    text_column = text_column or guessed_text
-    label_column = label_column or guessed_label
-    _check_column(frame, text_column, "text")
-    _check_column(frame, label_column, "label")
-    if text_pair_column:
-        _check_column(frame, text_pair_column, "second text")
-    if text_column == label_column:
-        raise DataError("The text and label columns are the same: pick two different columns.")
-
-    clean = pd.DataFrame({TEXT: frame[text_column].astype("string").str.strip()})
-    if text_pair_column:
-        clean[TEXT_PAIR] = frame[text_pair_column].astype("string").str.strip()
-    clean[LABEL] = frame[label_column].astype("string").str.strip()
-    dropped: dict[str, int] = {}
-    missing_text = clean[TEXT].isna() | (clean[TEXT] == "")
-    if text_pair_column:
-        missing_text |= clean[TEXT_PAIR].isna() | (clean[TEXT_PAIR] == "")
-    missing_label = (clean[LABEL].isna() | (clean[LABEL] == "")) & ~missing_text
-    if missing_text.any():
-        dropped["missing text"] = int(missing_text.sum())
-    if missing_label.any():
-        dropped["missing label"] = int(missing_label.sum())
-    clean = clean[~(missing_text | missing_label)].reset_index(drop=True)
-    clean = clean.astype(str)
-
+        raise DataError(f"{Path(path).name} has a header but no rows: add labelled examples below the header.")
+    text_column, label_column = _pick_columns(frame, text_column, label_column, text_pair_column)
+    clean, dropped = _clean(frame, text_column, text_pair_column, label_column)
+    if info.malformed_rows:
+        dropped = {"malformed row": info.malformed_rows, **dropped}
     counts = clean[LABEL].value_counts()
     labels = sort_labels([str(v) for v in counts.index])
     if len(labels) < 2:
-        found = f"only '{labels[0]}'" if labels else "none"
+        found = f"only the class '{labels[0]}'" if labels else "no usable labels"
         raise DataError(
             f"The label column '{label_column}' has {found}: a classifier needs at least two classes. "
-            "Check the label column choice."
+            "Add examples of another class or choose another label column."
         )
-    warnings: list[str] = []
-    if dropped:
-        warnings.append("Dropped " + ", ".join(f"{n} row(s) with {why}" for why, n in dropped.items()) + ".")
-    rare = [label for label in labels if counts[label] < 5]
-    if rare:
-        warnings.append(f"Classes with fewer than 5 examples: {', '.join(rare)}; they will be learned poorly.")
     key = [TEXT, TEXT_PAIR] if text_pair_column else [TEXT]
     duplicates = int(clean.duplicated(subset=key).sum())
-    if duplicates:
-        warnings.append(f"{duplicates} duplicate text(s) found.")
-    if len(labels) > 0.5 * len(clean) and len(clean) > 20:
-        warnings.append(
-            f"'{label_column}' has {len(labels)} distinct values for {len(clean)} rows: is it really the label?"
-        )
     report = DataReport(
-        rows_read=len(frame),
-        rows_kept=len(clean),
-        dropped=dropped,
-        labels={label: int(counts[label]) for label in labels},
-        text_column=text_column,
-        label_column=label_column,
-        text_pair_column=text_pair_column,
-        columns=[str(c) for c in frame.columns],
-        format=info.format,
-        encoding=info.encoding,
-        delimiter=info.delimiter,
-        duplicates=duplicates,
-        warnings=warnings,
+        rows_read=len(frame) + info.malformed_rows, rows_kept=len(clean), dropped=dropped,
+        labels={label: int(counts[label]) for label in labels}, text_column=text_column, label_column=label_column,
+        text_pair_column=text_pair_column, columns=[str(c) for c in frame.columns], format=info.format,
+        encoding=info.encoding, delimiter=info.delimiter, duplicates=duplicates, has_header=info.has_header,
     )
+    report.warnings = info.notes + _warnings(report, frame)
     return LabelledData(clean, labels, report)
+
+
+def _warnings(report: DataReport, frame: pd.DataFrame) -> list[str]:
+    warnings: list[str] = []
+    if report.dropped:
+        warnings.append("Dropped " + ", ".join(f"{n} row(s) with {why}" for why, n in report.dropped.items()) + ".")
+    rare = [label for label, n in report.labels.items() if n < MIN_CLASS_EXAMPLES]
+    if rare:
+        warnings.append(
+            f"Classes with fewer than {MIN_CLASS_EXAMPLES} examples: {', '.join(rare[:10])}; they will be learned "
+            "poorly (add examples or merge them)."
+        )
+    folded: dict[str, list[str]] = {}
+    for label in report.labels:
+        folded.setdefault(label.casefold(), []).append(label)
+    clashes = [" / ".join(v) for v in folded.values() if len(v) > 1]
+    if clashes:
+        warnings.append(f"Labels that differ only in case are separate classes: {'; '.join(clashes[:5])}.")
+    if report.duplicates:
+        warnings.append(f"{report.duplicates} duplicate text(s) found.")
+    n_labels, rows = len(report.labels), report.rows_kept
+    if n_labels > 0.5 * rows and rows > 20:
+        warnings.append(f"'{report.label_column}' has {n_labels} distinct values for {rows} rows: is it really the label?")
+    if not report.has_header:
+        warnings.append(f"No header row found: columns are named {', '.join(report.columns[:4])}.")
+    if report.text_pair_column is None:
+        warnings += _pair_hint(frame, report)
+    return warnings
+
+
+def _pair_hint(frame: pd.DataFrame, report: DataReport) -> list[str]:
+    others = [s for s in _column_stats(frame) if s["name"] not in (report.text_column, report.label_column)]
+    free = [s for s in others if s["ratio"] > 0.5 and s["words"] >= 3 and s["numeric"] < 0.5]
+    if not free:
+        return []
+    name = max(free, key=_text_score)["name"]
+    return [f"Column '{name}' also holds free text: choose it as the second text column for a sentence-pair task."]
 
 
 def split_train_val(data: LabelledData, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stratified, seeded split; falls back to a plain seeded split when a class is too small."""
     from sklearn.model_selection import train_test_split
 
+    if not 0.0 < fraction < 1.0:
+        raise DataError(f"The validation fraction must be between 0 and 1 (got {fraction}), e.g. 0.1.")
     frame = data.frame
     n_val = max(1, round(len(frame) * fraction))
     if len(frame) - n_val < 1:
-        raise DataError(f"Only {len(frame)} usable rows: too few to split off validation data.")
+        raise DataError(f"Only {len(frame)} usable rows: too few to split off validation data; add rows or a validation file.")
     counts = frame[LABEL].value_counts()
-    stratify = frame[LABEL] if counts.min() >= 2 and n_val >= len(counts) else None
-    train, val = train_test_split(frame, test_size=n_val, random_state=seed, shuffle=True, stratify=stratify)
+    stratified = counts.min() >= 2 and n_val >= len(counts) and len(frame) - n_val >= len(counts)
+    train, val = train_test_split(frame, test_size=n_val, random_state=seed, shuffle=True,
+                                  stratify=frame[LABEL] if stratified else None)
     return train.reset_index(drop=True), val.reset_index(drop=True)
 
 
@@ -266,22 +288,30 @@ def inspect_file(
     text_column: str | None = None,
     label_column: str | None = None,
     text_pair_column: str | None = None,
+    model: str | None = None,
+    max_length: int = 128,
+    val_path: str | Path | None = None,
+    tokenizer: Any = None,
 ) -> dict[str, Any]:
-    """The CLI's ``inspect`` result as plain JSON-ready data."""
+    """The CLI's ``inspect`` result as plain JSON-ready data, with a ``health`` report.
+
+    Token lengths are measured when ``model`` ('default', a folder, a run or a hub id) or a loaded
+    ``tokenizer`` is given; ``val_path`` adds the validation file's labels and its overlap with training.
+    """
+    from core.health import health_report, validation_report
+
     data = load_labelled(path, text_column, label_column, text_pair_column)
     rep = data.report
-    return {
-        "rows": rep.rows_kept,
-        "rows_read": rep.rows_read,
-        "columns": rep.columns,
-        "text_column": rep.text_column,
-        "label_column": rep.label_column,
-        "text_pair_column": rep.text_pair_column,
-        "labels": rep.labels,
-        "encoding": rep.encoding,
-        "delimiter": rep.delimiter,
-        "format": rep.format,
-        "dropped": rep.dropped,
-        "duplicates": rep.duplicates,
-        "warnings": rep.warnings,
+    result: dict[str, Any] = {
+        "rows": rep.rows_kept, "rows_read": rep.rows_read, "columns": rep.columns, "text_column": rep.text_column,
+        "label_column": rep.label_column, "text_pair_column": rep.text_pair_column, "labels": rep.labels,
+        "encoding": rep.encoding, "delimiter": rep.delimiter, "format": rep.format, "has_header": rep.has_header,
+        "dropped": rep.dropped, "duplicates": rep.duplicates, "warnings": list(rep.warnings),
     }
+    result["health"] = health_report(data, model=model, max_length=max_length, tokenizer=tokenizer)
+    result["warnings"] += result["health"].pop("warnings")
+    if val_path is not None:
+        val = load_labelled(val_path, rep.text_column, rep.label_column, text_pair_column)
+        result["validation"] = validation_report(data, val)
+        result["warnings"] += result["validation"].pop("warnings")
+    return result
