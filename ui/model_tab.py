@@ -71,7 +71,8 @@ def build(model_source: gr.State, runs_root: str | None) -> tuple[gr.Markdown, g
                                 info="Loaded from the local cache when offline.")
             folder = gr.Textbox(label="Local folder", placeholder="/path/to/model", visible=False)
             with gr.Row(visible=False) as run_row:
-                run = gr.Dropdown(run_choices(runs_root), label="Earlier run", scale=4)
+                run = gr.Dropdown(run_choices(runs_root), label="Earlier run", scale=4, allow_custom_value=True,
+                                  info="A finished or stopped run; or paste a run folder.")
                 refresh = gr.Button("↻", scale=0, min_width=40)
             load = gr.Button("Load model", variant="primary")
         with gr.Column(scale=2):

@@ -155,7 +155,7 @@ def build(model_source: gr.State, data_choice: gr.State, runs_root: str | None) 
         stop = gr.Button("Stop", variant="stop")
         resume = gr.Button("Resume")
         retry = gr.Button("Retry with half the batch", visible=False)
-        attach = gr.Dropdown(all_run_choices(runs_root), label="Watch a run", scale=2)
+        attach = gr.Dropdown(all_run_choices(runs_root), label="Watch a run", scale=2, allow_custom_value=True)
     with gr.Row():
         run_folder = gr.Textbox(label="Run folder", interactive=False, scale=1)
         command = gr.Code(label="Equivalent command", language="shell", interactive=False, lines=2, scale=2)
