@@ -284,7 +284,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 def _read_excel(path: Path) -> tuple[pd.DataFrame, TableInfo]:
     with pd.ExcelFile(path, engine="openpyxl") as book:
         sheets = book.sheet_names
-        raw = book.parse(sheets[0], header=None, dtype=object)
+        raw = pd.read_excel(book, sheet_name=sheets[0], header=None, dtype=object)
     raw = raw.dropna(how="all").dropna(axis=1, how="all")
     info = TableInfo("excel")
     if raw.empty:
