@@ -23,7 +23,7 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
             with gr.Tab("1 · Model", id="model"):
                 description, facts = model_tab.build(model_source, runs_root)
             with gr.Tab("2 · Data", id="data"):
-                load_sample, data_outputs = data_tab.build(data_choice, runs_root, data)
+                load_sample, data_outputs = data_tab.build(data_choice, model_source, runs_root, data)
             with gr.Tab("3 · Train", id="train"):
                 reattach, train_outputs = train_tab.build(model_source, data_choice, runs_root)
             with gr.Tab("4 · Attention", id="attention"):
@@ -32,7 +32,7 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
                 predict_tab.build(model_source, runs_root)
         demo.load(model_tab.describe_current, model_source, [description, facts], api_visibility="private")
         if load_sample is not None:
-            demo.load(load_sample, None, data_outputs, api_visibility="private")
+            demo.load(load_sample, model_source, data_outputs, api_visibility="private")
         demo.load(reattach, None, train_outputs, api_visibility="private")
         model_source.change(model_tab.describe_current, model_source, [description, facts], api_visibility="private")
     return demo
