@@ -77,19 +77,20 @@ def _key(frame: pd.DataFrame) -> pd.Series:
 
 def duplicate_report(frame: pd.DataFrame) -> dict[str, Any]:
     """Exact duplicates (same text and label) and conflicting ones (same text, different labels)."""
-    keyed = pd.DataFrame({"key": _key(frame), LABEL: frame[LABEL]})
-    exact = int(keyed.duplicated().sum())
-    pairs = keyed.drop_duplicates()
-    clash = pairs["key"].duplicated(keep=False)
-    conflicting = pairs.loc[clash, "key"].unique()
-    rows = int(keyed["key"].isin(conflicting).sum()) if len(conflicting) else 0
-    examples = []
-    for key, group in pairs[clash].groupby("key", sort=False):
-        examples.append({"text": str(key).replace("\x1f", " | ")[:200], "labels": sorted(group[LABEL].tolist())})
-        if len(examples) >= EXAMPLES:
-            break
-    return {"exact_duplicate_rows": exact, "conflicting_texts": int(len(conflicting)), "conflicting_rows": rows,
-            "conflicting_examples": examples}
+    text_codes, texts = pd.factorize(_key(frame))
+    label_codes, _ = pd.factorize(frame[LABEL])
+    n_labels = int(label_codes.max()) + 1 if len(label_codes) else 1
+    pairs = pd.unique(text_codes.astype(np.int64) * n_labels + label_codes)
+    labels_per_text = np.bincount(pairs // n_labels, minlength=len(texts))
+    conflicting = np.flatnonzero(labels_per_text > 1)
+    rows = int(np.isin(text_codes, conflicting).sum()) if len(conflicting) else 0
+    examples = [
+        {"text": str(texts[code]).replace("\x1f", " | ")[:200],
+         "labels": sorted(frame[LABEL][text_codes == code].unique().tolist())}
+        for code in conflicting[:EXAMPLES]
+    ]
+    return {"exact_duplicate_rows": int(len(text_codes) - len(pairs)), "conflicting_texts": int(len(conflicting)),
+            "conflicting_rows": rows, "conflicting_examples": examples}
 
 
 def _distribution(lengths: np.ndarray) -> dict[str, Any]:
