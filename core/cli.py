@@ -82,11 +82,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True)
     _add_columns(p)
 
-    p = sub.add_parser("attention", help="attention weights for one text")
+    p = sub.add_parser("attention", help="attention weights for one text (exact, eager attention)")
     p.add_argument("text")
     p.add_argument("--text-pair", default=None)
     p.add_argument("--model", default="default")
     p.add_argument("--output", help="write the JSON here instead of stdout")
+    p.add_argument("--max-length", type=int, default=512)
+    p.add_argument("--layer", type=int, nargs="+", help="keep only these layers (0-based) in the output")
+    p.add_argument("--head", type=int, nargs="+", help="keep only these heads (0-based) in the output")
+    p.add_argument("--precision", type=int, default=None, help="round weights to N decimals (default: exact)")
+    p.add_argument("--rollout", action="store_true", help="add attention rollout [layers][T][T]")
+    p.add_argument("--head-stats", action="store_true", help="add per-head entropy and mean distance [layers][heads]")
+    p.add_argument("--head-importance", action="store_true", help="add the probability change when each head is masked")
+    p.add_argument("--attributions", action="store_true", help="add integrated-gradients token attributions")
+    p.add_argument("--target-label", default=None, help="class (name or index) to attribute; default: predicted")
+    p.add_argument("--view", choices=["head", "grid", "aggregates", "stats"], default="grid",
+                   help="figure for --export-html/--export-png (head uses the first --layer/--head)")
+    p.add_argument("--export-html", metavar="FILE", help="write the --view figure as standalone offline HTML")
+    p.add_argument("--export-png", metavar="FILE", help="write the --view figure as PNG")
 
     p = sub.add_parser("runs", help="list run folders")
     p.add_argument("--root", default=None)
@@ -176,11 +189,53 @@ def cmd_evaluate(args: argparse.Namespace) -> Any:
 
 
 def cmd_attention(args: argparse.Namespace) -> Any:
-    from core.attention import extract_attention
+    from core.attention import extract_attention, rollout, select
     from core.predict import load_for_inference
 
     loaded = load_for_inference(args.model)
-    result = extract_attention(loaded.model, loaded.tokenizer, args.text, args.text_pair).to_dict()
+    extracted = extract_attention(loaded.model, loaded.tokenizer, args.text, args.text_pair, args.max_length)
+    full = extracted.attentions
+    if args.layer or args.head:
+        extracted.attentions = select(full, args.layer, args.head)
+    result = extracted.to_dict(args.precision)
+    if args.layer or args.head:
+        result["layer_indices"] = args.layer or list(range(full.shape[0]))
+        result["head_indices"] = args.head or list(range(full.shape[1]))
+
+    def keep(array: Any, heads: bool) -> Any:
+        array = array[args.layer] if args.layer else array
+        array = array[:, args.head] if heads and args.head else array
+        return array.round(args.precision).tolist() if args.precision is not None else array.tolist()
+
+    if args.rollout:
+        result["rollout"] = keep(rollout(full), heads=False)
+    if args.head_stats:
+        from core.heads import head_statistics
+
+        result["head_stats"] = {name: keep(values, heads=True) for name, values in head_statistics(full).items()}
+    if args.head_importance:
+        from core.explain import resolve_target
+        from core.heads import head_importance
+
+        target = resolve_target(loaded.model, args.target_label)
+        result["head_importance"] = head_importance(loaded.model, loaded.tokenizer, args.text, args.text_pair,
+                                                    target, args.max_length)
+    if args.attributions:
+        from core.explain import integrated_gradients
+
+        result["attributions"] = integrated_gradients(loaded.model, loaded.tokenizer, args.text, args.text_pair,
+                                                      args.target_label, max_length=args.max_length).to_dict()
+    if args.export_html or args.export_png:
+        from core.attention_plots import standard_figure
+        from core.export import export_html, export_png
+
+        extracted.attentions = full
+        figure = standard_figure(args.view, extracted, (args.layer or [0])[0], (args.head or [0])[0])
+        if args.export_html:
+            result["export_html"] = str(export_html(figure, args.export_html))
+        if args.export_png:
+            path, engine = export_png(figure, args.export_png)
+            result["export_png"], result["png_engine"] = str(path), engine
     if args.output:
         Path(args.output).write_text(json.dumps(result), encoding="utf-8")
         return {"output": args.output, "tokens": result["tokens"], "layers": result["layers"], "heads": result["heads"]}
@@ -213,9 +268,20 @@ COMMANDS = {
 }
 
 
+def _quiet_libraries(verbose: bool) -> None:
+    """Keep stderr for our progress and errors: no weight-loading bars or load reports from libraries."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "warning" if verbose else "error")
+    if not verbose:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    _quiet_libraries(verbose=args.command == "train")
     stdout = sys.stdout
     try:
         with contextlib.redirect_stdout(sys.stderr):  # libraries' prints must not corrupt the JSON
