@@ -7,6 +7,7 @@ Predictions keep the input order (length-sorted batches are put back in place).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from core.data import guess_columns, read_table
 from core.errors import DataError
 from core.models import ModelSource, load_classifier, load_tokenizer, model_labels, resolve_source
 
-_CACHE: dict[tuple[str, str, float], Loaded] = {}
+_CACHE: OrderedDict[tuple[str, str, float], Loaded] = OrderedDict()
+_CACHE_SIZE = 3  # e.g. a fine-tuned run and its base model side by side, plus one more
 _LOCK = threading.Lock()
 
 
@@ -45,6 +47,7 @@ def load_for_inference(model: str | None, attn_implementation: str = "eager") ->
     key = (source.location, attn_implementation, _stamp(source))
     with _LOCK:
         if key in _CACHE:
+            _CACHE.move_to_end(key)
             return _CACHE[key]
         tokenizer = load_tokenizer(source)
         torch.manual_seed(0)  # a freshly initialised head is then the same every time
@@ -57,8 +60,9 @@ def load_for_inference(model: str | None, attn_implementation: str = "eager") ->
                 "fine-tune it (Train tab or `python -m core train`)."
             )
         loaded = Loaded(source, classifier, tokenizer, model_labels(classifier), warnings)
-        _CACHE.clear()  # keep one model in memory per attention implementation at most
         _CACHE[key] = loaded
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
         return loaded
 
 
