@@ -9,6 +9,9 @@ masking and model comparison live in ``core.heads``; token attributions in ``cor
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +21,34 @@ from core.errors import DataError, ModelError
 
 CAUSAL_TYPES = {"gpt2", "gpt_neo", "gptj", "gpt_neox", "llama", "mistral", "qwen2", "qwen3", "opt", "bloom",
                 "phi", "phi3", "gemma", "gemma2", "falcon", "mpt"}
+
+
+_THREADS = {"users": 0, "saved": 0}
+_THREADS_LOCK = threading.Lock()
+
+
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """Run torch ops on one intra-op thread inside the block (restored after the last user leaves).
+
+    One input is too little work to split: on this 2-core machine shared with other jobs, a MiniLM
+    forward at 128 tokens took ~45 ms on one thread and ~1,100 ms on two (threads waiting on each
+    other); at 512 tokens 150 ms vs 550 ms. Process-wide while active; training runs in its own process.
+    """
+    import torch
+
+    with _THREADS_LOCK:
+        if _THREADS["users"] == 0:
+            _THREADS["saved"] = torch.get_num_threads()
+            torch.set_num_threads(1)
+        _THREADS["users"] += 1
+    try:
+        yield
+    finally:
+        with _THREADS_LOCK:
+            _THREADS["users"] -= 1
+            if _THREADS["users"] == 0:
+                torch.set_num_threads(_THREADS["saved"])
 
 
 @dataclass
@@ -92,7 +123,7 @@ def extract_attention(model: Any, tokenizer: Any, text: str, text_pair: str | No
         raise ModelError("This model was loaded without eager attention: reload it with attn_implementation='eager'.")
     encoded, special, segments = encode(tokenizer, text, text_pair, max_length)
     device = next(model.parameters()).device
-    with torch.inference_mode():
+    with torch.inference_mode(), single_thread():
         output = model(**encoded.to(device), output_attentions=True)
     if not output.attentions:
         raise ModelError(f"{type(model).__name__} returned no attention weights.")
@@ -141,9 +172,15 @@ def rollout(attentions: np.ndarray, residual: bool = True) -> np.ndarray:
         if residual:
             matrix = 0.5 * matrix + 0.5 * np.eye(size, dtype=mean.dtype)
             matrix = matrix / matrix.sum(axis=-1, keepdims=True)
-        joint = matrix @ joint
+        joint = _matmul(matrix, joint)
         result[layer] = joint
     return result
+
+
+def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Small products without BLAS threads: on a busy machine a threaded 128 x 128 matmul can wait
+    ~20 ms for its worker threads, while the plain einsum loop takes ~0.3 ms."""
+    return np.einsum("ij,jk->ik", a, b, optimize=False) if a.shape[-1] <= 256 else a @ b
 
 
 def attention_from(attentions: np.ndarray, index: int) -> np.ndarray:
@@ -195,8 +232,9 @@ def pool(matrix: np.ndarray, size: int) -> tuple[np.ndarray, int]:
     if block == 1:
         return matrix, 1
     padded = -(-length // block) * block
-    pad = [(0, 0)] * (matrix.ndim - 2) + [(0, padded - length), (0, padded - length)]
     counts = np.pad(np.ones((length,), dtype=matrix.dtype), (0, padded - length)).reshape(-1, block).sum(-1)
-    full = np.pad(matrix, pad).reshape(*matrix.shape[:-2], padded // block, block, padded // block, block)
+    if padded != length:
+        matrix = np.pad(matrix, [(0, 0)] * (matrix.ndim - 2) + [(0, padded - length), (0, padded - length)])
+    full = matrix.reshape(*matrix.shape[:-2], padded // block, block, padded // block, block)
     summed = full.sum(axis=(-3, -1))
     return summed / counts[:, None], block

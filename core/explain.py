@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from core.attention import encode
+from core.attention import encode, single_thread
 from core.errors import DataError, ModelError
 
 CAVEAT = (
@@ -91,10 +91,11 @@ def integrated_gradients(model: Any, tokenizer: Any, text: str, text_pair: str |
     if embeddings is None:
         raise ModelError(f"{type(model).__name__} exposes no input embeddings to attribute to.")
     explainer = LayerIntegratedGradients(forward, embeddings)
-    attributions, delta = explainer.attribute(
-        input_ids, baselines=baseline, target=index, additional_forward_args=extra, n_steps=n_steps,
-        internal_batch_size=internal_batch_size, return_convergence_delta=True,
-    )
+    with single_thread():
+        attributions, delta = explainer.attribute(
+            input_ids, baselines=baseline, target=index, additional_forward_args=extra, n_steps=n_steps,
+            internal_batch_size=internal_batch_size, return_convergence_delta=True,
+        )
     scores = attributions.sum(-1)[0].detach().float().cpu().numpy()
     value = float(scores_x[index])
     baseline_value = value - float(scores.sum()) + float(delta.item())

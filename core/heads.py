@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from core.attention import AttentionResult, encode, extract_attention
+from core.attention import AttentionResult, encode, extract_attention, single_thread
 from core.errors import DataError, ModelError
 
 # model_type -> name suffix of the module whose *input* is the concatenated per-head context.
@@ -45,12 +45,12 @@ def head_statistics(attentions: np.ndarray) -> dict[str, np.ndarray]:
     entropy: -sum_j a_ij ln a_ij in nats (0 = looks at one token; ln T = uniform).
     distance: sum_j a_ij |i - j| in tokens (how far a head looks on average).
     """
-    weights = attentions.astype(np.float64)
-    logs = np.log(np.clip(weights, 1e-12, None))
-    entropy = -(weights * logs).sum(-1).mean(-1)
+    weights = np.asarray(attentions, dtype=np.float32)
+    logs = np.log(np.maximum(weights, np.float32(1e-12)))
+    entropy = -np.einsum("...ij,...ij->...i", weights, logs).mean(-1, dtype=np.float64)
     size = weights.shape[-1]
-    offsets = np.abs(np.arange(size)[:, None] - np.arange(size)[None, :])
-    distance = (weights * offsets).sum(-1).mean(-1)
+    offsets = np.abs(np.arange(size)[:, None] - np.arange(size)[None, :]).astype(np.float32)
+    distance = np.einsum("...ij,ij->...i", weights, offsets).mean(-1, dtype=np.float64)
     return {"entropy": entropy, "distance": distance}
 
 
@@ -190,7 +190,7 @@ def head_importance(model: Any, tokenizer: Any, text: str, text_pair: str | None
         masks[k + 1, k // heads, k % heads] = 0.0
     chunk = max(1, int(4e7 // (heads * length * length * 4 + 1)))
     probs = []
-    with torch.inference_mode():
+    with torch.inference_mode(), single_thread():
         for start in range(0, len(masks), chunk):
             part = masks[start:start + chunk]
             batch = {k: v.expand(len(part), *v.shape[1:]) for k, v in encoded.items()}

@@ -1,0 +1,117 @@
+"""Attention-studio latency on the default MiniLM (6 layers x 12 heads), against baselines of the same run.
+
+    .venv/bin/python bench/bench_attention.py [--tokens 128] [--repeat 7]
+
+Measures the median wall time of
+  ours      everything the attention tab needs for one input: extraction (one eager forward), mean over
+            heads, rollout, attention from [CLS], head statistics, and the head / model-grid / aggregates /
+            stats figures serialised to JSON (what goes to the browser). Target: under 300 ms at 128 tokens.
+  forward   baseline: the raw ``model(**inputs, output_attentions=True)`` forward pass alone, with torch's
+            default threads (what a plain script does) and on one thread (what ``extract_attention`` uses).
+  naive     baseline: the usual model-view build, ``make_subplots(layers, heads)`` with one full-size heatmap
+            trace per head, serialised to JSON.
+and, at 512 tokens, the model-grid payload pooled vs unpooled. Head importance (layers x heads masked
+forwards) and integrated gradients are timed too but are not part of the 300 ms budget: the tab runs
+them on request. It prints timings only; tests never assert on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TEXT = ("the film opens slowly, but the acting is wonderful and the story of a family that loses everything "
+        "and finds its way back is moving, funny and honest; ") * 20
+
+
+def timed(function: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Median seconds over ``repeat`` runs after one warm-up, and the last result."""
+    result = function()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+
+    import torch
+    from plotly.subplots import make_subplots
+
+    from core import attention_plots as plots
+    from core.attention import encode, extract_attention
+    from core.explain import integrated_gradients
+    from core.heads import head_importance
+    from core.predict import load_for_inference
+
+    loaded = load_for_inference("default")
+    model, tokenizer = loaded.model, loaded.tokenizer
+    encoded, _, _ = encode(tokenizer, TEXT, max_length=args.tokens)
+
+    from core.attention import single_thread
+
+    def forward() -> Any:
+        with torch.inference_mode():
+            return model(**encoded, output_attentions=True)
+
+    def forward_one_thread() -> Any:
+        with single_thread():
+            return forward()
+
+    def ours() -> int:
+        result = extract_attention(model, tokenizer, TEXT, max_length=args.tokens)
+        figures = [plots.standard_figure(view, result, layer=2, head=3, threshold=0.02)
+                   for view in plots.STANDARD_VIEWS]
+        return sum(len(figure.to_json()) for figure in figures)
+
+    def naive() -> int:
+        result = extract_attention(model, tokenizer, TEXT, max_length=args.tokens)
+        layers, heads = result.attentions.shape[:2]
+        figure = make_subplots(rows=layers, cols=heads)
+        for layer in range(layers):
+            for head in range(heads):
+                figure.add_heatmap(z=result.attentions[layer, head].tolist(), showscale=False, row=layer + 1,
+                                   col=head + 1)
+        return len(figure.to_json())
+
+    t_forward, _ = timed(forward, args.repeat)
+    t_forward_one, _ = timed(forward_one_thread, args.repeat)
+    t_ours, ours_bytes = timed(ours, args.repeat)
+    t_naive, naive_bytes = timed(naive, max(1, args.repeat // 3))
+    size = encoded["input_ids"].shape[1]
+    print(f"default model, {size} tokens, median of {args.repeat} runs (2 shared CPU cores)")
+    print(f"  forward (baseline)   {t_forward * 1000:8.1f} ms  with torch's {torch.get_num_threads()} threads; "
+          f"{t_forward_one * 1000:.1f} ms on one thread")
+    print(f"  ours: data + 4 views {t_ours * 1000:8.1f} ms  = {t_ours / t_forward_one:4.1f}x the one-thread forward, "
+          f"{t_forward / t_ours:4.1f}x faster than the default-threads forward alone; {ours_bytes / 1e6:.2f} MB JSON; "
+          f"target < 300 ms: {'met' if t_ours < 0.3 else 'MISSED'}")
+    print(f"  naive model view     {t_naive * 1000:8.1f} ms  (ours is {t_naive / t_ours:4.1f}x faster for all four "
+          f"views); {naive_bytes / 1e6:.2f} MB JSON for the grid alone")
+
+    long = extract_attention(model, tokenizer, TEXT * 3, max_length=512)
+    t_grid, grid = timed(lambda: plots.model_grid_figure(long.attentions).to_json(), 3)
+    t_full, full = timed(lambda: plots.model_grid_figure(long.attentions, cells=512).to_json(), 1)
+    print(f"  512-token grid       {t_grid * 1000:8.1f} ms, {len(grid) / 1e6:.2f} MB pooled to 32x32 per head "
+          f"(unpooled: {t_full * 1000:.0f} ms, {len(full) / 1e6:.1f} MB)")
+
+    t_importance, _ = timed(lambda: head_importance(model, tokenizer, TEXT, max_length=args.tokens), 1)
+    t_ig, _ = timed(lambda: integrated_gradients(model, tokenizer, TEXT, max_length=args.tokens), 1)
+    print(f"  head importance      {t_importance * 1000:8.1f} ms  (73 masked forwards, batched; on request)")
+    print(f"  integrated gradients {t_ig * 1000:8.1f} ms  (32 steps; on request)")
+
+
+if __name__ == "__main__":
+    main()
