@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export-html", metavar="FILE", help="write the --view figure as standalone offline HTML")
     p.add_argument("--export-png", metavar="FILE", help="write the --view figure as PNG")
 
+    p = sub.add_parser("resume", help="continue a stopped, failed or killed run from its last checkpoint")
+    p.add_argument("run_dir")
+
+    p = sub.add_parser("retry", help="after out-of-memory: halve the batch, double accumulation, train again")
+    p.add_argument("run_dir")
+
     p = sub.add_parser("runs", help="list run folders")
     p.add_argument("--root", default=None)
 
@@ -158,6 +164,21 @@ def cmd_train(args: argparse.Namespace) -> Any:
         while not runs.RunPaths(run_dir).status.exists():
             time.sleep(0.2)
     return run_training(run_dir)
+
+
+def cmd_resume(args: argparse.Namespace) -> Any:
+    from core.training import run_training
+
+    return run_training(args.run_dir, resume=True)
+
+
+def cmd_retry(args: argparse.Namespace) -> Any:
+    from core import runs
+    from core.training import run_training
+
+    runs.apply_smaller_batch(args.run_dir)
+    has_checkpoint = any(runs.RunPaths(Path(args.run_dir)).checkpoints.glob("checkpoint-*/trainer_state.json"))
+    return run_training(args.run_dir, resume=has_checkpoint)
 
 
 def cmd_predict(args: argparse.Namespace) -> Any:
@@ -265,6 +286,7 @@ def cmd_describe(args: argparse.Namespace) -> Any:
 COMMANDS = {
     "inspect": cmd_inspect, "train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate,
     "attention": cmd_attention, "runs": cmd_runs, "stop": cmd_stop, "describe": cmd_describe,
+    "resume": cmd_resume, "retry": cmd_retry,
 }
 
 

@@ -18,6 +18,9 @@ from transformers import Trainer, TrainerCallback
 from core import runs
 from core.config import RunConfig
 
+# Seconds to sleep after each step: lets tests and demos stop or kill a tiny run mid-way. Off by default.
+_STEP_DELAY = float(os.environ.get("TUNESCOPE_STEP_DELAY") or 0)
+
 
 class EventCallback(TrainerCallback):
     """Writes started/step/eval/checkpoint events (rank 0 only) and turns a stop request into a stop.
@@ -26,9 +29,11 @@ class EventCallback(TrainerCallback):
     finite, and evaluate + save at the very last step so the final model is always scored.
     """
 
-    def __init__(self, run_dir: Path, stop_requested: Callable[[Path], bool]) -> None:
+    def __init__(self, run_dir: Path, stop_requested: Callable[[Path], bool],
+                 info: dict[str, Any] | None = None) -> None:
         self.run_dir = Path(run_dir)
         self.stop_requested = stop_requested
+        self.info = dict(info or {})
         self.non_finite: str | None = None
         self.stopping = False
         self._t0 = self._last_time = 0.0
@@ -45,12 +50,31 @@ class EventCallback(TrainerCallback):
             "event": "started", "total_steps": state.max_steps, "epochs": args.num_train_epochs,
             "resumed_from_step": state.global_step, "batch_size": args.per_device_train_batch_size,
             "gradient_accumulation_steps": args.gradient_accumulation_steps, "world_size": args.world_size,
+            "learning_rate": args.learning_rate, "lr_scheduler": str(getattr(args.lr_scheduler_type, "value",
+                                                                            args.lr_scheduler_type)),
+            "warmup": args.warmup_steps, "seed": args.seed, **self.info,
         })
         if state.is_world_process_zero:
             _echo(f"started: {state.max_steps} steps" + (f", resumed at step {state.global_step}" if state.global_step else ""))
 
+    def _stop_now(self, args: Any) -> bool:
+        """The stop request, agreed by all processes under torchrun (a rank stopping alone would hang)."""
+        wanted = self.stop_requested(self.run_dir)
+        if args.world_size <= 1:
+            return wanted
+        import torch
+        import torch.distributed as dist
+
+        if not dist.is_available() or not dist.is_initialized():
+            return wanted
+        flag = torch.tensor([1.0 if wanted else 0.0], device=args.device)
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        return bool(flag.item() > 0)
+
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if not self.stopping and self.stop_requested(self.run_dir):
+        if _STEP_DELAY:
+            time.sleep(_STEP_DELAY)
+        if not self.stopping and self._stop_now(args):
             self.stopping = True
             control.should_training_stop = True
             control.should_save = True
@@ -92,10 +116,18 @@ class EventCallback(TrainerCallback):
                 _echo(f"eval at step {step}: loss {metrics.get('loss', float('nan')):.4f} "
                       f"accuracy {metrics.get('accuracy', float('nan')):.4f} f1_macro {metrics.get('f1_macro', float('nan')):.4f}")
 
+    def on_evaluate(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._restart_rate(state)
+
     def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-        self._emit(state, {"event": "checkpoint", "step": state.global_step, "path": str(path),
-                           "best": state.best_model_checkpoint})
+        self._emit(state, {"event": "checkpoint", "step": state.global_step, "checkpoint_dir": str(path),
+                           "best": state.best_model_checkpoint, "best_metric": state.best_metric})
+        self._restart_rate(state)
+
+    def _restart_rate(self, state: Any) -> None:
+        """Samples/s measures training only: evaluation and checkpoint time are left out."""
+        self._last_time, self._last_step = time.time(), state.global_step
 
 
 class WeightedTrainer(Trainer):

@@ -246,6 +246,50 @@ def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, st
     return process.pid
 
 
+def resume_run(run_dir: str | Path, extra_env: dict[str, str] | None = None) -> int:
+    """Continue a stopped, failed or interrupted run from its last checkpoint in a new child; returns its pid.
+
+    Optimizer, scheduler, RNG and data position come from the checkpoint, so a run killed hard
+    loses at most the steps since its last checkpoint.
+    """
+    return start_run(run_dir, resume=True, extra_env=extra_env)
+
+
+def smaller_batch(batch_size: int, gradient_accumulation_steps: int) -> dict[str, int]:
+    """Half the batch and twice the accumulation: the same effective batch in less memory."""
+    if batch_size <= 1:
+        raise RunError("The batch size is already 1: lower max_length, use LoRA or a smaller model instead.")
+    return {"batch_size": batch_size // 2,
+            "gradient_accumulation_steps": gradient_accumulation_steps * 2}
+
+
+def apply_smaller_batch(run_dir: str | Path) -> RunConfig:
+    """Rewrite the run's ``config.json`` with :func:`smaller_batch` (after an out-of-memory)."""
+    config = load_config(run_dir)
+    status = read_status(run_dir)
+    if status.get("state") in ACTIVE_STATES:
+        raise RunError(f"Run {Path(run_dir).name} is still {status['state']}: stop it before retrying.")
+    change = smaller_batch(config.train.batch_size, config.train.gradient_accumulation_steps)
+    config.train.batch_size = change["batch_size"]
+    config.train.gradient_accumulation_steps = change["gradient_accumulation_steps"]
+    config.resolved["retried_after_oom"] = int(config.resolved.get("retried_after_oom", 0)) + 1
+    config.save(RunPaths(Path(run_dir)).config)
+    return config
+
+
+def retry_smaller_batch(run_dir: str | Path, extra_env: dict[str, str] | None = None) -> Path:
+    """One-click retry after out-of-memory: halve the batch, double accumulation, restart the run.
+
+    The effective batch (and so the number of optimizer steps) is unchanged, so the run continues
+    from its last checkpoint when it has one; otherwise it starts again. Returns the run folder.
+    """
+    run_dir = Path(run_dir).resolve()
+    apply_smaller_batch(run_dir)
+    has_checkpoint = any(RunPaths(run_dir).checkpoints.glob("checkpoint-*/trainer_state.json"))
+    start_run(run_dir, resume=has_checkpoint, extra_env=extra_env)
+    return run_dir
+
+
 def request_stop(run_dir: str | Path) -> dict[str, Any]:
     """Ask a running run to stop: it saves a usable model, then marks itself 'stopped'."""
     run_dir = Path(run_dir)

@@ -79,26 +79,34 @@ def _cache_key(config: RunConfig, split: str, tokenizer: Any, data_hash: str | N
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
-def prepare_datasets(config: RunConfig, tokenizer: Any) -> tuple[Any, Any]:
-    """Train and validation datasets for ``config``: a given validation file or a seeded split."""
+def load_frames(config: RunConfig) -> tuple[Any, Any, str | None]:
+    """Train and validation tables (a given validation file or a seeded split) and the validation hash."""
     from core.data import file_hash
 
     data_cfg = config.data
     data = load_labelled(data_cfg.train_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column)
     if data_cfg.val_file:
-        train_frame = data.frame
         val_frame = load_labelled(
             data_cfg.val_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column
         ).frame
-        val_hash = file_hash(data_cfg.val_file)
-    else:
-        train_frame, val_frame = split_train_val(data, data_cfg.val_fraction, config.train.seed)
-        val_hash = config.data_hash
+        return data.frame, val_frame, file_hash(data_cfg.val_file)
+    train_frame, val_frame = split_train_val(data, data_cfg.val_fraction, config.train.seed)
+    return train_frame, val_frame, config.data_hash
+
+
+def tokenize_frames(config: RunConfig, tokenizer: Any, frames: tuple[Any, Any, str | None]) -> tuple[Any, Any]:
+    """Tokenized (cached) train and validation datasets for the frames of :func:`load_frames`."""
+    train_frame, val_frame, val_hash = frames
     train = tokenize_frame(train_frame, tokenizer, config.train.max_length, config.labels,
                            _cache_key(config, "train", tokenizer, config.data_hash))
     val = tokenize_frame(val_frame, tokenizer, config.train.max_length, config.labels,
                          _cache_key(config, "val", tokenizer, val_hash))
     return train, val
+
+
+def prepare_datasets(config: RunConfig, tokenizer: Any) -> tuple[Any, Any]:
+    """Train and validation datasets for ``config``: a given validation file or a seeded split."""
+    return tokenize_frames(config, tokenizer, load_frames(config))
 
 
 def class_weights(label_ids: list[int], n_labels: int, mode: str) -> list[float] | None:
@@ -133,30 +141,24 @@ def _schedule(config: RunConfig, n_train: int, world: int) -> dict[str, int]:
     return {"total": total, "logging": logging, "eval": evaluation, "save": t.save_steps or evaluation}
 
 
-def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, val: Any) -> Any:
-    """The configured ``Trainer`` (model, arguments, callbacks) for this run."""
-    import torch
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, TrainingArguments
+def build_arguments(config: RunConfig, run_dir: Path, n_train: int) -> Any:
+    """``TrainingArguments`` for this run; resolves device, precision and schedule into ``config.resolved``.
 
-    from core.events import EventCallback, WeightedTrainer
+    Creating them also sets up torch.distributed under ``torchrun``/``accelerate launch``.
+    """
+    from transformers import TrainingArguments
 
     t = config.train
     world = int(os.environ.get("WORLD_SIZE", "1"))
     device = pick_device(t.device)
     precision = pick_precision(device, t.precision)
-    schedule = _schedule(config, len(train), world)
-    weights = class_weights(train["labels"], len(config.labels), t.class_weights)
-    config.resolved.update(device=device, precision=precision, world_size=world, class_weights=weights,
-                           total_steps=schedule["total"], eval_steps=schedule["eval"],
-                           train_rows=len(train), val_rows=len(val))
-    model = load_classifier(resolve_source(config.model), config.labels, tokenizer=tokenizer)
-    if t.lora:
-        from peft import LoraConfig, TaskType, get_peft_model
-
-        model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=t.lora_rank,
-                                                 lora_alpha=2 * t.lora_rank, lora_dropout=0.1))
+    schedule = _schedule(config, n_train, world)
+    config.resolved.update(device=device, precision=precision, world_size=world, total_steps=schedule["total"],
+                           eval_steps=schedule["eval"], save_steps=schedule["save"], logging_steps=schedule["logging"],
+                           effective_batch_size=t.batch_size * t.gradient_accumulation_steps * world,
+                           torch_threads=_torch_threads())
     metric = t.metric_for_best_model
-    args = TrainingArguments(
+    return TrainingArguments(
         output_dir=str(runs.RunPaths(run_dir).checkpoints),
         num_train_epochs=t.epochs,
         max_steps=t.max_steps or -1,
@@ -167,6 +169,7 @@ def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, 
         weight_decay=t.weight_decay,
         warmup_steps=t.warmup_ratio,
         lr_scheduler_type=t.lr_scheduler if t.lr_scheduler != "constant" else "constant_with_warmup",
+        optim="adamw_torch_fused",
         seed=t.seed,
         data_seed=t.seed,
         logging_strategy="steps",
@@ -186,13 +189,43 @@ def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, 
         bf16=precision == "bf16",
         fp16=precision == "fp16",
         ddp_backend="gloo" if world > 1 and device == "cpu" else None,
+        ddp_find_unused_parameters=False if world > 1 else None,
         report_to="none",
         disable_tqdm=not _show_bar(),
         dataloader_num_workers=0,
     )
-    callbacks: list[Any] = [EventCallback(run_dir, stop_requested)]
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return int(torch.get_num_threads())
+
+
+def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, val: Any, args: Any = None) -> Any:
+    """The configured ``Trainer`` (model, arguments, callbacks) for this run."""
+    import torch
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, set_seed
+
+    from core.events import EventCallback, WeightedTrainer
+
+    t = config.train
+    args = args if args is not None else build_arguments(config, run_dir, len(train))
+    weights = class_weights(train["labels"], len(config.labels), t.class_weights)
+    config.resolved.update(class_weights=dict(zip(config.labels, weights, strict=True)) if weights else None,
+                           class_weights_mode=t.class_weights, train_rows=len(train), val_rows=len(val),
+                           lora_rank=t.lora_rank if t.lora else None)
+    set_seed(t.seed)  # the new classification head's initial weights depend on the seed too
+    model = load_classifier(resolve_source(config.model), config.labels, tokenizer=tokenizer)
+    if t.lora:
+        from peft import LoraConfig, TaskType, get_peft_model
+
+        model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=t.lora_rank,
+                                                 lora_alpha=2 * t.lora_rank, lora_dropout=0.1))
+    callbacks: list[Any] = [EventCallback(run_dir, stop_requested, info=dict(config.resolved))]
     if t.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
+    device = config.resolved.get("device")
     trainer = WeightedTrainer(
         model=model,
         args=args,
@@ -259,7 +292,11 @@ def _save_outputs(trainer: Any, config: RunConfig, run_dir: Path, tokenizer: Any
 
 
 def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
-    """Train the run in ``run_dir`` to the end (or a stop) and return the final summary."""
+    """Train the run in ``run_dir`` to the end (or a stop) and return the final summary.
+
+    With ``resume`` it continues from the newest complete checkpoint (weights, optimizer, scheduler,
+    RNG and data position); without a checkpoint it starts from scratch.
+    """
     from core.events import device_lock
 
     run_dir = Path(run_dir).resolve()
@@ -275,25 +312,32 @@ def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
             if stop_requested(run_dir):
                 raise RunError("Stopped before training started.")
             if main:
-                runs.write_status(run_dir, "running", message=None)
+                runs.write_status(run_dir, "running", message=None, error_kind=None, retry=None)
             tokenizer = load_tokenizer(resolve_source(config.model))
-            train, val = prepare_datasets(config, tokenizer)
-            trainer = build_trainer(config, run_dir, tokenizer, train, val)
+            frames = load_frames(config)
+            args = build_arguments(config, run_dir, len(frames[0]))
+            with args.main_process_first(desc="tokenize"):  # rank 0 fills the cache, the others read it
+                train, val = tokenize_frames(config, tokenizer, frames)
+            trainer = build_trainer(config, run_dir, tokenizer, train, val, args)
             if main:
                 config.save(runs.RunPaths(run_dir).config)
             result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
             callback = next(c for c in trainer.callback_handler.callbacks if type(c).__name__ == "EventCallback")
             if callback.non_finite:
-                raise RunError(callback.non_finite)
+                raise NonFiniteLossError(callback.non_finite)
             report = _save_outputs(trainer, config, run_dir, tokenizer, val)
     except BaseException as exc:
         if main:
             state = "stopped" if isinstance(exc, RunError) and stop_requested(run_dir) else "failed"
+            state = "interrupted" if isinstance(exc, KeyboardInterrupt) else state
             message = _failure_message(exc, config)
-            runs.append_event(run_dir, {"event": state, "message": message})
-            runs.write_status(run_dir, state, message=message, **_oom_hint(exc, config))
+            fields = {} if state == "stopped" else _error_fields(exc, config)
+            runs.append_event(run_dir, {"event": state, "message": message, **fields})
+            runs.write_status(run_dir, state, message=message, **fields)
         raise
-    state = "stopped" if stop_requested(run_dir) else "finished"
+    stopped = stop_requested(run_dir)
+    state = "stopped" if stopped else "finished"
+    early = not stopped and result.global_step < trainer.state.max_steps
     summary = {
         "run_dir": str(run_dir),
         "state": state,
@@ -301,15 +345,27 @@ def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
         "train_samples_per_second": result.metrics.get("train_samples_per_second"),
         "train_runtime": result.metrics.get("train_runtime"),
         "global_step": result.global_step,
+        "total_steps": trainer.state.max_steps,
+        "early_stopped": early,
+        "best_checkpoint": trainer.state.best_model_checkpoint,
+        "best_metric": trainer.state.best_metric,
+        "resumed_from_step": int(checkpoint.name.split("-")[-1]) if checkpoint else 0,
         "device": config.resolved.get("device"),
         "precision": config.resolved.get("precision"),
         "wall_seconds": round(time.time() - started, 2),
     }
     if main:
         runs.RunPaths(run_dir).stop_flag.unlink(missing_ok=True)
-        runs.append_event(run_dir, {"event": state, "metrics": summary["metrics"], "step": result.global_step})
-        runs.write_status(run_dir, state, message=None)
+        runs.append_event(run_dir, {"event": state, "step": result.global_step, "metrics": summary["metrics"],
+                                    **{k: summary[k] for k in ("total_steps", "early_stopped", "best_checkpoint",
+                                                               "best_metric", "train_samples_per_second")}})
+        runs.write_status(run_dir, state, message="Stopped early: no improvement." if early else None,
+                          global_step=result.global_step, total_steps=trainer.state.max_steps)
     return summary
+
+
+class NonFiniteLossError(RunError):
+    """The training loss became NaN or infinite."""
 
 
 def _is_oom(exc: BaseException) -> bool:
@@ -326,10 +382,11 @@ def _failure_message(exc: BaseException, config: RunConfig) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _oom_hint(exc: BaseException, config: RunConfig) -> dict[str, Any]:
+def _error_fields(exc: BaseException, config: RunConfig) -> dict[str, Any]:
+    """``error_kind`` (and for out-of-memory the ``retry`` settings) for status.json and the final event."""
+    if isinstance(exc, NonFiniteLossError):
+        return {"error_kind": "non_finite_loss"}
     if not _is_oom(exc):
         return {"error_kind": type(exc).__name__}
-    t = config.train
-    return {"error_kind": "out_of_memory",
-            "retry": {"batch_size": max(1, t.batch_size // 2), "gradient_accumulation_steps": t.gradient_accumulation_steps * 2}}
-
+    retry = runs.smaller_batch(config.train.batch_size, config.train.gradient_accumulation_steps)
+    return {"error_kind": "out_of_memory", "retry": retry}
