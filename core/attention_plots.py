@@ -299,7 +299,7 @@ def importance_figure(drop: np.ndarray, label: str, probability: float, top: int
     ranked = rank_heads(np.abs(values), top)
     limit = float(np.abs(values).max()) or 1e-9
     bars = [float(values[r["layer"], r["head"]]) for r in ranked]
-    traces = [_layer_head_trace(values, "drop", "RdBu_r", "+.4f", zmin=-limit, zmax=limit, colorbar=dict(x=0.57)),
+    traces = [_layer_head_trace(values, "drop", "RdBu", "+.4f", zmin=-limit, zmax=limit, colorbar=dict(x=0.57)),
               _ranked_bar(ranked, bars, ["#1971c2" if b >= 0 else "#c92a2a" for b in bars], "+.4f")]
     layout = _two_panel(["p(unmasked) − p(head masked)", f"top {len(ranked)} heads by |change|"], values.shape[0])
     notes = [f"class '{label}' at p = {probability:.3f}; blue = the head supports it, red = it works against it"]
