@@ -127,3 +127,26 @@ def test_divergence_and_ranking() -> None:
     assert rank_heads(js, 1, key="js") == [{"layer": 0, "head": 1, "js": 1.0}]
     with pytest.raises(DataError):
         head_divergence(one_hot, other[:, :1])
+
+
+@pytest.mark.slow
+def test_default_model_is_exact_and_long_inputs_stay_light() -> None:
+    from transformers import AutoModel, AutoTokenizer
+
+    from core.attention_plots import model_grid_figure
+    from core.models import default_model_path
+
+    loaded = load_for_inference("default")
+    long_text = "the film opens slowly but the acting is wonderful and the story is moving " * 60
+    result = extract_attention(loaded.model, loaded.tokenizer, TEXT, PAIR)
+    raw = AutoModel.from_pretrained(default_model_path(), attn_implementation="eager").eval()
+    encoded = AutoTokenizer.from_pretrained(default_model_path())(TEXT, PAIR, return_tensors="pt")
+    with torch.no_grad():
+        expected = torch.stack(raw(**encoded, output_attentions=True).attentions)[:, 0].numpy()
+    assert result.attentions.shape[:2] == (6, 12)
+    np.testing.assert_allclose(result.attentions, expected, atol=1e-5)
+
+    long = extract_attention(loaded.model, loaded.tokenizer, long_text, max_length=512)
+    assert long.attentions.shape[-1] == 512
+    grid = model_grid_figure(long.attentions)
+    assert np.asarray(grid.data[0].z).shape[0] < 6 * 40 and "pooled to 32x32" in grid.layout.title.text
