@@ -20,12 +20,13 @@ from core.errors import DataError
 from core.heads import head_statistics, rank_heads
 
 GRID_CELLS = 32
-MASKED_COLOR = "#e9ecef"
+MASKED_COLOR = "#d5d9de"
 HOVER = "from %{y}<br>to %{x}<br>weight %{z:.4f}<extra></extra>"
 
 
 def _labels(tokens: list[str]) -> list[str]:
-    return [f"{i}:{t}" for i, t in enumerate(tokens)]
+    """Axis labels ``index:token``; byte-level BPE's space marker Ġ is shown as ␣."""
+    return [f"{i}:{t.replace('Ġ', '␣')}" for i, t in enumerate(tokens)]
 
 
 def _title(title: str, notes: list[str]) -> dict[str, Any]:
@@ -117,13 +118,15 @@ def head_figure(tokens: list[str], matrix: np.ndarray, title: str, threshold: fl
     notes = [note, f"links under {threshold:g} hidden" if threshold > 0 else "",
              "causal mask: grey cells are future tokens a decoder cannot see" if causal else "",
              "dashed line: start of the second text" if boundary else ""]
-    side = min(860, max(380, 14 * size + 180))
+    side = min(860, max(460, 14 * size + 200))
     ticks = size <= 160
     return _figure([trace], dict(
         title=_title(title, notes), height=side, width=side + 60, shapes=_boundary(boundary, size),
         plot_bgcolor=MASKED_COLOR if causal else "white",
-        xaxis=dict(title="key (attends to)", tickangle=-60, tickfont=dict(size=9), showticklabels=ticks),
-        yaxis=dict(title="query (attends from)", autorange="reversed", tickfont=dict(size=9), showticklabels=ticks),
+        xaxis=dict(title="key (attends to)", tickangle=-60, tickfont=dict(size=9), showticklabels=ticks,
+                   automargin=True),
+        yaxis=dict(title="query (attends from)", autorange="reversed", tickfont=dict(size=9), showticklabels=ticks,
+                   automargin=True),
     ))
 
 
