@@ -23,8 +23,8 @@ def current_attempt(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Drop step/eval events a resume replays: after a 'started' at step s, earlier events past s go."""
     kept: list[dict[str, Any]] = []
     for event in events:
-        if event.get("event") == "started" and event.get("resumed_from_step"):
-            cut = event["resumed_from_step"]
+        if event.get("event") == "started" and event.get("resumed_from_step") is not None:
+            cut = event["resumed_from_step"]  # 0 for a restart from scratch: the earlier attempt goes
             kept = [e for e in kept if e.get("step") is None or e["step"] <= cut]
         kept.append(event)
     return kept
