@@ -21,7 +21,7 @@ import numpy as np
 
 from core import runs
 from core.config import RunConfig
-from core.data import LABEL, TEXT, TEXT_PAIR, load_labelled, split_train_val
+from core.data import LABEL, TEXT, TEXT_PAIR, load_labelled, overlap_report, split_train_val
 from core.errors import ConfigError, RunError
 from core.metrics import full_report, trainer_metrics
 from core.models import load_classifier, load_tokenizer, pick_device, pick_precision, resolve_source
@@ -89,9 +89,13 @@ def load_frames(config: RunConfig) -> tuple[Any, Any, str | None]:
         val_frame = load_labelled(
             data_cfg.val_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column
         ).frame
-        return data.frame, val_frame, file_hash(data_cfg.val_file)
-    train_frame, val_frame = split_train_val(data, data_cfg.val_fraction, config.train.seed)
-    return train_frame, val_frame, config.data_hash
+        frames = (data.frame, val_frame, file_hash(data_cfg.val_file))
+    else:
+        train_frame, val_frame = split_train_val(data, data_cfg.val_fraction, config.train.seed)
+        frames = (train_frame, val_frame, config.data_hash)
+    overlap = overlap_report(frames[0], frames[1])
+    config.resolved["train_val_overlap"] = {k: v for k, v in overlap.items() if not isinstance(v, list | dict)}
+    return frames
 
 
 def tokenize_frames(config: RunConfig, tokenizer: Any, frames: tuple[Any, Any, str | None]) -> tuple[Any, Any]:

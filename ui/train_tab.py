@@ -99,6 +99,11 @@ def status_markdown(run_dir: str, status: dict[str, Any]) -> str:
         text += (f"\n\nDevice **{resolved['device']}**, precision **{resolved.get('precision')}**"
                  + (", class weights " + ", ".join(f"{w:.2f}" for w in resolved["class_weights"])
                     if resolved.get("class_weights") else ""))
+    overlap = resolved.get("train_val_overlap") or {}
+    if overlap.get("val_rows_in_train"):
+        text += (f"\n\n⚠️ {overlap['val_rows_in_train']} validation row(s) "
+                 f"({overlap.get('val_share_in_train', 0):.1%}) also appear in the training data: validation "
+                 "scores will look better than on unseen text.")
     return text
 
 
