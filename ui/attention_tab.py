@@ -118,7 +118,8 @@ def build(model_source: gr.State) -> None:
     """Lay out the Attention tab inside the current ``gr.Tab``."""
     gr.Markdown(f"> ⚠️ {CAVEAT}")
     with gr.Row():
-        text = gr.Textbox(label="Text", lines=3, placeholder="Type a text to look inside the model…")
+        text = gr.Textbox("The night train was delayed by four hours.", label="Text", lines=3,
+                          placeholder="Type a text to look inside the model…")
         pair = gr.Textbox("", label="Second text (optional, for sentence-pair models)", lines=3)
     view = gr.Radio(list(VIEWS), value="Head", label="View")
     with gr.Row():
