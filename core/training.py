@@ -403,10 +403,20 @@ def _failure_message(exc: BaseException, config: RunConfig) -> str:
     if isinstance(exc, KeyboardInterrupt):
         return "Interrupted from the keyboard: resume the run to continue from its last checkpoint."
     if _is_oom(exc):
-        t = config.train
-        return (f"Out of memory at batch size {t.batch_size}: retry with batch size {max(1, t.batch_size // 2)} "
-                f"and gradient accumulation {t.gradient_accumulation_steps * 2} (same effective batch).")
+        retry = _oom_retry(config)
+        if retry is None:
+            return "Out of memory at batch size 1: lower max_length, use LoRA or a smaller model."
+        return (f"Out of memory at batch size {config.train.batch_size}: retry with batch size {retry['batch_size']} "
+                f"and gradient accumulation {retry['gradient_accumulation_steps']} (same effective batch).")
     return str(exc) or type(exc).__name__
+
+
+def _oom_retry(config: RunConfig) -> dict[str, int] | None:
+    """The halved-batch settings to retry with after an out-of-memory, or None at batch size 1."""
+    try:
+        return runs.smaller_batch(config.train.batch_size, config.train.gradient_accumulation_steps)
+    except RunError:
+        return None
 
 
 def _error_fields(exc: BaseException, config: RunConfig) -> dict[str, Any]:
@@ -415,5 +425,4 @@ def _error_fields(exc: BaseException, config: RunConfig) -> dict[str, Any]:
         return {"error_kind": "non_finite_loss"}
     if not _is_oom(exc):
         return {"error_kind": type(exc).__name__}
-    retry = runs.smaller_batch(config.train.batch_size, config.train.gradient_accumulation_steps)
-    return {"error_kind": "out_of_memory", "retry": retry}
+    return {"error_kind": "out_of_memory", "retry": _oom_retry(config)}
