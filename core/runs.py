@@ -255,6 +255,18 @@ def resume_run(run_dir: str | Path, extra_env: dict[str, str] | None = None) -> 
     return start_run(run_dir, resume=True, extra_env=extra_env)
 
 
+def last_checkpoint(run_dir: str | Path) -> Path | None:
+    """The newest complete checkpoint (one a hard kill did not leave half-written)."""
+    folder = RunPaths(Path(run_dir)).checkpoints
+    if not folder.is_dir():
+        return None
+    complete = [
+        p for p in folder.glob("checkpoint-*")
+        if (p / "trainer_state.json").exists() and any(p.glob("*.safetensors")) and p.name.split("-")[-1].isdigit()
+    ]
+    return max(complete, key=lambda p: int(p.name.split("-")[-1]), default=None)
+
+
 def smaller_batch(batch_size: int, gradient_accumulation_steps: int) -> dict[str, int]:
     """Half the batch and twice the accumulation: the same effective batch in less memory."""
     if batch_size <= 1:
@@ -285,8 +297,7 @@ def retry_smaller_batch(run_dir: str | Path, extra_env: dict[str, str] | None = 
     """
     run_dir = Path(run_dir).resolve()
     apply_smaller_batch(run_dir)
-    has_checkpoint = any(RunPaths(run_dir).checkpoints.glob("checkpoint-*/trainer_state.json"))
-    start_run(run_dir, resume=has_checkpoint, extra_env=extra_env)
+    start_run(run_dir, resume=last_checkpoint(run_dir) is not None, extra_env=extra_env)
     return run_dir
 
 

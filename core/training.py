@@ -124,18 +124,6 @@ def class_weights(label_ids: list[int], n_labels: int, mode: str) -> list[float]
     return [float(w) for w in weights / weights.mean()]
 
 
-def last_checkpoint(run_dir: Path) -> Path | None:
-    """The newest complete checkpoint (one a hard kill did not leave half-written)."""
-    folder = runs.RunPaths(run_dir).checkpoints
-    if not folder.is_dir():
-        return None
-    complete = [
-        p for p in folder.glob("checkpoint-*")
-        if (p / "trainer_state.json").exists() and any(p.glob("*.safetensors")) and p.name.split("-")[-1].isdigit()
-    ]
-    return max(complete, key=lambda p: int(p.name.split("-")[-1]), default=None)
-
-
 def _schedule(config: RunConfig, n_train: int, world: int) -> dict[str, int]:
     t = config.train
     per_step = t.batch_size * t.gradient_accumulation_steps * world
@@ -328,7 +316,7 @@ def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
     config = runs.load_config(run_dir)
     main = _is_main_process()
     signal.signal(signal.SIGTERM, _on_sigterm)
-    checkpoint = last_checkpoint(run_dir) if resume else None
+    checkpoint = runs.last_checkpoint(run_dir) if resume else None
     if resume and checkpoint is None and (runs.RunPaths(run_dir).model / "config.json").exists():
         raise RunError(f"Run {run_dir.name} has no checkpoint to resume from; start a new run instead.")
     started = time.time()

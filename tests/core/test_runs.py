@@ -94,6 +94,7 @@ def test_retry_smaller_batch_rewrites_and_restarts(tmp_path: Path, tiny_models: 
     if has_checkpoint:
         (run_dir / "checkpoints" / "checkpoint-5").mkdir(parents=True)
         (run_dir / "checkpoints" / "checkpoint-5" / "trainer_state.json").write_text("{}")
+        (run_dir / "checkpoints" / "checkpoint-5" / "model.safetensors").write_bytes(b"")
     calls: list[tuple[Path, bool]] = []
     monkeypatch.setattr(runs, "start_run", lambda folder, resume=False, extra_env=None: calls.append(
         (Path(folder), resume)) or 1)
