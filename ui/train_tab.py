@@ -14,7 +14,6 @@ import gradio as gr
 
 from core import runs
 from core.config import DataSettings, RunConfig, TrainSettings
-from core.errors import RunError
 from core.plots import current_attempt, loss_figure, metrics_figure
 from ui.common import friendly_errors, human_seconds
 from ui.live import log_tail, view_for
@@ -153,7 +152,7 @@ def _form() -> dict[str, Any]:
 def build(model_source: gr.State, data_choice: gr.State, runs_root: str | None) -> tuple[Any, list[Any]]:
     """Lay out the Train tab; returns the page-load re-attach function and its outputs."""
     run_dir = gr.State(None)
-    drawn = gr.State(-1)
+    drawn = gr.State(-1)  # events already drawn; -1 = draw now, -2 = the watched run has ended
     fields = _form()
     with gr.Row():
         start = gr.Button("Start training", variant="primary")
@@ -226,10 +225,7 @@ def build(model_source: gr.State, data_choice: gr.State, runs_root: str | None) 
     def resume_training(current: str | None) -> tuple[Any, ...]:
         if not current:
             raise gr.Error("Choose a run to resume in 'Watch a run'.")
-        state = runs.read_status(current).get("state")
-        if state in runs.ACTIVE_STATES:
-            raise RunError(f"Run {Path(current).name} is already {state}.")
-        runs.start_run(current, resume=True)
+        runs.resume_run(current)  # refuses a run that is still active, with a RunError saying so
         return (current, current, *poll(current, -1, False, True))
 
     @friendly_errors
