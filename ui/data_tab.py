@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from core.data import inspect_file, read_table
+from core.data import file_hash, inspect_file, read_table
 from core.data_plots import health_figures
 from core.errors import ModelError
 from core.runs import runs_root
@@ -24,7 +23,7 @@ def persist_upload(path: str, root: str | None) -> str:
     source = Path(path)
     folder = runs_root(root) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:10]
+    digest = file_hash(source)[:10]  # streamed: a large upload is not read into memory
     target = folder / f"{digest}-{source.name}"
     if not target.exists():
         shutil.copyfile(source, target)
