@@ -177,8 +177,7 @@ def cmd_retry(args: argparse.Namespace) -> Any:
     from core.training import run_training
 
     runs.apply_smaller_batch(args.run_dir)
-    has_checkpoint = any(runs.RunPaths(Path(args.run_dir)).checkpoints.glob("checkpoint-*/trainer_state.json"))
-    return run_training(args.run_dir, resume=has_checkpoint)
+    return run_training(args.run_dir, resume=runs.last_checkpoint(args.run_dir) is not None)
 
 
 def cmd_predict(args: argparse.Namespace) -> Any:
@@ -303,7 +302,7 @@ def _quiet_libraries(verbose: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
     args = build_parser().parse_args(argv)
-    _quiet_libraries(verbose=args.command == "train")
+    _quiet_libraries(verbose=args.command in ("train", "resume", "retry"))
     stdout = sys.stdout
     try:
         with contextlib.redirect_stdout(sys.stderr):  # libraries' prints must not corrupt the JSON
