@@ -26,6 +26,7 @@ TEXT_PAIR = "text_pair"
 LABEL = "label"
 MAX_FILE_BYTES = int(float(os.environ.get("TUNESCOPE_MAX_FILE_MB", 2048)) * 1024**2)
 MIN_CLASS_EXAMPLES = 5
+PREVIEW_ROWS = 50
 GUESS_SAMPLE_ROWS = 20_000
 TEXT_NAMES = ("text", "sentence", "review", "content", "body", "comment", "message", "tweet", "document", "question")
 LABEL_NAMES = ("label", "labels", "class", "category", "sentiment", "target", "y", "intent", "topic", "tag")
@@ -64,6 +65,7 @@ class LabelledData:
     frame: pd.DataFrame
     labels: list[str]
     report: DataReport
+    raw_head: pd.DataFrame | None = None  # the first rows as read, all columns (for previews)
 
     @property
     def has_pair(self) -> bool:
@@ -226,7 +228,7 @@ def load_labelled(
         encoding=info.encoding, delimiter=info.delimiter, duplicates=duplicates, has_header=info.has_header,
     )
     report.warnings = info.notes + _warnings(report, frame)
-    return LabelledData(clean, labels, report)
+    return LabelledData(clean, labels, report, raw_head=frame.head(PREVIEW_ROWS).copy())
 
 
 def _warnings(report: DataReport, frame: pd.DataFrame) -> list[str]:
@@ -292,11 +294,13 @@ def inspect_file(
     max_length: int = 128,
     val_path: str | Path | None = None,
     tokenizer: Any = None,
+    preview_rows: int = 0,
 ) -> dict[str, Any]:
     """The CLI's ``inspect`` result as plain JSON-ready data, with a ``health`` report.
 
     Token lengths are measured when ``model`` ('default', a folder, a run or a hub id) or a loaded
-    ``tokenizer`` is given; ``val_path`` adds the validation file's labels and its overlap with training.
+    ``tokenizer`` is given; ``val_path`` adds the validation file's labels and its overlap with training;
+    ``preview_rows`` (at most :data:`PREVIEW_ROWS`) adds the first rows as read, so a UI need not read the file again.
     """
     from core.health import health_report, validation_report
 
@@ -308,6 +312,9 @@ def inspect_file(
         "encoding": rep.encoding, "delimiter": rep.delimiter, "format": rep.format, "has_header": rep.has_header,
         "dropped": rep.dropped, "duplicates": rep.duplicates, "warnings": list(rep.warnings),
     }
+    if preview_rows:
+        head = data.raw_head.head(preview_rows).astype(object)
+        result["preview"] = head.where(head.notna(), None).to_dict("records")
     result["health"] = health_report(data, model=model, max_length=max_length, tokenizer=tokenizer)
     result["warnings"] += result["health"].pop("warnings")
     if val_path is not None:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 
-from core.data import file_hash, inspect_file, read_table
+from core.data import PREVIEW_ROWS, file_hash, inspect_file
 from core.data_plots import health_figures
 from core.errors import ModelError
 from core.runs import runs_root
@@ -53,7 +54,8 @@ def report_markdown(result: dict[str, Any]) -> str:
 
 @friendly_errors
 def inspect_data(path: str, text_column: str | None = None, label_column: str | None = None,
-                 pair_column: str | None = None, model: str | None = "default", max_length: int = 128) -> dict[str, Any]:
+                 pair_column: str | None = None, model: str | None = "default", max_length: int = 128,
+                 preview_rows: int = 0) -> dict[str, Any]:
     """Inspect a labelled file with the given (or guessed) columns; the JSON is the CLI's ``inspect``.
 
     Token lengths use ``model``'s tokenizer; if it cannot be loaded the report falls back to characters.
@@ -63,17 +65,17 @@ def inspect_data(path: str, text_column: str | None = None, label_column: str | 
     pair = None if pair_column in (None, "", NONE) else pair_column
     try:
         return inspect_file(path, text_column or None, label_column or None, pair, model=model or None,
-                            max_length=int(max_length))
+                            max_length=int(max_length), preview_rows=preview_rows)
     except ModelError as exc:
         gr.Warning(f"Token lengths skipped: {exc}")
-        return inspect_file(path, text_column or None, label_column or None, pair)
+        return inspect_file(path, text_column or None, label_column or None, pair, preview_rows=preview_rows)
 
 
 def _outputs(path: str, result: dict[str, Any]) -> tuple[Any, ...]:
-    frame, _ = read_table(path)
+    preview = pd.DataFrame(result.pop("preview", []), columns=result["columns"])
     figures = health_figures(result)
     lengths = figures.get("token_lengths") or figures.get("char_lengths")
-    columns = [str(c) for c in frame.columns]
+    columns = result["columns"]
     choice = {"path": path, "text_column": result["text_column"], "label_column": result["label_column"],
               "text_pair_column": result.get("text_pair_column")}
     return (
@@ -81,7 +83,7 @@ def _outputs(path: str, result: dict[str, Any]) -> tuple[Any, ...]:
         gr.Dropdown(choices=columns, value=result["text_column"]),
         gr.Dropdown(choices=columns, value=result["label_column"]),
         gr.Dropdown(choices=[NONE, *columns], value=result.get("text_pair_column") or NONE),
-        frame.head(50),
+        preview,
         figures["class_balance"],
         lengths,
         gr.update(value=figures.get("dropped_rows"), visible="dropped_rows" in figures),
@@ -107,7 +109,7 @@ def build(data_choice: gr.State, model_source: gr.State, runs_root_dir: str | No
                 counts = gr.Plot(label="Class balance")
                 lengths = gr.Plot(label="Lengths")
             dropped = gr.Plot(label="Dropped rows", visible=False)
-    preview = gr.Dataframe(label="Preview (first 50 rows)", interactive=False, wrap=True, max_height=360)
+    preview = gr.Dataframe(label=f"Preview (first {PREVIEW_ROWS} rows)", interactive=False, wrap=True, max_height=360)
     details = gr.JSON(label="Full report (same as `python -m core inspect`)", open=False)
     outputs = [data_choice, text_col, label_col, pair_col, preview, counts, lengths, dropped, report, details]
 
@@ -116,7 +118,7 @@ def build(data_choice: gr.State, model_source: gr.State, runs_root_dir: str | No
         if not path:
             return (gr.skip(),) * len(outputs)
         stored = persist_upload(path, runs_root_dir)
-        result = inspect_data(stored, None, None, None, model)
+        result = inspect_data(stored, None, None, None, model, preview_rows=PREVIEW_ROWS)
         warn_all(result.get("warnings", [])[:3])
         return _outputs(stored, result)
 
@@ -126,7 +128,8 @@ def build(data_choice: gr.State, model_source: gr.State, runs_root_dir: str | No
             return (gr.skip(),) * len(outputs)
         if text == label:
             raise gr.Error("The text and label columns must differ.")
-        return _outputs(choice["path"], inspect_data(choice["path"], text, label, pair, model))
+        return _outputs(choice["path"], inspect_data(choice["path"], text, label, pair, model,
+                                                     preview_rows=PREVIEW_ROWS))
 
     def on_sample(model: str | None = "default") -> tuple[Any, ...]:
         if not initial:

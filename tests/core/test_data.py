@@ -306,3 +306,12 @@ def test_real_sst2_headerless_copy(sst2: Path, tmp_path: Path) -> None:
     path.write_text("".join(lines[1:]), encoding="utf-8")
     loaded = load_labelled(path)
     assert not loaded.report.has_header and loaded.report.rows_kept == len(lines) - 1
+
+
+def test_inspect_preview_rows_keeps_the_file_as_read(tmp_path: Path) -> None:
+    path = tmp_path / "preview.csv"
+    path.write_text("id,text,label\n1,good film,pos\n2,,neg\n3,bad film,neg\n4,fine film,pos\n", encoding="utf-8")
+    result = inspect_file(path, text_column="text", label_column="label", preview_rows=2)
+    assert result["preview"] == [{"id": "1", "text": "good film", "label": "pos"},
+                                 {"id": "2", "text": None, "label": "neg"}]
+    assert "preview" not in inspect_file(path, text_column="text", label_column="label")
