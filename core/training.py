@@ -209,10 +209,38 @@ def choose_cpu_threads() -> int:
         return int(torch.get_num_threads())
     else:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        free = cores - os.getloadavg()[0]
+        free = cores - busy_cores(cores)
         threads = cores if free >= cores - 0.5 else max(1, min(cores, math.floor(free + 0.5)))
     torch.set_num_threads(threads)
     return threads
+
+
+def busy_cores(cores: int, window: float = 0.5) -> float:
+    """How many cores other processes keep busy right now: /proc/stat over ``window`` seconds.
+
+    The load average lags by a minute, so a run started just after another one finished would see
+    the finished run's load and take one thread on an idle machine. Falls back to it off Linux.
+    """
+
+    def sample() -> tuple[int, int] | None:
+        try:
+            with open("/proc/stat", encoding="ascii") as handle:
+                fields = [int(v) for v in handle.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return sum(fields), idle
+
+    first = sample()
+    if first is None:
+        return min(float(cores), os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0.0
+    time.sleep(window)
+    second = sample()
+    total, idle = second[0] - first[0], second[1] - first[1]
+    if total <= 0:
+        return 0.0
+    machine_cores = os.cpu_count() or cores
+    return min(float(cores), (1.0 - idle / total) * machine_cores)
 
 
 def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, val: Any, args: Any = None) -> Any:

@@ -211,3 +211,28 @@ def test_lora_model_loads_with_pipeline(tmp_path: Path, tiny_models: Any, sentim
     result = pipeline("text-classification", model=str(model_dir), top_k=None)(["loved it"])[0]
     assert {r["label"] for r in result} == {"positive", "negative"}
     assert runs.load_config(run_dir).resolved["lora_rank"] == 4
+
+
+def test_busy_cores_sees_a_spinning_process() -> None:
+    import subprocess
+    import sys
+
+    assert 0.0 <= training.busy_cores(2, window=0.2) <= 2.0
+    spinner = subprocess.Popen([sys.executable, "-c", "import time\nt = time.time()\nwhile time.time() - t < 3: pass"])
+    try:
+        training.busy_cores(2, window=0.3)  # let the spinner start
+        assert training.busy_cores(2, window=0.5) >= 0.5
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def test_thread_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    monkeypatch.setenv("TUNESCOPE_THREADS", "1")
+    try:
+        assert training.choose_cpu_threads() == 1 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
