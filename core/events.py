@@ -137,6 +137,23 @@ class WeightedTrainer(Trainer):
         super().__init__(*args, **kwargs)
         self.class_weights = class_weights
 
+    def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+        """Length-grouped batches in shuffled order (``core.sampler``) instead of long-to-short runs."""
+        dataset = train_dataset if train_dataset is not None else self.train_dataset
+        if self.args.train_sampling_strategy != "group_by_length" or not hasattr(dataset, "column_names"):
+            return super()._get_train_sampler(train_dataset)
+        from core.sampler import ShuffledLengthGroupedSampler
+
+        # the Trainer drops columns the model does not take (our "length") before asking for a sampler
+        column = self.args.length_column_name
+        full = self.train_dataset
+        if column in getattr(full, "column_names", ()) and len(full) == len(dataset):
+            lengths = full[column]
+        else:
+            lengths = [len(ids) for ids in dataset["input_ids"]]
+        per_step = self.args.train_batch_size * self.args.gradient_accumulation_steps
+        return ShuffledLengthGroupedSampler(lengths, per_step)
+
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
         if self.class_weights is None:

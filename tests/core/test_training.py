@@ -236,3 +236,20 @@ def test_thread_override(monkeypatch: pytest.MonkeyPatch) -> None:
         assert training.choose_cpu_threads() == 1 and torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_trainer_uses_shuffled_length_batches(tmp_path: Path, tiny_models: Any, sentiment_csv: Path) -> None:
+    from core.models import load_tokenizer, resolve_source
+    from core.sampler import ShuffledLengthGroupedSampler
+
+    run_dir = make_run(tmp_path, sentiment_csv, tiny_models("bert"), gradient_accumulation_steps=2)
+    config = runs.load_config(run_dir)
+    tokenizer = load_tokenizer(resolve_source(config.model))
+    train, val = training.prepare_datasets(config, tokenizer)
+    trainer = training.build_trainer(config, run_dir, tokenizer, train, val)
+    loader = trainer.get_train_dataloader()
+    sampler = loader.batch_sampler.sampler  # accelerate wraps the sampler in a batch sampler
+    assert isinstance(sampler, ShuffledLengthGroupedSampler)
+    assert sampler.lengths == train["length"] and sampler.batch_size == 4 * 2
+    batches = list(loader)
+    assert sum(len(b["labels"]) for b in batches) == len(train)
