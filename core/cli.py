@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precision", choices=["auto", "bf16", "fp16", "fp32"], default="auto")
     p.add_argument("--lora", action="store_true", help="train LoRA adapters (merged into model/ at the end)")
     p.add_argument("--lora-rank", type=int, default=8)
+    p.add_argument("--dropout", default="auto",
+                   help="'auto' (off for runs of up to 2 epochs), 'model' (the model's own rates) or a rate like 0.1")
+    p.add_argument("--train-embeddings", action="store_true",
+                   help="also train the token-embedding matrix (frozen by default)")
 
     p = sub.add_parser("predict", help="predict labels for texts or a whole file")
     p.add_argument("texts", nargs="*")
@@ -129,7 +133,7 @@ def cmd_inspect(args: argparse.Namespace) -> Any:
 
 
 def _run_config(args: argparse.Namespace) -> Any:
-    from core.config import DataSettings, RunConfig, TrainSettings
+    from core.config import DataSettings, RunConfig, TrainSettings, parse_dropout
 
     if not args.data:
         raise TuneScopeError("train needs a labelled data file (or --run-dir of an existing run).")
@@ -143,7 +147,7 @@ def _run_config(args: argparse.Namespace) -> Any:
             lr_scheduler=args.scheduler, gradient_accumulation_steps=args.gradient_accumulation,
             eval_steps=args.eval_steps, early_stopping_patience=args.early_stopping, metric_for_best_model=args.metric,
             class_weights=args.class_weights, device=args.device, precision=args.precision, lora=args.lora,
-            lora_rank=args.lora_rank,
+            lora_rank=args.lora_rank, dropout=parse_dropout(args.dropout), freeze_embeddings=not args.train_embeddings,
         ),
     )
 

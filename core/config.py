@@ -67,6 +67,8 @@ class TrainSettings:
     precision: str = "auto"
     lora: bool = False
     lora_rank: int = 8
+    dropout: float | str = "auto"
+    freeze_embeddings: bool = True
 
     def validate(self) -> None:
         def check(cond: bool, message: str) -> None:
@@ -92,6 +94,38 @@ class TrainSettings:
             f"metric_for_best_model must be one of {', '.join(BEST_METRICS)}.",
         )
         check(1 <= self.lora_rank <= 256, f"lora_rank must be between 1 and 256 (got {self.lora_rank}).")
+        check(self.dropout in ("auto", "model") or (isinstance(self.dropout, int | float)
+                                                     and not isinstance(self.dropout, bool) and 0 <= self.dropout < 1),
+              f"dropout must be 'auto', 'model' or a rate in [0, 1), e.g. 0.1 (got {self.dropout!r}).")
+
+    def resolved_dropout(self) -> float | None:
+        """The dropout rate to train with; None keeps the model's own rates.
+
+        'auto' turns dropout off for runs of up to 2 epochs: a short fine-tune sees each example once
+        or twice, so dropout's regularisation buys little, while on a CPU its random masks cost about a
+        fifth of every step. Longer runs keep the model's own rates.
+        """
+        if self.dropout == "model":
+            return None
+        if self.dropout == "auto":
+            return 0.0 if self.epochs <= 2 else None
+        return float(self.dropout)
+
+
+def parse_dropout(value: object) -> float | str:
+    """'auto', 'model' or a rate from a form field or a command-line flag."""
+    text = str(value).strip().lower() if value is not None else "auto"
+    if text in ("", "auto"):
+        return "auto"
+    if text in ("model", "default"):
+        return "model"
+    try:
+        rate = float(text)
+    except ValueError:
+        raise ConfigError(f"dropout must be 'auto', 'model' or a rate in [0, 1), e.g. 0.1 (got {value!r}).") from None
+    if not 0 <= rate < 1:
+        raise ConfigError(f"dropout must be 'auto', 'model' or a rate in [0, 1), e.g. 0.1 (got {value!r}).")
+    return rate
 
 
 @dataclass
@@ -118,7 +152,11 @@ class RunConfig:
     def from_dict(cls, raw: dict[str, Any]) -> RunConfig:
         try:
             data = DataSettings(**raw["data"])
-            train = TrainSettings(**raw.get("train", {}))
+            train_raw = dict(raw.get("train", {}))
+            # runs written before these settings existed trained with the model's dropout and all weights
+            train_raw.setdefault("dropout", "model")
+            train_raw.setdefault("freeze_embeddings", False)
+            train = TrainSettings(**train_raw)
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"config.json is not a TuneScope run configuration ({exc}).") from exc
         return cls(

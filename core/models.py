@@ -125,8 +125,13 @@ def load_classifier(
     *,
     attn_implementation: str | None = None,
     tokenizer: Any = None,
+    dropout: float | None = None,
 ) -> Any:
-    """A sequence-classification model; ``labels`` set a new head (needed unless the model has one)."""
+    """A sequence-classification model; ``labels`` set a new head (needed unless the model has one).
+
+    ``dropout`` builds every dropout layer with that rate (for training) while the saved config keeps
+    the model's own rates, so a later fine-tune of the result starts from the original settings.
+    """
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     config = _from_pretrained(AutoConfig, source)
@@ -134,13 +139,31 @@ def load_classifier(
         config.num_labels = len(labels)
         config.id2label = dict(enumerate(labels))
         config.label2id = {label: i for i, label in enumerate(labels)}
+    original = _dropout_fields(config)
+    if dropout is not None:
+        for name in original:
+            setattr(config, name, float(dropout))
     kwargs: dict[str, Any] = {"attn_implementation": attn_implementation} if attn_implementation else {}
     model = _from_pretrained(
         AutoModelForSequenceClassification, source, config=config, ignore_mismatched_sizes=bool(labels), **kwargs
     )
+    if dropout is not None:
+        import torch
+
+        for module in model.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = float(dropout)
+        for name, value in original.items():
+            setattr(model.config, name, value)
     if tokenizer is not None and model.config.pad_token_id is None:
         model.config.pad_token_id = tokenizer.pad_token_id
     return model
+
+
+def _dropout_fields(config: Any) -> dict[str, float]:
+    """The config's dropout rates by name (hidden_dropout_prob, attn_pdrop, seq_classif_dropout, ...)."""
+    return {name: value for name, value in vars(config).items()
+            if ("dropout" in name or "pdrop" in name) and isinstance(value, float) and not isinstance(value, bool)}
 
 
 def model_labels(model: Any) -> list[str]:

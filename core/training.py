@@ -257,7 +257,14 @@ def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, 
                            class_weights_mode=t.class_weights, train_rows=len(train), val_rows=len(val),
                            lora_rank=t.lora_rank if t.lora else None)
     set_seed(t.seed)  # the new classification head's initial weights depend on the seed too
-    model = load_classifier(resolve_source(config.model), config.labels, tokenizer=tokenizer)
+    dropout = t.resolved_dropout()
+    # on a CPU the plain attention kernels beat SDPA's for these short sequences (bench/README.md)
+    attention = "eager" if config.resolved.get("device") == "cpu" else None
+    model = load_classifier(resolve_source(config.model), config.labels, tokenizer=tokenizer, dropout=dropout,
+                            attn_implementation=attention)
+    frozen = freeze_word_embeddings(model) if t.freeze_embeddings and not t.lora else 0
+    config.resolved.update(dropout="model" if dropout is None else dropout, frozen_embedding_weights=frozen,
+                           attention=attention or "default")
     if t.lora:
         from peft import LoraConfig, TaskType, get_peft_model
 
@@ -285,6 +292,33 @@ def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, 
         trainer.remove_callback(ProgressCallback)
         trainer.add_callback(_quiet_progress())
     return trainer
+
+
+def by_length(dataset: Any) -> Any:
+    """The validation set ordered by length, so evaluation batches carry almost no padding.
+
+    Accuracy, F1 and the confusion matrix do not depend on the order of the rows. On SST-2 dev (872
+    rows, batches of 64, default model, CPU) one evaluation took 2.4 s sorted against 4.3 s in file order.
+    """
+    if "length" not in getattr(dataset, "column_names", ()) or len(dataset) < 2:
+        return dataset
+    return dataset.sort("length", reverse=True)
+
+
+def freeze_word_embeddings(model: Any) -> int:
+    """Stop training the token-embedding matrix; returns how many weights were frozen.
+
+    It holds about half of a small encoder's weights (11.7 M of MiniLM's 22.7 M) but each step only
+    touches the rows of the tokens in the batch. Freezing it saves the dense gradient, its optimizer
+    state and update (a sixth of a CPU step) and keeps words absent from the training data where the
+    pre-trained model put them. Position embeddings, layer norms and all layers still train.
+    """
+    embeddings = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
+    weight = getattr(embeddings, "weight", None)
+    if weight is None or not weight.requires_grad:
+        return 0
+    weight.requires_grad_(False)
+    return int(weight.numel())
 
 
 def _show_bar() -> bool:
@@ -361,6 +395,7 @@ def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
             args = build_arguments(config, run_dir, len(frames[0]))
             with args.main_process_first(desc="tokenize"):  # rank 0 fills the cache, the others read it
                 train, val = tokenize_frames(config, tokenizer, frames)
+            val = by_length(val)
             trainer = build_trainer(config, run_dir, tokenizer, train, val, args)
             if main:
                 config.save(runs.RunPaths(run_dir).config)

@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 
 from core import runs
-from core.config import DataSettings, RunConfig, TrainSettings
+from core.config import DataSettings, RunConfig, TrainSettings, parse_dropout
 from core.plots import current_attempt, loss_figure, metrics_figure
 from ui.common import friendly_errors, human_seconds
 from ui.live import log_tail, view_for
@@ -35,7 +35,8 @@ def settings_from(values: dict[str, Any]) -> TrainSettings:
         eval_steps=opt("eval_steps"), early_stopping_patience=opt("early_stopping_patience"),
         metric_for_best_model=values["metric_for_best_model"], class_weights=values["class_weights"],
         device=values["device"], precision=values["precision"], lora=bool(values["lora"]),
-        lora_rank=int(values["lora_rank"]),
+        lora_rank=int(values["lora_rank"]), dropout=parse_dropout(values.get("dropout", "auto")),
+        freeze_embeddings=not values.get("train_embeddings", False),
     )
 
 
@@ -56,6 +57,10 @@ def cli_command(config: RunConfig) -> str:
         parts += ["--gradient-accumulation", str(t.gradient_accumulation_steps)]
     if t.lora:
         parts += ["--lora", "--lora-rank", str(t.lora_rank)]
+    if t.dropout != "auto":
+        parts += ["--dropout", str(t.dropout)]
+    if not t.freeze_embeddings:
+        parts += ["--train-embeddings"]
     for flag, value, default in (("--scheduler", t.lr_scheduler, "linear"), ("--class-weights", t.class_weights, "auto"),
                                  ("--device", t.device, "auto"), ("--precision", t.precision, "auto")):
         if value != default:
@@ -97,7 +102,10 @@ def status_markdown(run_dir: str, status: dict[str, Any]) -> str:
     if resolved.get("device"):
         text += (f"\n\nDevice **{resolved['device']}**, precision **{resolved.get('precision')}**"
                  + (", class weights " + ", ".join(f"{w:.2f}" for w in resolved["class_weights"])
-                    if resolved.get("class_weights") else ""))
+                    if resolved.get("class_weights") else "")
+                 + (f", dropout {resolved['dropout']}" if "dropout" in resolved else "")
+                 + (f", token embeddings frozen ({resolved['frozen_embedding_weights'] / 1e6:.1f} M weights)"
+                    if resolved.get("frozen_embedding_weights") else ""))
     overlap = resolved.get("train_val_overlap") or {}
     if overlap.get("val_rows_in_train"):
         text += (f"\n\n⚠️ {overlap['val_rows_in_train']} validation row(s) "
@@ -112,7 +120,8 @@ def all_run_choices(root: str | None) -> list[tuple[str, str]]:
 
 FORM_FIELDS = ("epochs", "batch_size", "learning_rate", "max_length", "seed", "val_fraction", "warmup_ratio",
                "lr_scheduler", "gradient_accumulation_steps", "max_steps", "eval_steps", "early_stopping_patience",
-               "metric_for_best_model", "class_weights", "device", "precision", "lora", "lora_rank")
+               "metric_for_best_model", "class_weights", "device", "precision", "lora", "lora_rank", "dropout",
+               "train_embeddings")
 
 
 def _form() -> dict[str, Any]:
@@ -145,6 +154,13 @@ def _form() -> dict[str, Any]:
             fields["precision"] = gr.Dropdown(["auto", "bf16", "fp16", "fp32"], value="auto", label="Precision")
             fields["lora"] = gr.Checkbox(False, label="LoRA adapters (for large models)")
             fields["lora_rank"] = gr.Number(8, label="LoRA rank", precision=0, minimum=1)
+        with gr.Row():
+            fields["dropout"] = gr.Dropdown(["auto", "model", "0", "0.1"], value="auto", allow_custom_value=True,
+                                            label="Dropout", info="auto: off for runs of up to 2 epochs; "
+                                            "model: the model's own rates; or a rate such as 0.1")
+            fields["train_embeddings"] = gr.Checkbox(False, label="Also train the token embeddings",
+                                                     info="frozen by default: faster, and rare words keep "
+                                                     "their pre-trained meaning")
     fields["val_file"] = val_file
     return fields
 

@@ -76,3 +76,26 @@ def test_device_and_precision_choices() -> None:
     assert pick_precision("cpu", "fp32") == "fp32"
     assert pick_precision("cpu") in ("bf16", "fp32")
     assert pick_precision("mps") == "fp32"
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_dropout_override_reaches_every_layer_but_not_the_saved_config(family: str, tiny_models,
+                                                                       tmp_path: Path) -> None:
+    import torch
+
+    source = resolve_source(str(tiny_models(family)))
+    tokenizer = load_tokenizer(source)
+    batch = tokenizer(["the movie was wonderful", "a dull film"], padding=True, return_tensors="pt")
+    model = load_classifier(source, ["neg", "pos"], tokenizer=tokenizer, dropout=0.0, attn_implementation="eager")
+    model.train()  # train mode: any dropout left anywhere would make two passes differ
+    assert torch.equal(model(**batch).logits, model(**batch).logits)
+    model.save_pretrained(tmp_path)
+    saved = json.loads((tmp_path / "config.json").read_text())
+    original = json.loads((Path(source.location) / "config.json").read_text())
+    rates = {k: v for k, v in original.items() if ("dropout" in k or "pdrop" in k) and isinstance(v, float)}
+    assert rates and all(saved[k] == v for k, v in rates.items())
+    kept = load_classifier(source, ["neg", "pos"], tokenizer=tokenizer)
+    kept.train()
+    torch.manual_seed(0)
+    first = kept(**batch).logits
+    assert not torch.equal(first, kept(**batch).logits)  # without the override the model's dropout is on

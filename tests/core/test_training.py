@@ -253,3 +253,71 @@ def test_trainer_uses_shuffled_length_batches(tmp_path: Path, tiny_models: Any, 
     assert sampler.lengths == train["length"] and sampler.batch_size == 4 * 2
     batches = list(loader)
     assert sum(len(b["labels"]) for b in batches) == len(train)
+
+
+def test_short_runs_train_without_dropout_and_keep_token_embeddings(tmp_path: Path, tiny_models: Any,
+                                                                   sentiment_csv: Path) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    base = tiny_models("bert")
+    run_dir = make_run(tmp_path, sentiment_csv, base, learning_rate=5e-3)
+    training.run_training(run_dir)
+    resolved = runs.load_config(run_dir).resolved
+    assert resolved["dropout"] == 0.0 and resolved["attention"] == "eager"
+    assert resolved["frozen_embedding_weights"] > 0
+    before, after = load_file(base / "model.safetensors"), load_file(run_dir / "model" / "model.safetensors")
+    key = next(k for k in after if k.endswith("word_embeddings.weight"))
+    layer = next(k for k in after if "layer.0.attention" in k and k.endswith("query.weight"))
+    source_key = next(k for k in before if k.endswith("word_embeddings.weight"))
+    source_layer = next(k for k in before if "layer.0.attention" in k and k.endswith("query.weight"))
+    assert torch.equal(before[source_key], after[key])
+    assert not torch.equal(before[source_layer], after[layer])
+    saved = json.loads((run_dir / "model" / "config.json").read_text())
+    assert saved["hidden_dropout_prob"] == json.loads((base / "config.json").read_text())["hidden_dropout_prob"]
+
+
+def test_embeddings_train_when_asked_and_old_configs_keep_old_behaviour(tmp_path: Path, tiny_models: Any,
+                                                                      sentiment_csv: Path) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    base = tiny_models("bert")
+    run_dir = make_run(tmp_path, sentiment_csv, base, learning_rate=5e-3, freeze_embeddings=False, dropout="model")
+    training.run_training(run_dir)
+    resolved = runs.load_config(run_dir).resolved
+    assert resolved["dropout"] == "model" and resolved["frozen_embedding_weights"] == 0
+    before, after = load_file(base / "model.safetensors"), load_file(run_dir / "model" / "model.safetensors")
+    key = next(k for k in after if k.endswith("word_embeddings.weight"))
+    source_key = next(k for k in before if k.endswith("word_embeddings.weight"))
+    assert not torch.equal(before[source_key], after[key])
+    raw = json.loads((run_dir / "config.json").read_text())
+    del raw["train"]["dropout"], raw["train"]["freeze_embeddings"]  # a config.json from before these settings
+    old = RunConfig.from_dict(raw)
+    assert old.train.dropout == "model" and old.train.freeze_embeddings is False
+
+
+def test_dropout_settings() -> None:
+    from core.config import parse_dropout
+    from core.errors import ConfigError
+
+    assert parse_dropout("auto") == "auto" and parse_dropout("") == "auto" and parse_dropout("Model") == "model"
+    assert parse_dropout("0.1") == 0.1 and parse_dropout(0) == 0.0
+    for bad in ("1.5", "-0.1", "lots"):
+        with pytest.raises(ConfigError, match="dropout"):
+            parse_dropout(bad)
+    assert TrainSettings(epochs=1).resolved_dropout() == 0.0
+    assert TrainSettings(epochs=5).resolved_dropout() is None
+    assert TrainSettings(dropout="model").resolved_dropout() is None
+    assert TrainSettings(dropout=0.2, epochs=5).resolved_dropout() == 0.2
+    with pytest.raises(ConfigError, match="dropout"):
+        TrainSettings(dropout=2.0).validate()
+
+
+def test_validation_rows_are_evaluated_longest_first() -> None:
+    from datasets import Dataset
+
+    data = Dataset.from_dict({"input_ids": [[1] * n for n in (3, 9, 1, 5)], "length": [3, 9, 1, 5], "labels": [0, 1, 0, 1]})
+    ordered = training.by_length(data)
+    assert ordered["length"] == [9, 5, 3, 1] and ordered["labels"] == [1, 1, 0, 0]
+    assert training.by_length(Dataset.from_dict({"labels": [1, 0]}))["labels"] == [1, 0]
