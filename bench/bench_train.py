@@ -112,20 +112,31 @@ def _tokenized(frame: Any, tokenizer: Any, max_length: int, pad: bool) -> Any:
     return dataset.map(encode, batched=True, remove_columns=["sentence"])
 
 
-def run_trainer_baseline(train: Any, dev: Any, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    """(b) Hugging Face Trainer: dynamic padding, group_by_length, bf16, otherwise defaults."""
+def run_trainer_baseline(train: Any, dev: Any, args: argparse.Namespace, work: Path,
+                         every: int | None = None) -> dict[str, Any]:
+    """(b) Hugging Face Trainer: dynamic padding, group_by_length, bf16, otherwise defaults.
+
+    With ``every`` it also evaluates on dev and saves a checkpoint every that many steps, keeping the
+    best model, as TuneScope does: the same work, so the end-to-end ratio compares engines only.
+    """
     import numpy as np
     from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 
+    from core.metrics import trainer_metrics
+
     tokenizer, model = _fresh_model()
     train_ds, dev_ds = _tokenized(train, tokenizer, args.max_length, False), _tokenized(dev, tokenizer, 128, False)
-    targs = TrainingArguments(output_dir=str(work / "hf"), num_train_epochs=args.epochs,
+    schedule: dict[str, Any] = {"save_strategy": "no", "eval_strategy": "no"}
+    if every:
+        schedule = {"save_strategy": "steps", "eval_strategy": "steps", "save_steps": every, "eval_steps": every,
+                    "save_total_limit": 2, "load_best_model_at_end": True, "metric_for_best_model": "f1_macro"}
+    targs = TrainingArguments(output_dir=str(work / f"hf-{every or 0}"), num_train_epochs=args.epochs,
                               per_device_train_batch_size=args.batch_size, per_device_eval_batch_size=64,
                               learning_rate=1e-4, warmup_steps=0.06, train_sampling_strategy="group_by_length",
-                              bf16=True, use_cpu=True, save_strategy="no", eval_strategy="no", report_to="none",
-                              disable_tqdm=True, seed=42)
-    trainer = Trainer(model=model, args=targs, train_dataset=train_ds, processing_class=tokenizer,
-                      data_collator=DataCollatorWithPadding(tokenizer))
+                              bf16=True, use_cpu=True, report_to="none", disable_tqdm=True, seed=42, **schedule)
+    trainer = Trainer(model=model, args=targs, train_dataset=train_ds, eval_dataset=dev_ds if every else None,
+                      processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
+                      compute_metrics=trainer_metrics if every else None)
     result = trainer.train()
     output = trainer.predict(dev_ds)
     accuracy = float((np.asarray(output.predictions).argmax(-1) == output.label_ids).mean())
@@ -181,7 +192,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--learning-rate", type=float, default=None, help="override TuneScope's default")
     parser.add_argument("--tutorial-steps", type=int, default=20, help="timed steps of (a); 0 = a full epoch")
-    parser.add_argument("--only", default="ours,a,b", help="comma list of ours, a, b")
+    parser.add_argument("--only", default="ours,a,b,b_eval",
+                        help="comma list of ours, a, b, b_eval ((b) with TuneScope's evaluations and checkpoints)")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
 
@@ -215,7 +227,12 @@ def main() -> None:
     if "ours" in which:
         results["ours"] = run_ours(train_csv, folder / "dev.csv", args, work)
         print("ours", results["ours"], flush=True)
-    for key in ("ours", "a", "b"):
+    if "b_eval" in which:
+        every = results.get("ours", {}).get("resolved", {}).get("eval_steps") or math.ceil(
+            math.ceil(len(train) / args.batch_size) * args.epochs / 4)
+        results["b_eval"] = run_trainer_baseline(train, dev, args, work, every=every)
+        print("(b) with evaluations", results["b_eval"], flush=True)
+    for key in ("ours", "a", "b", "b_eval"):
         if key in results:
             rate = results[key]["samples_per_second"]
             results[key]["mfu"] = flops_epoch / len(train) * rate / peak
@@ -228,7 +245,8 @@ def _print_table(results: dict[str, Any]) -> None:
     ours = results.get("ours", {}).get("samples_per_second")
     print("\n| engine | samples/s | ours / this | MFU | dev accuracy |\n|---|---|---|---|---|")
     names = {"ours": "TuneScope (end to end, with evals + checkpoints)", "a": "(a) tutorial: pad 128, fp32, loop",
-             "b": "(b) HF Trainer: dynamic pad, group_by_length, bf16"}
+             "b": "(b) HF Trainer: dynamic pad, group_by_length, bf16",
+             "b_eval": "(b) the same, with TuneScope's evals + checkpoints"}
     for key, name in names.items():
         if key not in results:
             continue
@@ -236,8 +254,12 @@ def _print_table(results: dict[str, Any]) -> None:
         ratio = f"{ours / r['samples_per_second']:.2f}x" if ours else "-"
         accuracy = f"{r['accuracy']:.4f}" if "accuracy" in r else "-"
         print(f"| {name} | {r['samples_per_second']:.1f} | {ratio} | {r['mfu']:.1%} | {accuracy} |")
-    if results.get("ours", {}).get("train_only_samples_per_second"):
-        print(f"\nTuneScope training steps alone: {results['ours']['train_only_samples_per_second']:.1f} samples/s")
+    alone = results.get("ours", {}).get("train_only_samples_per_second")
+    if alone:
+        line = f"\nTuneScope training steps alone: {alone:.1f} samples/s, MFU {alone * results['flops_per_epoch'] / results['rows'] / results['peak_bf16_flops']:.1%}"
+        if "b" in results:
+            line += f", {alone / results['b']['samples_per_second']:.2f}x (b)"
+        print(line)
 
 
 if __name__ == "__main__":
