@@ -103,7 +103,7 @@ class TrainSettings:
 
         'auto' turns dropout off for runs of up to 2 epochs: a short fine-tune sees each example once
         or twice, so dropout's regularisation buys little, while on a CPU its random masks cost about a
-        fifth of every step. Longer runs keep the model's own rates.
+        sixth of every step. Longer runs keep the model's own rates.
         """
         if self.dropout == "model":
             return None

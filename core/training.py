@@ -310,7 +310,7 @@ def freeze_word_embeddings(model: Any) -> int:
 
     It holds about half of a small encoder's weights (11.7 M of MiniLM's 22.7 M) but each step only
     touches the rows of the tokens in the batch. Freezing it saves the dense gradient, its optimizer
-    state and update (a sixth of a CPU step) and keeps words absent from the training data where the
+    state and update (11-20% of a CPU step) and keeps words absent from the training data where the
     pre-trained model put them. Position embeddings, layer norms and all layers still train.
     """
     embeddings = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None

@@ -88,6 +88,13 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     )
 
 
+def _weights_text(weights: dict[str, float] | list[float]) -> str:
+    """'neg 2.50, pos 0.62' from config.json's class weights (a label -> weight mapping)."""
+    if isinstance(weights, dict):
+        return ", ".join(f"{label} {float(w):.2f}" for label, w in weights.items())
+    return ", ".join(f"{float(w):.2f}" for w in weights)
+
+
 def status_markdown(run_dir: str, status: dict[str, Any]) -> str:
     """The run's id, state, message and (when done) final metrics."""
     text = f"**Run** `{Path(run_dir).name}` — **{status.get('state')}**"
@@ -101,9 +108,11 @@ def status_markdown(run_dir: str, status: dict[str, Any]) -> str:
     resolved = config.get("resolved") or {}
     if resolved.get("device"):
         text += (f"\n\nDevice **{resolved['device']}**, precision **{resolved.get('precision')}**"
-                 + (", class weights " + ", ".join(f"{w:.2f}" for w in resolved["class_weights"])
+                 + (", class weights " + _weights_text(resolved["class_weights"])
                     if resolved.get("class_weights") else "")
-                 + (f", dropout {resolved['dropout']}" if "dropout" in resolved else "")
+                 + ({0.0: ", dropout off", "model": ", the model's dropout"}.get(resolved["dropout"],
+                                                                                f", dropout {resolved['dropout']}")
+                    if "dropout" in resolved else "")
                  + (f", token embeddings frozen ({resolved['frozen_embedding_weights'] / 1e6:.1f} M weights)"
                     if resolved.get("frozen_embedding_weights") else ""))
     overlap = resolved.get("train_val_overlap") or {}
