@@ -14,6 +14,8 @@ def write_model_card(run_dir: Path, config: RunConfig, report: dict[str, Any]) -
     weights = r.get("class_weights")
     weights_text = (", ".join(f"{label} {w:.2f}" for label, w in weights.items()) if isinstance(weights, dict)
                     else weights or "off")
+    dropout = r.get("dropout", "model")
+    dropout_text = "off" if dropout == 0 else "as the base model" if dropout == "model" else str(dropout)
     rows = "\n".join(
         f"| {label} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['support']} |"
         for label, s in report["per_class"].items()
@@ -48,7 +50,8 @@ accuracy **{report['accuracy']:.4f}**, macro F1 **{report['f1_macro']:.4f}**
 ## Training settings
 epochs {t.epochs}, batch size {t.batch_size} x {t.gradient_accumulation_steps} accumulation, learning rate {t.learning_rate},
 {t.lr_scheduler} schedule with {t.warmup_ratio:.0%} warm-up, max length {t.max_length}, seed {t.seed},
-device {r.get('device')}, precision {r.get('precision')}, class weights {weights_text}{", LoRA rank " + str(t.lora_rank) if t.lora else ""}.
+device {r.get('device')}, precision {r.get('precision')}, class weights {weights_text}{", LoRA rank " + str(t.lora_rank) if t.lora else ""},
+dropout {dropout_text}, token embeddings {"frozen" if r.get("frozen_embedding_weights") else "trained"}.
 """
     path = Path(run_dir) / "README.md"
     path.write_text(text, encoding="utf-8")

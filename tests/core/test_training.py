@@ -275,6 +275,7 @@ def test_short_runs_train_without_dropout_and_keep_token_embeddings(tmp_path: Pa
     assert not torch.equal(before[source_layer], after[layer])
     saved = json.loads((run_dir / "model" / "config.json").read_text())
     assert saved["hidden_dropout_prob"] == json.loads((base / "config.json").read_text())["hidden_dropout_prob"]
+    assert "dropout off, token embeddings frozen" in (run_dir / "README.md").read_text()
 
 
 def test_embeddings_train_when_asked_and_old_configs_keep_old_behaviour(tmp_path: Path, tiny_models: Any,
@@ -287,6 +288,7 @@ def test_embeddings_train_when_asked_and_old_configs_keep_old_behaviour(tmp_path
     training.run_training(run_dir)
     resolved = runs.load_config(run_dir).resolved
     assert resolved["dropout"] == "model" and resolved["frozen_embedding_weights"] == 0
+    assert "dropout as the base model, token embeddings trained" in (run_dir / "README.md").read_text()
     before, after = load_file(base / "model.safetensors"), load_file(run_dir / "model" / "model.safetensors")
     key = next(k for k in after if k.endswith("word_embeddings.weight"))
     source_key = next(k for k in before if k.endswith("word_embeddings.weight"))
