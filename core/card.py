@@ -51,7 +51,7 @@ accuracy **{report['accuracy']:.4f}**, macro F1 **{report['f1_macro']:.4f}**
 epochs {t.epochs}, batch size {t.batch_size} x {t.gradient_accumulation_steps} accumulation, learning rate {t.learning_rate},
 {t.lr_scheduler} schedule with {t.warmup_ratio:.0%} warm-up, max length {t.max_length}, seed {t.seed},
 device {r.get('device')}, precision {r.get('precision')}, class weights {weights_text}{", LoRA rank " + str(t.lora_rank) if t.lora else ""},
-dropout {dropout_text}, token embeddings {"frozen" if r.get("frozen_embedding_weights") else "trained"}.
+dropout {dropout_text}, token embeddings {"frozen" if r.get("frozen_embedding_weights") else "trained"}, gradient norm clipped at {t.max_grad_norm:g}.
 """
     path = Path(run_dir) / "README.md"
     path.write_text(text, encoding="utf-8")

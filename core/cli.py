@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="'auto' (off for runs of up to 2 epochs), 'model' (the model's own rates) or a rate like 0.1")
     p.add_argument("--train-embeddings", action="store_true",
                    help="also train the token-embedding matrix (frozen by default)")
+    p.add_argument("--max-grad-norm", type=float, default=5.0, help="clip the gradient norm to this (default 5)")
 
     p = sub.add_parser("predict", help="predict labels for texts or a whole file")
     p.add_argument("texts", nargs="*")
@@ -148,6 +149,7 @@ def _run_config(args: argparse.Namespace) -> Any:
             eval_steps=args.eval_steps, early_stopping_patience=args.early_stopping, metric_for_best_model=args.metric,
             class_weights=args.class_weights, device=args.device, precision=args.precision, lora=args.lora,
             lora_rank=args.lora_rank, dropout=parse_dropout(args.dropout), freeze_embeddings=not args.train_embeddings,
+            max_grad_norm=args.max_grad_norm,
         ),
     )
 

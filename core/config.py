@@ -69,6 +69,7 @@ class TrainSettings:
     lora_rank: int = 8
     dropout: float | str = "auto"
     freeze_embeddings: bool = True
+    max_grad_norm: float = 5.0
 
     def validate(self) -> None:
         def check(cond: bool, message: str) -> None:
@@ -94,6 +95,7 @@ class TrainSettings:
             f"metric_for_best_model must be one of {', '.join(BEST_METRICS)}.",
         )
         check(1 <= self.lora_rank <= 256, f"lora_rank must be between 1 and 256 (got {self.lora_rank}).")
+        check(self.max_grad_norm > 0, f"max_grad_norm must be above 0, e.g. 5 (got {self.max_grad_norm}).")
         check(self.dropout in ("auto", "model") or (isinstance(self.dropout, int | float)
                                                      and not isinstance(self.dropout, bool) and 0 <= self.dropout < 1),
               f"dropout must be 'auto', 'model' or a rate in [0, 1), e.g. 0.1 (got {self.dropout!r}).")
@@ -156,6 +158,7 @@ class RunConfig:
             # runs written before these settings existed trained with the model's dropout and all weights
             train_raw.setdefault("dropout", "model")
             train_raw.setdefault("freeze_embeddings", False)
+            train_raw.setdefault("max_grad_norm", 1.0)
             train = TrainSettings(**train_raw)
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"config.json is not a TuneScope run configuration ({exc}).") from exc

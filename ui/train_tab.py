@@ -37,6 +37,7 @@ def settings_from(values: dict[str, Any]) -> TrainSettings:
         device=values["device"], precision=values["precision"], lora=bool(values["lora"]),
         lora_rank=int(values["lora_rank"]), dropout=parse_dropout(values.get("dropout", "auto")),
         freeze_embeddings=not values.get("train_embeddings", False),
+        max_grad_norm=float(values.get("max_grad_norm") or TRAIN_DEFAULTS.max_grad_norm),
     )
 
 
@@ -61,6 +62,8 @@ def cli_command(config: RunConfig) -> str:
         parts += ["--dropout", str(t.dropout)]
     if not t.freeze_embeddings:
         parts += ["--train-embeddings"]
+    if t.max_grad_norm != TRAIN_DEFAULTS.max_grad_norm:
+        parts += ["--max-grad-norm", f"{t.max_grad_norm:g}"]
     for flag, value, default in (("--scheduler", t.lr_scheduler, "linear"), ("--class-weights", t.class_weights, "auto"),
                                  ("--device", t.device, "auto"), ("--precision", t.precision, "auto")):
         if value != default:
@@ -130,7 +133,7 @@ def all_run_choices(root: str | None) -> list[tuple[str, str]]:
 FORM_FIELDS = ("epochs", "batch_size", "learning_rate", "max_length", "seed", "val_fraction", "warmup_ratio",
                "lr_scheduler", "gradient_accumulation_steps", "max_steps", "eval_steps", "early_stopping_patience",
                "metric_for_best_model", "class_weights", "device", "precision", "lora", "lora_rank", "dropout",
-               "train_embeddings")
+               "train_embeddings", "max_grad_norm")
 
 
 def _form() -> dict[str, Any]:
@@ -167,6 +170,8 @@ def _form() -> dict[str, Any]:
             fields["dropout"] = gr.Dropdown(["auto", "model", "0", "0.1"], value="auto", allow_custom_value=True,
                                             label="Dropout", info="auto: off for runs of up to 2 epochs; "
                                             "model: the model's own rates; or a rate such as 0.1")
+            fields["max_grad_norm"] = gr.Number(d.max_grad_norm, label="Clip gradient norm at", minimum=0.01,
+                                                info="5 by default (Hugging Face uses 1)")
             fields["train_embeddings"] = gr.Checkbox(False, label="Also train the token embeddings",
                                                      info="frozen by default: faster, and rare words keep "
                                                      "their pre-trained meaning")

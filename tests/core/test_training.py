@@ -250,6 +250,7 @@ def test_trainer_uses_shuffled_length_batches(tmp_path: Path, tiny_models: Any, 
     loader = trainer.get_train_dataloader()
     sampler = loader.batch_sampler.sampler  # accelerate wraps the sampler in a batch sampler
     assert isinstance(sampler, ShuffledLengthGroupedSampler)
+    assert trainer.args.max_grad_norm == TrainSettings().max_grad_norm == 5.0
     assert sampler.lengths == train["length"] and sampler.batch_size == 4 * 2
     batches = list(loader)
     assert sum(len(b["labels"]) for b in batches) == len(train)
@@ -294,9 +295,9 @@ def test_embeddings_train_when_asked_and_old_configs_keep_old_behaviour(tmp_path
     source_key = next(k for k in before if k.endswith("word_embeddings.weight"))
     assert not torch.equal(before[source_key], after[key])
     raw = json.loads((run_dir / "config.json").read_text())
-    del raw["train"]["dropout"], raw["train"]["freeze_embeddings"]  # a config.json from before these settings
+    del raw["train"]["dropout"], raw["train"]["freeze_embeddings"], raw["train"]["max_grad_norm"]  # an older config
     old = RunConfig.from_dict(raw)
-    assert old.train.dropout == "model" and old.train.freeze_embeddings is False
+    assert old.train.dropout == "model" and old.train.freeze_embeddings is False and old.train.max_grad_norm == 1.0
 
 
 def test_dropout_settings() -> None:

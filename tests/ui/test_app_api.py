@@ -50,11 +50,12 @@ def test_train_from_upload_then_predict_uses_the_run(client: Client, tiny_models
     values = dict(epochs=1, batch_size=16, learning_rate=1e-3, max_length=32, seed=1, val_fraction=0.2,
                   warmup_ratio=0.0, lr_scheduler="linear", gradient_accumulation_steps=1, max_steps=6, eval_steps=3,
                   early_stopping_patience=0, metric_for_best_model="f1_macro", class_weights="auto", device="cpu",
-                  precision="fp32", lora=False, lora_rank=8, dropout="0.1", train_embeddings=True, val_file=None)
+                  precision="fp32", lora=False, lora_rank=8, dropout="0.1", train_embeddings=True, max_grad_norm=2,
+                  val_file=None)
     outputs = client.predict(*values.values(), api_name="/start_training")
     run_dir, command = outputs[0], outputs[1]
     assert command.startswith("python -m core train") and "--max-steps 6" in command
-    assert "--dropout 0.1" in command and "--train-embeddings" in command
+    assert "--dropout 0.1" in command and "--train-embeddings" in command and "--max-grad-norm 2" in command
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         status = client.predict(run_dir, api_name="/training_status")
