@@ -8,12 +8,19 @@ from typing import Any
 from core.config import RunConfig
 
 
+def class_weights_text(weights: dict[str, float] | list[float] | None) -> str:
+    """'neg 2.50, pos 0.62' from config.json's class weights (label -> weight), or 'off'."""
+    if not weights:
+        return "off"
+    if isinstance(weights, dict):
+        return ", ".join(f"{label} {float(w):.2f}" for label, w in weights.items())
+    return ", ".join(f"{float(w):.2f}" for w in weights)
+
+
 def write_model_card(run_dir: Path, config: RunConfig, report: dict[str, Any]) -> Path:
     """Write a short model card: base model, data, labels, settings and final metrics."""
     t, r = config.train, config.resolved
-    weights = r.get("class_weights")
-    weights_text = (", ".join(f"{label} {w:.2f}" for label, w in weights.items()) if isinstance(weights, dict)
-                    else weights or "off")
+    weights_text = class_weights_text(r.get("class_weights"))
     dropout = r.get("dropout", "model")
     dropout_text = "off" if dropout == 0 else "as the base model" if dropout == "model" else str(dropout)
     rows = "\n".join(

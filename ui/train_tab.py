@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from core import runs
+from core.card import class_weights_text
 from core.config import DataSettings, RunConfig, TrainSettings, parse_dropout
 from core.plots import current_attempt, loss_figure, metrics_figure
 from ui.common import friendly_errors, human_seconds
@@ -91,13 +92,6 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     )
 
 
-def _weights_text(weights: dict[str, float] | list[float]) -> str:
-    """'neg 2.50, pos 0.62' from config.json's class weights (a label -> weight mapping)."""
-    if isinstance(weights, dict):
-        return ", ".join(f"{label} {float(w):.2f}" for label, w in weights.items())
-    return ", ".join(f"{float(w):.2f}" for w in weights)
-
-
 def status_markdown(run_dir: str, status: dict[str, Any]) -> str:
     """The run's id, state, message and (when done) final metrics."""
     text = f"**Run** `{Path(run_dir).name}` — **{status.get('state')}**"
@@ -111,7 +105,7 @@ def status_markdown(run_dir: str, status: dict[str, Any]) -> str:
     resolved = config.get("resolved") or {}
     if resolved.get("device"):
         text += (f"\n\nDevice **{resolved['device']}**, precision **{resolved.get('precision')}**"
-                 + (", class weights " + _weights_text(resolved["class_weights"])
+                 + (", class weights " + class_weights_text(resolved["class_weights"])
                     if resolved.get("class_weights") else "")
                  + ({0.0: ", dropout off", "model": ", the model's dropout"}.get(resolved["dropout"],
                                                                                 f", dropout {resolved['dropout']}")
