@@ -98,7 +98,7 @@ class TrainSettings:
         check(self.max_grad_norm > 0, f"max_grad_norm must be above 0, e.g. 5 (got {self.max_grad_norm}).")
         check(self.dropout in ("auto", "model") or (isinstance(self.dropout, int | float)
                                                      and not isinstance(self.dropout, bool) and 0 <= self.dropout < 1),
-              f"dropout must be 'auto', 'model' or a rate in [0, 1), e.g. 0.1 (got {self.dropout!r}).")
+              _dropout_message(self.dropout))
 
     def resolved_dropout(self) -> float | None:
         """The dropout rate to train with; None keeps the model's own rates.
@@ -114,6 +114,10 @@ class TrainSettings:
         return float(self.dropout)
 
 
+def _dropout_message(value: object) -> str:
+    return f"dropout must be 'auto', 'model' or a rate in [0, 1), e.g. 0.1 (got {value!r})."
+
+
 def parse_dropout(value: object) -> float | str:
     """'auto', 'model' or a rate from a form field or a command-line flag."""
     text = str(value).strip().lower() if value is not None else "auto"
@@ -124,9 +128,9 @@ def parse_dropout(value: object) -> float | str:
     try:
         rate = float(text)
     except ValueError:
-        raise ConfigError(f"dropout must be 'auto', 'model' or a rate in [0, 1), e.g. 0.1 (got {value!r}).") from None
+        raise ConfigError(_dropout_message(value)) from None
     if not 0 <= rate < 1:
-        raise ConfigError(f"dropout must be 'auto', 'model' or a rate in [0, 1), e.g. 0.1 (got {value!r}).")
+        raise ConfigError(_dropout_message(value))
     return rate
 
 
