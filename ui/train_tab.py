@@ -38,7 +38,8 @@ def settings_from(values: dict[str, Any]) -> TrainSettings:
         device=values["device"], precision=values["precision"], lora=bool(values["lora"]),
         lora_rank=int(values["lora_rank"]), dropout=parse_dropout(values.get("dropout", "auto")),
         freeze_embeddings=not values.get("train_embeddings", False),
-        max_grad_norm=float(values.get("max_grad_norm") or TRAIN_DEFAULTS.max_grad_norm),
+        max_grad_norm=float(TRAIN_DEFAULTS.max_grad_norm if values.get("max_grad_norm") in (None, "")
+                            else values["max_grad_norm"]),
     )
 
 

@@ -28,3 +28,19 @@ def test_command_line_carries_the_new_options() -> None:
     command = cli_command(config)
     assert "--dropout 0.1" in command and "--train-embeddings" in command
     assert "--dropout" not in cli_command(RunConfig(data=DataSettings(train_file="data.csv")))
+
+
+def test_zero_gradient_clip_is_refused_not_replaced() -> None:
+    import pytest
+
+    from core.errors import ConfigError
+    from ui.train_tab import settings_from
+
+    values = dict(epochs=1, batch_size=8, learning_rate=1e-4, max_length=64, seed=1, warmup_ratio=0.0,
+                  lr_scheduler="linear", gradient_accumulation_steps=1, max_steps=0, eval_steps=0,
+                  early_stopping_patience=0, metric_for_best_model="f1_macro", class_weights="auto", device="cpu",
+                  precision="auto", lora=False, lora_rank=8, dropout="auto", train_embeddings=False)
+    assert settings_from({**values, "max_grad_norm": None}).max_grad_norm == 5.0  # empty field: the default
+    zero = settings_from({**values, "max_grad_norm": 0})
+    with pytest.raises(ConfigError, match="max_grad_norm must be above 0"):
+        zero.validate()
