@@ -51,25 +51,27 @@ def main() -> None:
     import torch
     from plotly.subplots import make_subplots
 
-    from core import attention_plots as plots
-    from core.attention import encode, extract_attention
-    from core.explain import integrated_gradients
-    from core.heads import head_importance
-    from core.predict import load_for_inference
+    from core.attention.attributions import integrated_gradients
+    from core.attention.extract import encode, extract_attention
+    from core.attention.heads import head_importance
+    from core.inference import load_for_inference
+    from core.plots import attention as plots
 
     loaded = load_for_inference("default")
     model, tokenizer = loaded.model, loaded.tokenizer
     encoded, _, _ = encode(tokenizer, TEXT, max_length=args.tokens)
 
-    from core.attention import single_thread
-
     def forward() -> Any:
         with torch.inference_mode():
             return model(**encoded, output_attentions=True)
 
-    def forward_one_thread() -> Any:
-        with single_thread():
+    def forward_one_thread() -> Any:  # the app serves each request on one thread (app.py --threads)
+        saved = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
             return forward()
+        finally:
+            torch.set_num_threads(saved)
 
     def ours() -> int:
         result = extract_attention(model, tokenizer, TEXT, max_length=args.tokens)

@@ -74,7 +74,7 @@ def load_split(folder: Path, name: str, limit: int | None) -> Any:
 def run_ours(train_csv: Path, dev_csv: Path, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     from core import runs
     from core.config import DataSettings, RunConfig, TrainSettings
-    from core.training import run_training
+    from core.training.run import run_training
 
     settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, max_length=args.max_length)
     if args.learning_rate:
@@ -122,7 +122,7 @@ def run_trainer_baseline(train: Any, dev: Any, args: argparse.Namespace, work: P
     import numpy as np
     from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 
-    from core.metrics import trainer_metrics
+    from core.training.metrics import trainer_metrics
 
     tokenizer, model = _fresh_model()
     train_ds, dev_ds = _tokenized(train, tokenizer, args.max_length, False), _tokenized(dev, tokenizer, 128, False)

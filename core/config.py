@@ -1,8 +1,11 @@
-"""Typed settings for data, model and training, validated in one place.
+"""Every setting of a run, declared once: name, type, default, allowed values, help text, flag, label.
 
-The UI and the CLI both build these objects; a run's ``config.json`` is ``RunConfig.to_dict()``.
-Validation raises :class:`ConfigError` with a message naming the setting and its allowed range.
-This module does not read data or load models.
+``DataSettings`` and ``TrainSettings`` are dataclasses whose fields carry a ``core.settings.Spec`` (the
+way ``HfArgumentParser`` reads dataclass fields). Everything else is derived from these declarations:
+validation here, the CLI flags and the *Equivalent command* (``core.cli.settings``), the Train tab's
+form (``ui.train_form``), ``config.json`` (``RunConfig.to_dict``) and the model card's settings table
+(``core.runs.card``). Adding a setting means adding one field here. This module does not read data
+or load models.
 """
 
 from __future__ import annotations
@@ -14,108 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
-
-SCHEDULERS = ("linear", "cosine", "constant")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-PRECISIONS = ("auto", "bf16", "fp16", "fp32")
-CLASS_WEIGHTS = ("auto", "on", "off")
-BEST_METRICS = ("f1_macro", "accuracy", "eval_loss")
-
-
-@dataclass
-class DataSettings:
-    """Where the labelled data is and which columns hold text and label."""
-
-    train_file: str
-    text_column: str | None = None
-    label_column: str | None = None
-    text_pair_column: str | None = None
-    val_file: str | None = None
-    val_fraction: float = 0.1
-
-    def validate(self) -> None:
-        if not self.train_file:
-            raise ConfigError("No training file given: choose a labelled CSV, TSV, JSONL, Parquet or Excel file.")
-        if self.val_file is None and not 0.0 < self.val_fraction < 0.9:
-            raise ConfigError(
-                f"val_fraction must be between 0 and 0.9 (got {self.val_fraction}); "
-                "or give a separate validation file."
-            )
-
-
-@dataclass
-class TrainSettings:
-    """Hyper-parameters and runtime options for one fine-tuning run."""
-
-    epochs: float = 1.0
-    batch_size: int = 32
-    learning_rate: float = 1e-4
-    max_length: int = 128
-    seed: int = 42
-    warmup_ratio: float = 0.06
-    lr_scheduler: str = "linear"
-    weight_decay: float = 0.01
-    gradient_accumulation_steps: int = 1
-    max_steps: int | None = None
-    eval_steps: int | None = None
-    logging_steps: int | None = None
-    save_steps: int | None = None
-    early_stopping_patience: int | None = None
-    metric_for_best_model: str = "f1_macro"
-    class_weights: str = "auto"
-    device: str = "auto"
-    precision: str = "auto"
-    lora: bool = False
-    lora_rank: int = 8
-    dropout: float | str = "auto"
-    freeze_embeddings: bool = True
-    max_grad_norm: float = 5.0
-
-    def validate(self) -> None:
-        def check(cond: bool, message: str) -> None:
-            if not cond:
-                raise ConfigError(message)
-
-        check(0 < self.epochs <= 100, f"epochs must be between 0 and 100 (got {self.epochs}).")
-        check(1 <= self.batch_size <= 4096, f"batch_size must be between 1 and 4096 (got {self.batch_size}).")
-        check(0 < self.learning_rate < 1, f"learning_rate must be between 0 and 1, e.g. 5e-5 (got {self.learning_rate}).")
-        check(8 <= self.max_length <= 8192, f"max_length must be between 8 and 8192 tokens (got {self.max_length}).")
-        check(0 <= self.warmup_ratio < 1, f"warmup_ratio must be in [0, 1) (got {self.warmup_ratio}).")
-        check(self.weight_decay >= 0, f"weight_decay must be >= 0 (got {self.weight_decay}).")
-        check(self.gradient_accumulation_steps >= 1, "gradient_accumulation_steps must be at least 1.")
-        for name in ("max_steps", "eval_steps", "logging_steps", "save_steps", "early_stopping_patience"):
-            value = getattr(self, name)
-            check(value is None or value >= 1, f"{name} must be a positive whole number or empty (got {value}).")
-        check(self.lr_scheduler in SCHEDULERS, f"lr_scheduler must be one of {', '.join(SCHEDULERS)}.")
-        check(self.device in DEVICES, f"device must be one of {', '.join(DEVICES)} (got {self.device!r}).")
-        check(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}.")
-        check(self.class_weights in CLASS_WEIGHTS, f"class_weights must be one of {', '.join(CLASS_WEIGHTS)}.")
-        check(
-            self.metric_for_best_model in BEST_METRICS,
-            f"metric_for_best_model must be one of {', '.join(BEST_METRICS)}.",
-        )
-        check(1 <= self.lora_rank <= 256, f"lora_rank must be between 1 and 256 (got {self.lora_rank}).")
-        check(self.max_grad_norm > 0, f"max_grad_norm must be above 0, e.g. 5 (got {self.max_grad_norm}).")
-        check(self.dropout in ("auto", "model") or (isinstance(self.dropout, int | float)
-                                                     and not isinstance(self.dropout, bool) and 0 <= self.dropout < 1),
-              _dropout_message(self.dropout))
-
-    def resolved_dropout(self) -> float | None:
-        """The dropout rate to train with; None keeps the model's own rates.
-
-        'auto' turns dropout off for runs of up to 2 epochs: a short fine-tune sees each example once
-        or twice, so dropout's regularisation buys little, while on a CPU its random masks cost about a
-        sixth of every step. Longer runs keep the model's own rates.
-        """
-        if self.dropout == "model":
-            return None
-        if self.dropout == "auto":
-            return 0.0 if self.epochs <= 2 else None
-        return float(self.dropout)
-
-
-def _dropout_message(value: object) -> str:
-    return f"dropout must be 'auto', 'model' or a rate in [0, 1), e.g. 0.1 (got {value!r})."
+from core.settings import check_fields, setting
 
 
 def parse_dropout(value: object) -> float | str:
@@ -132,6 +34,105 @@ def parse_dropout(value: object) -> float | str:
     if not 0 <= rate < 1:
         raise ConfigError(_dropout_message(value))
     return rate
+
+
+def _dropout_message(value: object) -> str:
+    return f"dropout must be 'auto', 'model' or a rate in [0, 1), e.g. 0.1 (got {value!r})."
+
+
+@dataclass
+class DataSettings:
+    """Where the labelled data is and which columns hold text and label."""
+
+    train_file: str = setting("", help="labelled training file", label="Training file", group="data")
+    text_column: str | None = setting(None, optional=True, group="data", label="Text column",
+                                      help="column with the text (guessed when omitted)")
+    label_column: str | None = setting(None, optional=True, group="data", label="Label column",
+                                       help="column with the label (guessed when omitted)")
+    text_pair_column: str | None = setting(None, optional=True, group="data", label="Second text column",
+                                           help="second text column for sentence-pair tasks")
+    val_file: str | None = setting(None, optional=True, flag="--val-data", group="data", label="Validation file",
+                                   help="validation file (default: split off --val-fraction)")
+    val_fraction: float = setting(0.1, minimum=0, maximum=0.9, above=True, below=True, group="basic",
+                                  label="Validation share", widget="slider", ui_range=(0.05, 0.5, 0.05),
+                                  help="share of the training file held out for validation (without --val-data)")
+
+    def validate(self) -> None:
+        if not self.train_file:
+            raise ConfigError("No training file given: choose a labelled CSV, TSV, JSONL, Parquet or Excel file.")
+        check_fields(self, skip={"val_fraction"} if self.val_file else set())
+
+
+@dataclass
+class TrainSettings:
+    """Hyper-parameters and runtime options for one fine-tuning run."""
+
+    epochs: float = setting(1.0, minimum=0, maximum=100, above=True, group="basic", label="Epochs",
+                            help="passes over the training data (fractions allowed)")
+    batch_size: int = setting(32, minimum=1, maximum=4096, group="basic", label="Batch size",
+                              help="examples per step and device")
+    learning_rate: float = setting(1e-4, minimum=0, maximum=1, above=True, below=True, group="basic",
+                                   label="Learning rate", example="5e-5", help="peak learning rate of AdamW")
+    max_length: int = setting(128, minimum=8, maximum=8192, group="basic", label="Max length (tokens)",
+                              widget="slider", ui_range=(16, 512, 8), help="longer texts are truncated")
+    seed: int = setting(42, minimum=0, maximum=2**32 - 1, group="basic", label="Seed",
+                        help="seed for the head's initial weights, shuffling and the validation split")
+    warmup_ratio: float = setting(0.06, minimum=0, maximum=1, below=True, label="Warm-up share", widget="slider",
+                                  ui_range=(0.0, 0.5, 0.01), help="share of the steps spent warming the learning rate up")
+    lr_scheduler: str = setting("linear", choices=("linear", "cosine", "constant"), flag="--scheduler",
+                                label="Decay", help="learning-rate decay after warm-up")
+    weight_decay: float = setting(0.01, minimum=0, maximum=1, label="Weight decay", help="AdamW weight decay")
+    gradient_accumulation_steps: int = setting(1, minimum=1, maximum=1024, flag="--gradient-accumulation",
+                                               label="Gradient accumulation",
+                                               help="batches summed before each optimizer step")
+    max_steps: int | None = setting(None, optional=True, minimum=1, label="Max steps (0 = epochs)",
+                                    help="stop after this many optimizer steps (overrides epochs)")
+    eval_steps: int | None = setting(None, optional=True, minimum=1, label="Evaluate every N steps (0 = 4 times)",
+                                     help="steps between evaluations (default: 4 evaluations per run)")
+    logging_steps: int | None = setting(None, optional=True, minimum=1, label="Log every N steps (0 = auto)",
+                                        help="steps between loss points on the curve (default: about 60 points)")
+    save_steps: int | None = setting(None, optional=True, minimum=1, label="Checkpoint every N steps (0 = at evals)",
+                                     help="steps between checkpoints (default: at every evaluation)")
+    early_stopping_patience: int | None = setting(None, optional=True, minimum=1, flag="--early-stopping",
+                                                  metavar="PATIENCE", label="Early-stopping patience (0 = off)",
+                                                  help="stop after this many evaluations without improvement")
+    metric_for_best_model: str = setting("f1_macro", choices=("f1_macro", "accuracy", "eval_loss"), flag="--metric",
+                                         label="Best-model metric", help="metric that picks the checkpoint kept as model/")
+    class_weights: str = setting("auto", choices=("auto", "on", "off"), widget="radio", label="Class weights",
+                                 help="weight the loss by inverse class frequency ('auto': when classes are 3x apart)")
+    device: str = setting("auto", choices=("auto", "cpu", "cuda", "mps"), label="Device",
+                          help="where to train ('auto': a GPU when there is one)")
+    precision: str = setting("auto", choices=("auto", "bf16", "fp16", "fp32"), label="Precision",
+                             help="mixed precision ('auto': bf16 where the hardware supports it)")
+    lora: bool = setting(False, label="LoRA adapters (for large models)",
+                         help="train LoRA adapters (merged into model/ at the end)")
+    lora_rank: int = setting(8, minimum=1, maximum=256, label="LoRA rank", help="rank of the LoRA adapters")
+    dropout: float | str = setting("auto", parse=parse_dropout, widget="dropdown-custom",
+                                   choices=("auto", "model", 0.0, 0.1), label="Dropout",
+                                   help="'auto' (off for runs of up to 2 epochs), 'model' (the model's own rates) "
+                                        "or a rate like 0.1")
+    freeze_embeddings: bool = setting(True, negated_flag="--train-embeddings",
+                                      label="Also train the token embeddings",
+                                      help="also train the token-embedding matrix (frozen by default: faster, and "
+                                           "rare words keep their pre-trained meaning)")
+    max_grad_norm: float = setting(5.0, minimum=0, above=True, label="Clip gradient norm at",
+                                   example="5", help="clip the gradient norm to this (Hugging Face uses 1)")
+
+    def validate(self) -> None:
+        check_fields(self)
+
+    def resolved_dropout(self) -> float | None:
+        """The dropout rate to train with; None keeps the model's own rates.
+
+        'auto' turns dropout off for runs of up to 2 epochs: a short fine-tune sees each example once
+        or twice, so dropout's regularisation buys little, while on a CPU its random masks cost about a
+        sixth of every step. Longer runs keep the model's own rates.
+        """
+        if self.dropout == "model":
+            return None
+        if self.dropout == "auto":
+            return 0.0 if self.epochs <= 2 else None
+        return float(self.dropout)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Views: one head, the model grid (every layer x head), aggregates (mean, rollout, [CLS]/last token),
 per-head statistics, base vs fine-tuned (runs only), head importance (masking) and integrated-gradients
 attributions, each exportable as PNG or standalone HTML. Handlers only read inputs, call core and
-format; the drawing is ``core.attention_plots``, the numbers ``core.attention``/``heads``/``explain``.
+format; the drawing is ``core.plots``, the numbers ``core.attention``.
 Gradio's plot does not report plotly clicks, so a head is opened with the layer/head sliders or by
 selecting a row of the top-heads table. Heavy results (importance, attributions, comparison) are kept
 for the last few inputs so moving a slider does not recompute them.
@@ -19,13 +19,14 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from core import attention_plots as plots
-from core.attention import extract_attention
+from core.attention.attributions import CAVEAT, attribution_html, integrated_gradients, resolve_target
+from core.attention.extract import extract_attention
+from core.attention.heads import compare_run, head_importance, head_statistics, rank_heads
 from core.errors import DataError
-from core.explain import CAVEAT, attribution_html, integrated_gradients, resolve_target
-from core.export import export_html, export_png
-from core.heads import compare_run, head_importance, head_statistics, rank_heads
-from core.predict import load_for_inference
+from core.inference import load_for_inference
+from core.plots import attention as plots
+from core.plots import heads as head_plots
+from core.plots.export import export_html, export_png
 from ui.common import friendly_errors, warn_all
 
 VIEWS = {"Head": "head", "Model grid": "grid", "Aggregates": "aggregates", "Head statistics": "stats",
@@ -73,9 +74,9 @@ def render(model: str, text: str, pair: str, view: str, layer: int, head: int, t
             info.append(GRID_NOTE)
     elif kind == "diff":
         comparison = _cached(key + ("diff",), lambda: compare_run(model, text, pair))
-        out["figure"] = plots.divergence_figure(comparison.divergence, comparison.metric)
+        out["figure"] = head_plots.divergence_figure(comparison.divergence, comparison.metric)
         out["table"] = _table(comparison.ranked(10), comparison.metric, "JS divergence base → fine-tuned")
-        out["comparison"] = plots.comparison_figure(result.tokens, comparison.base.attentions[layer, head],
+        out["comparison"] = head_plots.comparison_figure(result.tokens, comparison.base.attentions[layer, head],
                                                     comparison.tuned.attentions[layer, head], layer, head,
                                                     result.causal, result.segment_boundary)
         info.append("Select a row of the table (or use the sliders) to see that head in both models.")
@@ -83,14 +84,14 @@ def render(model: str, text: str, pair: str, view: str, layer: int, head: int, t
         index = resolve_target(loaded.model, target)
         report = _cached(key + ("importance", index),
                          lambda: head_importance(loaded.model, loaded.tokenizer, text, pair, index))
-        out["figure"] = plots.importance_figure(report["drop"], report["label"], report["probability"])
+        out["figure"] = head_plots.importance_figure(report["drop"], report["label"], report["probability"])
         out["table"] = _table(report["ranked"][:10], "drop", f"p({report['label']}) drop when masked")
         info.append("Each head's output is zeroed in turn (a hook on the attention output projection).")
     elif kind == "attributions":
         attribution = _cached(key + ("ig", target or None),
                               lambda: integrated_gradients(loaded.model, loaded.tokenizer, text, pair, target or None))
         hide = None if show_special else attribution.special
-        out["figure"] = plots.attribution_figure(attribution.tokens, attribution.scores, attribution.label, hide)
+        out["figure"] = head_plots.attribution_figure(attribution.tokens, attribution.scores, attribution.label, hide)
         out["html"] = attribution_html(attribution.tokens, attribution.scores, hide,
                                        f"Integrated gradients for '{attribution.label}' "
                                        f"(p {attribution.value:.3f} vs {attribution.baseline_value:.3f} on the "

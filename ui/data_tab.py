@@ -10,8 +10,8 @@ import gradio as gr
 import pandas as pd
 
 from core.data import PREVIEW_ROWS, file_hash, inspect_file
-from core.data_plots import health_figures
 from core.errors import ModelError
+from core.plots.data import health_figures
 from core.runs import runs_root
 from ui.common import friendly_errors, warn_all
 

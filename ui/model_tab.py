@@ -6,8 +6,8 @@ from typing import Any
 
 import gradio as gr
 
+from core.inference import load_for_inference
 from core.models import describe_model
-from core.predict import load_for_inference
 from core.runs import list_runs
 from ui.common import friendly_errors, human_count, warn_all
 

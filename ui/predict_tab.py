@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from core.predict import load_for_inference, predict_file, predict_texts
+from core.inference import load_for_inference, predict_file, predict_texts
 from core.runs import runs_root
 from ui.common import friendly_errors, warn_all
 

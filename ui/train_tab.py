@@ -13,9 +13,9 @@ from typing import Any
 import gradio as gr
 
 from core import runs
-from core.card import class_weights_text
 from core.config import DataSettings, RunConfig, TrainSettings, parse_dropout
-from core.plots import current_attempt, loss_figure, metrics_figure
+from core.plots.training import current_attempt, loss_figure, metrics_figure
+from core.runs.card import class_weights_text
 from ui.common import friendly_errors, human_seconds
 from ui.live import log_tail, view_for
 

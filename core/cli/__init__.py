@@ -1,0 +1,52 @@
+"""Headless command line: ``python -m core inspect|train|predict|evaluate|attention|runs|stop|...``.
+
+JSON results go to stdout; progress goes to stderr; bad input prints one ``error: ...`` line on
+stderr and exits with code 2. ``parser`` declares the commands (train's setting flags are derived
+from ``core.config`` by ``settings``), ``commands`` runs them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+
+from core.errors import TuneScopeError
+
+
+def _quiet_libraries(verbose: bool) -> None:
+    """Keep stderr for our progress and errors: no weight-loading bars or load reports from libraries."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "warning" if verbose else "error")
+    if not verbose:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    from core.cli.commands import COMMANDS
+    from core.cli.parser import build_parser
+
+    args = build_parser().parse_args(argv)
+    _quiet_libraries(verbose=args.command in ("train", "resume", "retry"))
+    stdout = sys.stdout
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # libraries' prints must not corrupt the JSON
+            result = COMMANDS[args.command](args)
+    except TuneScopeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # unexpected: still one line, traceback only on request
+        if os.environ.get("TUNESCOPE_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (set TUNESCOPE_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+    stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+    stdout.flush()
+    return 0

@@ -1,0 +1,105 @@
+"""The ``python -m core`` argument parser. ``train``'s setting flags come from ``core.cli.settings``
+(derived from ``core.config``); the other commands' flags are declared here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.cli.settings import add_setting_flags
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one ``error:`` line and exit code 2 on bad usage (no usage dump)."""
+
+    def error(self, message: str) -> None:
+        print(f"error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _add_columns(parser: argparse.ArgumentParser, label: bool = True) -> None:
+    parser.add_argument("--text-column", help="column with the text (guessed when omitted)")
+    parser.add_argument("--text-pair-column", help="second text column for sentence-pair tasks")
+    if label:
+        parser.add_argument("--label-column", help="column with the label (guessed when omitted)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="python -m core", description="TuneScope headless CLI (JSON on stdout).")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    _add_inspect(sub)
+    _add_train(sub)
+    _add_inference(sub)
+    _add_attention(sub)
+    _add_runs(sub)
+    return parser
+
+
+def _add_inspect(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("inspect", help="read a labelled file and report columns, labels and problems")
+    p.add_argument("data")
+    _add_columns(p)
+    p.add_argument("--model", default=None,
+                   help="'default', a model folder, a run or a hub id: adds the token-length report (default: none)")
+    p.add_argument("--max-length", type=int, default=128, help="max_length to report truncation against")
+    p.add_argument("--val-data", help="validation file: adds its labels and its overlap with the training data")
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="fine-tune a model; writes a run folder")
+    p.add_argument("data", nargs="?", help="labelled training file")
+    p.add_argument("--output", help="run folder to create (default: runs/<id>)")
+    p.add_argument("--run-dir", help="train an existing run folder (what the app spawns)")
+    p.add_argument("--resume", action="store_true", help="continue --run-dir from its last checkpoint")
+    p.add_argument("--model", default="default", help="'default', a Hugging Face id, a model folder or a run folder")
+    add_setting_flags(p)
+
+
+def _add_inference(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("predict", help="predict labels for texts or a whole file")
+    p.add_argument("texts", nargs="*")
+    p.add_argument("--model", default="default")
+    p.add_argument("--data", help="file to predict row by row")
+    p.add_argument("--output", help="CSV to write with --data")
+    _add_columns(p, label=False)
+
+    p = sub.add_parser("evaluate", help="score a model on a labelled file")
+    p.add_argument("data")
+    p.add_argument("--model", required=True)
+    _add_columns(p)
+
+    p = sub.add_parser("describe", help="architecture facts of a model")
+    p.add_argument("--model", default="default")
+
+
+def _add_attention(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("attention", help="attention weights for one text (exact, eager attention)")
+    p.add_argument("text")
+    p.add_argument("--text-pair", default=None)
+    p.add_argument("--model", default="default")
+    p.add_argument("--output", help="write the JSON here instead of stdout")
+    p.add_argument("--max-length", type=int, default=512)
+    p.add_argument("--layer", type=int, nargs="+", help="keep only these layers (0-based) in the output")
+    p.add_argument("--head", type=int, nargs="+", help="keep only these heads (0-based) in the output")
+    p.add_argument("--precision", type=int, default=None, help="round weights to N decimals (default: exact)")
+    p.add_argument("--rollout", action="store_true", help="add attention rollout [layers][T][T]")
+    p.add_argument("--head-stats", action="store_true", help="add per-head entropy and mean distance [layers][heads]")
+    p.add_argument("--head-importance", action="store_true", help="add the probability change when each head is masked")
+    p.add_argument("--attributions", action="store_true", help="add integrated-gradients token attributions")
+    p.add_argument("--target-label", default=None, help="class (name or index) to attribute; default: predicted")
+    p.add_argument("--view", choices=["head", "grid", "aggregates", "stats"], default="grid",
+                   help="figure for --export-html/--export-png (head uses the first --layer/--head)")
+    p.add_argument("--export-html", metavar="FILE", help="write the --view figure as standalone offline HTML")
+    p.add_argument("--export-png", metavar="FILE", help="write the --view figure as PNG")
+
+
+def _add_runs(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("resume", help="continue a stopped, failed or killed run from its last checkpoint")
+    p.add_argument("run_dir")
+    p = sub.add_parser("retry", help="after out-of-memory: halve the batch, double accumulation, train again")
+    p.add_argument("run_dir")
+    p = sub.add_parser("runs", help="list run folders")
+    p.add_argument("--root", default=None)
+    p = sub.add_parser("stop", help="ask a running run to stop (it saves a model)")
+    p.add_argument("run_dir")

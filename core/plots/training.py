@@ -1,0 +1,68 @@
+"""Training curves from a run's events: loss (raw, smoothed, evaluation) and validation metrics.
+
+No model or file access here: callers pass the parsed ``events.jsonl`` lines. ``current_attempt``
+drops the events a resume replays, so a resumed run draws one continuous curve.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import plotly.graph_objects as go
+
+from core.plots.style import styled
+
+
+def current_attempt(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop step/eval events a resume replays: after a 'started' at step s, earlier events past s go."""
+    kept: list[dict[str, Any]] = []
+    for event in events:
+        if event.get("event") == "started" and event.get("resumed_from_step") is not None:
+            cut = event["resumed_from_step"]  # 0 for a restart from scratch: the earlier attempt goes
+            kept = [e for e in kept if e.get("step") is None or e["step"] <= cut]
+        kept.append(event)
+    return kept
+
+
+def smooth(values: list[float], weight: float = 0.8) -> list[float]:
+    """Debiased exponential moving average (as TensorBoard draws it)."""
+    out, average = [], 0.0
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    for i, value in enumerate(finite, 1):
+        average = weight * average + (1 - weight) * value
+        out.append(average / (1 - weight**i))
+    return out
+
+
+def loss_figure(events: list[dict[str, Any]], log_scale: bool = False) -> go.Figure:
+    """Train loss (raw and smoothed) with evaluation loss overlaid, by step."""
+    events = current_attempt(events)
+    steps = [e for e in events if e.get("event") == "step" and e.get("loss") is not None]
+    evals = [e for e in events if e.get("event") == "eval" and e.get("loss") is not None]
+    fig = go.Figure()
+    x = [e["step"] for e in steps]
+    y = [e["loss"] for e in steps]
+    fig.add_trace(go.Scatter(x=x, y=y, name="train loss", mode="lines", line=dict(color="#9ab8e0", width=1)))
+    if len(y) > 2:
+        fig.add_trace(go.Scatter(x=x, y=smooth(y), name="train loss (smoothed)", mode="lines",
+                                 line=dict(color="#1f5fb4", width=2.5)))
+    fig.add_trace(go.Scatter(x=[e["step"] for e in evals], y=[e["loss"] for e in evals], name="eval loss",
+                             mode="lines+markers", marker=dict(size=9, color="#d9480f")))
+    fig.update_xaxes(title="step", rangemode="tozero")
+    fig.update_yaxes(title="loss", type="log" if log_scale else "linear")
+    return styled(fig, "Loss", hovermode="x unified")
+
+
+def metrics_figure(events: list[dict[str, Any]]) -> go.Figure:
+    """Evaluation accuracy and macro F1 by step."""
+    evals = [e for e in current_attempt(events) if e.get("event") == "eval"]
+    fig = go.Figure()
+    for key, color in (("accuracy", "#2b8a3e"), ("f1_macro", "#862e9c")):
+        fig.add_trace(go.Scatter(x=[e["step"] for e in evals], y=[e.get(key) for e in evals], name=key,
+                                 mode="lines+markers", line=dict(color=color)))
+    fig.update_xaxes(title="step", rangemode="tozero")
+    fig.update_yaxes(title="score", range=[0, 1.02])
+    return styled(fig, "Validation metrics", hovermode="x unified")
+
+

@@ -1,0 +1,84 @@
+"""The model card (``README.md``) written into each finished run folder.
+
+Its settings table is derived from the declarations in ``core.config`` (every setting, its value and
+whether it is the default), followed by what the run resolved (device, precision, class weights, ...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.config import RunConfig
+from core.settings import specs
+
+
+def class_weights_text(weights: dict[str, float] | list[float] | None) -> str:
+    """'neg 2.50, pos 0.62' from config.json's class weights (label -> weight), or 'off'."""
+    if not weights:
+        return "off"
+    if isinstance(weights, dict):
+        return ", ".join(f"{label} {float(w):.2f}" for label, w in weights.items())
+    return ", ".join(f"{float(w):.2f}" for w in weights)
+
+
+def write_model_card(run_dir: Path, config: RunConfig, report: dict[str, Any]) -> Path:
+    """Write a short model card: base model, data, labels, settings and final metrics."""
+    r = config.resolved
+    weights_text = class_weights_text(r.get("class_weights"))
+    dropout = r.get("dropout", "model")
+    dropout_text = "off" if dropout == 0 else "as the base model" if dropout == "model" else str(dropout)
+    rows = "\n".join(
+        f"| {label} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['support']} |"
+        for label, s in report["per_class"].items()
+    )
+    text = f"""---
+library_name: transformers
+pipeline_tag: text-classification
+tags: [tunescope, text-classification]
+---
+# {Path(run_dir).name}
+
+Text classifier fine-tuned with TuneScope from `{config.model}` on `{Path(config.data.train_file).name}`
+(text column `{config.data.text_column}`, label column `{config.data.label_column}`
+{f", second text column `{config.data.text_pair_column}`" if config.data.text_pair_column else ""}).
+
+Labels: {", ".join(f"`{label}`" for label in config.labels)}
+
+## Use
+```python
+from transformers import pipeline
+classifier = pipeline("text-classification", model="{Path(run_dir).resolve() / 'model'}")
+classifier("your text here")
+```
+
+## Validation results ({report.get('samples', '?')} rows)
+accuracy **{report['accuracy']:.4f}**, macro F1 **{report['f1_macro']:.4f}**
+
+| label | precision | recall | F1 | support |
+|---|---|---|---|---|
+{rows}
+
+## Training settings
+{settings_table(config)}
+
+Resolved on this machine: device {r.get('device')}, precision {r.get('precision')}, class weights {weights_text},
+dropout {dropout_text}, token embeddings {"frozen" if r.get("frozen_embedding_weights") else "trained"}.
+"""
+    path = Path(run_dir) / "README.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def settings_table(config: RunConfig) -> str:
+    """A markdown table of every declared setting with its value (non-defaults in bold)."""
+    rows = ["| setting | value | meaning |", "|---|---|---|"]
+    for settings in (config.data, config.train):
+        for item, spec in specs(type(settings)):
+            if item.name == "train_file":
+                continue
+            value = getattr(settings, item.name)
+            text = "off" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+            text = f"**{text}**" if value != item.default else text
+            rows.append(f"| {item.name} | {text} | {spec.help.replace('|', '/')} |")
+    return "\n".join(rows)

@@ -1,0 +1,142 @@
+"""A run folder's files, its id, atomic JSON writes, creating a new run and loading its config.
+
+A run is a folder (docs/ARCHITECTURE.md): ``config.json``, ``data_report.json``, ``events.jsonl``,
+``status.json``, ``launch.json``, ``checkpoints/``, ``model/``, ``metrics.json``, ``README.md`` and
+``train.log``. Processes are ``core.runs.process``; states are ``core.runs.status``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.config import RunConfig
+from core.errors import RunError
+
+
+def runs_root(root: str | Path | None = None) -> Path:
+    """The folder holding runs: ``root``, else $TUNESCOPE_RUNS, else ./runs."""
+    return Path(root or os.environ.get("TUNESCOPE_RUNS") or "runs").expanduser()
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """The files of one run folder."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.json"
+
+    @property
+    def data_report(self) -> Path:
+        return self.root / "data_report.json"
+
+    @property
+    def events(self) -> Path:
+        return self.root / "events.jsonl"
+
+    @property
+    def status(self) -> Path:
+        return self.root / "status.json"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.root / "checkpoints"
+
+    @property
+    def model(self) -> Path:
+        return self.root / "model"
+
+    @property
+    def metrics(self) -> Path:
+        return self.root / "metrics.json"
+
+    @property
+    def readme(self) -> Path:
+        return self.root / "README.md"
+
+    @property
+    def stop_flag(self) -> Path:
+        return self.root / "STOP"
+
+    @property
+    def launch(self) -> Path:
+        return self.root / "launch.json"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "train.log"
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:24] or "run"
+
+
+def new_run_id(config: RunConfig) -> str:
+    """A sortable, readable id: time, data file stem and model name."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    model = "minilm" if config.model == "default" else Path(str(config.model).rstrip("/")).name
+    return f"{stamp}-{_slug(Path(config.data.train_file).stem)}-{_slug(model)}"
+
+
+def write_json(path: Path, payload: Any) -> None:
+    """Write JSON atomically (temp file + rename) so readers never see half a file."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path, default: Any = None) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return default
+
+
+def create_run(config: RunConfig, root: str | Path | None = None, run_dir: str | Path | None = None) -> Path:
+    """Validate ``config``, check the data, and write a new run folder in state 'queued'."""
+    from core.data import file_hash, load_labelled
+
+    config.validate()
+    data = load_labelled(
+        config.data.train_file, config.data.text_column, config.data.label_column, config.data.text_pair_column
+    )
+    config.data.text_column = data.report.text_column
+    config.data.label_column = data.report.label_column
+    config.data.train_file = str(Path(config.data.train_file).resolve())
+    if config.data.val_file:
+        config.data.val_file = str(Path(config.data.val_file).resolve())
+    config.labels = data.labels
+    config.data_hash = file_hash(config.data.train_file)
+    if run_dir is None:
+        run_dir = runs_root(root) / new_run_id(config)
+    run_dir = Path(run_dir)
+    if RunPaths(run_dir).config.exists():
+        raise RunError(f"{run_dir} already holds a run: choose another output folder or resume that run.")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    paths = RunPaths(run_dir)
+    config.save(paths.config)
+    write_json(paths.data_report, data.report.to_dict())
+    write_json(paths.status, {"state": "created", "updated_at": now(), "updated": time.time()})
+    return run_dir
+
+
+def load_config(run_dir: str | Path) -> RunConfig:
+    paths = RunPaths(Path(run_dir))
+    if not paths.config.exists():
+        raise RunError(f"{run_dir} is not a TuneScope run folder (no config.json).")
+    return RunConfig.load(paths.config)
+
+

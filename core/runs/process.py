@@ -1,0 +1,110 @@
+"""Start, resume, retry and stop a run's training process, and wait for it.
+
+The app (or any launcher) starts ``python -m core train --run-dir RUN`` as a detached child and
+records what it launched in ``launch.json``; from its first line the child owns ``status.json``. A
+stop request only writes the ``STOP`` file, which the child turns into a clean stop. Children are
+reaped by a background thread so none stays ``<defunct>``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from core.config import RunConfig
+from core.errors import RunError
+from core.runs.checkpoints import last_checkpoint, smaller_batch
+from core.runs.folder import RunPaths, load_config, now, write_json
+from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status
+
+
+def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, str] | None = None) -> int:
+    """Spawn ``python -m core train --run-dir RUN`` as a detached child; returns its pid.
+
+    Writes only ``launch.json``: the child writes ``status.json`` itself from its first line on.
+    """
+    run_dir = Path(run_dir).resolve()
+    status = read_status(run_dir)
+    if status.get("state") in ACTIVE_STATES:
+        raise RunError(f"Run {run_dir.name} is already {status['state']}: stop it first.")
+    paths = RunPaths(run_dir)
+    paths.stop_flag.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "core", "train", "--run-dir", str(run_dir)]
+    if resume:
+        command.append("--resume")
+    env = {**os.environ, "TUNESCOPE_CHILD": "1", "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    project_root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, env.get("PYTHONPATH")]))
+    launched = time.time()
+    with open(paths.log, "ab") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+        )
+    write_json(paths.launch, {"pid": process.pid, "command": " ".join(command), "launched": launched,
+                              "launched_at": now(), "launcher_pid": os.getpid()})
+    threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()  # no <defunct> children
+    return process.pid
+
+
+def resume_run(run_dir: str | Path, extra_env: dict[str, str] | None = None) -> int:
+    """Continue a stopped, failed or interrupted run from its last checkpoint in a new child; returns its pid.
+
+    Optimizer, scheduler, RNG and data position come from the checkpoint, so a run killed hard
+    loses at most the steps since its last checkpoint.
+    """
+    return start_run(run_dir, resume=True, extra_env=extra_env)
+
+
+def apply_smaller_batch(run_dir: str | Path) -> RunConfig:
+    """Rewrite the run's ``config.json`` with :func:`smaller_batch` (after an out-of-memory)."""
+    config = load_config(run_dir)
+    status = read_status(run_dir)
+    if status.get("state") in ACTIVE_STATES:
+        raise RunError(f"Run {Path(run_dir).name} is still {status['state']}: stop it before retrying.")
+    change = smaller_batch(config.train.batch_size, config.train.gradient_accumulation_steps)
+    config.train.batch_size = change["batch_size"]
+    config.train.gradient_accumulation_steps = change["gradient_accumulation_steps"]
+    config.resolved["retried_after_oom"] = int(config.resolved.get("retried_after_oom", 0)) + 1
+    config.save(RunPaths(Path(run_dir)).config)
+    return config
+
+
+def retry_smaller_batch(run_dir: str | Path, extra_env: dict[str, str] | None = None) -> Path:
+    """One-click retry after out-of-memory: halve the batch, double accumulation, restart the run.
+
+    The effective batch (and so the number of optimizer steps) is unchanged, so the run continues
+    from its last checkpoint when it has one; otherwise it starts again. Returns the run folder.
+    """
+    run_dir = Path(run_dir).resolve()
+    apply_smaller_batch(run_dir)
+    start_run(run_dir, resume=last_checkpoint(run_dir) is not None, extra_env=extra_env)
+    return run_dir
+
+
+def request_stop(run_dir: str | Path) -> dict[str, Any]:
+    """Ask an active run to stop by writing its ``STOP`` file; the child saves a model and marks itself stopped.
+
+    A run that already ended is left as it is (its final state is never overwritten).
+    """
+    run_dir = Path(run_dir)
+    status = read_status(run_dir)
+    if status.get("state") not in ACTIVE_STATES:
+        return status
+    RunPaths(run_dir).stop_flag.write_text(now(), encoding="utf-8")  # the child reads it and stops itself
+    return read_status(run_dir)
+
+
+def wait_for(run_dir: str | Path, timeout: float = 3600, poll: float = 0.5) -> dict[str, Any]:
+    """Block until the run reaches a final state (for scripts and tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = read_status(run_dir)
+        if status.get("state") in FINAL_STATES:
+            return status
+        time.sleep(poll)
+    raise RunError(f"Run {Path(run_dir).name} did not finish within {timeout:.0f} s.")

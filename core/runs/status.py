@@ -1,0 +1,72 @@
+"""A run's state: ``status.json`` (written by the training process only) read together with the
+launcher's ``launch.json`` and the ``STOP`` file.
+
+States: queued, running, stopping, stopped, finished, failed; a run whose process vanished reads as
+'interrupted', and a stop request on an active run reads as 'stopping'. One writer per fact: the
+launcher writes ``launch.json`` (which process it started, when), the child writes ``status.json``,
+whoever asks for a stop writes ``STOP``; ``read_status`` combines them, so a late stop request can
+never overwrite a finished run's final state.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from core.errors import RunError
+from core.runs.folder import RunPaths, now, read_json, write_json
+
+
+ACTIVE_STATES = ("queued", "running", "stopping")
+FINAL_STATES = ("stopped", "finished", "failed", "interrupted")
+
+
+def write_status(run_dir: str | Path, state: str, **extra: Any) -> dict[str, Any]:
+    """Record the run's state with this process's id and the time (the training process's job)."""
+    paths = RunPaths(Path(run_dir))
+    status = read_json(paths.status, {}) or {}
+    status.update(extra)
+    status.update(state=state, updated_at=now(), updated=time.time())
+    if state in ACTIVE_STATES:
+        status["pid"] = os.getpid()
+    write_json(paths.status, status)
+    return status
+
+
+def alive(pid: int | None) -> bool:
+    """True while process ``pid`` runs (a zombie counts as ended)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def read_status(run_dir: str | Path) -> dict[str, Any]:
+    """The run's state as the app should show it (see the module docstring)."""
+    paths = RunPaths(Path(run_dir))
+    status = read_json(paths.status)
+    if status is None:
+        raise RunError(f"Run {Path(run_dir).name} has no status.json: it is not a TuneScope run folder.")
+    launch = read_json(paths.launch) or {}
+    if launch.get("launched", 0) > status.get("updated", 0):  # started, but the child has not spoken yet
+        if alive(launch.get("pid")):
+            status.update(state="queued", pid=launch["pid"], message="Starting the training process…")
+        else:
+            status.update(state="failed", message="The training process exited before it started: see train.log.")
+    elif status.get("state") in ACTIVE_STATES and not alive(status.get("pid")):
+        status["state"] = "interrupted"
+        status["message"] = "The training process ended without saying so (killed or crashed): resume it."
+    if status.get("state") in ("queued", "running") and paths.stop_flag.exists():
+        status.update(state="stopping", message="Stopping: the run saves a usable model first.")
+    return status

@@ -1,0 +1,96 @@
+"""Training and validation tables for a run, tokenized with ``datasets.map`` and cached on disk.
+
+The cache key covers the data file's hash, the tokenizer, max_length, the columns, the validation
+split and the labels, so a repeated run skips tokenization and a changed setting never reuses a stale
+cache. Reading and cleaning the file is ``core.data``'s job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from core.config import RunConfig
+from core.data import LABEL, TEXT, TEXT_PAIR, load_labelled, overlap_report, split_train_val
+from core.errors import ConfigError
+
+
+def cache_dir() -> Path:
+    """Where tokenized datasets are cached ($TUNESCOPE_CACHE or ~/.cache/tunescope)."""
+    return Path(os.environ.get("TUNESCOPE_CACHE") or Path.home() / ".cache" / "tunescope") / "tokenized"
+
+
+def tokenize_frame(frame: Any, tokenizer: Any, max_length: int, labels: list[str], cache_key: str | None = None) -> Any:
+    """A ``datasets.Dataset`` with input ids, labels and lengths; cached on disk when ``cache_key`` is set."""
+    from datasets import Dataset
+
+    label2id = {label: i for i, label in enumerate(labels)}
+    unknown = sorted(set(frame[LABEL]) - set(label2id))
+    if unknown:
+        raise ConfigError(
+            f"The validation data has labels the training data lacks: {', '.join(unknown[:5])}. "
+            "Use the same label names in both files."
+        )
+    has_pair = TEXT_PAIR in frame.columns
+
+    def encode(batch: dict[str, list]) -> dict[str, list]:
+        pair = batch[TEXT_PAIR] if has_pair else None
+        encoded = tokenizer(batch[TEXT], pair, truncation=True, max_length=max_length)
+        encoded["labels"] = [label2id[label] for label in batch[LABEL]]
+        encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+        return encoded
+
+    dataset = Dataset.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    kwargs: dict[str, Any] = {}
+    if cache_key:
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        kwargs = {"cache_file_name": str(folder / f"{cache_key}.arrow"), "load_from_cache_file": True}
+    return dataset.map(encode, batched=True, batch_size=1000, remove_columns=dataset.column_names, **kwargs)
+
+
+def _cache_key(config: RunConfig, split: str, tokenizer: Any, data_hash: str | None) -> str | None:
+    if not data_hash:
+        return None
+    parts = [
+        data_hash, split, str(getattr(tokenizer, "name_or_path", "")), type(tokenizer).__name__,
+        str(config.train.max_length), str(config.data.text_column), str(config.data.text_pair_column),
+        str(config.data.label_column), str(config.data.val_fraction), str(config.train.seed), ",".join(config.labels),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def load_frames(config: RunConfig) -> tuple[Any, Any, str | None]:
+    """Train and validation tables (a given validation file or a seeded split) and the validation hash."""
+    from core.data import file_hash
+
+    data_cfg = config.data
+    data = load_labelled(data_cfg.train_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column)
+    if data_cfg.val_file:
+        val_frame = load_labelled(
+            data_cfg.val_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column
+        ).frame
+        frames = (data.frame, val_frame, file_hash(data_cfg.val_file))
+    else:
+        train_frame, val_frame = split_train_val(data, data_cfg.val_fraction, config.train.seed)
+        frames = (train_frame, val_frame, config.data_hash)
+    overlap = overlap_report(frames[0], frames[1])
+    config.resolved["train_val_overlap"] = {k: v for k, v in overlap.items() if not isinstance(v, list | dict)}
+    return frames
+
+
+def tokenize_frames(config: RunConfig, tokenizer: Any, frames: tuple[Any, Any, str | None]) -> tuple[Any, Any]:
+    """Tokenized (cached) train and validation datasets for the frames of :func:`load_frames`."""
+    train_frame, val_frame, val_hash = frames
+    train = tokenize_frame(train_frame, tokenizer, config.train.max_length, config.labels,
+                           _cache_key(config, "train", tokenizer, config.data_hash))
+    val = tokenize_frame(val_frame, tokenizer, config.train.max_length, config.labels,
+                         _cache_key(config, "val", tokenizer, val_hash))
+    return train, val
+
+
+def prepare_datasets(config: RunConfig, tokenizer: Any) -> tuple[Any, Any]:
+    """Train and validation datasets for ``config``: a given validation file or a seeded split."""
+    return tokenize_frames(config, tokenizer, load_frames(config))
