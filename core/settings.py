@@ -9,6 +9,7 @@ declarations themselves are in ``core.config``.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,7 +91,7 @@ def convert(item: dataclasses.Field, spec: Spec, raw: Any) -> Any:
         if kind == "float":
             return float(raw)
         return str(raw).strip()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float('inf'))
         raise ConfigError(f"{item.name} must be a {'whole number' if kind == 'int' else 'number'}, "
                           f"e.g. {spec.example or item.default} (got {raw!r}).") from None
 
@@ -112,7 +113,8 @@ def check_value(item: dataclasses.Field, spec: Spec, value: Any) -> None:
     if spec.choices is not None and value not in spec.choices:
         raise ConfigError(f"{name} must be one of {', '.join(map(str, spec.choices))} (got {value!r}).")
     if kind in ("int", "float"):
-        if isinstance(value, bool) or not isinstance(value, int | float) or (kind == "int" and value != int(value)):
+        if (isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value)
+                or (kind == "int" and (math.isinf(value) or value != int(value)))):
             raise ConfigError(f"{name} must be a {'whole number' if kind == 'int' else 'number'} (got {value!r}).")
         _check_range(name, spec, value, kind)
 
@@ -125,12 +127,18 @@ def _check_range(name: str, spec: Spec, value: float, kind: str) -> None:
         return
     if spec.optional and kind == "int" and low == 1 and high is None:
         raise ConfigError(f"{name} must be a positive whole number or empty (got {value}).")
-    if spec.above and high is None:
-        raise ConfigError(f"{name} must be above {low:g}, e.g. {spec.example} (got {value}).")
+
+    def text(bound: float) -> str:  # a seed's maximum is 4294967295, not 4.29497e+09
+        return f"{bound:g}" if kind == "float" else str(int(bound))
+
+    example = f", e.g. {spec.example}" if spec.example else ""
+    if high is None:  # one-sided bounds: no ``None`` to format
+        raise ConfigError(f"{name} must be {'above' if spec.above else 'at least'} {text(low)}{example} (got {value}).")
+    if low is None:
+        raise ConfigError(f"{name} must be {'below' if spec.below else 'at most'} {text(high)}{example} (got {value}).")
     left = "(" if spec.above else "["
     right = ")" if spec.below else "]"
-    example = f", e.g. {spec.example}" if spec.example else ""
-    raise ConfigError(f"{name} must be in {left}{low:g}, {high:g}{right}{example} (got {value}).")
+    raise ConfigError(f"{name} must be in {left}{text(low)}, {text(high)}{right}{example} (got {value}).")
 
 
 def check_fields(settings: Any, skip: set[str] | None = None) -> None:

@@ -64,7 +64,11 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 
 def _value_text(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    """Short text for a value that parses back to exactly the same value ('5e-05', '1', '0.123456789')."""
+    if isinstance(value, float):
+        short = f"{value:g}"  # 6 significant digits: exact for typical values, lossy for e.g. 1.2345678e-05
+        return short if float(short) == value else repr(value)
+    return str(value)
 
 
 def setting_args(settings: Any, always: tuple[str, ...] = ()) -> list[str]:
