@@ -1,34 +1,27 @@
-"""Data tab: upload a labelled file (or use the sample), pick columns, see the health report."""
+"""Data tab: upload a labelled file (or use the sample), pick columns, see the health report.
+
+Uploads are copied into the upload area and referred to by their upload id from then on
+(``core.data.uploads``); the session's data choice (id and columns) lives in a ``gr.BrowserState`` so
+it survives a reload. Token lengths are measured with the tokenizer of the base model for training.
+"""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
-from core.data import PREVIEW_ROWS, file_hash, inspect_file
+from core.data import PREVIEW_ROWS
+from core.data.uploads import display_name, store_upload
 from core.errors import ModelError
 from core.plots.data import health_figures
-from core.runs import runs_root
+from ui.actions import Actions
 from ui.common import friendly_errors, warn_all
+from ui.session import valid_data
 
 FILE_TYPES = [".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".xlsx"]
 NONE = "(none)"
-
-
-def persist_upload(path: str, root: str | None) -> str:
-    """Copy an upload out of Gradio's temporary cache so later runs can still read it."""
-    source = Path(path)
-    folder = runs_root(root) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    digest = file_hash(source)[:10]  # streamed: a large upload is not read into memory
-    target = folder / f"{digest}-{source.name}"
-    if not target.exists():
-        shutil.copyfile(source, target)
-    return str(target)
 
 
 def report_markdown(result: dict[str, Any]) -> str:
@@ -52,94 +45,106 @@ def report_markdown(result: dict[str, Any]) -> str:
     return "\n\n".join(lines[:2]) + ("\n\n" + "\n".join(lines[2:]) if len(lines) > 2 else "")
 
 
-@friendly_errors
-def inspect_data(path: str, text_column: str | None = None, label_column: str | None = None,
-                 pair_column: str | None = None, model: str | None = "default", max_length: int = 128,
-                 preview_rows: int = 0) -> dict[str, Any]:
-    """Inspect a labelled file with the given (or guessed) columns; the JSON is the CLI's ``inspect``.
+class DataTab:
+    """The Data tab's components and handlers."""
 
-    Token lengths use ``model``'s tokenizer; if it cannot be loaded the report falls back to characters.
-    """
-    if not path:
-        raise gr.Error("Upload a labelled file first (CSV, TSV, JSONL, Parquet or Excel).")
-    pair = None if pair_column in (None, "", NONE) else pair_column
-    try:
-        return inspect_file(path, text_column or None, label_column or None, pair, model=model or None,
-                            max_length=int(max_length), preview_rows=preview_rows)
-    except ModelError as exc:
-        gr.Warning(f"Token lengths skipped: {exc}")
-        return inspect_file(path, text_column or None, label_column or None, pair, preview_rows=preview_rows)
+    def __init__(self, actions: Actions, state: dict[str, Any], sample: str | None) -> None:
+        self.actions = actions
+        self.state = state
+        self.sample = sample
+        with gr.Row():
+            with gr.Column(scale=1):
+                self.upload = gr.File(label="Labelled file", file_types=FILE_TYPES, type="filepath")
+                self.use_sample = gr.Button("Use the sample dataset", size="sm", visible=bool(sample))
+                self.text_col = gr.Dropdown(label="Text column", choices=[], interactive=True)
+                self.label_col = gr.Dropdown(label="Label column", choices=[], interactive=True)
+                self.pair_col = gr.Dropdown(label="Second text column (sentence pairs)", choices=[NONE], value=NONE,
+                                            interactive=True)
+            with gr.Column(scale=2):
+                self.report = gr.Markdown("Upload a file to see its health report.")
+                with gr.Row():
+                    self.counts = gr.Plot(label="Class balance")
+                    self.lengths = gr.Plot(label="Lengths")
+                self.dropped = gr.Plot(label="Dropped rows", visible=False)
+        self.preview = gr.Dataframe(label=f"Preview (first {PREVIEW_ROWS} rows)", interactive=False, wrap=True,
+                                    max_height=360)
+        self.details = gr.JSON(label="Full report (same as `python -m core inspect`)", open=False)
+        self.wire()
 
+    @property
+    def outputs(self) -> list[Any]:
+        return [self.state["data"], self.text_col, self.label_col, self.pair_col, self.preview, self.counts,
+                self.lengths, self.dropped, self.report, self.details]
 
-def _outputs(path: str, result: dict[str, Any]) -> tuple[Any, ...]:
-    preview = pd.DataFrame(result.pop("preview", []), columns=result["columns"])
-    figures = health_figures(result)
-    lengths = figures.get("token_lengths") or figures.get("char_lengths")
-    columns = result["columns"]
-    choice = {"path": path, "text_column": result["text_column"], "label_column": result["label_column"],
-              "text_pair_column": result.get("text_pair_column")}
-    return (
-        choice,
-        gr.Dropdown(choices=columns, value=result["text_column"]),
-        gr.Dropdown(choices=columns, value=result["label_column"]),
-        gr.Dropdown(choices=[NONE, *columns], value=result.get("text_pair_column") or NONE),
-        preview,
-        figures["class_balance"],
-        lengths,
-        gr.update(value=figures.get("dropped_rows"), visible="dropped_rows" in figures),
-        report_markdown(result),
-        result,
-    )
+    def wire(self) -> None:
+        st = self.state
+        self.upload.upload(self.on_file, [self.upload, st["base"]], self.outputs, api_name="upload_data")
+        self.use_sample.click(self.on_sample, st["base"], self.outputs, api_name="use_sample")
+        columns = {st["data"], self.text_col, self.label_col, self.pair_col, st["base"]}
+        for dropdown in (self.text_col, self.label_col, self.pair_col):
+            dropdown.input(self.on_columns, columns, self.outputs, api_visibility="private")
 
+    def inspect(self, upload: str, columns: dict[str, Any], base: str | None) -> dict[str, Any]:
+        """The report for an upload; token lengths fall back to characters when the model cannot load."""
+        pair = None if columns.get("text_pair_column") in (None, "", NONE) else columns["text_pair_column"]
+        args = dict(text_column=columns.get("text_column"), label_column=columns.get("label_column"),
+                    text_pair_column=pair, preview_rows=PREVIEW_ROWS)
+        try:
+            return self.actions.inspect_data(upload, model=base or "default", **args)
+        except gr.Error as exc:
+            if not isinstance(exc.__cause__, ModelError):
+                raise
+            gr.Warning(f"Token lengths skipped: {exc.message}")
+            return self.actions.inspect_data(upload, model=None, **args)
 
-def build(data_choice: gr.State, model_source: gr.State, runs_root_dir: str | None,
-          initial: str | None) -> tuple[Any, Any]:
-    """Lay out the Data tab; returns (load event trigger fn, its outputs) for the page-load hook."""
-    with gr.Row():
-        with gr.Column(scale=1):
-            upload = gr.File(label="Labelled file", file_types=FILE_TYPES, type="filepath")
-            sample = gr.Button("Use the sample dataset", size="sm")
-            text_col = gr.Dropdown(label="Text column", choices=[], interactive=True)
-            label_col = gr.Dropdown(label="Label column", choices=[], interactive=True)
-            pair_col = gr.Dropdown(label="Second text column (sentence pairs)", choices=[NONE], value=NONE,
-                                   interactive=True)
-        with gr.Column(scale=2):
-            report = gr.Markdown("Upload a file to see its health report.")
-            with gr.Row():
-                counts = gr.Plot(label="Class balance")
-                lengths = gr.Plot(label="Lengths")
-            dropped = gr.Plot(label="Dropped rows", visible=False)
-    preview = gr.Dataframe(label=f"Preview (first {PREVIEW_ROWS} rows)", interactive=False, wrap=True, max_height=360)
-    details = gr.JSON(label="Full report (same as `python -m core inspect`)", open=False)
-    outputs = [data_choice, text_col, label_col, pair_col, preview, counts, lengths, dropped, report, details]
+    def show(self, upload: str, result: dict[str, Any]) -> dict[Any, Any]:
+        preview = pd.DataFrame(result.pop("preview", []), columns=result["columns"])
+        figures = health_figures(result)
+        columns = result["columns"]
+        choice = {"upload": upload, "text_column": result["text_column"], "label_column": result["label_column"],
+                  "text_pair_column": result.get("text_pair_column")}
+        return {
+            self.state["data"]: choice,
+            self.text_col: gr.Dropdown(choices=columns, value=result["text_column"]),
+            self.label_col: gr.Dropdown(choices=columns, value=result["label_column"]),
+            self.pair_col: gr.Dropdown(choices=[NONE, *columns], value=result.get("text_pair_column") or NONE),
+            self.preview: preview, self.counts: figures["class_balance"],
+            self.lengths: figures.get("token_lengths") or figures.get("char_lengths"),
+            self.dropped: gr.update(value=figures.get("dropped_rows"), visible="dropped_rows" in figures),
+            self.report: f"**{display_name(upload)}** · " + report_markdown(result), self.details: result,
+        }
 
     @friendly_errors
-    def on_file(path: str | None, model: str | None = "default") -> tuple[Any, ...]:
+    def on_file(self, path: str | None, base: str | None = "default") -> dict[Any, Any]:
         if not path:
-            return (gr.skip(),) * len(outputs)
-        stored = persist_upload(path, runs_root_dir)
-        result = inspect_data(stored, None, None, None, model, preview_rows=PREVIEW_ROWS)
+            return {}
+        upload = store_upload(path, self.actions.places.uploads)
+        result = self.inspect(upload, {}, base)
         warn_all(result.get("warnings", [])[:3])
-        return _outputs(stored, result)
+        return self.show(upload, result)
 
     @friendly_errors
-    def on_columns(choice: dict[str, Any] | None, text: str, label: str, pair: str, model: str) -> tuple[Any, ...]:
-        if not choice or not choice.get("path"):
-            return (gr.skip(),) * len(outputs)
+    def on_columns(self, values: dict[Any, Any]) -> dict[Any, Any]:
+        choice = valid_data(values[self.state["data"]], self.actions.places)
+        if not choice:
+            return {}
+        text, label = values[self.text_col], values[self.label_col]
         if text == label:
             raise gr.Error("The text and label columns must differ.")
-        return _outputs(choice["path"], inspect_data(choice["path"], text, label, pair, model,
-                                                     preview_rows=PREVIEW_ROWS))
+        columns = {"text_column": text, "label_column": label, "text_pair_column": values[self.pair_col]}
+        return self.show(choice["upload"], self.inspect(choice["upload"], columns, values[self.state["base"]]))
 
-    def on_sample(model: str | None = "default") -> tuple[Any, ...]:
-        if not initial:
+    def on_sample(self, base: str | None = "default") -> dict[Any, Any]:
+        if not self.sample:
             raise gr.Error("No sample dataset is configured.")
-        return on_file(initial, model)
+        return self.on_file(self.sample, base)
 
-    upload.upload(on_file, [upload, model_source], outputs, api_name="upload_data")
-    sample.click(on_sample, model_source, outputs, api_name="use_sample")
-    for dropdown in (text_col, label_col, pair_col):
-        dropdown.input(on_columns, [data_choice, text_col, label_col, pair_col, model_source], outputs,
-                       api_visibility="private")
-    gr.api(inspect_data, api_name="inspect_data")  # path + columns in, the CLI's inspect JSON out
-    return (on_sample if initial else None), outputs
+    def restore(self, saved: Any, base: str | None) -> dict[Any, Any]:
+        """On page load: the session's data and columns when still there, else the sample (if any)."""
+        choice = valid_data(saved, self.actions.places)
+        if choice:
+            try:
+                return self.show(choice["upload"], self.inspect(choice["upload"], choice, base))
+            except gr.Error:
+                pass
+        return self.on_sample(base) if self.sample else {}

@@ -1,40 +1,84 @@
-"""Assemble the five tabs into one ``gr.Blocks`` app and wire the page-load hooks."""
+"""Assemble the five tabs into one ``gr.Blocks`` app, the session's saved choices and the public API.
+
+The session's choices are kept in ``gr.BrowserState`` (encrypted with the app's secret): the data
+(upload id and columns), the base model for training, the model in view, the watched run and the
+open tab. On page load they are checked again (``ui.session``) and restored, so a reload shows what the
+user chose. Shared between tabs only through these states; each tab is one class in its own module.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
-from ui import attention_tab, data_tab, model_tab, predict_tab, train_tab
+from ui.actions import Actions, register
+from ui.attention_tab import AttentionTab
+from ui.data_tab import DataTab
+from ui.model_tab import ModelTab
+from ui.predict_tab import PredictTab
+from ui.session import DEFAULT, TABS, Places, browser_secret
+from ui.train_tab import TrainTab
 
 CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "style.css"
 TITLE = "TuneScope"
+TAB_LABELS = {"model": "1 · Model", "data": "2 · Data", "train": "3 · Train", "attention": "4 · Attention",
+              "predict": "5 · Predict"}
+
+
+def _states(secret: str, model: str) -> dict[str, Any]:
+    def saved(name: str, default: Any) -> Any:
+        return gr.BrowserState(default, storage_key=f"tunescope-{name}", secret=secret)
+
+    return {"data": saved("data", None), "base": saved("base", DEFAULT), "view": saved("view", model),
+            "run": saved("run", None), "tab": saved("tab", "model")}
 
 
 def build_app(data: str | None = None, model: str = "default", runs_root: str | None = None) -> gr.Blocks:
-    """The TuneScope app; ``data`` is preloaded in the Data tab, ``model`` selected in the Model tab."""
+    """The TuneScope app; ``data`` is preloaded in the Data tab, ``model`` (a model reference) is in view."""
+    places = Places.at(runs_root)
+    actions = Actions(places)
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown("# TuneScope\nFine-tune and inspect transformer text classifiers — load a model, "
                     "add labelled data, train with live curves, look inside the attention heads, predict.")
-        model_source = gr.State(model)
-        data_choice = gr.State(None)
-        with gr.Tabs():
-            with gr.Tab("1 · Model", id="model"):
-                description, facts = model_tab.build(model_source, runs_root)
-            with gr.Tab("2 · Data", id="data"):
-                load_sample, data_outputs = data_tab.build(data_choice, model_source, runs_root, data)
-            with gr.Tab("3 · Train", id="train"):
-                reattach, train_outputs = train_tab.build(model_source, data_choice, runs_root)
-            with gr.Tab("4 · Attention", id="attention"):
-                attention_tab.build(model_source)
-            with gr.Tab("5 · Predict", id="predict"):
-                predict_tab.build(model_source, runs_root)
-        demo.load(model_tab.describe_current, model_source, [description, facts], api_visibility="private")
-        if load_sample is not None:
-            demo.load(load_sample, model_source, data_outputs, api_visibility="private")
-        demo.load(reattach, None, train_outputs, api_visibility="private")
-        model_source.change(model_tab.describe_current, model_source, [description, facts], api_visibility="private")
+        state = _states(browser_secret(places), model)
+        with gr.Tabs(selected="model") as tabs:
+            tab_views = {}
+            for tab_id, label in TAB_LABELS.items():
+                with gr.Tab(label, id=tab_id) as tab_views[tab_id]:
+                    if tab_id == "model":
+                        model_tab = ModelTab(actions, state)
+                    elif tab_id == "data":
+                        data_tab = DataTab(actions, state, data)
+                    elif tab_id == "train":
+                        train_tab = TrainTab(actions, state)
+                    elif tab_id == "attention":
+                        AttentionTab(actions, state)
+                    else:
+                        PredictTab(actions, state)
+        for tab_id, tab in tab_views.items():
+            tab.select(lambda t=tab_id: t, None, state["tab"], api_visibility="private")
+        register(actions)
+
+        def restore_choices(values: dict[Any, Any]) -> dict[Any, Any]:
+            """First and fast (no model loading), so it lands before the user's first click: the open tab
+            and the checked model choices."""
+            base = actions.usable_ref(values[state["base"]]) or DEFAULT
+            view = actions.usable_ref(values[state["view"]]) or actions.usable_ref(model) or DEFAULT
+            tab = values[state["tab"]] if values[state["tab"]] in TABS else "model"
+            return {tabs: gr.Tabs(selected=tab), state["base"]: base, state["view"]: view}
+
+        def restore_views(values: dict[Any, Any]) -> dict[Any, Any]:
+            """Then what needs models and files: the model description, the data report, the watched run."""
+            base = values[state["base"]]
+            return {**model_tab.describe(values[state["view"]]), **data_tab.restore(values[state["data"]], base),
+                    **train_tab.restore(values[state["run"]], base)}
+
+        outputs = [model_tab.description, model_tab.facts, *data_tab.outputs, *train_tab.restore_outputs]
+        demo.load(restore_choices, set(state.values()), [tabs, state["base"], state["view"]], queue=False,
+                  api_visibility="private").then(restore_views, set(state.values()), list(dict.fromkeys(outputs)),
+                                                 api_visibility="private")
     return demo
 
 

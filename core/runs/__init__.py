@@ -10,7 +10,16 @@ from core.errors import RunError
 from core.runs.catalog import latest_active_run, list_runs
 from core.runs.checkpoints import last_checkpoint, smaller_batch
 from core.runs.events import EventTail, append_event, read_events
-from core.runs.folder import RunPaths, create_run, load_config, new_run_id, read_json, runs_root, write_json
+from core.runs.folder import (
+    RunPaths,
+    create_run,
+    load_config,
+    new_run_id,
+    read_json,
+    run_folder,
+    runs_root,
+    write_json,
+)
 from core.runs.process import (
     apply_smaller_batch,
     request_stop,
@@ -24,5 +33,5 @@ from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status, write_sta
 __all__ = ["ACTIVE_STATES", "FINAL_STATES", "EventTail", "RunError", "RunPaths", "append_event",
            "apply_smaller_batch", "create_run", "last_checkpoint", "latest_active_run", "list_runs", "load_config",
            "new_run_id", "read_events", "read_json", "read_status", "request_stop", "resume_run",
-           "retry_smaller_batch", "runs_root", "smaller_batch", "start_run", "wait_for", "write_json",
+           "retry_smaller_batch", "run_folder", "runs_root", "smaller_batch", "start_run", "wait_for", "write_json",
            "write_status"]

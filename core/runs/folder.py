@@ -133,6 +133,22 @@ def create_run(config: RunConfig, root: str | Path | None = None, run_dir: str |
     return run_dir
 
 
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+
+
+def run_folder(run_id: str, root: str | Path | None = None) -> Path:
+    """The folder of run ``run_id`` inside the runs folder; a :class:`RunError` for anything else.
+
+    Run ids are folder names (no paths, no ``..``), so a client naming a run can only reach runs.
+    """
+    if not isinstance(run_id, str) or not RUN_ID.match(run_id) or ".." in run_id:
+        raise RunError(f"'{run_id}' is not a run id: choose a run from the list.")
+    folder = runs_root(root) / run_id
+    if not RunPaths(folder).config.exists():
+        raise RunError(f"There is no run '{run_id}' in the runs folder: choose a run from the list.")
+    return folder
+
+
 def load_config(run_dir: str | Path) -> RunConfig:
     paths = RunPaths(Path(run_dir))
     if not paths.config.exists():

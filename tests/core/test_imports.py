@@ -13,7 +13,7 @@ import pytest
 import core
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = sorted((ROOT / "core").rglob("*.py"))
+SOURCES = sorted((ROOT / "core").rglob("*.py")) + sorted((ROOT / "ui").rglob("*.py")) + [ROOT / "app.py"]
 
 
 def core_modules() -> list[str]:

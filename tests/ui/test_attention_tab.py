@@ -10,7 +10,10 @@ import gradio as gr
 import pytest
 
 from tests.tiny import make_tiny_model
-from ui import attention_tab
+from ui import attention_views
+from ui.actions import Actions
+from ui.attention_tab import AttentionTab
+from ui.session import DEFAULT, Places
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +27,9 @@ def fake_run(tmp_path_factory: pytest.TempPathFactory, tiny_models) -> Path:
     return run
 
 
-@pytest.mark.parametrize("view", list(attention_tab.VIEWS))
+@pytest.mark.parametrize("view", list(attention_views.VIEWS))
 def test_every_view_renders(fake_run: Path, view: str) -> None:
-    result = attention_tab.render(str(fake_run), "the movie was great", "i loved it", view, 1, 3, 0.05, False,
+    result = attention_views.render(str(fake_run), "the movie was great", "i loved it", view, 1, 3, 0.05, False,
                                   True, "pos")
     assert result["figure"].to_json() and (result["layers"], result["heads"]) == (2, 4)
     assert result["labels"] == ["neg", "pos"]
@@ -40,8 +43,7 @@ def test_diff_needs_a_run_and_tab_builds(tiny_models) -> None:
     from core.errors import ModelError
 
     with pytest.raises(ModelError, match="run folder"):
-        attention_tab.render(str(tiny_models("bert")), "a text", "", "Base vs fine-tuned", 0, 0, 0.0, True, False, None)
-    with gr.Blocks() as demo:
-        attention_tab.build(gr.State("default"))
-    names = {dep.get("api_name") for dep in demo.config["dependencies"]}
-    assert {"attention", "attention_export_png", "attention_export_html"} <= names
+        attention_views.render(str(tiny_models("bert")), "a text", "", "Base vs fine-tuned", 0, 0, 0.0, True, False, None)
+    with gr.Blocks():
+        tab = AttentionTab(Actions(Places.at(tiny_models("bert").parent / "runs")), {"view": gr.State(DEFAULT)})
+    assert tab.layer.maximum == 5 and tab.text.value  # sized for the default model, an example text to start

@@ -36,19 +36,22 @@ def page(app_url: str):
             "--disable-component-update", "--disable-sync", "--no-first-run"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(app_url)
+        page.get_by_text("Labels:").first.wait_for(timeout=60_000)  # the session's choices are restored
         yield page
         browser.close()
 
 
-def test_upload_train_watch_curve_and_predict(page, tmp_path: Path) -> None:
+def test_upload_train_watch_curve_predict_and_reload(page, tmp_path: Path) -> None:
     page.get_by_role("tab", name="2 · Data").click()
     upload = tmp_path / "my_topics.csv"
     upload.write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     page.locator("input[type=file]").first.set_input_files(str(upload))
-    page.get_by_text("usable rows").first.wait_for(timeout=60_000)
+    page.get_by_text("my_topics.csv ·").first.wait_for(timeout=60_000)
     assert page.get_by_text("240 usable rows").first.is_visible()
 
     page.get_by_role("tab", name="3 · Train").click()
+    plan = page.get_by_text("Start training will fine-tune").first
+    assert "MiniLM" in plan.inner_text() and "my_topics.csv" in plan.inner_text()
     page.get_by_text("Advanced").first.click()
     max_steps = page.get_by_label("Max steps (0 = epochs)")
     max_steps.fill("12")
@@ -71,10 +74,25 @@ def test_upload_train_watch_curve_and_predict(page, tmp_path: Path) -> None:
     assert points, f"the loss curve never showed points: {counts}"
     assert max(points) >= 6 and len(set(points)) >= 2, f"the curve did not grow live: {counts}"
     page.get_by_text("Validation: accuracy").first.wait_for(timeout=120_000)
+    run_id = page.get_by_label("Run", exact=True).input_value()
+    assert run_id
+    # the base model is still the default: a second Start would not fine-tune the run just trained
+    assert "MiniLM" in page.get_by_text("Start training will fine-tune").first.inner_text()
 
     page.get_by_role("tab", name="5 · Predict").click()
+    page.get_by_text(f"Model in view: run {run_id}").first.wait_for(timeout=30_000)
     page.get_by_label("Text", exact=True).fill("The striker scored twice in the final minutes.")
     page.get_by_role("button", name="Predict", exact=True).click()
     page.locator(".output-class, [data-testid='label-output-value']").first.wait_for(timeout=60_000)
     body = page.inner_text("body")
     assert any(topic in body for topic in ("sports", "food", "travel", "technology"))
+
+    # a reload keeps the open tab, the model in view, the data and the watched run
+    page.reload()
+    page.get_by_text(f"Model in view: run {run_id}").first.wait_for(timeout=60_000)
+    assert page.get_by_role("tab", name="5 · Predict").get_attribute("aria-selected") == "true"
+    page.get_by_role("tab", name="2 · Data").click()
+    page.get_by_text("my_topics.csv ·").first.wait_for(timeout=60_000)
+    page.get_by_role("tab", name="3 · Train").click()
+    assert page.get_by_label("Run", exact=True).input_value() == run_id
+    assert "MiniLM" in page.get_by_text("Start training will fine-tune").first.inner_text()

@@ -1,12 +1,27 @@
-"""The Train tab's pure helpers: the status text and the equivalent command line."""
+"""The Train tab's form and view helpers: the form's settings, the equivalent command, the status text."""
 
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
+import gradio as gr
+import pytest
+
+from core.cli.parser import build_parser
+from core.cli.settings import config_from_args, train_command
 from core.config import DataSettings, RunConfig, TrainSettings
-from ui.train_tab import cli_command, status_markdown
+from core.errors import ConfigError
+from core.settings import specs
+from ui.train_form import build_form, form_settings, form_values
+from ui.train_view import plan_markdown, status_markdown
+
+NON_DEFAULT = dict(epochs=3, batch_size=8, learning_rate=5e-5, max_length=64, seed=7, val_fraction=0.25,
+                   warmup_ratio=0.1, lr_scheduler="cosine", weight_decay=0.05, gradient_accumulation_steps=2,
+                   max_steps=40, eval_steps=10, logging_steps=5, save_steps=20, early_stopping_patience=2,
+                   metric_for_best_model="accuracy", class_weights="on", device="cpu", precision="fp32", lora=True,
+                   lora_rank=4, dropout="0.1", freeze_embeddings=False, max_grad_norm=2.5)
 
 
 def test_status_shows_class_weights_dropout_and_frozen_embeddings(tmp_path: Path) -> None:
@@ -22,25 +37,55 @@ def test_status_shows_class_weights_dropout_and_frozen_embeddings(tmp_path: Path
     assert "the model's dropout" in text and "class weights" not in text and "frozen" not in text
 
 
-def test_command_line_carries_the_new_options() -> None:
-    config = RunConfig(data=DataSettings(train_file="data.csv"), train=TrainSettings(dropout=0.1,
-                                                                                     freeze_embeddings=False))
-    command = cli_command(config)
-    assert "--dropout 0.1" in command and "--train-embeddings" in command
-    assert "--dropout" not in cli_command(RunConfig(data=DataSettings(train_file="data.csv")))
+def test_the_form_has_one_control_per_declared_setting() -> None:
+    with gr.Blocks():
+        controls = build_form()
+    declared = {item.name for cls in (TrainSettings, DataSettings) for item, spec in specs(cls)
+                if spec.group != "data"}
+    assert set(controls) == declared
+    assert set(NON_DEFAULT) == declared  # the round trip below covers every setting
+
+
+def test_form_to_command_to_cli_gives_the_same_config() -> None:
+    """Non-default form values -> equivalent command -> CLI parser -> the config the form built."""
+    with gr.Blocks():
+        controls = build_form()
+    values = {controls[name]: (not value if name == "freeze_embeddings" else value)  # the box says "also train"
+              for name, value in NON_DEFAULT.items()}
+    data_values, train = form_settings(form_values(controls, values))
+    config = RunConfig(model="some/model", data=DataSettings(train_file="/data/my file.csv", text_column="body",
+                                                             label_column="tag", **data_values), train=train)
+    config.validate()
+    assert config.train != TrainSettings() and train.dropout == 0.1 and not train.freeze_embeddings
+    command = train_command(config)
+    args = build_parser().parse_args(shlex.split(command)[3:])
+    again = config_from_args(args)
+    assert again.data == config.data and again.train == config.train and again.model == config.model
+    assert "--warmup-ratio 0.1" in command and "--metric accuracy" in command and "--eval-steps 10" in command
+
+
+def test_empty_form_numbers_take_defaults_and_zero_counts_mean_off() -> None:
+    with gr.Blocks():
+        controls = build_form()
+    values = {controls[name]: None for name in controls}
+    values[controls["max_steps"]] = 0
+    values[controls["freeze_embeddings"]] = False
+    _, train = form_settings(form_values(controls, values))
+    assert train == TrainSettings()
 
 
 def test_zero_gradient_clip_is_refused_not_replaced() -> None:
-    import pytest
-
-    from core.errors import ConfigError
-    from ui.train_tab import settings_from
-
-    values = dict(epochs=1, batch_size=8, learning_rate=1e-4, max_length=64, seed=1, warmup_ratio=0.0,
-                  lr_scheduler="linear", gradient_accumulation_steps=1, max_steps=0, eval_steps=0,
-                  early_stopping_patience=0, metric_for_best_model="f1_macro", class_weights="auto", device="cpu",
-                  precision="auto", lora=False, lora_rank=8, dropout="auto", train_embeddings=False)
-    assert settings_from({**values, "max_grad_norm": None}).max_grad_norm == 5.0  # empty field: the default
-    zero = settings_from({**values, "max_grad_norm": 0})
+    with gr.Blocks():
+        controls = build_form()
+    values = {controls[name]: None for name in controls}
+    values[controls["freeze_embeddings"]] = False
+    values[controls["max_grad_norm"]] = 0
+    _, train = form_settings(form_values(controls, values))
     with pytest.raises(ConfigError, match="max_grad_norm must be above 0"):
-        zero.validate()
+        train.validate()
+
+
+def test_plan_names_base_model_and_data() -> None:
+    text = plan_markdown("run 2026-x", "reviews.csv", {"text_column": "review", "label_column": "stars"})
+    assert "run 2026-x" in text and "reviews.csv" in text and "`review`" in text and "`stars`" in text
+    assert "choose data" in plan_markdown("MiniLM", "", None)

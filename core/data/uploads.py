@@ -1,0 +1,56 @@
+"""The upload area: files users sent to the app, stored under ids the server issues.
+
+An upload id is ``<first 10 hex digits of the SHA-256>-<the user's file name, made safe>``. Clients
+refer to uploads only by these ids; :func:`upload_path` refuses anything else (paths, ``..``, ids of
+files that are not there), so no request can read a file outside the upload area. The user's own file
+name is kept for messages (:func:`display_name`).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from core.data.labelled import file_hash
+from core.errors import DataError
+
+_ID = re.compile(r"^[0-9a-f]{10}-[A-Za-z0-9][A-Za-z0-9._ -]{0,150}$")
+
+
+def safe_name(name: str) -> str:
+    """A file name reduced to letters, digits, dot, dash, underscore and space (never empty)."""
+    stem = re.sub(r"[^A-Za-z0-9._ -]+", "_", Path(name).name).strip(" ._") or "upload"
+    return stem[:150]
+
+
+def store_upload(source: str | Path, folder: str | Path) -> str:
+    """Copy ``source`` into the upload area (once per content and name); returns its upload id."""
+    source, folder = Path(source), Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    upload_id = f"{file_hash(source)[:10]}-{safe_name(source.name)}"
+    target = folder / upload_id
+    if not target.exists():
+        tmp = target.with_name(target.name + ".part")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target)
+    return upload_id
+
+
+def is_upload_id(value: object) -> bool:
+    return isinstance(value, str) and bool(_ID.match(value)) and ".." not in value
+
+
+def upload_path(upload_id: str, folder: str | Path) -> Path:
+    """The stored file of ``upload_id``; a :class:`DataError` for anything that is not one."""
+    if not is_upload_id(upload_id):
+        raise DataError("Unknown upload: upload the file again (uploads are referred to by the id the app gave).")
+    path = Path(folder) / upload_id
+    if not path.is_file():
+        raise DataError(f"The upload '{display_name(upload_id)}' is no longer on the server: upload it again.")
+    return path
+
+
+def display_name(upload_id: str) -> str:
+    """The user's file name inside an upload id."""
+    return upload_id.split("-", 1)[1] if is_upload_id(upload_id) else str(upload_id)

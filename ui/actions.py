@@ -1,0 +1,152 @@
+"""The app's actions as plain functions with named parameters: what the tabs call, and the public API.
+
+Each action takes ids (upload ids, run ids, model references; see ``ui.session``), calls core, and
+returns plain JSON-ready data. :func:`register` publishes them with ``gr.api`` so every UI action is
+scriptable with ``gradio_client`` (``client.predict(text, model="run:<id>", api_name="/predict")``).
+Core's typed errors become ``gr.Error`` messages.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from core import runs
+from core.cli.settings import train_command
+from core.config import DataSettings, RunConfig, TrainSettings
+from core.data import inspect_file
+from core.data.uploads import upload_path
+from core.inference import load_for_inference, predict_texts
+from core.models import describe_model
+from core.settings import from_values
+from ui.common import friendly_errors
+from ui.session import Places, model_name, model_source, valid_ref
+
+
+class Actions:
+    """Every action, bound to one app's runs folder."""
+
+    def __init__(self, places: Places) -> None:
+        self.places = places
+
+    def run_dir(self, run_id: str) -> Path:
+        return runs.run_folder(run_id, self.places.root)
+
+    def load(self, model: str | None) -> Any:
+        """The loaded model for a model reference (cached and shared, never changed)."""
+        return load_for_inference(model_source(model, self.places))
+
+    @friendly_errors
+    def load_model(self, model: str = "default") -> dict[str, Any]:
+        """Load a model ('default', 'hub:<id>', 'folder:<path>' or 'run:<run id>') and describe it."""
+        loaded = self.load(model)
+        return {**describe_model(loaded.model, loaded.source), "model": model, "warnings": loaded.warnings}
+
+    @friendly_errors
+    def inspect_data(self, upload: str, text_column: str | None = None, label_column: str | None = None,
+                     text_pair_column: str | None = None, model: str | None = "default", max_length: int = 128,
+                     preview_rows: int = 0) -> dict[str, Any]:
+        """The health report of an uploaded file (the CLI's ``inspect``); token lengths under ``model``."""
+        path = upload_path(upload, self.places.uploads)
+        source = model_source(model, self.places) if model else None
+        return inspect_file(path, text_column or None, label_column or None, text_pair_column or None,
+                            model=source, max_length=int(max_length), preview_rows=preview_rows)
+
+    def run_config(self, upload: str, base_model: str, train: TrainSettings, columns: dict[str, Any],
+                   val_upload: str | None = None, val_fraction: float | None = None) -> RunConfig:
+        """The configuration a new run will train with (nothing is written yet)."""
+        data = DataSettings(train_file=str(upload_path(upload, self.places.uploads)),
+                            text_column=columns.get("text_column") or None,
+                            label_column=columns.get("label_column") or None,
+                            text_pair_column=columns.get("text_pair_column") or None,
+                            val_file=str(upload_path(val_upload, self.places.uploads)) if val_upload else None)
+        if val_fraction is not None:
+            data.val_fraction = float(val_fraction)
+        return RunConfig(model=model_source(base_model, self.places), data=data, train=train)
+
+    def launch(self, config: RunConfig) -> dict[str, Any]:
+        """Create the run folder and start its training process."""
+        folder = runs.create_run(config, root=self.places.root)
+        runs.start_run(folder)
+        return {"run_id": folder.name, "command": train_command(runs.load_config(folder))}
+
+    @friendly_errors
+    def start_training(self, upload: str, base_model: str = "default", settings: dict[str, Any] | None = None,
+                       text_column: str | None = None, label_column: str | None = None,
+                       text_pair_column: str | None = None, val_upload: str | None = None) -> dict[str, Any]:
+        """Fine-tune ``base_model`` on an uploaded file; ``settings`` by name (see ``python -m core train -h``)."""
+        settings = dict(settings or {})
+        val_fraction = settings.pop("val_fraction", None)
+        train = from_values(TrainSettings, settings)
+        columns = {"text_column": text_column, "label_column": label_column, "text_pair_column": text_pair_column}
+        return self.launch(self.run_config(upload, base_model, train, columns, val_upload, val_fraction))
+
+    @friendly_errors
+    def stop_training(self, run_id: str) -> dict[str, Any]:
+        """Ask a run to stop (it saves a usable model first); a run that already ended is left as it is."""
+        return runs.request_stop(self.run_dir(run_id))
+
+    @friendly_errors
+    def resume_training(self, run_id: str) -> dict[str, Any]:
+        """Continue a stopped, failed or interrupted run from its last checkpoint."""
+        runs.resume_run(self.run_dir(run_id))
+        return runs.read_status(self.run_dir(run_id))
+
+    @friendly_errors
+    def retry_smaller_batch(self, run_id: str) -> dict[str, Any]:
+        """After out-of-memory: halve the batch, double the accumulation, train again."""
+        runs.retry_smaller_batch(self.run_dir(run_id))
+        return runs.read_status(self.run_dir(run_id))
+
+    @friendly_errors
+    def training_status(self, run_id: str) -> dict[str, Any]:
+        """A run's status, final metrics and its last events (for scripts polling the app)."""
+        folder = self.run_dir(run_id)
+        events = runs.read_events(folder)
+        return {"run_id": run_id, "status": runs.read_status(folder),
+                "metrics": runs.read_json(runs.RunPaths(folder).metrics), "events": len(events),
+                "last_events": events[-5:]}
+
+    def list_runs(self) -> list[dict[str, Any]]:
+        """Every run in the runs folder, newest first (id, state, model, data, metrics)."""
+        return [{k: v for k, v in run.items() if k != "run_dir"} for run in runs.list_runs(self.places.root)]
+
+    @friendly_errors
+    def predict(self, text: str, model: str = "default", text_pair: str = "") -> dict[str, Any]:
+        """Class probabilities for one text: ``{"label", "confidences": [{"label", "confidence"}]}``."""
+        if not text or not str(text).strip():
+            raise gr.Error("Type a text to classify.")
+        loaded = self.load(model)
+        result = predict_texts(loaded, [text], [text_pair] if text_pair and text_pair.strip() else None)[0]
+        ranked = sorted(result["scores"].items(), key=lambda item: -item[1])
+        return {"label": result["label"], "confidences": [{"label": k, "confidence": v} for k, v in ranked],
+                "model": model_name(model), "warnings": loaded.warnings}
+
+    @friendly_errors
+    def attention(self, text: str, model: str = "default", view: str = "Head", layer: int = 0, head: int = 0,
+                  text_pair: str = "", threshold: float = 0.0, show_special: bool = True, renormalise: bool = False,
+                  target: str | None = None) -> dict[str, Any]:
+        """One Attention-tab view as data: ``{"info", "figure" (plotly JSON), "table", "layers", "heads", ...}``."""
+        from ui.attention_views import render
+
+        if not text or not str(text).strip():
+            raise gr.Error("Type a text to see its attention.")
+        result = render(model_source(model, self.places), text, text_pair, view, layer, head, threshold,
+                        show_special, renormalise, target)
+        out = {k: result[k] for k in ("info", "html", "layers", "heads", "labels", "warnings")}
+        out["figure"] = json.loads(result["figure"].to_json())
+        out["table"] = result["table"].to_dict("records")
+        return out
+
+    def usable_ref(self, ref: Any) -> str | None:
+        return valid_ref(ref, self.places)
+
+
+def register(actions: Actions) -> None:
+    """Publish the actions as named API endpoints (``/load_model``, ``/start_training``, ...)."""
+    for name in ("load_model", "inspect_data", "start_training", "stop_training", "resume_training",
+                 "retry_smaller_batch", "training_status", "list_runs", "predict", "attention"):
+        gr.api(getattr(actions, name), api_name=name)

@@ -1,0 +1,125 @@
+"""What one browser session has chosen, as small values the server can check.
+
+A model is referred to by a *model reference*: ``default``, ``hub:<id>``, ``folder:<path>`` (a folder
+the admin named on the command line, or typed in the Model tab) or ``run:<run id>``; data by an upload
+id (``core.data.uploads``). These small strings live in ``gr.BrowserState`` (encrypted with the app's
+secret) so the choices survive a page reload, and every one of them is checked again when it is used:
+a run id must name a run inside the runs folder, an upload id a file in the upload area.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.data.uploads import display_name, is_upload_id
+from core.errors import TuneScopeError
+from core.models import DEFAULT_NAME
+from core.runs import run_folder, runs_root
+
+DEFAULT = "default"
+TABS = ("model", "data", "train", "attention", "predict")
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where this app keeps runs and uploads (set by the admin's ``--runs`` flag)."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | Path | None) -> Places:
+        return cls(runs_root(root).resolve())
+
+    @property
+    def uploads(self) -> Path:
+        return self.root / "uploads"
+
+    @property
+    def predictions(self) -> Path:
+        return self.root / "predictions"
+
+
+def model_ref(kind: str, value: str = "") -> str:
+    """A model reference from the Model tab's choice ('default', 'hub', 'folder' or 'run')."""
+    value = (value or "").strip()
+    return DEFAULT if kind == DEFAULT or not value else f"{kind}:{value}"
+
+
+def split_ref(ref: str | None) -> tuple[str, str]:
+    """(kind, value) of a model reference; bare strings from older sessions read as paths or hub ids."""
+    ref = (ref or DEFAULT).strip()
+    if ref in (DEFAULT, ""):
+        return DEFAULT, ""
+    kind, sep, value = ref.partition(":")
+    if sep and kind in ("hub", "folder", "run"):
+        return kind, value
+    return ("folder" if ref.startswith(("/", ".", "~")) else "hub"), ref
+
+
+def model_source(ref: str | None, places: Places) -> str:
+    """The string core understands ('default', a hub id, a folder) for a model reference."""
+    kind, value = split_ref(ref)
+    if kind == "run":
+        return str(run_folder(value, places.root))
+    return value or DEFAULT
+
+
+def model_name(ref: str | None) -> str:
+    """How a model reference is shown to the user."""
+    kind, value = split_ref(ref)
+    if kind == DEFAULT:
+        return DEFAULT_NAME
+    return {"hub": f"Hugging Face model {value}", "folder": f"model folder {value}", "run": f"run {value}"}[kind]
+
+
+def valid_ref(ref: Any, places: Places) -> str | None:
+    """``ref`` when it still names a usable model reference here, else None (for restoring a session)."""
+    if not isinstance(ref, str):
+        return None
+    try:
+        kind, value = split_ref(ref)
+        if kind == "run":
+            run_folder(value, places.root)
+        elif kind == "folder" and not Path(value).expanduser().is_dir():
+            return None
+    except TuneScopeError:
+        return None
+    return ref
+
+
+def valid_data(choice: Any, places: Places) -> dict[str, Any] | None:
+    """A saved data choice ``{"upload", "text_column", "label_column", "text_pair_column"}`` if still valid."""
+    if not isinstance(choice, dict) or not is_upload_id(choice.get("upload")):
+        return None
+    if not (places.uploads / choice["upload"]).is_file():
+        return None
+    columns = {k: choice.get(k) if isinstance(choice.get(k), str) else None
+               for k in ("text_column", "label_column", "text_pair_column")}
+    return {"upload": choice["upload"], **columns}
+
+
+def data_name(choice: dict[str, Any] | None) -> str:
+    return display_name(choice["upload"]) if choice and choice.get("upload") else "no data"
+
+
+def browser_secret(places: Places) -> str:
+    """The key that encrypts this app's browser state: $TUNESCOPE_SECRET, else one kept in the runs folder."""
+    if os.environ.get("TUNESCOPE_SECRET"):
+        return os.environ["TUNESCOPE_SECRET"]
+    path = places.root / ".browser-secret"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        places.root.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_hex(32)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another app on the same folder wrote it first
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(value)
+        return value
