@@ -1,7 +1,7 @@
 """Token attributions with integrated gradients, as plain data and as highlighted HTML text.
 
-``integrated_gradients`` runs captum's LayerIntegratedGradients on the word-embedding layer for any
-chosen class and returns tokens plus one score per token (the embedding-dimension sum). Scores obey
+``integrated_gradients`` runs captum's IntegratedGradients on the word embeddings (through
+``inputs_embeds``, so the model gets no hooks) for any chosen class and returns tokens plus one score per token (the embedding-dimension sum). Scores obey
 completeness: they add up to f(x) - f(baseline) up to ``delta``, where f is the class probability
 (or logit) and the baseline replaces every non-special token by the pad token. ``attribution_html``
 draws them as inline-styled spans (no scripts, so it works in ``gr.HTML`` and offline files).
@@ -63,9 +63,13 @@ def resolve_target(model: Any, target: int | str | None) -> int | None:
 def integrated_gradients(model: Any, tokenizer: Any, text: str, text_pair: str | None = None,
                          target: int | str | None = None, output: str = "probability", n_steps: int = 32,
                          max_length: int = 512, internal_batch_size: int = 16) -> Attribution:
-    """Integrated gradients of the class ``output`` ('probability' or 'logit') w.r.t. the word embeddings."""
+    """Integrated gradients of the class ``output`` ('probability' or 'logit') w.r.t. the word embeddings.
+
+    The path runs through ``inputs_embeds`` (captum's ``IntegratedGradients`` on the looked-up word
+    embeddings), so no hook is put on ``model``: it may be a model shared with concurrent requests.
+    """
     import torch
-    from captum.attr import LayerIntegratedGradients
+    from captum.attr import IntegratedGradients
 
     if output not in ("probability", "logit"):
         raise DataError("output must be 'probability' or 'logit'.")
@@ -75,24 +79,24 @@ def integrated_gradients(model: Any, tokenizer: Any, text: str, text_pair: str |
     input_ids = encoded["input_ids"]
     extra_names = [name for name in ("attention_mask", "token_type_ids") if name in encoded]
     extra = tuple(encoded[name] for name in extra_names)
-
-    def forward(ids: Any, *args: Any) -> Any:
-        logits = model(input_ids=ids, **dict(zip(extra_names, args, strict=True))).logits.float()
-        return torch.softmax(logits, -1) if output == "probability" else logits
-
-    with torch.no_grad():
-        scores_x = forward(input_ids, *extra)[0]
-    index = resolve_target(model, target)
-    index = int(scores_x.argmax()) if index is None else index
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    keep = torch.tensor(special, device=device)[None]
-    baseline = torch.where(keep, input_ids, torch.full_like(input_ids, pad))
     embeddings = model.get_input_embeddings()
     if embeddings is None:
         raise ModelError(f"{type(model).__name__} exposes no input embeddings to attribute to.")
-    explainer = LayerIntegratedGradients(forward, embeddings)
-    attributions, delta = explainer.attribute(
-        input_ids, baselines=baseline, target=index, additional_forward_args=extra, n_steps=n_steps,
+
+    def forward(embeds: Any, *args: Any) -> Any:
+        logits = model(inputs_embeds=embeds, **dict(zip(extra_names, args, strict=True))).logits.float()
+        return torch.softmax(logits, -1) if output == "probability" else logits
+
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    keep = torch.tensor(special, device=device)[None]
+    baseline = torch.where(keep, input_ids, torch.full_like(input_ids, pad))
+    with torch.no_grad():
+        inputs, baselines = embeddings(input_ids), embeddings(baseline)
+        scores_x = forward(inputs, *extra)[0]
+    index = resolve_target(model, target)
+    index = int(scores_x.argmax()) if index is None else index
+    attributions, delta = IntegratedGradients(forward).attribute(
+        inputs, baselines=baselines, target=index, additional_forward_args=extra, n_steps=n_steps,
         internal_batch_size=internal_batch_size, return_convergence_delta=True,
     )
     scores = attributions.sum(-1)[0].detach().float().cpu().numpy()

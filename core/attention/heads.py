@@ -176,9 +176,14 @@ def head_importance(model: Any, tokenizer: Any, text: str, text_pair: str | None
     Returns ``{"label", "target", "probability", "drop": [layers][heads], "ranked": [...]}`` where
     ``drop = p(unmasked) - p(with that head masked)``: positive means the head supports the class.
     Masked copies run as batches of the same input, so one call costs about layers x heads forwards.
+    The masking hooks go on a private copy of ``model``: the model given may be shared with concurrent
+    requests and is never changed.
     """
+    import copy
+
     import torch
 
+    model = copy.deepcopy(model)
     encoded, _, _ = encode(tokenizer, text, text_pair, max_length)
     device = next(model.parameters()).device
     encoded = encoded.to(device)

@@ -19,12 +19,17 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The runs folder of the module's app."""
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="module")
+def app_url(app_runs: Path) -> Iterator[str]:
     """A running TuneScope app (default model, sample data preloaded) and its URL."""
     from ui.interface import build_app, launch_kwargs
 
-    runs_root = tmp_path_factory.mktemp("runs")
-    demo = build_app(data=str(SAMPLE), runs_root=str(runs_root))
+    demo = build_app(data=str(SAMPLE), runs_root=str(app_runs))
     port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                         **launch_kwargs())

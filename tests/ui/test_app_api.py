@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
+import subprocess
+import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
 
-from tests.ui.conftest import SAMPLE
+from tests.ui.conftest import ROOT, SAMPLE
 
 EXPECTED = {"/load_model", "/upload_data", "/use_sample", "/inspect_data", "/start_training", "/stop_training",
             "/resume_training", "/retry_smaller_batch", "/training_status", "/predict", "/predict_file",
@@ -58,7 +66,8 @@ def test_predict_returns_probabilities_for_default_model(client: Client) -> None
     assert result["label"] in {c["label"] for c in result["confidences"]}
 
 
-def test_train_from_upload_then_predict_uses_the_run(client: Client, tiny_models) -> None:
+def test_train_from_upload_then_predict_uses_the_run(client: Client, tiny_models, tmp_path: Path,
+                                                     app_runs: Path) -> None:
     upload_id = upload(client, SAMPLE)
     folder = tiny_models("bert")
     settings = dict(epochs=1, batch_size=16, learning_rate=1e-3, max_length=32, seed=1, val_fraction=0.2,
@@ -81,6 +90,53 @@ def test_train_from_upload_then_predict_uses_the_run(client: Client, tiny_models
     assert {c["label"] for c in result["confidences"]} == {"food", "sports", "technology", "travel"}
     # the default model is untouched by the run: still its untrained head
     assert {c["label"] for c in client.predict("x", api_name="/predict")["confidences"]} == {"LABEL_0", "LABEL_1"}
+    app_config = json.loads((app_runs / run_id / "config.json").read_text(encoding="utf-8"))
+    assert app_config["model"] == str(folder)  # the base model chosen, not an earlier run
+    copied_command_trains_the_same_config(command, tmp_path, app_config)
+
+
+def copied_command_trains_the_same_config(command: str, tmp_path: Path, app_config: dict) -> None:
+    """The Train tab's equivalent command, run as a user would copy it, builds the run's configuration."""
+    runs_dir = tmp_path / "copied-runs"
+    env = {**os.environ, "TUNESCOPE_RUNS": str(runs_dir), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, *shlex.split(command)[1:]], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    copied = json.loads((next(runs_dir.iterdir()) / "config.json").read_text(encoding="utf-8"))
+    for part in ("model", "train", "data", "labels", "data_hash"):
+        assert copied[part] == app_config[part], part
+
+
+def test_concurrent_predict_and_attention_leave_threads_and_rng_alone(client: Client, app_url: str) -> None:
+    import torch
+
+    threads, rng = torch.get_num_threads(), torch.random.get_rng_state()
+    seen: set[int] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            seen.add(torch.get_num_threads())
+            time.sleep(0.005)
+
+    def call(i: int) -> object:
+        own = Client(app_url, verbose=False)
+        if i % 3 == 0:
+            return own.predict("a quiet hotel by the sea", api_name="/predict")
+        view = ("Head", "Head importance", "Attributions")[i % 3 if i % 3 else 1]
+        return own.predict("the striker scored twice", view=view, api_name="/attention")
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            results = list(pool.map(call, range(12)))
+    finally:
+        stop.set()
+        watcher.join()
+    assert all(results)
+    assert seen == {threads} and torch.get_num_threads() == threads
+    assert torch.equal(torch.random.get_rng_state(), rng)
 
 
 def test_runs_are_named_by_id_not_path(client: Client, tmp_path) -> None:
