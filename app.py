@@ -1,13 +1,15 @@
 """Launch the TuneScope web app: ``python app.py`` serves http://127.0.0.1:7860.
 
-The flags are the admin's: they may name files and folders (``--data``, ``--model``, ``--runs``);
-clients of the app only ever refer to uploads and runs by the ids the app gave them.
+The flags are the admin's: they may name files and folders (``--data``, ``--model``, ``--models``,
+``--runs``, ``--auth-file``); clients of the app only ever refer to uploads, runs and offered model
+folders by the ids the app gave them. Any address other than loopback needs accounts or ``--no-auth``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -30,18 +32,45 @@ def model_reference(model: str, runs: str | None) -> str:
     return f"folder:{path.resolve()}"
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="TuneScope: fine-tune and inspect text classifiers.")
-    parser.add_argument("--host", default=os.environ.get("TUNESCOPE_HOST", "127.0.0.1"))
+    parser.add_argument("--host", default=os.environ.get("TUNESCOPE_HOST", "127.0.0.1"),
+                        help="address to listen on (default loopback; any other needs --auth or --no-auth)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("TUNESCOPE_PORT", "7860")))
     parser.add_argument("--data", default=str(SAMPLE), help="labelled file preloaded in the Data tab ('' for none)")
     parser.add_argument("--model", default="default", help="'default', a Hugging Face id, a folder or a run folder")
+    parser.add_argument("--models", action="append", metavar="DIR",
+                        help="offer every model folder inside DIR in the Model tab (repeatable)")
     parser.add_argument("--runs", default=None, help="folder for runs (default: $TUNESCOPE_RUNS or ./runs)")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("TUNESCOPE_SERVER_THREADS", "1")),
                         help="torch threads per request in the server, set once at start-up (default 1: "
                              "concurrent requests then use the cores in parallel); training runs choose their own")
-    args = parser.parse_args(argv)
+    parser.add_argument("--auth", action="append", metavar="USER:PASSWORD[:viewer]",
+                        help="an account (repeatable); role 'viewer' is read-only")
+    parser.add_argument("--auth-file", metavar="FILE", help="accounts, one user:password[:viewer] per line")
+    parser.add_argument("--no-auth", action="store_true", help="serve a non-loopback address with no login")
+    parser.add_argument("--read-only", action="store_true",
+                        help="no session may train, stop, resume, retry or delete (for demos)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from core.errors import TuneScopeError
+    from ui.access import Access, check_bind, load_accounts
+    from ui.session import offered_folders
+
+    try:
+        accounts = load_accounts(args.auth, args.auth_file)
+        warning = check_bind(args.host, accounts, args.no_auth)
+        model = model_reference(args.model, args.runs)
+        folders = offered_folders([args.model] if model.startswith("folder:") else [], args.models)
+    except (TuneScopeError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if warning:
+        print(warning, file=sys.stderr)
 
     import torch
 
@@ -49,9 +78,13 @@ def main(argv: list[str] | None = None) -> None:
 
     from ui.interface import build_app, launch_kwargs
 
-    demo = build_app(data=args.data or None, model=model_reference(args.model, args.runs), runs_root=args.runs)
-    demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, **launch_kwargs())
+    access = Access(accounts, read_only=args.read_only)
+    demo = build_app(data=args.data or None, model=model, runs_root=args.runs, folders=folders, access=access)
+    auth = access.check_login if accounts else None
+    demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, auth=auth,
+                                                   **launch_kwargs())
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -4,6 +4,6 @@ Everything the Gradio app does goes through this package, so the same actions ar
 Python and from the headless CLI (``python -m core ...``). It never imports gradio.
 """
 
-from core.errors import ConfigError, DataError, ModelError, RunError, TuneScopeError
+from core.errors import Cancelled, ConfigError, DataError, ModelError, RunError, TuneScopeError
 
-__all__ = ["ConfigError", "DataError", "ModelError", "RunError", "TuneScopeError"]
+__all__ = ["Cancelled", "ConfigError", "DataError", "ModelError", "RunError", "TuneScopeError"]

@@ -22,3 +22,7 @@ class ConfigError(TuneScopeError):
 
 class RunError(TuneScopeError):
     """A run folder is missing, incomplete or in the wrong state for the action."""
+
+
+class Cancelled(TuneScopeError):
+    """Long work stopped before it finished: over its time limit, or nobody is waiting for it any more."""

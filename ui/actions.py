@@ -22,15 +22,23 @@ from core.data.uploads import upload_path
 from core.inference import load_for_inference, predict_texts
 from core.models import describe_model
 from core.settings import from_values
+from ui.access import READ_ONLY_MESSAGE, Access
 from ui.common import friendly_errors
+from ui.limits import HEAVY_CONCURRENCY, checked_text, give_back_memory, guard
 from ui.session import Places, model_name, model_source, valid_ref
 
 
 class Actions:
-    """Every action, bound to one app's runs folder."""
+    """Every action, bound to one app's runs folder and access rules."""
 
-    def __init__(self, places: Places) -> None:
+    def __init__(self, places: Places, access: Access | None = None) -> None:
         self.places = places
+        self.access = access or Access()
+
+    def require_change(self, request: Any) -> None:
+        """Refuse training and run control to read-only sessions (viewer accounts, ``--read-only``)."""
+        if not self.access.may_change(request):
+            raise gr.Error(READ_ONLY_MESSAGE, print_exception=False)
 
     def run_dir(self, run_id: str) -> Path:
         return runs.run_folder(run_id, self.places.root)
@@ -67,8 +75,9 @@ class Actions:
             data.val_fraction = float(val_fraction)
         return RunConfig(model=model_source(base_model, self.places), data=data, train=train)
 
-    def launch(self, config: RunConfig) -> dict[str, Any]:
+    def launch(self, config: RunConfig, request: Any = None) -> dict[str, Any]:
         """Create the run folder and start its training process."""
+        self.require_change(request)
         folder = runs.create_run(config, root=self.places.root)
         runs.start_run(folder)
         return {"run_id": folder.name, "command": train_command(runs.load_config(folder))}
@@ -76,28 +85,33 @@ class Actions:
     @friendly_errors
     def start_training(self, upload: str, base_model: str = "default", settings: dict[str, Any] | None = None,
                        text_column: str | None = None, label_column: str | None = None,
-                       text_pair_column: str | None = None, val_upload: str | None = None) -> dict[str, Any]:
+                       text_pair_column: str | None = None, val_upload: str | None = None,
+                       request: gr.Request = None) -> dict[str, Any]:
         """Fine-tune ``base_model`` on an uploaded file; ``settings`` by name (see ``python -m core train -h``)."""
+        self.require_change(request)
         settings = dict(settings or {})
         val_fraction = settings.pop("val_fraction", None)
         train = from_values(TrainSettings, settings)
         columns = {"text_column": text_column, "label_column": label_column, "text_pair_column": text_pair_column}
-        return self.launch(self.run_config(upload, base_model, train, columns, val_upload, val_fraction))
+        return self.launch(self.run_config(upload, base_model, train, columns, val_upload, val_fraction), request)
 
     @friendly_errors
-    def stop_training(self, run_id: str) -> dict[str, Any]:
+    def stop_training(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """Ask a run to stop (it saves a usable model first); a run that already ended is left as it is."""
+        self.require_change(request)
         return runs.request_stop(self.run_dir(run_id))
 
     @friendly_errors
-    def resume_training(self, run_id: str) -> dict[str, Any]:
+    def resume_training(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """Continue a stopped, failed or interrupted run from its last checkpoint."""
+        self.require_change(request)
         runs.resume_run(self.run_dir(run_id))
         return runs.read_status(self.run_dir(run_id))
 
     @friendly_errors
-    def retry_smaller_batch(self, run_id: str) -> dict[str, Any]:
+    def retry_smaller_batch(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """After out-of-memory: halve the batch, double the accumulation, train again."""
+        self.require_change(request)
         runs.retry_smaller_batch(self.run_dir(run_id))
         return runs.read_status(self.run_dir(run_id))
 
@@ -117,10 +131,11 @@ class Actions:
     @friendly_errors
     def predict(self, text: str, model: str = "default", text_pair: str = "") -> dict[str, Any]:
         """Class probabilities for one text: ``{"label", "confidences": [{"label", "confidence"}]}``."""
-        if not text or not str(text).strip():
+        text, text_pair = checked_text(text), checked_text(text_pair, "second text")
+        if not text.strip():
             raise gr.Error("Type a text to classify.")
         loaded = self.load(model)
-        result = predict_texts(loaded, [text], [text_pair] if text_pair and text_pair.strip() else None)[0]
+        result = predict_texts(loaded, [text], [text_pair] if text_pair.strip() else None)[0]
         ranked = sorted(result["scores"].items(), key=lambda item: -item[1])
         return {"label": result["label"], "confidences": [{"label": k, "confidence": v} for k, v in ranked],
                 "model": model_name(model), "warnings": loaded.warnings}
@@ -132,10 +147,14 @@ class Actions:
         """One Attention-tab view as data: ``{"info", "figure" (plotly JSON), "table", "layers", "heads", ...}``."""
         from ui.attention_views import render
 
-        if not text or not str(text).strip():
+        text, text_pair = checked_text(text), checked_text(text_pair, "second text")
+        if not text.strip():
             raise gr.Error("Type a text to see its attention.")
-        result = render(model_source(model, self.places), text, text_pair, view, layer, head, threshold,
-                        show_special, renormalise, target)
+        try:
+            result = render(model_source(model, self.places), text, text_pair, view, layer, head, threshold,
+                            show_special, renormalise, target, should_stop=guard())
+        finally:
+            give_back_memory()
         out = {k: result[k] for k in ("info", "html", "layers", "heads", "labels", "warnings")}
         out["figure"] = json.loads(result["figure"].to_json())
         out["table"] = result["table"].to_dict("records")
@@ -145,8 +164,15 @@ class Actions:
         return valid_ref(ref, self.places)
 
 
+HEAVY = {"concurrency_id": "heavy", "concurrency_limit": HEAVY_CONCURRENCY}
+
+
 def register(actions: Actions) -> None:
-    """Publish the actions as named API endpoints (``/load_model``, ``/start_training``, ...)."""
+    """Publish the actions as named API endpoints (``/load_model``, ``/start_training``, ...).
+
+    Attention views share the bounded 'heavy' pool with the tabs' heavy events.
+    """
     for name in ("load_model", "inspect_data", "start_training", "stop_training", "resume_training",
-                 "retry_smaller_batch", "training_status", "list_runs", "predict", "attention"):
+                 "retry_smaller_batch", "training_status", "list_runs", "predict"):
         gr.api(getattr(actions, name), api_name=name)
+    gr.api(actions.attention, api_name="attention", **HEAVY)

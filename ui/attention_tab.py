@@ -20,9 +20,10 @@ import pandas as pd
 from core.attention.attributions import CAVEAT
 from core.errors import TuneScopeError
 from core.plots.export import export_html, export_png
-from ui.actions import Actions
+from ui.actions import HEAVY, Actions
 from ui.attention_views import TABLE_COLUMNS, VIEWS, render
 from ui.common import friendly_errors, warn_all
+from ui.limits import checked_text, give_back_memory, guard
 from ui.session import model_name, model_source
 
 EXAMPLE = "The night train was delayed by four hours."
@@ -72,26 +73,30 @@ class AttentionTab:
         return [self.info, self.plot, self.highlighted, self.top, self.second, self.layer, self.head, self.target]
 
     def wire(self) -> None:
-        inputs, outputs = self.inputs, self.outputs
-        self.show.click(self.on_show, inputs, outputs, api_visibility="private")
-        self.text.submit(self.on_show, inputs, outputs, api_visibility="private")
+        inputs, outputs, heavy = self.inputs, self.outputs, {**HEAVY, "api_visibility": "private"}
+        self.show.click(self.on_show, inputs, outputs, **heavy)
+        self.text.submit(self.on_show, inputs, outputs, **heavy)
         for control in (self.view, self.show_special, self.renormalise):
-            control.change(self.on_change, inputs, outputs, api_visibility="private")
+            control.change(self.on_change, inputs, outputs, trigger_mode="always_last", **heavy)
         for control in (self.layer, self.head, self.threshold):
-            control.release(self.on_change, inputs, outputs, api_visibility="private")
+            control.release(self.on_change, inputs, outputs, trigger_mode="always_last", **heavy)
         self.top.select(self.on_pick, [self.top, self.view], [self.layer, self.head, self.view],
-                        api_visibility="private").then(self.on_show, inputs, outputs, api_visibility="private")
-        self.png.click(lambda v: self.export("png", v), inputs, self.exported, api_visibility="private")
-        self.html.click(lambda v: self.export("html", v), inputs, self.exported, api_visibility="private")
+                        api_visibility="private").then(self.on_show, inputs, outputs, **heavy)
+        self.png.click(lambda v: self.export("png", v), inputs, self.exported, **heavy)
+        self.html.click(lambda v: self.export("html", v), inputs, self.exported, **heavy)
         view_model = self.state["view"]
         view_model.change(self.on_model, view_model, [self.model_note, self.layer, self.head, self.target],
                           api_visibility="private")
 
     def render_values(self, values: dict[Any, Any]) -> dict[str, Any]:
         source = model_source(values[self.state["view"]], self.actions.places)
-        return render(source, values[self.text], values[self.pair], values[self.view], values[self.layer],
-                      values[self.head], values[self.threshold], values[self.show_special], values[self.renormalise],
-                      values[self.target])
+        text, pair = checked_text(values[self.text]), checked_text(values[self.pair], "second text")
+        try:
+            return render(source, text, pair, values[self.view], values[self.layer], values[self.head],
+                          values[self.threshold], values[self.show_special], values[self.renormalise],
+                          values[self.target], should_stop=guard())
+        finally:
+            give_back_memory()
 
     @friendly_errors
     def on_show(self, values: dict[Any, Any]) -> dict[Any, Any]:

@@ -2,7 +2,7 @@
 
 ``render`` extracts the attention of one text with the model in view and builds the chosen view's
 figure, table and notes. Heavy results (base-vs-fine-tuned comparison, head importance, attributions)
-are kept for the last few inputs in a locked cache keyed by the model files' versions, so moving a
+are kept for the last inputs (at most 256 MB) in a locked cache keyed by the model files' versions, so moving a
 slider does not recompute them. The drawing is ``core.plots``, the numbers ``core.attention``.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -28,9 +29,14 @@ VIEWS = {"Head": "head", "Model grid": "grid", "Aggregates": "aggregates", "Head
 GRID_NOTE = ("The grid cannot be clicked (Gradio plots do not report clicks): choose a layer and head with the "
              "sliders, or select a row of the top-heads table, to open that head.")
 TABLE_COLUMNS = ["layer", "head", "score", "what"]
-HEAVY_CACHE_SIZE = 6
-_HEAVY: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+HEAVY_CACHE_BYTES = 256 * 1024**2  # comparisons hold two [layers, heads, T, T] arrays: bound the total
+_HEAVY: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
 _HEAVY_LOCK = threading.Lock()
+
+
+def _nbytes(value: Any) -> int:
+    arrays = [getattr(getattr(value, name, None), "attentions", None) for name in ("base", "tuned")]
+    return sum(int(a.nbytes) for a in arrays if a is not None) + 4096
 
 
 def _cached(key: tuple[Any, ...], compute: Any) -> Any:
@@ -42,11 +48,11 @@ def _cached(key: tuple[Any, ...], compute: Any) -> Any:
     with _HEAVY_LOCK:
         if key in _HEAVY:
             _HEAVY.move_to_end(key)
-            return _HEAVY[key]
+            return _HEAVY[key][0]
     value = compute()
     with _HEAVY_LOCK:
-        _HEAVY[key] = value
-        while len(_HEAVY) > HEAVY_CACHE_SIZE:
+        _HEAVY[key] = (value, _nbytes(value))
+        while len(_HEAVY) > 1 and sum(size for _, size in _HEAVY.values()) > HEAVY_CACHE_BYTES:
             _HEAVY.popitem(last=False)
     return value
 
@@ -56,7 +62,8 @@ def _table(rows: list[dict[str, Any]], key: str, what: str) -> pd.DataFrame:
 
 
 def render(model: str, text: str, pair: str, view: str, layer: int, head: int, threshold: float,
-           show_special: bool, renormalise: bool, target: str | None) -> dict[str, Any]:
+           show_special: bool, renormalise: bool, target: str | None,
+           should_stop: Callable[[], None] | None = None) -> dict[str, Any]:
     """Compute one view: ``{"figure", "html", "table", "info", "layers", "heads", "labels"}`` (no gradio objects)."""
     kind = VIEWS.get(view, view)
     loaded = load_for_inference(model or "default")
@@ -88,13 +95,15 @@ def render(model: str, text: str, pair: str, view: str, layer: int, head: int, t
     elif kind == "importance":
         index = resolve_target(loaded.model, target)
         report = _cached(key + ("importance", index),
-                         lambda: head_importance(loaded.model, loaded.tokenizer, text, pair, index))
+                         lambda: head_importance(loaded.model, loaded.tokenizer, text, pair, index,
+                                                 should_stop=should_stop))
         out["figure"] = head_plots.importance_figure(report["drop"], report["label"], report["probability"])
         out["table"] = _table(report["ranked"][:10], "drop", f"p({report['label']}) drop when masked")
         info.append("Each head's output is zeroed in turn (a hook on the attention output projection).")
     elif kind == "attributions":
         attribution = _cached(key + ("ig", target or None),
-                              lambda: integrated_gradients(loaded.model, loaded.tokenizer, text, pair, target or None))
+                              lambda: integrated_gradients(loaded.model, loaded.tokenizer, text, pair, target or None,
+                                                           should_stop=should_stop))
         hide = None if show_special else attribution.special
         out["figure"] = head_plots.attribution_figure(attribution.tokens, attribution.scores, attribution.label, hide)
         out["html"] = attribution_html(attribution.tokens, attribution.scores, hide,

@@ -13,6 +13,7 @@ from typing import Any
 
 import gradio as gr
 
+from ui.access import Access
 from ui.actions import Actions, register
 from ui.attention_tab import AttentionTab
 from ui.data_tab import DataTab
@@ -35,10 +36,15 @@ def _states(secret: str, model: str) -> dict[str, Any]:
             "run": saved("run", None), "tab": saved("tab", "model")}
 
 
-def build_app(data: str | None = None, model: str = "default", runs_root: str | None = None) -> gr.Blocks:
-    """The TuneScope app; ``data`` is preloaded in the Data tab, ``model`` (a model reference) is in view."""
-    places = Places.at(runs_root)
-    actions = Actions(places)
+def build_app(data: str | None = None, model: str = "default", runs_root: str | None = None,
+              folders: list[str] | tuple[str, ...] = (), access: Access | None = None) -> gr.Blocks:
+    """The TuneScope app; ``data`` is preloaded in the Data tab, ``model`` (a model reference) is in view.
+
+    ``folders`` are the model folders clients may choose (the admin's ``--model``/``--models``);
+    ``access`` holds the accounts and the read-only rule.
+    """
+    places = Places.at(runs_root, folders)
+    actions = Actions(places, access)
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown("# TuneScope\nFine-tune and inspect transformer text classifiers — load a model, "
                     "add labelled data, train with live curves, look inside the attention heads, predict.")

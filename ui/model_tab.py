@@ -1,8 +1,8 @@
 """Model tab: choose the model in view (the one Predict and Attention use) and, separately, the base
 model that *Start training* fine-tunes.
 
-Kinds: the embedded default, a Hugging Face id (from the local cache when offline), a local folder or
-an earlier run. *Load* makes the choice the model in view; *Use as base model for training* makes it
+Kinds: the embedded default, a Hugging Face id (from the local cache when offline), a model folder the
+admin offers (``--model``/``--models``; clients never type server paths) or an earlier run. *Load* makes the choice the model in view; *Use as base model for training* makes it
 the Train tab's base. Both choices are shown here and survive a page reload.
 """
 
@@ -48,10 +48,12 @@ class ModelTab:
         self.state = state
         with gr.Row():
             with gr.Column(scale=1):
-                self.kind = gr.Radio(list(KINDS), value=next(iter(KINDS)), label="Model")
+                kinds = [k for k, v in KINDS.items() if v != "folder" or actions.places.folders]
+                self.kind = gr.Radio(kinds, value=kinds[0], label="Model")
                 self.hub_id = gr.Textbox(label="Hugging Face id", placeholder="e.g. distilbert-base-uncased",
                                          visible=False, info="Loaded from the local cache when offline.")
-                self.folder = gr.Textbox(label="Local folder", placeholder="/path/to/model", visible=False)
+                self.folder = gr.Dropdown([str(p) for p in actions.places.folders], label="Model folder", visible=False,
+                                          info="Folders the admin offers (python app.py --models DIR).")
                 with gr.Row(visible=False) as self.run_row:
                     self.run = gr.Dropdown(self.run_list(), label="Earlier run", scale=4,
                                            info="A finished or stopped run with a saved model.")
@@ -91,7 +93,7 @@ class ModelTab:
         value = {"hub": values[self.hub_id], "folder": values[self.folder], "run": values[self.run]}.get(kind) or ""
         if kind != DEFAULT and not str(value).strip():
             raise gr.Error({"hub": "Type a Hugging Face model id, e.g. distilbert-base-uncased.",
-                            "folder": "Type the path of a folder holding config.json and the weights.",
+                            "folder": "Choose one of the model folders this app offers.",
                             "run": "No earlier run chosen: train one first, or pick another kind of model."}[kind])
         return model_ref(kind, str(value))
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from core.data.uploads import display_name, store_upload, upload_path
 from core.inference import predict_file
-from ui.actions import Actions
+from ui.actions import HEAVY, Actions
 from ui.common import friendly_errors, warn_all
 from ui.session import model_name
 
@@ -47,7 +47,7 @@ class PredictTab:
         for trigger in (self.go.click, self.text.submit):
             trigger(self.on_predict, [self.text, view, self.pair], self.label, api_visibility="private")
         self.run_file.click(self.on_predict_file, [self.upload, self.column, view], [self.result_file, self.preview],
-                            api_name="predict_file")
+                            api_name="predict_file", **HEAVY)
         view.change(lambda ref: f"Model in view: **{model_name(ref)}** (change it in the Model tab)", view,
                     self.model_note, api_visibility="private")
 

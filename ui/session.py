@@ -1,8 +1,8 @@
 """What one browser session has chosen, as small values the server can check.
 
-A model is referred to by a *model reference*: ``default``, ``hub:<id>``, ``folder:<path>`` (a folder
-the admin named on the command line, or typed in the Model tab) or ``run:<run id>``; data by an upload
-id (``core.data.uploads``). These small strings live in ``gr.BrowserState`` (encrypted with the app's
+A model is referred to by a *model reference*: ``default``, ``hub:<id>``, ``folder:<path>`` (only a
+folder the admin offered with ``--model``/``--models``) or ``run:<run id>``; data by an upload id
+(``core.data.uploads``). These small strings live in ``gr.BrowserState`` (encrypted with the app's
 secret) so the choices survive a page reload, and every one of them is checked again when it is used:
 a run id must name a run inside the runs folder, an upload id a file in the upload area.
 """
@@ -10,15 +10,18 @@ a run id must name a run inside the runs folder, an upload id a file in the uplo
 from __future__ import annotations
 
 import os
+import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.data.uploads import display_name, is_upload_id
-from core.errors import TuneScopeError
+from core.errors import ModelError, TuneScopeError
 from core.models import DEFAULT_NAME
 from core.runs import run_folder, runs_root
+
+HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
 
 DEFAULT = "default"
 TABS = ("model", "data", "train", "attention", "predict")
@@ -26,13 +29,22 @@ TABS = ("model", "data", "train", "attention", "predict")
 
 @dataclass(frozen=True)
 class Places:
-    """Where this app keeps runs and uploads (set by the admin's ``--runs`` flag)."""
+    """Where this app keeps runs and uploads (``--runs``), and the model folders the admin offers."""
 
     root: Path
+    folders: tuple[Path, ...] = field(default=())
 
     @classmethod
-    def at(cls, root: str | Path | None) -> Places:
-        return cls(runs_root(root).resolve())
+    def at(cls, root: str | Path | None, folders: list[str | Path] | tuple[str | Path, ...] = ()) -> Places:
+        return cls(runs_root(root).resolve(), tuple(Path(f).expanduser().resolve() for f in folders))
+
+    def model_folder(self, value: str) -> Path:
+        """An offered model folder; a ModelError for any other path (clients cannot name server paths)."""
+        path = Path(value).expanduser().resolve()
+        if path not in self.folders:
+            raise ModelError("That model folder is not one this app offers: choose one from the list, or ask the "
+                             "admin to start the app with --models DIR.")
+        return path
 
     @property
     def uploads(self) -> Path:
@@ -65,6 +77,10 @@ def model_source(ref: str | None, places: Places) -> str:
     kind, value = split_ref(ref)
     if kind == "run":
         return str(run_folder(value, places.root))
+    if kind == "folder":
+        return str(places.model_folder(value))
+    if kind == "hub" and (not HUB_ID.match(value) or ".." in value):
+        raise ModelError(f"'{value[:80]}' is not a Hugging Face model id (like org/name).")
     return value or DEFAULT
 
 
@@ -81,11 +97,7 @@ def valid_ref(ref: Any, places: Places) -> str | None:
     if not isinstance(ref, str):
         return None
     try:
-        kind, value = split_ref(ref)
-        if kind == "run":
-            run_folder(value, places.root)
-        elif kind == "folder" and not Path(value).expanduser().is_dir():
-            return None
+        model_source(ref, places)
     except TuneScopeError:
         return None
     return ref
@@ -123,3 +135,11 @@ def browser_secret(places: Places) -> str:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(value)
         return value
+
+
+def offered_folders(folders: list[str] | None, models_dir: list[str] | None) -> list[Path]:
+    """Model folders the admin offers: each ``--model`` folder, and every model folder inside ``--models``."""
+    found = [Path(f) for f in folders or [] if (Path(f) / "config.json").exists()]
+    for parent in models_dir or []:
+        found += sorted(p for p in Path(parent).expanduser().iterdir() if (p / "config.json").exists())
+    return found

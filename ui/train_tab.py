@@ -55,10 +55,13 @@ class TrainTab:
         self.form = build_form()
         self.val_file = gr.File(label="Validation file (optional; else the validation share is split off)",
                                 type="filepath", height=90)
+        editable = not self.actions.access.read_only
+        if not editable:
+            gr.Markdown("🔒 This app is read-only: you can watch runs, but not start, stop or resume them.")
         with gr.Row():
-            self.start = gr.Button("Start training", variant="primary")
-            self.stop = gr.Button("Stop", variant="stop")
-            self.resume = gr.Button("Resume")
+            self.start = gr.Button("Start training", variant="primary", visible=editable)
+            self.stop = gr.Button("Stop", variant="stop", visible=editable)
+            self.resume = gr.Button("Resume", visible=editable)
             self.retry = gr.Button("Retry with half the batch", visible=False)
             self.use_run = gr.Button("Use this run's model in Predict & Attention", visible=False)
             self.attach = gr.Dropdown(run_choices(self.actions.list_runs()), label="Watch a run", scale=2)
@@ -101,7 +104,7 @@ class TrainTab:
             self.status: status_markdown(folder, status), self.progress: progress_html(events, status),
             self.log_box: log_tail(folder), self.timer: gr.Timer(active=active),
             self.drawn: len(events) if active else -2,
-            self.retry: gr.update(visible=status.get("error_kind") == "out_of_memory"),
+            self.retry: gr.update(visible=status.get("error_kind") == "out_of_memory" and not self.actions.access.read_only),
             self.use_run: gr.update(visible=has_model and not active),
         }
         if force or len(events) != shown:
@@ -144,7 +147,8 @@ class TrainTab:
         return plan_markdown(model_name(base), data_name(data), data)
 
     @friendly_errors
-    def on_start(self, values: dict[Any, Any]) -> dict[Any, Any]:
+    def on_start(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
+        self.actions.require_change(request)
         data = valid_data(values[self.state["data"]], self.actions.places)
         if not data:
             raise gr.Error("No data yet: upload a labelled file in the Data tab (or use the sample).")
@@ -155,31 +159,31 @@ class TrainTab:
         base = values[self.base] or DEFAULT
         config = self.actions.run_config(data["upload"], base, train, data, val_upload,
                                          data_values.get("val_fraction"))
-        launched = self.actions.launch(config)
+        launched = self.actions.launch(config, request)
         run_id = launched["run_id"]
         return {self.state["run"]: run_id, self.run_box: run_id, self.command: launched["command"],
                 **self.poll(run_id, -1, False, base, True)}
 
     @friendly_errors
-    def on_stop(self, run_id: str | None) -> str:
+    def on_stop(self, run_id: str | None, request: gr.Request = None) -> str:
         if not run_id:
             raise gr.Error("No run to stop.")
-        return status_markdown(self.actions.run_dir(run_id), self.actions.stop_training(run_id))
+        return status_markdown(self.actions.run_dir(run_id), self.actions.stop_training(run_id, request))
 
     @friendly_errors
-    def on_resume(self, values: dict[Any, Any]) -> dict[Any, Any]:
+    def on_resume(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
         run_id = values[self.state["run"]]
         if not run_id:
             raise gr.Error("Choose a run to resume in 'Watch a run'.")
-        self.actions.resume_training(run_id)  # refuses a run that is still active, with a message saying so
+        self.actions.resume_training(run_id, request)  # refuses a run that is still active, with a message saying so
         return {self.run_box: run_id, **self.poll(run_id, -1, False, values[self.state["base"]], True)}
 
     @friendly_errors
-    def on_retry(self, values: dict[Any, Any]) -> dict[Any, Any]:
+    def on_retry(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
         run_id = values[self.state["run"]]
         if not run_id:
             raise gr.Error("No run to retry.")
-        self.actions.retry_smaller_batch(run_id)
+        self.actions.retry_smaller_batch(run_id, request)
         return {self.run_box: run_id, **self.poll(run_id, -1, False, values[self.state["base"]], True)}
 
     @friendly_errors

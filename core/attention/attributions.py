@@ -11,6 +11,7 @@ Attention extraction and figures live elsewhere.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -62,11 +63,14 @@ def resolve_target(model: Any, target: int | str | None) -> int | None:
 
 def integrated_gradients(model: Any, tokenizer: Any, text: str, text_pair: str | None = None,
                          target: int | str | None = None, output: str = "probability", n_steps: int = 32,
-                         max_length: int = 512, internal_batch_size: int = 16) -> Attribution:
+                         max_length: int = 512, internal_batch_size: int | None = None,
+                         should_stop: Callable[[], None] | None = None) -> Attribution:
     """Integrated gradients of the class ``output`` ('probability' or 'logit') w.r.t. the word embeddings.
 
     The path runs through ``inputs_embeds`` (captum's ``IntegratedGradients`` on the looked-up word
     embeddings), so no hook is put on ``model``: it may be a model shared with concurrent requests.
+    Steps run in batches sized to the input's length (memory stays near that of a 16 x 128-token
+    batch); ``should_stop`` is called before every batch and may raise to end early.
     """
     import torch
     from captum.attr import IntegratedGradients
@@ -84,6 +88,8 @@ def integrated_gradients(model: Any, tokenizer: Any, text: str, text_pair: str |
         raise ModelError(f"{type(model).__name__} exposes no input embeddings to attribute to.")
 
     def forward(embeds: Any, *args: Any) -> Any:
+        if should_stop and embeds.requires_grad:
+            should_stop()
         logits = model(inputs_embeds=embeds, **dict(zip(extra_names, args, strict=True))).logits.float()
         return torch.softmax(logits, -1) if output == "probability" else logits
 
@@ -95,9 +101,11 @@ def integrated_gradients(model: Any, tokenizer: Any, text: str, text_pair: str |
         scores_x = forward(inputs, *extra)[0]
     index = resolve_target(model, target)
     index = int(scores_x.argmax()) if index is None else index
+    length = int(input_ids.shape[1])
+    batch = internal_batch_size or max(1, min(n_steps, (16 * 128 * 128) // (length * length)))
     attributions, delta = IntegratedGradients(forward).attribute(
         inputs, baselines=baselines, target=index, additional_forward_args=extra, n_steps=n_steps,
-        internal_batch_size=internal_batch_size, return_convergence_delta=True,
+        internal_batch_size=batch, return_convergence_delta=True,
     )
     scores = attributions.sum(-1)[0].detach().float().cpu().numpy()
     value = float(scores_x[index])

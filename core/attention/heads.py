@@ -14,7 +14,7 @@ Loading models and drawing are left to ``core.inference`` and ``core.plots``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -170,12 +170,14 @@ def masked_heads(model: Any, mask: Any) -> Iterator[None]:
 
 
 def head_importance(model: Any, tokenizer: Any, text: str, text_pair: str | None = None,
-                    target: int | None = None, max_length: int = 512) -> dict[str, Any]:
+                    target: int | None = None, max_length: int = 512,
+                    should_stop: Callable[[], None] | None = None) -> dict[str, Any]:
     """Mask one head at a time; report the predicted (or ``target``) class probability change per head.
 
     Returns ``{"label", "target", "probability", "drop": [layers][heads], "ranked": [...]}`` where
     ``drop = p(unmasked) - p(with that head masked)``: positive means the head supports the class.
-    Masked copies run as batches of the same input, so one call costs about layers x heads forwards.
+    Masked copies run as batches of the same input, so one call costs about layers x heads forwards;
+    ``should_stop`` is called between batches and may raise (``core.errors.Cancelled``) to end early.
     The masking hooks go on a private copy of ``model``: the model given may be shared with concurrent
     requests and is never changed.
     """
@@ -197,6 +199,8 @@ def head_importance(model: Any, tokenizer: Any, text: str, text_pair: str | None
     probs = []
     with torch.inference_mode():
         for start in range(0, len(masks), chunk):
+            if should_stop:
+                should_stop()
             part = masks[start:start + chunk]
             batch = {k: v.expand(len(part), *v.shape[1:]) for k, v in encoded.items()}
             with masked_heads(model, part):

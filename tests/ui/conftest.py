@@ -25,11 +25,11 @@ def app_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url(app_runs: Path) -> Iterator[str]:
-    """A running TuneScope app (default model, sample data preloaded) and its URL."""
+def app_url(app_runs: Path, tiny_models) -> Iterator[str]:
+    """A running TuneScope app (default model, sample data preloaded, the tiny BERT offered) and its URL."""
     from ui.interface import build_app, launch_kwargs
 
-    demo = build_app(data=str(SAMPLE), runs_root=str(app_runs))
+    demo = build_app(data=str(SAMPLE), runs_root=str(app_runs), folders=[str(tiny_models("bert"))])
     port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                         **launch_kwargs())
