@@ -96,3 +96,30 @@ def test_compare_run_against_its_base(tmp_path: Path, tiny_models) -> None:
     assert len(ranked) == 3 and ranked[0]["js"] >= ranked[-1]["js"]
     same = load_for_inference(str(base))
     assert np.allclose(compare_models(same, same, TEXT, metric="l1").divergence, 0.0)
+
+
+def test_long_work_stops_when_asked_and_leaves_the_model_alone(tmp_path: Path) -> None:
+    from core.attention.attributions import integrated_gradients
+    from core.errors import Cancelled
+
+    folder = make_tiny_model(tmp_path / "clf", "bert", labels=["neg", "pos"], seed=1)
+    loaded = load_for_inference(str(folder))
+    calls = []
+
+    def stop_on_second_call() -> None:
+        calls.append(1)
+        if len(calls) > 1:
+            raise Cancelled("stopped")
+
+    def stop_now() -> None:
+        raise Cancelled("stopped")
+
+    text = " ".join(["the movie was wonderful"] * 20)
+    with pytest.raises(Cancelled):
+        head_importance(loaded.model, loaded.tokenizer, text, should_stop=stop_now)
+    with pytest.raises(Cancelled):
+        integrated_gradients(loaded.model, loaded.tokenizer, text, internal_batch_size=4,
+                             should_stop=stop_on_second_call)
+    assert len(calls) == 2  # stopped at the second batch of steps, not after all of them
+    projections = [m for m in loaded.model.modules() if m._forward_pre_hooks or m._forward_hooks]
+    assert projections == []  # no hook left behind on the shared model
