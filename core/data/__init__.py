@@ -1,9 +1,13 @@
 """Labelled data: read any tabular file, pick the text and label columns, clean, check its health.
 
-``readers``/``encoding``/``sniff`` turn bytes into a table of strings; ``columns`` guesses which
-column is which; ``labelled`` cleans rows and labels and splits off validation data; ``health``
-measures class balance, duplicates and lengths; ``inspect`` builds the report the CLI and the Data
-tab show. Tokenization for training is ``core.training.datasets``; figures are ``core.plots.data``.
+``readers`` (with ``encoding``, ``sniff``, ``delimited``, ``records`` and ``table``) turns bytes into
+a table of strings and refuses damaged files; ``columns`` guesses which column is which and
+``content`` checks that the text is text and the labels are classes; ``labelled`` cleans rows and
+labels and splits off validation data, ``findings`` words its warnings; ``health`` measures class
+balance, duplicates and lengths; ``inspect`` builds the report the CLI and the Data tab show;
+``uploads`` stores uploads under ids and names files in messages as the user knows them. Messages
+name files, lines, columns, counts and classes, never other content. Tokenization for training is
+``core.training.datasets``; figures are ``core.plots.data``.
 """
 
 from core.data.columns import guess_columns

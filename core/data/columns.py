@@ -1,8 +1,10 @@
 """Guess which columns of a table hold the text and the label, and check columns a user named.
 
 Guessing looks at a sample of rows: a text column has long, varied, mostly non-numeric cells and a
-name like ``text``/``sentence``; a label column has few distinct short values. Cleaning rows and
-labels is in ``core.data.labelled``.
+name like ``text``/``sentence``; a label column has few distinct short values and is not a
+measurement. A text column, guessed or named, must hold text (``core.data.content.not_text``): one of
+numbers, ids, dates or links is refused, naming the column and the likely text column. Messages name
+columns (cut to 40 characters), never cell values. Cleaning rows and labels is in ``core.data.labelled``.
 """
 
 from __future__ import annotations
@@ -11,18 +13,14 @@ from typing import Any
 
 import pandas as pd
 
+from core.data.content import continuous, not_text
+from core.data.table import short, shown_columns
 from core.errors import DataError
 
 GUESS_SAMPLE_ROWS = 20_000
-
-
-
+TEXT_CANDIDATES = 5
 TEXT_NAMES = ("text", "sentence", "review", "content", "body", "comment", "message", "tweet", "document", "question")
-
-
-
 LABEL_NAMES = ("label", "labels", "class", "category", "sentiment", "target", "y", "intent", "topic", "tag")
-
 
 
 def column_stats(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -32,14 +30,15 @@ def column_stats(frame: pd.DataFrame) -> list[dict[str, Any]]:
         values = sample[name].dropna().astype(str).str.strip()
         values = values[values != ""]
         n = len(values)
+        numbers = pd.to_numeric(values, errors="coerce") if n else pd.Series(dtype=float)
+        numeric = float(numbers.notna().mean()) if n else 0.0
         stats.append({
             "name": str(name), "n": n, "distinct": int(values.nunique()),
             "ratio": values.nunique() / max(n, 1), "mean_len": float(values.str.len().mean()) if n else 0.0,
-            "numeric": float(pd.to_numeric(values, errors="coerce").notna().mean()) if n else 0.0,
-            "words": float(values.str.count(" ").mean()) if n else 0.0,
+            "numeric": numeric, "words": float(values.str.count(" ").mean()) if n else 0.0,
+            "continuous": numeric > 0.95 and continuous(numbers.dropna().to_numpy(dtype=float)),
         })
     return stats
-
 
 
 def text_score(s: dict[str, Any]) -> float:
@@ -48,39 +47,59 @@ def text_score(s: dict[str, Any]) -> float:
     return (s["mean_len"] + 3 * s["words"]) * (0.5 + s["ratio"]) * hint * numeric * (s["n"] > 0)
 
 
-
 def label_key(s: dict[str, Any]) -> tuple[bool, bool, int, float]:
     plausible = s["distinct"] >= 2 and (s["ratio"] <= 0.5 or (s["distinct"] <= 20 and s["distinct"] < s["n"]))
     hinted = s["name"].strip().lower() in LABEL_NAMES
-    return (not plausible, not hinted, s["distinct"], s["mean_len"])
+    return (not plausible or s["continuous"], not hinted, s["distinct"], s["mean_len"])
 
+
+def _text_columns(frame: pd.DataFrame, stats: list[dict[str, Any]], skip: tuple[str | None, ...] = ()) -> list[str]:
+    """Columns by text score, best first; of the best few, those that do not hold text are left out."""
+    ranked = [s["name"] for s in sorted(stats, key=text_score, reverse=True) if s["name"] not in skip]
+    best = [name for name in ranked[:TEXT_CANDIDATES] if not_text(frame[name]) is None]
+    return best + ranked[TEXT_CANDIDATES:]
 
 
 def guess_columns(frame: pd.DataFrame) -> tuple[str, str]:
     """Guess (text column, label column): text is long and varied, label has few distinct values."""
     if frame.shape[1] < 2:
         raise DataError(
-            f"Found only {frame.shape[1]} column(s) ({', '.join(map(str, frame.columns))}): the file needs a "
-            "text column and a label column separated by a delimiter such as a comma or tab. Check the "
-            "delimiter and header row."
+            f"Found only {frame.shape[1]} column: the file needs a text column and a label column separated by a "
+            "delimiter such as a comma or tab. Check the delimiter and header row."
         )
     stats = column_stats(frame)
-    text = max(stats, key=text_score)
-    label = min((s for s in stats if s["name"] != text["name"]), key=label_key)
-    return text["name"], label["name"]
-
+    texts = _text_columns(frame, stats)
+    if not texts:  # no column holds text: the likeliest is named like one, or is not the likeliest label
+        label = min(stats, key=label_key)["name"]
+        texts = [max((s for s in stats if s["name"] != label),
+                     key=lambda s: (s["name"].strip().lower() in TEXT_NAMES, text_score(s)))["name"]]
+    label = min((s for s in stats if s["name"] != texts[0]), key=label_key)
+    return texts[0], label["name"]
 
 
 def check_column(frame: pd.DataFrame, name: str, role: str) -> None:
     if name not in frame.columns:
-        raise DataError(
-            f"The {role} column '{name}' does not exist; the file has: {', '.join(map(str, frame.columns))}. "
-            "Pick one of those (names are case-sensitive)."
-        )
+        raise DataError(f"The {role} column '{short(name)}' does not exist; {shown_columns(list(frame.columns))}.")
 
+
+def check_text(frame: pd.DataFrame, text: str, label: str, pair: str | None, named: bool) -> None:
+    """Refuse a text (or second text) column that holds numbers, ids, dates, links or single characters."""
+    for column, role in ((text, "text"), (pair, "second text")):
+        found = not_text(frame[column]) if column else None
+        if found is None:
+            continue
+        kind, share = found
+        others = [n for n in _text_columns(frame, column_stats(frame), (text, label, pair)) if not not_text(frame[n])]
+        hint = f"choose '{short(others[0])}', which holds text" if others else "choose the column that holds the texts"
+        if named or role != "text":
+            raise DataError(f"The {role} column '{short(column)}' holds {kind} ({share:.0%} of its values), not text: "
+                            f"{hint}.")
+        raise DataError(f"No column holds text: the likeliest, '{short(column)}', holds {kind} ({share:.0%} of its "
+                        f"values): {hint}, or add one.")
 
 
 def pick_columns(frame: pd.DataFrame, text: str | None, label: str | None, pair: str | None) -> tuple[str, str]:
+    """(text column, label column): the named ones, checked to exist, the others guessed."""
     for name, role in ((text, "text"), (label, "label"), (pair, "second text")):
         if name:
             check_column(frame, name, role)
@@ -91,7 +110,7 @@ def pick_columns(frame: pd.DataFrame, text: str | None, label: str | None, pair:
         text = text or guessed_text
         label = label or (guessed_label if guessed_label != text else guessed_text)
     if text == label:
-        raise DataError(f"The text and label columns are both '{text}': pick two different columns.")
+        raise DataError(f"The text and label columns are both '{short(text)}': pick two different columns.")
     if pair in (text, label):
-        raise DataError(f"The second text column '{pair}' is already the text or label column: pick another one.")
+        raise DataError(f"The second text column '{short(pair)}' is already the text or label column: pick another one.")
     return text, label

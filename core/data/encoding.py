@@ -2,7 +2,9 @@
 
 UTF-8 with or without BOM, UTF-16/32 with BOM, BOM-less UTF-16 (found by its zero bytes), and
 legacy code pages (charset-normalizer's guess for non-Western scripts, else cp1252, latin-1 last).
-Refuses binary data with a :class:`DataError`. Parsing the decoded text is ``core.data.readers``' job.
+Refuses binary data with a :class:`DataError`; :func:`remove_stray_bytes` drops NUL bytes and byte
+order marks inside the text (a damaged save, files joined together) and says on which line. Messages
+name the file and lines, never its content. Parsing the decoded text is ``core.data.readers``' job.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ BOMS = [  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
 ]
 
 
-
+STRAY = ((b"\x00", "NUL byte(s) (a damaged save?)"),
+         (codecs.BOM_UTF8, "byte order mark(s) inside the text (files joined together?)"))
 WESTERN = {"cp1252", "cp1250", "latin_1", "iso8859_15", "cp850", "cp857", "cp437", "mac_roman", "iso8859_2",
            "cp1254", "iso8859_9", "cp858", "cp775", "cp1257", "iso8859_13", "mac_latin2", "ascii", "utf_8"}
-
 
 
 def to_utf8(raw: bytes, name: str) -> tuple[bytes, str]:
@@ -53,6 +55,19 @@ def to_utf8(raw: bytes, name: str) -> tuple[bytes, str]:
     return data, encoding
 
 
+def remove_stray_bytes(data: bytes) -> tuple[bytes, list[str]]:
+    """UTF-8 ``data`` without NUL bytes and byte order marks, and one note per kind removed, naming the first line."""
+    notes = []
+    for stray, what in STRAY:
+        first = data.find(stray)
+        if first < 0:
+            continue
+        count = data.count(stray)
+        line = data.count(b"\n", 0, first) + 1
+        data = data.replace(stray, b"")
+        notes.append(f"Removed {count:,} {what}, the first on line {line}: check the rows there.")
+    return data, notes
+
 
 def _valid_utf8(raw: bytes) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -65,7 +80,6 @@ def _valid_utf8(raw: bytes) -> bool:
     return True
 
 
-
 def _bomless_utf16(sample: bytes) -> str | None:
     even = sample[0::2].count(b"\x00")
     odd = sample[1::2].count(b"\x00")
@@ -75,7 +89,6 @@ def _bomless_utf16(sample: bytes) -> str | None:
     if even > 0.4 * half and odd < 0.05 * half:
         return "utf-16-be"
     return None
-
 
 
 def _legacy_encoding(raw: bytes) -> str:
@@ -94,13 +107,11 @@ def _legacy_encoding(raw: bytes) -> str:
     return "latin-1"
 
 
-
 def decode_with(raw: bytes, codec: str, name: str) -> str:
     try:
         return raw.decode(codec)
     except UnicodeDecodeError as exc:
         raise DataError(f"{name} is not valid {codec} text: save it again as UTF-8.") from exc
-
 
 
 def _refuse_binary(sample: str, name: str) -> None:

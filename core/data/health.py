@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.data.table import short
+
 TEXT, TEXT_PAIR, LABEL = "text", "text_pair", "label"  # same as core.data.labelled
 TOKEN_SAMPLE_ROWS = 20_000
 TOKEN_BATCH = 1_000
@@ -30,8 +32,8 @@ def health_report(data: Any, model: str | None = None, max_length: int = 128, to
     balance = class_balance(rep.labels)
     if balance["imbalance_ratio"] >= IMBALANCE_WARNING:
         warnings.append(
-            f"Classes are unbalanced: '{balance['largest']}' has {balance['imbalance_ratio']:.0f}x the examples of "
-            f"'{balance['smallest']}'; class weights (the 'auto' default) help."
+            f"Classes are unbalanced: '{short(balance['largest'])}' has {balance['imbalance_ratio']:.0f}x the examples "
+            f"of '{short(balance['smallest'])}'; class weights (the 'auto' default) help."
         )
     duplicates = duplicate_report(frame)
     if duplicates["conflicting_texts"]:
@@ -195,7 +197,7 @@ def validation_report(train: Any, val: Any) -> dict[str, Any]:
     missing = sorted(set(train.labels) - set(val.labels))
     warnings = []
     if unknown:
-        warnings.append(f"The validation data has labels the training data lacks: {', '.join(unknown[:5])}.")
+        warnings.append(f"The validation data has labels the training data lacks: {', '.join(map(short, unknown[:5]))}.")
     if overlap["val_rows_in_train"]:
         warnings.append(
             f"{overlap['val_rows_in_train']} validation row(s) ({overlap['val_share_in_train']:.1%}) also appear in "

@@ -1,14 +1,15 @@
 """Read a labelled file into a clean table of text, optional text pair, and label.
 
 Reading (formats, encodings, delimiters, header rows) is in ``core.data.readers`` and choosing the
-columns in ``core.data.columns``; this module normalises labels, drops unusable rows and counts why,
-warns about what it found, and splits off validation data. Errors are :class:`DataError` with a
-sentence on how to fix the file. Tokenization for training lives in ``core.training.datasets``.
+columns in ``core.data.columns``; this module normalises labels, drops unusable rows and counts why
+(missing text or label, a repeated header, a label that reads like a text), refuses a label column that
+is not classes (``core.data.content``), and splits off validation data. The warnings it reports are
+``core.data.findings``'. Errors are :class:`DataError` with a sentence on how to fix the file, naming
+the file as the user knows it. Tokenization for training lives in ``core.training.datasets``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,15 +17,21 @@ from typing import Any
 
 import pandas as pd
 
-from core.data.columns import column_stats, pick_columns, text_score
+from core.data.columns import check_text, pick_columns
+from core.data.content import check_labels, text_like_labels
+from core.data.findings import warnings_for
 from core.data.readers import TableInfo, read_any
+from core.data.table import short
+from core.data.uploads import file_hash, shown_name
 from core.errors import DataError
+
+__all__ = ["LABEL", "MAX_FILE_BYTES", "PREVIEW_ROWS", "TEXT", "TEXT_PAIR", "DataReport", "LabelledData", "file_hash",
+           "load_labelled", "normalise_labels", "read_table", "sort_labels", "split_train_val"]
 
 TEXT = "text"
 TEXT_PAIR = "text_pair"
 LABEL = "label"
 MAX_FILE_BYTES = int(float(os.environ.get("TUNESCOPE_MAX_FILE_MB", 2048)) * 1024**2)
-MIN_CLASS_EXAMPLES = 5
 PREVIEW_ROWS = 50
 
 
@@ -63,15 +70,6 @@ class LabelledData:
     @property
     def has_pair(self) -> bool:
         return TEXT_PAIR in self.frame.columns
-
-
-def file_hash(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, streamed."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_table(path: str | Path, max_bytes: int | None = None) -> tuple[pd.DataFrame, TableInfo]:
@@ -132,66 +130,44 @@ def load_labelled(
     """Read a labelled file, pick columns, clean rows and labels, and report what happened."""
     frame, info = read_table(path, max_bytes)
     if len(frame) == 0:
-        raise DataError(f"{Path(path).name} has a header but no rows: add labelled examples below the header.")
+        raise DataError(f"{shown_name(path)} has a header but no rows: add labelled examples below the header.")
+    named = text_column
     text_column, label_column = pick_columns(frame, text_column, label_column, text_pair_column)
     clean, dropped = _clean(frame, text_column, text_pair_column, label_column)
-    if info.malformed_rows:
-        dropped = {"malformed row": info.malformed_rows, **dropped}
+    skipped = {"malformed row": info.malformed_rows, "repeated header": info.repeated_headers}
+    dropped = {**{why: n for why, n in skipped.items() if n}, **dropped}
     counts = clean[LABEL].value_counts()
+    clean, counts = _drop_text_like_labels(clean, counts, dropped)
     labels = sort_labels([str(v) for v in counts.index])
     if len(labels) < 2:
-        found = f"only the class '{labels[0]}'" if labels else "no usable labels"
+        found = f"only the class '{short(labels[0])}'" if labels else "no usable labels"
         raise DataError(
-            f"The label column '{label_column}' has {found}: a classifier needs at least two classes. "
+            f"The label column '{short(label_column)}' has {found}: a classifier needs at least two classes. "
             "Add examples of another class or choose another label column."
         )
+    check_text(frame, text_column, label_column, text_pair_column, named=bool(named))
+    check_labels(counts, label_column)
     key = [TEXT, TEXT_PAIR] if text_pair_column else [TEXT]
     duplicates = int(clean.duplicated(subset=key).sum())
     report = DataReport(
-        rows_read=len(frame) + info.malformed_rows, rows_kept=len(clean), dropped=dropped,
+        rows_read=len(frame) + info.malformed_rows + info.repeated_headers, rows_kept=len(clean), dropped=dropped,
         labels={label: int(counts[label]) for label in labels}, text_column=text_column, label_column=label_column,
         text_pair_column=text_pair_column, columns=[str(c) for c in frame.columns], format=info.format,
         encoding=info.encoding, delimiter=info.delimiter, duplicates=duplicates, has_header=info.has_header,
     )
-    report.warnings = info.notes + _warnings(report, frame)
+    report.warnings = info.notes + warnings_for(report, frame, clean)
     return LabelledData(clean, labels, report, raw_head=frame.head(PREVIEW_ROWS).copy())
 
 
-def _warnings(report: DataReport, frame: pd.DataFrame) -> list[str]:
-    warnings: list[str] = []
-    if report.dropped:
-        warnings.append("Dropped " + ", ".join(f"{n} row(s) with {why}" for why, n in report.dropped.items()) + ".")
-    rare = [label for label, n in report.labels.items() if n < MIN_CLASS_EXAMPLES]
-    if rare:
-        warnings.append(
-            f"Classes with fewer than {MIN_CLASS_EXAMPLES} examples: {', '.join(rare[:10])}; they will be learned "
-            "poorly (add examples or merge them)."
-        )
-    folded: dict[str, list[str]] = {}
-    for label in report.labels:
-        folded.setdefault(label.casefold(), []).append(label)
-    clashes = [" / ".join(v) for v in folded.values() if len(v) > 1]
-    if clashes:
-        warnings.append(f"Labels that differ only in case are separate classes: {'; '.join(clashes[:5])}.")
-    if report.duplicates:
-        warnings.append(f"{report.duplicates} duplicate text(s) found.")
-    n_labels, rows = len(report.labels), report.rows_kept
-    if n_labels > 0.5 * rows and rows > 20:
-        warnings.append(f"'{report.label_column}' has {n_labels} distinct values for {rows} rows: is it really the label?")
-    if not report.has_header:
-        warnings.append(f"No header row found: columns are named {', '.join(report.columns[:4])}.")
-    if report.text_pair_column is None:
-        warnings += _pair_hint(frame, report)
-    return warnings
-
-
-def _pair_hint(frame: pd.DataFrame, report: DataReport) -> list[str]:
-    others = [s for s in column_stats(frame) if s["name"] not in (report.text_column, report.label_column)]
-    free = [s for s in others if s["ratio"] > 0.5 and s["words"] >= 3 and s["numeric"] < 0.5]
-    if not free:
-        return []
-    name = max(free, key=text_score)["name"]
-    return [f"Column '{name}' also holds free text: choose it as the second text column for a sentence-pair task."]
+def _drop_text_like_labels(clean: pd.DataFrame, counts: pd.Series,
+                           dropped: dict[str, int]) -> tuple[pd.DataFrame, pd.Series]:
+    """Drop the few rows whose label reads like a text (a delimiter problem there), counting them in ``dropped``."""
+    odd = text_like_labels(counts)
+    if not odd or len(odd) > 0.05 * len(clean):
+        return clean, counts
+    dropped["text-like label"] = len(odd)
+    clean = clean[~clean[LABEL].isin(odd)].reset_index(drop=True)
+    return clean, counts.drop(index=odd)
 
 
 def split_train_val(data: LabelledData, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:

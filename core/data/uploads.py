@@ -1,21 +1,32 @@
-"""The upload area: files users sent to the app, stored under ids the server issues.
+"""The upload area: files users sent to the app, stored under ids the server issues, and file names in messages.
 
 An upload id is ``<first 10 hex digits of the SHA-256>-<the user's file name, made safe>``. Clients
 refer to uploads only by these ids; :func:`upload_path` refuses anything else (paths, ``..``, ids of
 files that are not there), so no request can read a file outside the upload area. The user's own file
-name is kept for messages (:func:`display_name`).
+name is kept for messages (:func:`display_name`), and :func:`shown_name` is the name every message in
+``core.data`` uses for a file: the user's name for an upload, the plain file name (never the folder) otherwise.
+Reading the files is ``core.data.readers``' job.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from pathlib import Path
 
-from core.data.labelled import file_hash
 from core.errors import DataError
 
 _ID = re.compile(r"^[0-9a-f]{10}-[A-Za-z0-9][A-Za-z0-9._ -]{0,150}$")
+
+
+def file_hash(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, streamed."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def safe_name(name: str) -> str:
@@ -54,3 +65,9 @@ def upload_path(upload_id: str, folder: str | Path) -> Path:
 def display_name(upload_id: str) -> str:
     """The user's file name inside an upload id."""
     return upload_id.split("-", 1)[1] if is_upload_id(upload_id) else str(upload_id)
+
+
+def shown_name(path: str | Path) -> str:
+    """The file name a message should show: the user's name for a stored upload, else the name without its folder."""
+    name = Path(path).name or str(path)
+    return display_name(name) if is_upload_id(name) else name

@@ -1,8 +1,11 @@
 """Property-based fuzzing of the reader: any bytes, text or table either loads as a valid labelled
-table or raises DataError — never another exception."""
+table or raises DataError — never another exception; an unclosed quote anywhere is refused at its line,
+and files joined with their headers never turn the header into a class."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -64,3 +67,48 @@ def test_generated_tables(rows: list[tuple], header: bool, sep: str) -> None:
         return
     assert table.shape[1] >= 1 and info.format == "csv"
     _check(path)
+
+
+SECRET = "SECRET-TOKEN-123"
+WORDS = st.sampled_from(["good", "bad", "film", "plot", "a", "café", "12\"", "it's", "so-so", "x,y", 'say "hi"', "3", "naïve"])
+TEXTS = st.lists(WORDS, min_size=2, max_size=8).map(" ".join)
+ROWS = st.lists(st.tuples(TEXTS, st.sampled_from(["pos", "neg", "meh"])), min_size=6, max_size=40)
+
+
+def _csv_text(rows: list[tuple[str, str]], sep: str, header: bool = True) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=sep, lineterminator="\n")
+    if header:
+        writer.writerow(["text", "label"])
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+@FUZZ
+@given(rows=ROWS, at=st.integers(0, 39), sep=st.sampled_from([",", "\t", ";", "|"]), trailing=st.booleans())
+def test_an_unclosed_quote_anywhere_is_refused_at_its_line(rows: list[tuple[str, str]], at: int, sep: str,
+                                                           trailing: bool) -> None:
+    at = min(at, len(rows))
+    broken = f'"{SECRET} {rows[0][0].replace(chr(34), "")}{sep}pos\n'
+    text = _csv_text(rows[:at], sep) + broken + _csv_text(rows[at:], sep, header=False)
+    path = _write(text.encode() if trailing else text.rstrip("\n").encode(), ".csv")
+    try:
+        load_labelled(path)
+    except DataError as exc:
+        assert f"line {at + 2:,} " in str(exc) and SECRET not in str(exc), str(exc)
+        return
+    raise AssertionError("an unclosed quote was read as data")
+
+
+@FUZZ
+@given(first=ROWS, second=ROWS, sep=st.sampled_from([",", "\t", ";"]))
+def test_joined_files_never_make_the_header_a_class(first: list[tuple[str, str]], second: list[tuple[str, str]],
+                                                    sep: str) -> None:
+    path = _write((_csv_text(first, sep) + _csv_text(second, sep)).encode(), ".csv")
+    try:
+        loaded = load_labelled(path)
+    except DataError as exc:
+        assert "label" in str(exc) or "class" in str(exc)  # e.g. a single class: never about the header
+        return
+    assert "label" not in loaded.labels and loaded.report.dropped.get("repeated header") == 1
+    assert any(f"appears again on line(s) {len(first) + 2:,} " in w for w in loaded.report.warnings)
