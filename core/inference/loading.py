@@ -2,6 +2,7 @@
 
 The cache is keyed by the model folder, the attention implementation and the modification times of
 the folder's config and weight files, so a model saved again into the same folder is loaded afresh.
+Pickle-only weights are refused unless the admin allowed them (``core.models.check_weights``).
 It is locked (one lock for the table, one per model being loaded, so a slow load does not block
 requests for other models), and cached models are never changed by a request: callers only run
 forward passes on them. Loading leaves the process's global random state as it was.
@@ -16,7 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.models import ModelSource, load_classifier, load_tokenizer, model_labels, resolve_source
+from core.models import (
+    ModelSource,
+    load_classifier,
+    load_tokenizer,
+    model_labels,
+    pickle_allowed,
+    resolve_source,
+)
 
 CACHE_SIZE = 3  # e.g. a fine-tuned run and its base model side by side, plus one more
 WEIGHT_PATTERNS = ("config.json", "*.safetensors", "*.bin", "tokenizer*.json")
@@ -50,7 +58,7 @@ def files_stamp(location: str | Path) -> tuple[tuple[str, int], ...]:
 def load_for_inference(model: str | None, attn_implementation: str = "eager") -> Loaded:
     """Load (or reuse) a classifier in eval mode; eager attention so attention weights are returned."""
     source = resolve_source(model)
-    key = (source.location, attn_implementation, files_stamp(source.location))
+    key = (source.location, attn_implementation, files_stamp(source.location), pickle_allowed())
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)

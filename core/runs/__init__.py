@@ -1,14 +1,22 @@
 """Run folders: a run is a folder that the app, the CLI and the training child all read and write.
 
-``folder`` (paths, ids, create, load), ``status`` (state, one writer per fact), ``events`` (the event
-log), ``process`` (start, resume, retry, stop the training child), ``checkpoints`` (resume points),
+``folder`` (paths, ids, create, load), ``preflight`` (refuse a run that would fail before it exists),
+``status`` (state, one writer per fact), ``events`` (the event log), ``process`` (start, resume, retry,
+stop the training child), ``checkpoints`` (verified resume points),
 ``catalog`` (list runs), ``lock`` (one run per device), ``card`` (the model card). The training
 itself is ``core.training``. ``from core import runs; runs.create_run(...)`` reaches the common API.
 """
 
 from core.errors import RunError
 from core.runs.catalog import latest_active_run, list_runs
-from core.runs.checkpoints import last_checkpoint, smaller_batch
+from core.runs.checkpoints import (
+    ResumePoint,
+    checkpoint_problem,
+    find_resume_point,
+    last_checkpoint,
+    resume_point,
+    smaller_batch,
+)
 from core.runs.events import EventTail, append_event, read_events
 from core.runs.folder import (
     RunPaths,
@@ -16,12 +24,14 @@ from core.runs.folder import (
     load_config,
     new_run_id,
     read_json,
+    require_run,
     run_folder,
     runs_root,
     write_json,
 )
 from core.runs.process import (
     apply_smaller_batch,
+    check_resumable,
     request_stop,
     resume_run,
     retry_smaller_batch,
@@ -30,8 +40,9 @@ from core.runs.process import (
 )
 from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status, write_status
 
-__all__ = ["ACTIVE_STATES", "FINAL_STATES", "EventTail", "RunError", "RunPaths", "append_event",
-           "apply_smaller_batch", "create_run", "last_checkpoint", "latest_active_run", "list_runs", "load_config",
-           "new_run_id", "read_events", "read_json", "read_status", "request_stop", "resume_run",
+__all__ = ["ACTIVE_STATES", "FINAL_STATES", "EventTail", "ResumePoint", "RunError", "RunPaths", "append_event",
+           "apply_smaller_batch", "check_resumable", "checkpoint_problem", "create_run", "find_resume_point",
+           "last_checkpoint", "latest_active_run", "list_runs", "load_config", "new_run_id", "read_events",
+           "read_json", "read_status", "request_stop", "require_run", "resume_point", "resume_run",
            "retry_smaller_batch", "run_folder", "runs_root", "smaller_batch", "start_run", "wait_for", "write_json",
            "write_status"]

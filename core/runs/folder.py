@@ -106,10 +106,18 @@ def read_json(path: Path, default: Any = None) -> Any:
 
 
 def create_run(config: RunConfig, root: str | Path | None = None, run_dir: str | Path | None = None) -> Path:
-    """Validate ``config``, check the data, and write a new run folder in state 'queued'."""
+    """Validate ``config``, check the data and the model, and write a new run folder in state 'created'.
+
+    Everything that would make the run fail early (``core.runs.preflight``) is refused here, before the
+    folder exists and before any training process is started.
+    """
     from core.data import file_hash, load_labelled
+    from core.runs.preflight import check_model_and_data, check_settings
 
     config.validate()
+    if run_dir is not None and RunPaths(Path(run_dir)).config.exists():
+        raise RunError(f"{run_dir} already holds a run: choose another output folder or resume that run.")
+    check_settings(config)
     data = load_labelled(
         config.data.train_file, config.data.text_column, config.data.label_column, config.data.text_pair_column
     )
@@ -119,6 +127,7 @@ def create_run(config: RunConfig, root: str | Path | None = None, run_dir: str |
     if config.data.val_file:
         config.data.val_file = str(Path(config.data.val_file).resolve())
     config.labels = data.labels
+    check_model_and_data(config, data.labels)
     config.data_hash = file_hash(config.data.train_file)
     if run_dir is None:
         run_dir = runs_root(root) / new_run_id(config)
@@ -147,6 +156,21 @@ def run_folder(run_id: str, root: str | Path | None = None) -> Path:
     if not RunPaths(folder).config.exists():
         raise RunError(f"There is no run '{run_id}' in the runs folder: choose a run from the list.")
     return folder
+
+
+def require_run(run_dir: str | Path) -> Path:
+    """``run_dir`` if it is a run folder (config.json and status.json); a one-sentence :class:`RunError` if not."""
+    run_dir = Path(run_dir)
+    paths = RunPaths(run_dir)
+    if not run_dir.is_dir():
+        raise RunError(f"{run_dir} does not exist: give the folder of a run (see `python -m core runs`).")
+    if paths.config.exists() and not paths.status.exists():
+        raise RunError(f"{run_dir} is a model or data folder, not a run folder (it has no status.json): "
+                       "give the folder of a run (see `python -m core runs`).")
+    if not paths.config.exists():
+        raise RunError(f"{run_dir} is not a TuneScope run folder (no config.json): give the folder of a run "
+                       "(see `python -m core runs`).")
+    return run_dir
 
 
 def load_config(run_dir: str | Path) -> RunConfig:

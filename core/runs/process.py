@@ -18,8 +18,8 @@ from typing import Any
 
 from core.config import RunConfig
 from core.errors import RunError
-from core.runs.checkpoints import last_checkpoint, smaller_batch
-from core.runs.folder import RunPaths, load_config, now, write_json
+from core.runs.checkpoints import ResumePoint, last_checkpoint, resume_point, smaller_batch
+from core.runs.folder import RunPaths, load_config, now, require_run, write_json
 from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status
 
 
@@ -51,12 +51,32 @@ def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, st
     return process.pid
 
 
+def check_resumable(run_dir: str | Path, check_state: bool = True) -> ResumePoint:
+    """Where a resume of ``run_dir`` starts; a one-sentence :class:`RunError` when it cannot resume.
+
+    Refused: a folder that is not a run, a run still active (``check_state``; the training child
+    itself skips it), a run whose checkpoints are all damaged, and a run that saved its model and has
+    no checkpoint left.
+    """
+    run_dir = require_run(run_dir)
+    status = read_status(run_dir) if check_state else {}
+    if status.get("state") in ACTIVE_STATES:
+        raise RunError(f"Run {run_dir.name} is still {status['state']}: stop it first, or wait for it to end.")
+    point = resume_point(run_dir)
+    if point.checkpoint is None and (RunPaths(run_dir).model / "config.json").exists():
+        ended = "finished" if status.get("state") == "finished" else "saved its model"
+        raise RunError(f"Run {run_dir.name} {ended} and has no checkpoint to resume from: start a new run to "
+                       "train again.")
+    return point
+
+
 def resume_run(run_dir: str | Path, extra_env: dict[str, str] | None = None) -> int:
-    """Continue a stopped, failed or interrupted run from its last checkpoint in a new child; returns its pid.
+    """Continue a stopped, failed or interrupted run from its newest intact checkpoint in a new child; returns its pid.
 
     Optimizer, scheduler, RNG and data position come from the checkpoint, so a run killed hard
-    loses at most the steps since its last checkpoint.
+    loses at most the steps since its last checkpoint. What cannot resume is refused before a child starts.
     """
+    check_resumable(run_dir)
     return start_run(run_dir, resume=True, extra_env=extra_env)
 
 

@@ -1,14 +1,17 @@
 """Train one run folder to the end (or a stop) and record how it ended.
 
 Loads the data and tokenizer, builds the Trainer (``core.training.trainer``), trains under the
-device lock (``core.runs.lock``), saves ``model/``, ``metrics.json`` and the model card, and writes
-the final event and status. The training process owns ``status.json`` from its first line on; a
-failure becomes a ``failed`` state with one sentence saying what to do.
+device lock (``core.runs.lock``), saves ``model/`` (all at once, ``core.training.saving``),
+``metrics.json`` and the model card, and writes the final event and status. The training process owns
+``status.json`` from its first line on; a failure becomes a ``failed`` state with one sentence saying
+what to do (for a full disk: which checkpoint is intact to resume from). A resume starts from the
+newest intact checkpoint and records which damaged ones it skipped.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from core.models import load_tokenizer, pick_device, resolve_source
 from core.training.arguments import build_arguments
 from core.training.datasets import load_frames, tokenize_frames
 from core.training.metrics import full_report
+from core.training.saving import SaveFailed, save_error_kind, save_failure_message, save_model_folder
 from core.training.stopping import stop_requested
 from core.training.threads import choose_cpu_threads
 from core.training.trainer import build_trainer, by_length
@@ -43,42 +47,43 @@ def _save_outputs(trainer: Any, config: RunConfig, run_dir: Path, tokenizer: Any
     report = full_report(np.asarray(output.label_ids), np.asarray(logits).argmax(-1), config.labels)
     report["eval_loss"] = float(output.metrics.get("test_loss", float("nan")))
     if _is_main_process():
-        model.save_pretrained(paths.model, safe_serialization=True)
-        tokenizer.save_pretrained(paths.model)
-        runs.write_json(paths.metrics, report)
-        write_model_card(run_dir, config, report)
+        save_model_folder(model, tokenizer, paths.model)
+        try:
+            runs.write_json(paths.metrics, report)
+            write_model_card(run_dir, config, report)
+        except OSError as exc:
+            raise SaveFailed("metrics.json and README.md", exc) from exc
     return report
 
 
 def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
     """Train the run in ``run_dir`` to the end (or a stop) and return the final summary.
 
-    With ``resume`` it continues from the newest complete checkpoint (weights, optimizer, scheduler,
-    RNG and data position); without a checkpoint it starts from scratch.
+    With ``resume`` it continues from the newest intact checkpoint (weights, optimizer, scheduler,
+    RNG and data position), skipping damaged newer ones; without a checkpoint it starts from scratch.
     """
     from core.runs.lock import device_lock
 
     run_dir = Path(run_dir).resolve()
     config = runs.load_config(run_dir)
     main = _is_main_process()
-    checkpoint = runs.last_checkpoint(run_dir) if resume else None
-    if resume and checkpoint is None and (runs.RunPaths(run_dir).model / "config.json").exists():
-        raise RunError(f"Run {run_dir.name} has no checkpoint to resume from; start a new run instead.")
+    point = runs.check_resumable(run_dir, check_state=False) if resume else runs.ResumePoint(None)
     if main:  # from here on this process is the only writer of status.json
-        runs.write_status(run_dir, "queued", message=None, error_kind=None, retry=None)
+        runs.write_status(run_dir, "queued", message=point.note, error_kind=None, retry=None)
+        _record_skipped(run_dir, point)
     started = time.time()
     try:
         with device_lock(run_dir, config, main, stop_requested):
             if stop_requested(run_dir):
                 raise RunError("Stopped before training started.")
             if main:
-                runs.write_status(run_dir, "running", message=None)
-            trainer, result, report = _train(config, run_dir, checkpoint, main)
+                runs.write_status(run_dir, "running", message=point.note)
+            trainer, result, report = _train(config, run_dir, point.checkpoint, main)
     except BaseException as exc:
         if main:
             _record_failure(run_dir, config, exc)
         raise
-    summary = _summary(run_dir, config, trainer, result, report, checkpoint, started)
+    summary = _summary(run_dir, config, trainer, result, report, point, started)
     if main:
         _record_end(run_dir, summary)
     return summary
@@ -97,16 +102,47 @@ def _train(config: RunConfig, run_dir: Path, checkpoint: Path | None, main: bool
     trainer = build_trainer(config, run_dir, tokenizer, train, val, args)
     if main:
         config.save(runs.RunPaths(run_dir).config)
-    result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    if checkpoint is not None and _training_done(checkpoint):
+        result = _restore_final(trainer, checkpoint)  # only the outputs were missing (a failed save)
+    else:
+        result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     callback = next(c for c in trainer.callback_handler.callbacks if type(c).__name__ == "EventCallback")
     if callback.non_finite:
         raise NonFiniteLossError(callback.non_finite)
     return trainer, result, _save_outputs(trainer, config, run_dir, tokenizer, val)
 
 
+def _training_done(checkpoint: Path) -> bool:
+    """True when ``checkpoint`` was saved at the last training step (the Trainer would train one step more)."""
+    state = runs.read_json(checkpoint / "trainer_state.json", {}) or {}
+    return int(state.get("max_steps") or 0) > 0 and int(state.get("global_step") or 0) >= int(state["max_steps"])
+
+
+def _restore_final(trainer: Any, checkpoint: Path) -> Any:
+    """The Trainer's state and best model from the final ``checkpoint``, as ``train()`` would have left them."""
+    from transformers import TrainerState
+    from transformers.trainer_utils import TrainOutput
+
+    trainer.state = TrainerState.load_from_json(str(checkpoint / "trainer_state.json"))
+    best = trainer.state.best_model_checkpoint
+    usable = best and Path(best).is_dir() and runs.checkpoint_problem(best) is None
+    trainer._load_from_checkpoint(str(best if usable else checkpoint))
+    return TrainOutput(trainer.state.global_step, float("nan"), {})
+
+
+def _record_skipped(run_dir: Path, point: runs.ResumePoint) -> None:
+    """The event (and a stderr line) naming the damaged checkpoints a resume skipped, and why."""
+    if point.note:
+        runs.append_event(run_dir, {"event": "checkpoint_skipped", "message": point.note,
+                                    "skipped": point.to_list(),
+                                    "resume_from": point.checkpoint.name if point.checkpoint else None})
+        print(f"note: {point.note}", file=sys.stderr, flush=True)
+
+
 def _summary(run_dir: Path, config: RunConfig, trainer: Any, result: Any, report: dict[str, Any],
-             checkpoint: Path | None, started: float) -> dict[str, Any]:
+             point: runs.ResumePoint, started: float) -> dict[str, Any]:
     stopped = stop_requested(run_dir)
+    checkpoint = point.checkpoint
     return {
         "run_dir": str(run_dir),
         "state": "stopped" if stopped else "finished",
@@ -119,6 +155,8 @@ def _summary(run_dir: Path, config: RunConfig, trainer: Any, result: Any, report
         "best_checkpoint": trainer.state.best_model_checkpoint,
         "best_metric": trainer.state.best_metric,
         "resumed_from_step": int(checkpoint.name.split("-")[-1]) if checkpoint else 0,
+        "resume_note": point.note,
+        "skipped_checkpoints": point.to_list(),
         "device": config.resolved.get("device"),
         "precision": config.resolved.get("precision"),
         "wall_seconds": round(time.time() - started, 2),
@@ -137,12 +175,15 @@ def _record_end(run_dir: Path, summary: dict[str, Any]) -> None:
 
 def _record_failure(run_dir: Path, config: RunConfig, exc: BaseException) -> None:
     """The final event and status of a run that failed, was stopped while queued, or was interrupted."""
-    state = "stopped" if isinstance(exc, RunError) and stop_requested(run_dir) else "failed"
-    state = "interrupted" if isinstance(exc, KeyboardInterrupt) else state
-    message = _failure_message(exc, config)
+    stopped = isinstance(exc, RunError) and not isinstance(exc, SaveFailed) and stop_requested(run_dir)
+    state = "interrupted" if isinstance(exc, KeyboardInterrupt) else "stopped" if stopped else "failed"
+    message = save_failure_message(exc, run_dir) or _failure_message(exc, config)
     fields = {} if state == "stopped" else _error_fields(exc, config)
-    runs.append_event(run_dir, {"event": state, "message": message, **fields})
-    runs.write_status(run_dir, state, message=message, **fields)
+    try:
+        runs.append_event(run_dir, {"event": state, "message": message, **fields})
+        runs.write_status(run_dir, state, message=message, **fields)
+    except OSError:  # a full disk may refuse even these few bytes: the log still says why
+        print(f"error: {message}", file=sys.stderr, flush=True)
 
 
 class NonFiniteLossError(RunError):
@@ -177,6 +218,8 @@ def _error_fields(exc: BaseException, config: RunConfig) -> dict[str, Any]:
     """``error_kind`` (and for out-of-memory the ``retry`` settings) for status.json and the final event."""
     if isinstance(exc, NonFiniteLossError):
         return {"error_kind": "non_finite_loss"}
+    if save_error_kind(exc):
+        return {"error_kind": save_error_kind(exc)}
     if not _is_oom(exc):
         return {"error_kind": type(exc).__name__}
     return {"error_kind": "out_of_memory", "retry": _oom_retry(config)}

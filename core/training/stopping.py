@@ -7,6 +7,8 @@ never on import and never in the app's server process.
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,17 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 def install_stop_signal() -> None:
     """Turn SIGTERM into a cooperative stop (the run saves a model and ends as 'stopped')."""
     signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+@contextmanager
+def stop_signal() -> Iterator[None]:
+    """:func:`install_stop_signal` while training, then the previous handler again (for in-process callers)."""
+    before = signal.getsignal(signal.SIGTERM)
+    install_stop_signal()
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def stop_requested(run_dir: Path) -> bool:

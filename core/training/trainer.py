@@ -39,6 +39,15 @@ class WeightedTrainer(Trainer):
         per_step = self.args.train_batch_size * self.args.gradient_accumulation_steps
         return ShuffledLengthGroupedSampler(lengths, per_step)
 
+    def _save_checkpoint(self, model: Any, trial: Any) -> None:
+        """The Trainer's checkpoint save; a failed write (a full disk) names the checkpoint it left half-written."""
+        from core.training.saving import SaveFailed
+
+        try:
+            super()._save_checkpoint(model, trial)
+        except OSError as exc:
+            raise SaveFailed(f"checkpoint-{self.state.global_step}", exc) from exc
+
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
         if self.class_weights is None:

@@ -112,3 +112,18 @@ def test_cli_runs_as_a_module_with_json_on_stdout(sentiment_csv: Path) -> None:
     report = json.loads(result.stdout)
     assert report["text_column"] == "review" and report["label_column"] == "sentiment"
     assert report["labels"] == {"negative": 20, "positive": 20}
+
+
+@pytest.mark.parametrize("command", ["stop", "resume", "retry"])
+@pytest.mark.parametrize(("kind", "fragment"), [("empty folder", "is not a TuneScope run folder (no config.json)"),
+                                                ("model folder", "is a model or data folder, not a run folder"),
+                                                ("missing", "does not exist")])
+def test_run_commands_on_a_folder_that_is_not_a_run(command: str, kind: str, fragment: str, labelled_model: Path,
+                                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = {"empty folder": tmp_path, "model folder": labelled_model, "missing": tmp_path / "nope"}[kind]
+    before = sorted(p.name for p in labelled_model.iterdir())
+    assert main([command, str(folder)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith(f"error: {folder} ") and fragment in captured.err
+    assert sorted(p.name for p in labelled_model.iterdir()) == before  # nothing written into a model folder

@@ -99,3 +99,36 @@ def test_dropout_override_reaches_every_layer_but_not_the_saved_config(family: s
     torch.manual_seed(0)
     first = kept(**batch).logits
     assert not torch.equal(first, kept(**batch).logits)  # without the override the model's dropout is on
+
+
+def test_weight_files_decide_what_loads(tmp_path: Path, tiny_models, monkeypatch: pytest.MonkeyPatch) -> None:
+    from huggingface_hub import constants
+
+    from core.models import ModelSource, check_weights
+    from tests.core.runs.test_preflight import pickle_only
+
+    monkeypatch.setenv("TUNESCOPE_ALLOW_PICKLE", "0")
+    check_weights(resolve_source("default"))  # safetensors: fine
+    pickled = pickle_only(tmp_path / "pickled", tiny_models("bert"))
+    with pytest.raises(ModelError, match="only pickle weights"):
+        check_weights(resolve_source(str(pickled)))
+    (pickled / "model.safetensors").write_bytes((tiny_models("bert") / "model.safetensors").read_bytes())
+    check_weights(resolve_source(str(pickled)))  # both: transformers reads the safetensors file
+    # a hub id is judged by what the local cache holds
+    repo = tmp_path / "hub" / "models--someone--pickled"
+    pickle_only(repo / "snapshots" / ("0" * 40), tiny_models("bert"))
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0" * 40)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    hub = ModelSource("hub", "someone/pickled", "someone/pickled")
+    with pytest.raises(ModelError, match="^someone/pickled has only pickle weights"):
+        check_weights(hub)
+    monkeypatch.setenv("TUNESCOPE_ALLOW_PICKLE", "1")
+    check_weights(hub)
+    check_weights(ModelSource("hub", "someone/not-cached", "someone/not-cached"))  # left to the download
+
+
+def test_fp16_is_refused_on_the_cpu_only() -> None:
+    with pytest.raises(ModelError, match="fp16 was requested but training on the CPU"):
+        pick_precision("cpu", "fp16")
+    assert pick_precision("cuda", "fp16") == "fp16"

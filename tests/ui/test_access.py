@@ -59,7 +59,7 @@ def test_model_references_reach_only_offered_folders_and_runs(tmp_path, tiny_mod
 
 
 def test_text_limits() -> None:
-    assert limits.checked_text("fine \ud800 text") == "fine ? text"
+    assert limits.checked_text("fine \ud800 text") == "fine \ufffd text"
     with pytest.raises(DataError, match="limit"):
         limits.checked_text("x" * (limits.MAX_TEXT_CHARS + 1))
 

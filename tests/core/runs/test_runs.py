@@ -39,6 +39,18 @@ def wait_event(run_dir: Path, kind: str, timeout: float = 120) -> dict[str, Any]
     raise AssertionError(f"no {kind} event within {timeout} s")
 
 
+def write_checkpoint(folder: Path, step: int) -> None:
+    """A small checkpoint with every file resume reads, each readable (not one the Trainer could train on)."""
+    import torch
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True)
+    save_file({"weight": torch.zeros(2, 2)}, str(folder / "model.safetensors"))
+    for name in ("optimizer.pt", "scheduler.pt", "rng_state.pth"):
+        torch.save({"state": {}, "step": step}, folder / name)
+    (folder / "trainer_state.json").write_text(json.dumps({"global_step": step}))
+
+
 SLOW_STEPS = {"TUNESCOPE_STEP_DELAY": "0.15"}  # keeps a tiny child run busy long enough to act on it
 
 
@@ -92,9 +104,7 @@ def test_retry_smaller_batch_rewrites_and_restarts(tmp_path: Path, tiny_models: 
     run_dir = make_run(tmp_path, sentiment_csv, tiny_models("bert"), batch_size=16, gradient_accumulation_steps=2)
     runs.write_status(run_dir, "failed", error_kind="out_of_memory")
     if has_checkpoint:
-        (run_dir / "checkpoints" / "checkpoint-5").mkdir(parents=True)
-        (run_dir / "checkpoints" / "checkpoint-5" / "trainer_state.json").write_text("{}")
-        (run_dir / "checkpoints" / "checkpoint-5" / "model.safetensors").write_bytes(b"")
+        write_checkpoint(run_dir / "checkpoints" / "checkpoint-5", 5)
     calls: list[tuple[Path, bool]] = []
     monkeypatch.setattr(runs.process, "start_run", lambda folder, resume=False, extra_env=None: calls.append(
         (Path(folder), resume)) or 1)

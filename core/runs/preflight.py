@@ -1,0 +1,77 @@
+"""Refuse a run that would fail, before its folder or training process exists.
+
+``core.runs.create_run`` (the UI's *Start training* and the CLI's ``train``) calls
+:func:`check_settings` before reading the data and :func:`check_model_and_data` after it: a device
+this machine lacks, a precision it cannot train in, a model that cannot be resolved or loaded (its
+configuration and tokenizer only: no weights are read), pickle-only weights without the admin's
+opt-in, validation labels the training data lacks, and a ``max_length`` beyond the model's positions.
+Each refusal is one :class:`ConfigError` / :class:`ModelError` / :class:`DataError` sentence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.config import RunConfig
+from core.errors import ConfigError
+from core.models import (
+    check_weights,
+    load_model_config,
+    load_tokenizer,
+    pick_device,
+    pick_precision,
+    resolve_source,
+)
+
+
+def check_settings(config: RunConfig) -> str:
+    """The device the run will train on; a :class:`ModelError` for a device or precision this machine lacks."""
+    device = pick_device(config.train.device)
+    pick_precision(device, config.train.precision)
+    return device
+
+
+def max_input_length(model_config: Any, tokenizer: Any = None) -> int | None:
+    """The most tokens the model can read: its position embeddings (less RoBERTa's padding offset), capped
+    by the tokenizer's own limit when it sets one."""
+    positions = getattr(model_config, "max_position_embeddings", None) or getattr(model_config, "n_positions", None)
+    if isinstance(positions, int) and "roberta" in str(getattr(model_config, "model_type", "")):
+        positions -= int(getattr(model_config, "pad_token_id", None) or 0) + 1  # positions start after the pad index
+    limit = getattr(tokenizer, "model_max_length", None)
+    limits = [v for v in (positions, limit) if isinstance(v, int) and 0 < v < 100_000]
+    return min(limits) if limits else None
+
+
+def check_model(config: RunConfig) -> int | None:
+    """Resolve and cheaply load the base model (configuration, weight files, tokenizer); returns its input limit."""
+    source = resolve_source(config.model)
+    model_config = load_model_config(source)
+    check_weights(source)
+    tokenizer = load_tokenizer(source)
+    limit = max_input_length(model_config, tokenizer)
+    if limit and config.train.max_length > limit:
+        raise ConfigError(f"max_length {config.train.max_length} is more than {source.display} can read "
+                          f"({limit} tokens): choose a max_length of {limit} or less.")
+    return limit
+
+
+def check_validation_labels(config: RunConfig, labels: list[str]) -> None:
+    """A validation file must read with the training file's columns and use only the training labels."""
+    if not config.data.val_file:
+        return
+    from core.data import load_labelled
+
+    data = config.data
+    val = load_labelled(data.val_file, data.text_column, data.label_column, data.text_pair_column)
+    unknown = sorted(set(val.labels) - set(labels))
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise ConfigError(f"The validation file {Path(data.val_file).name} has labels the training data lacks "
+                          f"({shown}): use the same label names in both files.")
+
+
+def check_model_and_data(config: RunConfig, labels: list[str]) -> None:
+    """Everything :func:`check_settings` leaves for after the training data is read."""
+    check_validation_labels(config, labels)
+    check_model(config)
