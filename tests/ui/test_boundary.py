@@ -266,3 +266,29 @@ def wait_for_step(client: Client, run: str, step: int) -> dict:
             return status["status"]
         time.sleep(0.3)
     raise AssertionError(f"run {run} did not reach step {step}")
+
+
+def test_a_damaged_latest_checkpoint_is_skipped_by_name_on_resume(app: App, models: Path) -> None:
+    client = app.client()
+    settings = dict(max_steps=12, eval_steps=4, batch_size=8, max_length=32, device="cpu", precision="fp32")
+    run = client.predict(upload(client, SAMPLE), base_model=f"folder:{models / 'tiny'}", settings=settings,
+                         api_name="/start_training")["run_id"]
+    wait_for_step(client, run, 9)
+    client.predict(run, api_name="/stop_training")
+    deadline = time.monotonic() + 120
+    while client.predict(run, api_name="/training_status")["status"]["state"] != "stopped":
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    checkpoints = sorted((app.runs / run / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    newest = checkpoints[-1]
+    weights = newest / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 3])  # a half-written save
+    client.predict(run, api_name="/resume_training")
+    deadline = time.monotonic() + 240
+    while (status := client.predict(run, api_name="/training_status"))["status"]["state"] != "finished":
+        assert status["status"]["state"] in ("queued", "running") and time.monotonic() < deadline, status
+        time.sleep(0.5)
+    events = [json.loads(line) for line in (app.runs / run / "events.jsonl").read_text().splitlines()]
+    skipped = [e for e in events if e["event"] == "checkpoint_skipped"]
+    assert skipped and newest.name in skipped[0]["message"] and "truncated" in skipped[0]["message"]
+    assert "PytorchStreamReader" not in skipped[0]["message"] and "incomplete metadata" not in skipped[0]["message"]
