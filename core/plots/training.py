@@ -1,4 +1,5 @@
-"""Training curves from a run's events: loss (raw, smoothed, evaluation) and validation metrics.
+"""Training curves from a run's events: loss (raw, smoothed, evaluation) and validation metrics, and
+several runs overlaid on one figure (``compare_figure``).
 
 No model or file access here: callers pass the parsed ``events.jsonl`` lines. ``current_attempt``
 drops the events a resume replays, so a resumed run draws one continuous curve.
@@ -66,3 +67,40 @@ def metrics_figure(events: list[dict[str, Any]]) -> go.Figure:
     return styled(fig, "Validation metrics", hovermode="x unified")
 
 
+COMPARE_METRICS = ("loss", "eval_loss", "accuracy", "f1_macro")
+_COMPARE_TITLES = {"loss": "Train loss (smoothed)", "eval_loss": "Validation loss",
+                   "accuracy": "Validation accuracy", "f1_macro": "Validation macro F1"}
+
+
+def _series(events: list[dict[str, Any]], metric: str, x: str) -> tuple[list[Any], list[float]]:
+    """(x, y) of one run's ``metric``: train loss from step events, the others from eval events."""
+    kind, key = ("step", "loss") if metric == "loss" else ("eval", "loss" if metric == "eval_loss" else metric)
+    points = [(e.get(x), e.get(key)) for e in current_attempt(events) if e.get("event") == kind]
+    points = [(a, float(b)) for a, b in points if isinstance(a, int | float) and isinstance(b, int | float)
+              and math.isfinite(b)]
+    return [a for a, _ in points], [b for _, b in points]
+
+
+def compare_figure(runs: dict[str, list[dict[str, Any]]], metric: str = "loss", x: str = "step") -> go.Figure:
+    """One line per run (legend: the dict's keys, the runs' names): smoothed train loss, or an eval metric.
+
+    ``metric`` is 'loss' (train, smoothed), 'eval_loss', 'accuracy' or 'f1_macro'; ``x`` is 'step' or
+    'epoch' (epochs line up runs with different batch sizes).
+    """
+    from core.errors import ConfigError
+
+    if metric not in COMPARE_METRICS:
+        raise ConfigError(f"Cannot compare runs by '{metric}': choose one of {', '.join(COMPARE_METRICS)}.")
+    if x not in ("step", "epoch"):
+        raise ConfigError(f"Cannot draw runs against '{x}': choose 'step' or 'epoch'.")
+    fig = go.Figure()
+    for name, events in runs.items():
+        xs, ys = _series(events, metric, x)
+        if metric == "loss":
+            ys = smooth(ys)
+        fig.add_trace(go.Scatter(x=xs, y=ys, name=str(name) if ys else f"{name} (no {metric} yet)",
+                                 mode="lines" if metric == "loss" else "lines+markers"))
+    fig.update_xaxes(title=x, rangemode="tozero")
+    score = metric in ("accuracy", "f1_macro")
+    fig.update_yaxes(title="score" if score else "loss", **({"range": [0, 1.02]} if score else {}))
+    return styled(fig, _COMPARE_TITLES[metric], hovermode="x unified")

@@ -8,7 +8,7 @@ itself is ``core.training``. ``from core import runs; runs.create_run(...)`` rea
 """
 
 from core.errors import RunError
-from core.runs.catalog import latest_active_run, list_runs
+from core.runs.catalog import find_run, latest_active_run, list_runs
 from core.runs.checkpoints import (
     ResumePoint,
     checkpoint_problem,
@@ -17,6 +17,7 @@ from core.runs.checkpoints import (
     resume_point,
     smaller_batch,
 )
+from core.runs.diff import diff_runs
 from core.runs.events import EventTail, append_event, read_events
 from core.runs.folder import (
     RunPaths,
@@ -29,6 +30,7 @@ from core.runs.folder import (
     runs_root,
     write_json,
 )
+from core.runs.meta import read_meta, rename_run, set_notes, tag_run
 from core.runs.process import (
     apply_smaller_batch,
     check_resumable,
@@ -38,6 +40,7 @@ from core.runs.process import (
     start_run,
     wait_for,
 )
+from core.runs.remove import remove_run
 from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status, write_status
 
 __all__ = ["ACTIVE_STATES", "FINAL_STATES", "EventTail", "ResumePoint", "RunError", "RunPaths", "append_event",
@@ -45,4 +48,4 @@ __all__ = ["ACTIVE_STATES", "FINAL_STATES", "EventTail", "ResumePoint", "RunErro
            "last_checkpoint", "latest_active_run", "list_runs", "load_config", "new_run_id", "read_events",
            "read_json", "read_status", "request_stop", "require_run", "resume_point", "resume_run",
            "retry_smaller_batch", "run_folder", "runs_root", "smaller_batch", "start_run", "wait_for", "write_json",
-           "write_status"]
+           "write_status", "diff_runs", "find_run", "read_meta", "remove_run", "rename_run", "set_notes", "tag_run"]

@@ -18,7 +18,6 @@ from typing import Any
 from core.errors import RunError
 from core.runs.folder import RunPaths, now, read_json, write_json
 
-
 ACTIVE_STATES = ("queued", "running", "stopping")
 FINAL_STATES = ("stopped", "finished", "failed", "interrupted")
 
