@@ -7,13 +7,12 @@ Each command calls the same core functions the UI calls. Errors are raised as ty
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from core.cli.model_commands import MODEL_COMMANDS
 from core.errors import TuneScopeError
 
 
@@ -72,96 +71,35 @@ def cmd_retry(args: argparse.Namespace) -> Any:
         return run_training(args.run_dir, resume=runs.last_checkpoint(args.run_dir) is not None)
 
 
-def cmd_predict(args: argparse.Namespace) -> Any:
-    from core.inference import load_for_inference, predict_file, predict_texts
-
-    if not args.texts and not args.data:
-        raise TuneScopeError("Give texts to classify, or --data FILE --output OUT.csv.")
-    blank = [i for i, text in enumerate(args.texts, 1) if not text.strip()]
-    if blank:
-        which = "every text" if len(blank) == len(args.texts) else f"text {blank[0]}"
-        raise TuneScopeError(f"{which[0].upper()}{which[1:]} to classify is empty: give texts with words in them.")
-    loaded = load_for_inference(args.model)
-    for warning in loaded.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if args.data:
-        if not args.output:
-            raise TuneScopeError("--data needs --output OUT.csv to write the predictions to.")
-        from tqdm import tqdm
-
-        with tqdm(total=None, desc="predicting", unit="rows", file=sys.stderr) as bar:
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
-
-            return predict_file(loaded, args.data, args.output, args.text_column, args.text_pair_column, progress)
-    return predict_texts(loaded, args.texts)
-
-
-def cmd_evaluate(args: argparse.Namespace) -> Any:
-    from core.inference.evaluate import evaluate_file
-
-    return evaluate_file(args.model, args.data, args.text_column, args.label_column, args.text_pair_column)
-
-
-def cmd_attention(args: argparse.Namespace) -> Any:
-    from core.attention.extract import extract_attention, rollout, select
-    from core.inference import load_for_inference
-
-    loaded = load_for_inference(args.model)
-    extracted = extract_attention(loaded.model, loaded.tokenizer, args.text, args.text_pair, args.max_length)
-    full = extracted.attentions
-    if args.layer or args.head:
-        extracted.attentions = select(full, args.layer, args.head)
-    result = extracted.to_dict(args.precision)
-    if args.layer or args.head:
-        result["layer_indices"] = args.layer or list(range(full.shape[0]))
-        result["head_indices"] = args.head or list(range(full.shape[1]))
-
-    def keep(array: Any, heads: bool) -> Any:
-        array = array[args.layer] if args.layer else array
-        array = array[:, args.head] if heads and args.head else array
-        return array.round(args.precision).tolist() if args.precision is not None else array.tolist()
-
-    if args.rollout:
-        result["rollout"] = keep(rollout(full), heads=False)
-    if args.head_stats:
-        from core.attention.heads import head_statistics
-
-        result["head_stats"] = {name: keep(values, heads=True) for name, values in head_statistics(full).items()}
-    if args.head_importance:
-        from core.attention.attributions import resolve_target
-        from core.attention.heads import head_importance
-
-        target = resolve_target(loaded.model, args.target_label)
-        result["head_importance"] = head_importance(loaded.model, loaded.tokenizer, args.text, args.text_pair,
-                                                    target, args.max_length)
-    if args.attributions:
-        from core.attention.attributions import integrated_gradients
-
-        result["attributions"] = integrated_gradients(loaded.model, loaded.tokenizer, args.text, args.text_pair,
-                                                      args.target_label, max_length=args.max_length).to_dict()
-    if args.export_html or args.export_png:
-        from core.plots.attention import standard_figure
-        from core.plots.export import export_html, export_png
-
-        extracted.attentions = full
-        figure = standard_figure(args.view, extracted, (args.layer or [0])[0], (args.head or [0])[0])
-        if args.export_html:
-            result["export_html"] = str(export_html(figure, args.export_html))
-        if args.export_png:
-            path, engine = export_png(figure, args.export_png)
-            result["export_png"], result["png_engine"] = str(path), engine
-    if args.output:
-        Path(args.output).write_text(json.dumps(result), encoding="utf-8")
-        return {"output": args.output, "tokens": result["tokens"], "layers": result["layers"], "heads": result["heads"]}
-    return result
+RUNS_USAGE = {"list": ("runs [--root R]", 0), "diff": ("runs diff A B", 2), "rm": ("runs rm RUN --yes", 1),
+              "tag": ("runs tag RUN --add T --remove T", 1), "rename": ("runs rename RUN NAME", 2)}
 
 
 def cmd_runs(args: argparse.Namespace) -> Any:
-    from core.runs import list_runs
+    from core import runs
+    from core.runs.remove import check_removable, folder_bytes
 
-    return list_runs(args.root)
+    usage, count = RUNS_USAGE[args.action]
+    if len(args.targets) != count:
+        raise TuneScopeError(f"runs {args.action} takes {count or 'no'} argument{'s' * (count != 1)} after "
+                             f"'{args.action}' (got {len(args.targets)}): python -m core {usage}")
+    if (args.add or args.remove) and args.action != "tag":
+        raise TuneScopeError("--add and --remove go with `python -m core runs tag RUN`.")
+    if args.action == "list":
+        return runs.list_runs(args.root)
+    found = [runs.find_run(target, args.root) for target in args.targets[:2 if args.action == "diff" else 1]]
+    if args.action == "diff":
+        return runs.diff_runs(*found)
+    if args.action == "rename":
+        return runs.rename_run(found[0], args.targets[1])
+    if args.action == "tag":
+        return runs.tag_run(found[0], args.add, args.remove) if args.add or args.remove else runs.read_meta(
+            runs.require_run(found[0]))
+    target = check_removable(found[0], args.root)
+    if not args.yes:
+        raise TuneScopeError(f"This deletes run {target.name} ({folder_bytes(target) / 1e6:.1f} MB: its model and "
+                             "checkpoints) for good: add --yes to delete it.")
+    return runs.remove_run(target, args.root)
 
 
 def cmd_stop(args: argparse.Namespace) -> Any:
@@ -170,16 +108,7 @@ def cmd_stop(args: argparse.Namespace) -> Any:
     return request_stop(require_run(args.run_dir))
 
 
-def cmd_describe(args: argparse.Namespace) -> Any:
-    from core.inference import load_for_inference
-    from core.models import describe_model
-
-    loaded = load_for_inference(args.model)
-    return describe_model(loaded.model, loaded.source)
-
-
 COMMANDS = {
-    "inspect": cmd_inspect, "train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate,
-    "attention": cmd_attention, "runs": cmd_runs, "stop": cmd_stop, "describe": cmd_describe,
-    "resume": cmd_resume, "retry": cmd_retry,
+    "inspect": cmd_inspect, "train": cmd_train, "runs": cmd_runs, "stop": cmd_stop, "resume": cmd_resume,
+    "retry": cmd_retry, **MODEL_COMMANDS,
 }

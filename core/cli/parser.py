@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inference(sub)
     _add_attention(sub)
     _add_runs(sub)
+    _add_share(sub)
     return parser
 
 
@@ -70,11 +71,33 @@ def _add_inference(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", help="file to predict row by row")
     p.add_argument("--output", help="CSV to write with --data")
     _add_columns(p, label=False)
+    p.add_argument("--label-column", help="with --data: column of true labels; adds the scores to the summary "
+                                          "(guessed when a column holds only the model's labels)")
+    p.add_argument("--no-escape-formulas", dest="escape_formulas", action="store_false",
+                   help="with --data: write cells starting with = + - @ as they are (default: prefix them with ' so "
+                        "spreadsheets do not run them as formulas; plain numbers are never changed)")
+    p.add_argument("--similar", type=int, metavar="K", help="with a run's model (--model RUN): add the K most similar "
+                                                             "training examples to each text")
     _add_allow_pickle(p)
 
-    p = sub.add_parser("evaluate", help="score a model on a labelled file")
-    p.add_argument("data")
-    p.add_argument("--model", required=True)
+    p = sub.add_parser("index", help="write a run's similar-examples index (runs trained before it existed)")
+    p.add_argument("run_dir")
+    p.add_argument("--max-rows", type=int, default=50_000, help="training rows to index at most (a seeded sample)")
+    _add_allow_pickle(p)
+
+    p = sub.add_parser("evaluate", help="score a model on a labelled file, or a run on its validation set")
+    p.add_argument("data", nargs="?", help="labelled file (with --run: default the run's own validation rows)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model", help="'default', a model folder, a run or a hub id (needs DATA)")
+    which.add_argument("--run", help="a run folder: its saved model, truncating at the run's max_length")
+    p.add_argument("--threshold", type=float, help="two classes: predict the second label when its probability "
+                                                     ">= T (default 0.5)")
+    p.add_argument("--misclassified", type=int, default=0, metavar="N", help="add the N most confident mistakes")
+    p.add_argument("--output", metavar="FILE.json", help="write the full result here (probabilities, texts, "
+                                                          "threshold curve); stdout gets the summary")
+    p.add_argument("--precision", choices=["auto", "bf16", "fp16", "fp32"],
+                   help="autocast precision (default: the run's own with --run, so its scores are reproduced; "
+                        "else auto = bf16 where the device has native bf16)")
     _add_columns(p)
     _add_allow_pickle(p)
 
@@ -112,7 +135,32 @@ def _add_runs(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("retry", help="after out-of-memory: halve the batch, double accumulation, train again")
     p.add_argument("run_dir")
     _add_allow_pickle(p)
-    p = sub.add_parser("runs", help="list run folders")
-    p.add_argument("--root", default=None)
+    _add_runs_admin(sub)
     p = sub.add_parser("stop", help="ask a running run to stop (it saves a model)")
     p.add_argument("run_dir")
+
+
+def _add_runs_admin(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("runs", help="list run folders; diff, rm, tag or rename runs",
+                       description="runs [list] | runs diff A B | runs rm RUN --yes | runs tag RUN --add T --remove T"
+                                   " | runs rename RUN NAME. RUN is a run id in the runs folder or a run folder's path.")
+    p.add_argument("action", nargs="?", default="list", choices=("list", "diff", "rm", "tag", "rename"),
+                   help="what to do (default: list)")
+    p.add_argument("targets", nargs="*", metavar="RUN", help="run ids or run folders (rename: RUN NAME)")
+    p.add_argument("--root", default=None, help="the runs folder (default: $TUNESCOPE_RUNS, else ./runs)")
+    p.add_argument("--yes", action="store_true", help="rm: really delete the run folder, model and checkpoints")
+    p.add_argument("--add", nargs="+", action="extend", default=[], metavar="TAG", help="tag: tags to add")
+    p.add_argument("--remove", nargs="+", action="extend", default=[], metavar="TAG", help="tag: tags to remove")
+
+
+def _add_share(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="write a run's one-file offline HTML report")
+    p.add_argument("run_dir", metavar="RUN")
+    p.add_argument("--output", metavar="FILE.html", help="where to write it (default: RUN/report.html)")
+    _add_allow_pickle(p)
+    p = sub.add_parser("export", help="export a run's model: a Hugging Face zip, or ONNX checked against PyTorch")
+    p.add_argument("run_dir", metavar="RUN")
+    p.add_argument("--format", choices=("zip", "onnx"), default="zip",
+                   help="zip: the model folder and card; onnx: model.onnx + tokenizer + config (needs the onnx extra)")
+    p.add_argument("--output", metavar="FILE.zip", help="where to write it (default: ./<run-id>.zip, ./<run-id>-onnx.zip)")
+    _add_allow_pickle(p)

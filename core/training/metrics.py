@@ -1,6 +1,8 @@
 """Classification metrics from plain label ids: accuracy, macro F1, per-class scores, confusion.
 
-Used by training (evaluation steps and ``metrics.json``) and by ``evaluate``; no model code here.
+Used by training (evaluation steps and ``metrics.json``: :func:`summary_metrics`, :func:`full_report`)
+and by ``core.inference.evaluate`` (:func:`detailed_report` adds weighted F1 and macro precision and
+recall). No model code and no calibration here (``core.inference.calibration``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,18 @@ def full_report(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> di
     report["confusion_matrix"] = confusion_matrix(y_true, y_pred, labels=ids).tolist()
     report["labels"] = list(labels)
     report["samples"] = int(len(y_true))
+    return report
+
+
+def detailed_report(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> dict[str, Any]:
+    """:func:`full_report` plus weighted F1 and macro precision and recall (what ``evaluate`` shows)."""
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    # averaged over the classes present in y_true or y_pred, like the training's macro F1
+    report = full_report(y_true, y_pred, labels)
+    report["f1_weighted"] = float(f1_score(y_true, y_pred, average="weighted", zero_division=0))
+    report["precision_macro"] = float(precision_score(y_true, y_pred, average="macro", zero_division=0))
+    report["recall_macro"] = float(recall_score(y_true, y_pred, average="macro", zero_division=0))
     return report
 
 

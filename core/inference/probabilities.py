@@ -1,0 +1,102 @@
+"""Class probabilities for many labelled rows, computed the way a run's own evaluation computed them.
+
+Evaluation must reproduce the numbers training recorded, so this runs the cached model itself (the
+attention implementation training used on a CPU, eager), under the autocast precision the run trained
+with (bf16 autocast over fp32 weights where the device has native bf16), and in the Trainer's batches
+(rows sorted longest first, stably, ``max(batch_size, 64)`` rows each, padded to the longest row).
+The row order of the input is kept: row ``i`` of the result is text ``i``. Prediction of texts typed
+or uploaded in the Predict tab is ``core.inference.predict`` (a separate, faster SDPA copy whose
+numbers differ in the last bits); scoring is ``core.inference.evaluation``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from core.errors import ConfigError, DataError
+from core.inference.loading import Loaded
+from core.inference.predict import clean_text
+
+Progress = Callable[[int, int], Any]
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+MAX_TOKENS = 16384  # padded tokens per batch for files (runs use the Trainer's batches, whose memory training proved)
+
+
+def resolve_precision(precision: str | None, device: Any) -> str:
+    """What runs on ``device``: "auto" is bf16 where it is native (AMX / AVX-512 BF16 CPUs, bf16 GPUs), else
+    fp32; a precision the device cannot run (bf16 on an older CPU, fp16 off a GPU) falls back to fp32."""
+    import torch
+
+    from core.models import cpu_supports_bf16
+
+    precision = precision or "auto"
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)} (got '{precision}').")
+    kind = getattr(device, "type", str(device))
+    bf16 = cpu_supports_bf16() if kind == "cpu" else kind == "cuda" and torch.cuda.is_bf16_supported()
+    if precision == "auto":
+        return "bf16" if bf16 else "fp32"
+    if (precision == "bf16" and not bf16) or (precision == "fp16" and kind != "cuda"):
+        return "fp32"
+    return precision
+
+
+def autocast(device: Any, precision: str) -> Any:
+    """The autocast context the Trainer evaluates under for ``precision`` (nothing for fp32)."""
+    import torch
+
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
+
+
+def predict_probabilities(loaded: Loaded, texts: list[str], pairs: list[str] | None = None, batch_size: int = 64,
+                          max_length: int = 512, progress: Progress | None = None, precision: str | None = "auto",
+                          max_tokens: int | None = MAX_TOKENS) -> np.ndarray:
+    """The ``n x k`` float32 class probabilities of ``texts`` (and ``pairs``), row ``i`` for text ``i``.
+
+    Tokenized once to learn the lengths, then run longest first in batches of at most ``batch_size`` rows
+    (and about ``max_tokens`` padded tokens, unless None) under ``torch.inference_mode``;
+    ``progress(done, total)`` is called after each batch.
+    """
+    import torch
+
+    if pairs is not None and len(pairs) != len(texts):
+        raise DataError("Give one second text for every text (or none).")
+    texts = [clean_text(t) for t in texts]
+    pairs = [clean_text(p) for p in pairs] if pairs is not None else None
+    out = np.zeros((len(texts), len(loaded.labels)), dtype=np.float32)
+    if not texts:
+        return out
+    lengths = [len(ids) for ids in loaded.tokenizer(texts, pairs, truncation=True, max_length=max_length)["input_ids"]]
+    device = next(loaded.model.parameters()).device
+    multiple = 8 if device.type == "cuda" else None  # the training's collator pads to a multiple of 8 on a GPU
+    done = 0
+    with torch.inference_mode(), autocast(device, resolve_precision(precision, device)):
+        for index in length_batches(lengths, batch_size, max_tokens):
+            encoded = loaded.tokenizer([texts[i] for i in index], [pairs[i] for i in index] if pairs else None,
+                                       truncation=True, max_length=max_length, padding=True,
+                                       pad_to_multiple_of=multiple, return_tensors="pt")
+            logits = loaded.model(**encoded.to(device)).logits.float()
+            out[index] = torch.softmax(logits, dim=-1).cpu().numpy()
+            done += len(index)
+            if progress:
+                progress(done, len(texts))
+    return out
+
+
+def length_batches(lengths: list[int], batch_size: int, max_tokens: int | None = MAX_TOKENS) -> list[list[int]]:
+    """Row indices sorted longest first (stably, as the Trainer's validation set is), in batches of at most
+    ``batch_size`` rows and, unless ``max_tokens`` is None, about ``max_tokens`` padded tokens."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    start = 0
+    while start < len(order):
+        rows = batch_size if max_tokens is None else min(batch_size, max_tokens // max(1, lengths[order[start]]))
+        batches.append(order[start : start + max(1, rows)])
+        start += max(1, rows)
+    return batches
