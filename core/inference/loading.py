@@ -6,10 +6,18 @@ Pickle-only weights are refused unless the admin allowed them (``core.models.che
 It is locked (one lock for the table, one per model being loaded, so a slow load does not block
 requests for other models), and cached models are never changed by a request: callers only run
 forward passes on them. Loading leaves the process's global random state as it was.
+
+Prediction runs on a private copy of a cached model (:func:`prediction_model`, built once per loaded
+model and kept with it): SDPA attention (the cached model keeps eager attention, which the Attention
+tab needs for its weights) and, on CPUs with native bf16 matmuls (AVX-512 BF16 or AMX), the weights of
+its linear layers stored in bf16 and run under bf16 autocast: the numbers of autocast over fp32
+weights, without casting every weight on every call. Nothing here changes torch's thread count.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import json
 import threading
 from collections import OrderedDict
@@ -17,8 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.errors import ConfigError
 from core.models import (
     ModelSource,
+    cpu_supports_bf16,
     load_classifier,
     load_tokenizer,
     model_labels,
@@ -28,6 +38,23 @@ from core.models import (
 
 CACHE_SIZE = 3  # e.g. a fine-tuned run and its base model side by side, plus one more
 WEIGHT_PATTERNS = ("config.json", "*.safetensors", "*.bin", "tokenizer*.json")
+PRECISIONS = ("auto", "bf16", "fp32")
+
+
+@dataclass(frozen=True)
+class Predictor:
+    """A prediction-only copy of a loaded model; run it inside :meth:`context` (bf16 autocast, or nothing)."""
+
+    model: Any
+    precision: str  # what actually runs: "bf16" or "fp32"
+    device: Any
+
+    def context(self) -> Any:
+        import torch
+
+        if self.precision == "bf16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
 
 
 @dataclass
@@ -39,11 +66,13 @@ class Loaded:
     tokenizer: Any
     labels: list[str]
     warnings: list[str] = field(default_factory=list)
+    copies: dict[str, Predictor] = field(default_factory=dict, repr=False, compare=False)  # by precision
 
 
 _CACHE: OrderedDict[tuple[Any, ...], Loaded] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _LOADING: dict[tuple[Any, ...], threading.Lock] = {}
+_COPY_LOCK = threading.Lock()
 
 
 def files_stamp(location: str | Path) -> tuple[tuple[str, int], ...]:
@@ -105,3 +134,43 @@ def has_trained_head(source: ModelSource) -> bool:
     except (OSError, ValueError):
         return False
     return any("ForSequenceClassification" in arch for arch in config.get("architectures") or [])
+
+
+def prediction_model(loaded: Loaded, precision: str = "auto") -> Predictor:
+    """The prediction-only copy of ``loaded.model``: built on first use, then shared and never changed.
+
+    ``precision``: "auto" (bf16 on a CPU with native bf16, else fp32), "bf16" or "fp32" (exact).
+    """
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)} (got '{precision}').")
+    device = next(loaded.model.parameters()).device
+    native = device.type == "cpu" and cpu_supports_bf16()
+    wanted = "bf16" if precision == "bf16" or (precision == "auto" and native) else "fp32"
+    with _COPY_LOCK:  # one copy per precision, however many requests arrive together
+        if wanted not in loaded.copies:
+            loaded.copies[wanted] = _prediction_copy(loaded, wanted, device)
+        return loaded.copies[wanted]
+
+
+def _prediction_copy(loaded: Loaded, precision: str, device: Any) -> Predictor:
+    """A deep copy with SDPA attention (where the architecture has it) and, for bf16, bf16 linear weights."""
+    import torch
+
+    if precision == "fp32" and getattr(loaded.model.config, "_attn_implementation", None) == "sdpa":
+        return Predictor(loaded.model, "fp32", device)  # already what prediction needs: no copy
+    model = copy.deepcopy(loaded.model)
+    with contextlib.suppress(ValueError, ImportError, AttributeError, NotImplementedError):
+        model.set_attn_implementation("sdpa")  # else this architecture keeps eager attention: still exact
+    if precision == "fp32":
+        return Predictor(model, "fp32", device)
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear):
+            module.to(torch.bfloat16)  # autocast would cast these on every call: cast them once
+    predictor = Predictor(model, "bf16", device)
+    try:  # an architecture mixing dtypes in a way autocast does not cover falls back to fp32
+        probe = loaded.tokenizer(["a b"], return_tensors="pt").to(device)
+        with torch.inference_mode(), predictor.context():
+            model(**probe)
+    except (RuntimeError, TypeError, ValueError):
+        return _prediction_copy(loaded, "fp32", device)
+    return predictor

@@ -1,21 +1,41 @@
 """Predict labels for texts or a whole file with a loaded classifier (``core.inference.loading``).
 
-Predictions keep the input order (length-sorted batches are put back in place). Every text is made
-valid Unicode first (:func:`clean_text`: a lone surrogate becomes U+FFFD), and a request whose texts
-are all empty is refused rather than answered with a guess.
+Texts are tokenized once per chunk of rows, run longest first in batches of similar token length
+(padding costs almost nothing) on the prediction-only copy of the model (SDPA attention, bf16 linear
+layers on CPUs with native bf16: ``core.inference.loading.prediction_model``) under
+``torch.inference_mode``, and put back in input order: row ``i`` of every result is text ``i``. Every
+text is made valid Unicode first (:func:`clean_text`: a lone surrogate becomes U+FFFD), and a request
+whose texts are all empty is refused rather than answered with a guess.
+
+A predictions file starts with the prediction columns (``predicted_label``, then ``p_<label>`` per
+class) followed by every input column. Cells a spreadsheet would run as a formula are escaped
+(:func:`escape_cell`). Leaves out: scoring against labels (``core.inference.evaluate``).
 """
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core.data import guess_columns, read_table
 from core.data.uploads import shown_name
 from core.errors import DataError
-from core.inference.loading import Loaded
+from core.inference.loading import Loaded, prediction_model
+
+Progress = Callable[[int, int], Any]
+CHUNK_ROWS = 4096  # rows tokenized at once: bounds the memory of token lists for files of millions of rows
+MAX_TOKENS = 16384  # padded tokens per batch: bounds activation memory for long texts
+FILE_BATCH = 64
+PREDICTED = "predicted_label"
+# OWASP CSV injection: a cell starting with one of these is run as a formula by Excel, LibreOffice or Sheets
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def clean_text(text: Any) -> str:
@@ -24,79 +44,215 @@ def clean_text(text: Any) -> str:
 
 
 def predict_texts(
-    loaded: Loaded, texts: list[str], pairs: list[str] | None = None, batch_size: int = 32, max_length: int = 512
+    loaded: Loaded, texts: list[str], pairs: list[str] | None = None, batch_size: int = 32, max_length: int = 512,
+    *, precision: str = "auto",
 ) -> list[dict[str, Any]]:
-    """``[{"text", "label", "scores": {label: probability}}]`` in input order; a :class:`DataError` when every
-    text is empty or only whitespace."""
+    """``[{"text", "label", "scores": {label: probability}}]``, row ``i`` for text ``i``; a :class:`DataError` when
+    every text is empty or only whitespace. ``precision`` "fp32" runs the exact fp32 copy (see the module doc)."""
     if not texts:
         return []
-    if all(not clean_text(t).strip() for t in texts):
-        raise DataError("Every text to classify is empty: give at least one text with words in it.")
-    return _predict(loaded, texts, pairs, batch_size, max_length)
-
-
-def _predict(loaded: Loaded, texts: list[Any], pairs: list[Any] | None, batch_size: int = 32,
-             max_length: int = 512) -> list[dict[str, Any]]:
-    """The predictions for ``texts`` (empty ones included, as rows of a file may be)."""
-    import torch
-
-    if pairs is not None and len(pairs) != len(texts):
-        raise DataError("Give one second text for every text (or none).")
     texts = [clean_text(t) for t in texts]
     pairs = [clean_text(p) for p in pairs] if pairs is not None else None
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    probabilities: list[Any] = [None] * len(texts)
-    device = next(loaded.model.parameters()).device
-    with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            index = order[start : start + batch_size]
-            batch_pairs = [pairs[i] for i in index] if pairs is not None else None
-            encoded = loaded.tokenizer(
-                [texts[i] for i in index], batch_pairs, truncation=True, max_length=max_length,
-                padding=True, return_tensors="pt",
-            ).to(device)
-            logits = loaded.model(**encoded).logits.float()
-            for i, row in zip(index, torch.softmax(logits, dim=-1).cpu().numpy(), strict=True):
-                probabilities[i] = row
+    if all(not t.strip() for t in texts):
+        raise DataError("Every text to classify is empty: give at least one text with words in it.")
+    probabilities = class_probabilities(loaded, texts, pairs, batch_size, max_length, precision=precision)
+    labels = loaded.labels
     results = []
-    for i, text in enumerate(texts):
-        row = probabilities[i]
-        scores = {label: float(row[j]) for j, label in enumerate(loaded.labels)}
-        result = {"text": text, "label": loaded.labels[int(row.argmax())], "scores": scores}
+    for i, row in enumerate(probabilities.tolist()):
+        result = {"text": texts[i], "label": labels[int(np.argmax(row))], "scores": dict(zip(labels, row, strict=True))}
         if pairs is not None:
             result["text_pair"] = pairs[i]
         results.append(result)
     return results
 
 
+def class_probabilities(
+    loaded: Loaded, texts: list[Any], pairs: list[Any] | None = None, batch_size: int = 32, max_length: int = 512,
+    *, progress: Progress | None = None, precision: str = "auto",
+) -> np.ndarray:
+    """The ``n x k`` float32 class probabilities (columns in ``loaded.labels`` order), row ``i`` for text ``i``.
+
+    Empty texts are predicted like any other; ``progress(done, total)`` is called after each batch.
+    """
+    import torch
+
+    def probabilities(model: Any, batch: dict[str, Any]) -> Any:
+        return torch.softmax(model(**batch).logits.float(), dim=-1)
+
+    return run_batches(loaded, texts, pairs, probabilities, len(loaded.labels), batch_size, max_length,
+                       progress=progress, precision=precision)
+
+
+def run_batches(
+    loaded: Loaded, texts: list[Any], pairs: list[Any] | None, forward: Callable[[Any, dict[str, Any]], Any],
+    width: int, batch_size: int = 32, max_length: int = 512, *, progress: Progress | None = None,
+    precision: str = "auto",
+) -> np.ndarray:
+    """``forward(model, batch)`` (an ``rows x width`` tensor) over every text on the prediction copy, as an
+    ``n x width`` float32 array in input order: tokenized per chunk, batched by length, longest first."""
+    import torch
+
+    if pairs is not None and len(pairs) != len(texts):
+        raise DataError("Give one second text for every text (or none).")
+    predictor = prediction_model(loaded, precision)
+    out = np.zeros((len(texts), width), dtype=np.float32)
+    done = 0
+    with torch.inference_mode(), predictor.context():
+        for start in range(0, len(texts), CHUNK_ROWS):
+            stop = min(len(texts), start + CHUNK_ROWS)
+            encoded = encode(loaded.tokenizer, texts[start:stop], pairs[start:stop] if pairs is not None else None,
+                             max_length)
+            for index in length_batches([len(ids) for ids in encoded["input_ids"]], batch_size):
+                batch = pad(loaded.tokenizer, encoded, index, predictor.device)
+                out[start + np.asarray(index)] = forward(predictor.model, batch).float().cpu().numpy()
+                done += len(index)
+                if progress:
+                    progress(done, len(texts))
+    return out
+
+
+def encode(tokenizer: Any, texts: list[Any], pairs: list[Any] | None, max_length: int) -> dict[str, list[list[int]]]:
+    """Token ids (and the tokenizer's other model inputs) of each text, truncated, unpadded."""
+    texts = [clean_text(t) for t in texts]
+    pairs = [clean_text(p) for p in pairs] if pairs is not None else None
+    encoded = tokenizer(texts, pairs, truncation=True, max_length=max_length)
+    return {key: encoded[key] for key in tokenizer.model_input_names if key in encoded}
+
+
+def length_batches(lengths: list[int], batch_size: int, max_tokens: int = MAX_TOKENS) -> list[list[int]]:
+    """Row indices longest first, in batches of at most ``batch_size`` rows and about ``max_tokens`` padded tokens."""
+    order = np.argsort(-np.asarray(lengths), kind="stable").tolist()
+    batches: list[list[int]] = []
+    start = 0
+    while start < len(order):
+        rows = max(1, min(batch_size, max_tokens // max(1, lengths[order[start]])))
+        batches.append(order[start : start + rows])
+        start += rows
+    return batches
+
+
+def pad(tokenizer: Any, encoded: dict[str, list[list[int]]], index: list[int], device: Any) -> dict[str, Any]:
+    """The rows ``index`` of ``encoded`` padded to the longest (on the tokenizer's padding side) as tensors."""
+    import torch
+
+    width = max(len(encoded["input_ids"][i]) for i in index)
+    left = tokenizer.padding_side == "left"
+    fills = {"input_ids": tokenizer.pad_token_id, "token_type_ids": tokenizer.pad_token_type_id}
+    batch = {}
+    for key, rows in encoded.items():
+        array = np.full((len(index), width), fills.get(key, 0), dtype=np.int64)
+        for r, i in enumerate(index):
+            values = rows[i]
+            if left:
+                array[r, width - len(values):] = values
+            else:
+                array[r, : len(values)] = values
+        batch[key] = torch.from_numpy(array).to(device)
+    return batch
+
+
+def escape_cell(value: Any) -> Any:
+    """``value`` with a ``'`` in front when a spreadsheet would run it as a formula (OWASP CSV injection).
+
+    Formula starts: ``= + - @``, tab, carriage return. A cell that is a plain number (``-3.5``, ``+1e5``)
+    is a number, not a formula, and is left as it is so numeric columns stay numeric; anything else
+    starting with ``-`` or ``+`` (``-1+2``, ``+cmd``) is escaped. Non-text cells and cells already
+    starting with ``'`` are left alone.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell and column name passed through :func:`escape_cell`."""
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column):
+            out.isetitem(position, column.map(escape_cell))
+    out.columns = [escape_cell(str(name)) for name in out.columns]
+    return out
+
+
 def predict_file(
     loaded: Loaded, path: str | Path, output: str | Path, text_column: str | None = None,
-    text_pair_column: str | None = None, progress: Any = None,
+    text_pair_column: str | None = None, progress: Progress | None = None, *, label_column: str | None = None,
+    escape_formulas: bool = True, batch_size: int = FILE_BATCH, precision: str = "auto",
 ) -> dict[str, Any]:
-    """Predict every row of a file; write the input columns plus ``predicted_label`` and one score per label."""
+    """Predict every row of a file and write a CSV: ``predicted_label``, ``p_<label>`` per class (6 digits),
+    then every input column (one whose name is taken gets ``_input``); formula-like cells escaped unless
+    ``escape_formulas`` is False.
+
+    Returns the output path, rows, text column and counts per predicted label. When the file has a
+    column of the model's labels (``label_column``, or a guessed one whose every value is a label), also
+    ``label_column``, ``true_labels``, ``probabilities`` (n x k, ``loaded.labels`` order) and ``texts``.
+    """
     frame, _ = read_table(path)
     if len(frame) == 0:
         raise DataError(f"{shown_name(path)} has no rows to predict.")
     if text_column is None:
         text_column = str(frame.columns[0]) if frame.shape[1] == 1 else guess_columns(frame)[0]
-    for name in filter(None, [text_column, text_pair_column]):
+    for name in filter(None, [text_column, text_pair_column, label_column]):
         if name not in frame.columns:
             raise DataError(f"Column '{name}' does not exist; the file has: {', '.join(map(str, frame.columns))}.")
     texts = frame[text_column].fillna("").astype(str).tolist()
     pairs = frame[text_pair_column].fillna("").astype(str).tolist() if text_pair_column else None
-    chunk = 512
-    results: list[dict[str, Any]] = []
-    for start in range(0, len(texts), chunk):
-        results += _predict(loaded, texts[start : start + chunk], pairs[start : start + chunk] if pairs else None)
-        if progress:
-            progress(min(len(texts), start + chunk), len(texts))
-    out = frame.copy()
-    out["predicted_label"] = [r["label"] for r in results]
-    for label in loaded.labels:
-        out[f"score_{label}"] = [round(r["scores"][label], 6) for r in results]
-    output = Path(output)
+    label_column, true_labels = _true_labels(frame, label_column, (text_column, text_pair_column), loaded.labels)
+    probabilities = class_probabilities(loaded, texts, pairs, batch_size, progress=progress, precision=precision)
+    out = _output_frame(frame, loaded.labels, probabilities)
+    _write_csv(escape_frame(out) if escape_formulas else out, Path(output))
+    counts = out[PREDICTED].value_counts().to_dict()
+    summary = {"output": str(output), "rows": len(out), "text_column": text_column,
+               "predicted": {str(k): int(v) for k, v in counts.items()}}
+    if true_labels is not None:
+        summary.update(label_column=label_column, true_labels=true_labels, probabilities=probabilities, texts=texts)
+        if pairs is not None:
+            summary["pairs"] = pairs
+    return summary
+
+
+def _true_labels(frame: pd.DataFrame, label_column: str | None, text_columns: tuple[str | None, ...],
+                 labels: list[str]) -> tuple[str | None, list[str] | None]:
+    """The label column and its values when they are all the model's labels; a given column must be."""
+    if label_column is None:
+        try:
+            guess = guess_columns(frame)[1] if frame.shape[1] > 1 else None
+        except DataError:
+            guess = None
+        if guess is None or guess in text_columns or guess == PREDICTED or str(guess).startswith("p_"):
+            return None, None
+        values = frame[guess].fillna("").astype(str).str.strip().tolist()
+        return (guess, values) if set(values) <= set(labels) else (None, None)
+    values = frame[label_column].fillna("").astype(str).str.strip().tolist()
+    blank = sum(1 for v in values if not v)
+    if blank:
+        raise DataError(f"Column '{label_column}' has {blank} rows without a label: fill them in, or leave the "
+                        "label column out to predict without scoring.")
+    unknown = sorted(set(values) - set(labels))
+    if unknown:
+        raise DataError(f"Column '{label_column}' has labels the model does not know: {', '.join(unknown[:5])}. "
+                        f"The model's labels are: {', '.join(labels)}.")
+    return label_column, values
+
+
+def _output_frame(frame: pd.DataFrame, labels: list[str], probabilities: np.ndarray) -> pd.DataFrame:
+    """Prediction columns first, then the input columns (renamed with ``_input`` where a name is taken)."""
+    predicted = {PREDICTED: [labels[j] for j in probabilities.argmax(axis=1)]}
+    predicted.update({f"p_{label}": np.round(probabilities[:, j].astype(np.float64), 6)
+                      for j, label in enumerate(labels)})
+    inputs = frame.reset_index(drop=True)
+    inputs.columns = [f"{name}_input" if str(name) in predicted else name for name in inputs.columns]
+    return pd.concat([pd.DataFrame(predicted), inputs], axis=1)
+
+
+def _write_csv(frame: pd.DataFrame, output: Path) -> None:
+    """Write ``frame`` beside ``output`` and rename it into place, so a reader never sees half a file."""
     output.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(output, index=False)
-    counts = pd.Series(out["predicted_label"]).value_counts().to_dict()
-    return {"output": str(output), "rows": len(out), "text_column": text_column,
-            "predicted": {str(k): int(v) for k, v in counts.items()}}
+    partial = output.with_name(output.name + ".partial")
+    try:
+        frame.to_csv(partial, index=False)
+        os.replace(partial, output)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise DataError(f"Cannot write {output}: {exc.strerror or exc}. Choose another output file.") from exc

@@ -2,10 +2,11 @@
 
 Loads the data and tokenizer, builds the Trainer (``core.training.trainer``), trains under the
 device lock (``core.runs.lock``), saves ``model/`` (all at once, ``core.training.saving``),
-``metrics.json`` and the model card, and writes the final event and status. The training process owns
-``status.json`` from its first line on; a failure becomes a ``failed`` state with one sentence saying
-what to do (for a full disk: which checkpoint is intact to resume from). A resume starts from the
-newest intact checkpoint and records which damaged ones it skipped.
+``metrics.json``, the model card and the optional similar-examples index (``core.inference.similar``),
+and writes the final event and status. The training process owns ``status.json`` from its first line
+on; a failure becomes a ``failed`` state with one sentence saying what to do (for a full disk: which
+checkpoint is intact to resume from). A resume starts from the newest intact checkpoint and records
+which damaged ones it skipped.
 """
 
 from __future__ import annotations
@@ -109,7 +110,31 @@ def _train(config: RunConfig, run_dir: Path, checkpoint: Path | None, main: bool
     callback = next(c for c in trainer.callback_handler.callbacks if type(c).__name__ == "EventCallback")
     if callback.non_finite:
         raise NonFiniteLossError(callback.non_finite)
-    return trainer, result, _save_outputs(trainer, config, run_dir, tokenizer, val)
+    report = _save_outputs(trainer, config, run_dir, tokenizer, val)
+    if main:
+        _write_index(run_dir, frames[0])
+    return trainer, result, report
+
+
+def _write_index(run_dir: Path, frame: Any) -> None:
+    """The similar-examples index of the saved model (``core.inference.similar``), with progress lines.
+
+    Optional: a stopped run gets none (an older index is removed, as it describes an older model), and
+    a failure is a note in the log, not a failed run; ``python -m core index RUN`` builds it later.
+    """
+    import shutil
+
+    from core.inference.similar import build_index, index_folder, progress_lines
+
+    later = f"build it later with `python -m core index {run_dir}`"
+    if stop_requested(run_dir):
+        shutil.rmtree(index_folder(run_dir), ignore_errors=True)
+        print(f"note: stopped, so no similar-examples index: {later}.", file=sys.stderr, flush=True)
+        return
+    try:
+        build_index(run_dir, frame, progress=progress_lines())
+    except Exception as exc:  # the model is saved: an index that could not be written never fails the run
+        print(f"note: no similar-examples index ({type(exc).__name__}: {exc}): {later}.", file=sys.stderr, flush=True)
 
 
 def _training_done(checkpoint: Path) -> bool:

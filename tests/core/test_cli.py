@@ -48,7 +48,7 @@ def test_predict_file_writes_one_row_per_input_row(capsys, labelled_model: Path,
     written = pd.read_csv(out_csv)
     assert len(written) == len(source) == out["rows"]
     assert list(written["review"]) == list(source["review"])  # order kept
-    assert {"predicted_label", "score_negative", "score_positive"} <= set(written.columns)
+    assert {"predicted_label", "p_negative", "p_positive"} <= set(written.columns)
 
 
 def test_evaluate_reports_metrics_and_confusion(capsys, labelled_model: Path, sentiment_csv: Path) -> None:
