@@ -1,0 +1,193 @@
+"""Export a run's model to ONNX and prove it: onnxruntime must give PyTorch's probabilities to 1e-3.
+
+``torch.onnx.export`` (the dynamo exporter, which needs onnxscript; the TorchScript exporter when it
+fails) writes one ``model.onnx`` with inputs ``input_ids``, ``attention_mask`` (and ``token_type_ids``
+when the tokenizer makes them), dynamic batch and sequence axes, and output ``logits``. The run's
+validation rows (``core.training.datasets.load_frames``) are then run through both; the largest
+absolute difference of the softmax probabilities is reported and the export fails above
+:data:`TOLERANCE`. The result is a zip holding ``<run-id>-onnx/``: ``model.onnx``, ``config.json``
+(id2label), the tokenizer files, the model card and ``onnx_export.json`` (the check's figures).
+optimum-onnx is not used: it pins transformers < 4.58. The plain zip export is ``core.export.archive``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import logging
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import ConfigError, DataError, ModelError, TuneScopeError
+from core.export.archive import card_text, folder_name, model_files, require_model, write_zip
+
+TOLERANCE = 1e-3
+MAX_ROWS = 2000  # validation rows checked (the first ones, in the split's order)
+FALLBACK_TEXTS = ["a wonderful, moving film", "dull and far too long", "I would not recommend it to anyone",
+                  "the best meal I have had in years", "the match ended in a draw after extra time", "ok"]
+TRACE_TEXTS = ["a short one", "a longer example sentence, with a few more words to trace the graph"]
+USAGE = """
+## ONNX
+
+`model.onnx` takes `{inputs}` (int64, shape batch x sequence) and returns `logits`; labels are
+`id2label` in `config.json`. Checked against PyTorch on {rows} {where}: largest probability difference {diff:.2e}.
+
+```python
+import onnxruntime, transformers
+tokenizer = transformers.AutoTokenizer.from_pretrained("{folder}")
+session = onnxruntime.InferenceSession("{folder}/model.onnx")
+encoded = tokenizer(["your text here"], return_tensors="np")
+logits = session.run(None, {{i.name: encoded[i.name] for i in session.get_inputs()}})[0]
+```
+"""
+
+
+def require_onnx() -> None:
+    """A one-sentence ConfigError when onnx, onnxruntime or onnxscript is not installed."""
+    missing = [name for name in ("onnx", "onnxruntime", "onnxscript") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ConfigError(f"ONNX export needs {', '.join(missing)}: pip install 'tunescope[onnx]'.")
+
+
+def _validation_rows(run_dir: Path) -> tuple[list[str], list[str] | None, str]:
+    """Texts (and second texts) to check the export on, and what they are."""
+    from core import runs
+    from core.data import TEXT, TEXT_PAIR
+    from core.training.datasets import load_frames
+
+    try:
+        frame = load_frames(runs.load_config(run_dir))[1].head(MAX_ROWS)
+    except (TuneScopeError, OSError) as exc:
+        return FALLBACK_TEXTS, None, f"built-in sentences (the validation rows could not be read: {exc})"
+    pairs = frame[TEXT_PAIR].astype(str).tolist() if TEXT_PAIR in frame.columns else None
+    return frame[TEXT].astype(str).tolist(), pairs, "validation rows"
+
+
+def _logits_module(model: Any, names: list[str]) -> Any:
+    """``model`` as a module taking ``names`` positionally and returning only the logits."""
+    import torch
+
+    class Logits(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *inputs: Any) -> Any:
+            return self.model(**dict(zip(names, inputs, strict=True))).logits
+
+    return Logits().eval()
+
+
+def export_graph(model: Any, encoded: dict[str, Any], path: Path) -> str:
+    """Write ``model`` as ONNX to ``path`` (one file); returns the exporter used ('dynamo' or 'torchscript')."""
+    import torch
+
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in encoded]
+    module, args = _logits_module(model, names), tuple(torch.as_tensor(encoded[n]) for n in names)
+    batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence")
+    try:
+        with _quiet(), torch.no_grad():
+            torch.onnx.export(module, args, str(path), input_names=names, output_names=["logits"],
+                              dynamic_shapes=(tuple({0: batch, 1: sequence} for _ in names),), dynamo=True,
+                              external_data=False)
+        return "dynamo"
+    except Exception as first:  # the TorchScript exporter handles some models dynamo cannot trace
+        axes = {name: {0: "batch", 1: "sequence"} for name in [*names, "logits"]}
+        try:
+            with _quiet(), torch.no_grad():
+                torch.onnx.export(module, args, str(path), input_names=names, output_names=["logits"],
+                                  dynamic_axes=axes, dynamo=False)
+            return "torchscript"
+        except Exception as second:
+            raise ModelError(f"torch.onnx.export cannot export this model ({type(first).__name__}: "
+                             f"{str(first).splitlines()[0][:200]}; then {type(second).__name__}): use --format zip.") from second
+
+
+@contextlib.contextmanager
+def _quiet() -> Any:
+    """Keep the exporter's progress prints, warnings and log lines out of the command's output."""
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def parity(model: Any, tokenizer: Any, onnx_path: Path, texts: list[str], pairs: list[str] | None,
+           max_length: int, batch_size: int = 32) -> float:
+    """The largest absolute difference between PyTorch's and onnxruntime's softmax probabilities on ``texts``."""
+    import onnxruntime
+    import torch
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = max(1, torch.get_num_threads())
+    session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    wanted = [i.name for i in session.get_inputs()]
+    worst = 0.0
+    for start in range(0, len(texts), batch_size):
+        chunk_pairs = pairs[start:start + batch_size] if pairs else None
+        encoded = tokenizer(texts[start:start + batch_size], chunk_pairs, truncation=True, max_length=max_length,
+                            padding=True, return_tensors="np")
+        feed = {name: encoded[name].astype(np.int64) for name in wanted}
+        ours = session.run(["logits"], feed)[0]
+        with torch.inference_mode():
+            theirs = model(**{k: torch.as_tensor(v) for k, v in encoded.items()}).logits.float().numpy()
+        worst = max(worst, float(np.abs(_softmax(ours) - _softmax(theirs)).max()))
+    return worst
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def export_onnx(run_dir: str | Path, output: str | Path | None = None, tolerance: float = TOLERANCE) -> dict[str, Any]:
+    """Export ``RUN/model`` to ONNX, check it on the validation rows, zip it (default ``./<run-id>-onnx.zip``)."""
+    require_onnx()
+    run_dir = require_model(run_dir)
+    from core import runs
+    from core.models import load_classifier, load_tokenizer, resolve_source
+
+    source = resolve_source(str(run_dir))
+    tokenizer = load_tokenizer(source)
+    model = load_classifier(source, attn_implementation="eager").float().eval()
+    max_length = runs.load_config(run_dir).train.max_length
+    texts, pairs, where = _validation_rows(run_dir)
+    if not texts:
+        raise DataError(f"Run {run_dir.name} has no validation rows to check the ONNX model on.")
+    folder = folder_name(run_dir, "-onnx")
+    output = Path(output) if output else Path.cwd() / f"{folder}.zip"
+    with tempfile.TemporaryDirectory(prefix="tunescope-onnx-") as tmp:
+        onnx_path = Path(tmp) / "model.onnx"
+        sample = tokenizer(TRACE_TEXTS, TRACE_TEXTS[::-1] if pairs else None, padding=True, return_tensors="np")
+        exporter = export_graph(model, dict(sample), onnx_path)
+        diff = parity(model, tokenizer, onnx_path, texts, pairs, max_length)
+        info = _info(onnx_path, exporter, diff, len(texts), where, tolerance)
+        if diff > tolerance:
+            raise ModelError(f"The ONNX model's probabilities differ from PyTorch's by up to {diff:.2e} on {where} "
+                             f"(limit {tolerance:g}): the export is not faithful for this model, use --format zip.")
+        card = (card_text(run_dir, folder, usage=False) or f"# {folder}\n") + USAGE.format(
+            inputs="`, `".join(info["inputs"]), rows=len(texts), where=where, diff=diff, folder=folder)
+        files = [onnx_path, *model_files(run_dir, weights=False)]
+        write_zip(output, folder, files, {"README.md": card, "onnx_export.json": json.dumps(info, indent=2)})
+    return {"format": "onnx", "output": str(output), "folder": folder, "bytes": output.stat().st_size, **info}
+
+
+def _info(onnx_path: Path, exporter: str, diff: float, rows: int, where: str, tolerance: float) -> dict[str, Any]:
+    import onnx
+
+    graph = onnx.load(str(onnx_path), load_external_data=False)
+    opset = max((o.version for o in graph.opset_import if o.domain in ("", "ai.onnx")), default=None)
+    return {"exporter": exporter, "opset": opset, "inputs": [i.name for i in graph.graph.input],
+            "outputs": [o.name for o in graph.graph.output], "onnx_bytes": onnx_path.stat().st_size,
+            "checked_rows": rows, "checked_on": where, "max_abs_diff": diff, "tolerance": tolerance}

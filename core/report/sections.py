@@ -1,0 +1,150 @@
+"""The report's sections as HTML fragments, each from plain data (dicts and lists, no files or models).
+
+Every value that comes from the user's data (texts, labels, column and file names, the model card)
+is escaped with ``core.report.page.esc`` or rendered by markdown-it with raw HTML, links and images
+off. Figures come from ``core.plots``; a figure module that is not there leaves its table alone.
+Gathering the data (run folder, evaluation, attributions) is ``core.report.build``'s job.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from core.report.page import esc, figure_html, table
+
+
+def _f(value: Any, digits: int = 3) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, int | float) else "–"
+
+
+def run_section(name: str, config: dict[str, Any], status: dict[str, Any]) -> str:
+    """Name, base model, data files and columns, labels, state and the main settings."""
+    data, train = config.get("data") or {}, config.get("train") or {}
+    resolved = config.get("resolved") or {}
+    rows = [["run", name], ["state", status.get("state", "?")], ["base model", config.get("model", "?")],
+            ["training data", Path(str(data.get("train_file") or "?")).name],
+            ["validation", Path(str(data["val_file"])).name if data.get("val_file")
+             else f"{_f(data.get('val_fraction'), 2)} of the training data (seeded split)"],
+            ["text column", data.get("text_column")], ["label column", data.get("label_column")]]
+    if data.get("text_pair_column"):
+        rows.append(["second text column", data["text_pair_column"]])
+    rows += [["labels", ", ".join(map(str, config.get("labels") or []))],
+             ["rows (train / validation)", f"{resolved.get('train_rows', '?')} / {resolved.get('val_rows', '?')}"],
+             ["steps", resolved.get("total_steps", train.get("max_steps") or "?")],
+             ["learning rate / batch size", f"{train.get('learning_rate')} / {train.get('batch_size')}"],
+             ["max length", train.get("max_length")], ["device / precision",
+                                                         f"{resolved.get('device', '?')} / {resolved.get('precision', '?')}"]]
+    return table(None, rows, numeric_from=2)
+
+
+def metrics_section(report: dict[str, Any]) -> str:
+    """Headline numbers as cards."""
+    cards = [("accuracy", _f(report.get("accuracy"))), ("macro F1", _f(report.get("f1_macro"))),
+             ("weighted F1", _f(report.get("f1_weighted"))), ("ECE", _f(report.get("ece"))),
+             ("validation rows", str(report.get("samples", "–")))]
+    body = "".join(f'<div class="card"><div class="value">{esc(v)}</div><div class="name">{esc(n)}</div></div>'
+                   for n, v in cards)
+    return (f'<div class="cards">{body}</div><p class="note">Scores on the run\'s validation rows with the saved '
+            "model. ECE: expected calibration error (0 is perfectly calibrated).</p>")
+
+
+def curves_section(events: list[dict[str, Any]]) -> str:
+    """Loss and validation-metric curves from the run's events."""
+    from core.plots.training import loss_figure, metrics_figure
+
+    if not any(e.get("event") in ("step", "eval") for e in events):
+        return '<p class="note">This run recorded no training steps.</p>'
+    return figure_html(loss_figure(events)) + figure_html(metrics_figure(events))
+
+
+def per_class_section(report: dict[str, Any]) -> str:
+    """Precision, recall, F1 and support per label (and the figure when available)."""
+    rows = [[label, _f(s.get("precision")), _f(s.get("recall")), _f(s.get("f1")), s.get("support", "")]
+            for label, s in (report.get("per_class") or {}).items()]
+    return _figure("per_class_figure", report) + table(["label", "precision", "recall", "F1", "support"], rows)
+
+
+def confusion_section(report: dict[str, Any]) -> str:
+    """The confusion matrix, rows true and columns predicted, as a figure and a table."""
+    labels = [str(label) for label in report.get("labels") or []]
+    matrix = report.get("confusion_matrix") or []
+    rows = [[f"true {label}", *row] for label, row in zip(labels, matrix, strict=False)]
+    grid = table(["", *[f"predicted {label}" for label in labels]], rows)
+    return _figure("confusion_figure", report) + grid
+
+
+def calibration_section(report: dict[str, Any]) -> str:
+    """The reliability diagram, its bins and the expected calibration error."""
+    bins = [b for b in report.get("reliability") or [] if b.get("count")]
+    rows = [[f"{_f(b.get('lower'), 2)}–{_f(b.get('upper'), 2)}", b.get("count"), _f(b.get("mean_confidence")),
+             _f(b.get("accuracy"))] for b in bins]
+    text = (f"<p>Expected calibration error (ECE): <b>{esc(_f(report.get('ece')))}</b>. A well-calibrated model's "
+            "accuracy in each confidence bin equals its mean confidence (the diagonal).</p>")
+    if not rows:
+        return text + '<p class="note">No reliability bins in this evaluation.</p>'
+    return text + _figure("reliability_figure", report) + table(
+        ["confidence bin", "rows", "mean confidence", "accuracy"], rows)
+
+
+def _figure(name: str, report: dict[str, Any]) -> str:
+    """``core.plots.evaluation.<name>(report)`` as HTML, or nothing when that module is not there or the
+    report lacks what the figure needs (an older report: its table still shows)."""
+    try:
+        from core.plots import evaluation
+    except ImportError:
+        return ""
+    function = getattr(evaluation, name, None)
+    try:
+        return figure_html(function(report)) if function else ""
+    except (KeyError, IndexError, TypeError, ValueError):
+        return ""
+
+
+def examples_section(examples: list[dict[str, Any]], note: str | None = None) -> str:
+    """Highlighted texts: ``[{kind, text, true, predicted, confidence, html}]`` (``html`` from
+    ``attribution_html``, which escapes the tokens itself)."""
+    intro = ('<p class="note">Integrated gradients of the predicted class\'s probability for a few validation '
+             "rows: green words push towards the prediction, red words against it.</p>")
+    if note:
+        intro += f'<p class="note warn">{esc(note)}</p>'
+    parts = []
+    for example in examples:
+        kind = "mistake" if example["true"] != example["predicted"] else "correct"
+        title = (f"true <b>{esc(example['true'])}</b>, predicted <b>{esc(example['predicted'])}</b> "
+                 f"({esc(_f(example.get('confidence'), 2))})")
+        parts.append(f'<div class="example {kind}"><h3>{"Mistake" if kind == "mistake" else "Correct"}: '
+                     f"{title}</h3>{example.get('html') or '<pre>' + esc(example['text']) + '</pre>'}</div>")
+    return intro + ("".join(parts) or '<p class="note">No examples to explain.</p>')
+
+
+def data_section(data_report: dict[str, Any] | None) -> str:
+    """What the data check found when the run was created (``data_report.json``)."""
+    if not data_report:
+        return '<p class="note">This run has no data report (data_report.json).</p>'
+    dropped = data_report.get("dropped") or {}
+    rows = [["rows read", data_report.get("rows_read")], ["rows kept", data_report.get("rows_kept")],
+            ["duplicates", data_report.get("duplicates", 0)],
+            ["format", f"{data_report.get('format')} ({data_report.get('encoding') or '?'})"],
+            ["columns", ", ".join(map(str, data_report.get("columns") or []))]]
+    rows += [[f"dropped: {reason}", count] for reason, count in dropped.items()]
+    labels = data_report.get("labels") or {}
+    total = max(sum(labels.values()), 1)
+    balance = table(["label", "rows", "share"], [[k, v, f"{v / total:.1%}"] for k, v in labels.items()])
+    warnings = "".join(f"<li>{esc(w)}</li>" for w in data_report.get("warnings") or [])
+    return (table(None, rows) + "<h3>Class balance</h3>" + balance
+            + (f'<h3>Warnings</h3><ul class="warn">{warnings}</ul>' if warnings else ""))
+
+
+def card_section(markdown: str | None) -> str:
+    """The model card (README.md) as HTML: markdown-it with raw HTML, links and images off, else escaped text."""
+    if not markdown:
+        return '<p class="note">This run has no model card (README.md) yet.</p>'
+    markdown = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.S)  # the hub's YAML metadata block
+    try:
+        from markdown_it import MarkdownIt
+    except ImportError:
+        return f"<pre>{esc(markdown)}</pre>"
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table").disable(["image", "link", "autolink"])
+    return f'<div class="card-md">{renderer.render(markdown)}</div>'
