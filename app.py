@@ -32,6 +32,16 @@ def model_reference(model: str, runs: str | None) -> str:
     return f"folder:{path.resolve()}"
 
 
+def build_presenter(demo_runs: list[str], runs: str | None) -> object:
+    """The presenter page for the admin's runs (ids, or folders inside the runs folder)."""
+    from ui.demo import Demo
+    from ui.session import Places
+
+    folders = {Path(run).expanduser().resolve().parent for run in demo_runs if Path(run).expanduser().is_dir()}
+    root = runs or (next(iter(folders)) if len(folders) == 1 else None)
+    return Demo([Path(run).name for run in demo_runs], Places.at(root)).build()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="TuneScope: fine-tune and inspect text classifiers.")
     parser.add_argument("--host", default=os.environ.get("TUNESCOPE_HOST", "127.0.0.1"),
@@ -50,7 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--auth-file", metavar="FILE", help="accounts, one user:password[:viewer] per line")
     parser.add_argument("--no-auth", action="store_true", help="serve a non-loopback address with no login")
     parser.add_argument("--read-only", action="store_true",
-                        help="no session may train, stop, resume, retry or delete (for demos)")
+                        help="no session may train, stop, resume, retry or delete")
+    parser.add_argument("--demo", nargs="+", metavar="RUN",
+                        help="presenter mode for these runs (ids or folders in the runs folder): name, scores, a "
+                             "text box, evidence and curated examples; nothing can be trained or changed")
     return parser
 
 
@@ -78,8 +91,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from ui.interface import build_app, launch_kwargs
 
-    access = Access(accounts, read_only=args.read_only)
-    demo = build_app(data=args.data or None, model=model, runs_root=args.runs, folders=folders, access=access)
+    access = Access(accounts, read_only=args.read_only or bool(args.demo))
+    try:
+        demo = (build_presenter(args.demo, args.runs) if args.demo else
+                build_app(data=args.data or None, model=model, runs_root=args.runs, folders=folders, access=access))
+    except TuneScopeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     auth = access.check_login if accounts else None
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, auth=auth,
                                                    **launch_kwargs())

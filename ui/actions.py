@@ -25,13 +25,15 @@ from core.settings import from_values
 from ui.access import READ_ONLY_MESSAGE, Access
 from ui.common import friendly_errors
 from ui.limits import HEAVY_CONCURRENCY, checked_text, give_back_memory, guard
+from ui.run_actions import RunActions
 from ui.session import Places, model_name, model_source, valid_ref
 
 
-class Actions:
+class Actions(RunActions):
     """Every action, bound to one app's runs folder and access rules."""
 
     def __init__(self, places: Places, access: Access | None = None) -> None:
+        super().__init__()
         self.places = places
         self.access = access or Access()
 
@@ -176,3 +178,7 @@ def register(actions: Actions) -> None:
                  "retry_smaller_batch", "training_status", "list_runs", "predict"):
         gr.api(getattr(actions, name), api_name=name)
     gr.api(actions.attention, api_name="attention", **HEAVY)
+    for name in ("diff_runs", "describe_run", "delete_run", "similar"):
+        gr.api(getattr(actions, name), api_name=name)
+    for name in ("evaluate", "report_file", "export_file"):
+        gr.api(getattr(actions, name), api_name=name, **HEAVY)

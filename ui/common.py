@@ -48,3 +48,13 @@ def human_seconds(seconds: float | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+_MARKDOWN_SPECIALS = str.maketrans({ch: f"&#{ord(ch)};" for ch in "\\`*_{}[]<>()#+-.!|~"})
+
+
+def md_escape(text: object, limit: int = 200) -> str:
+    """User text (run names, tags, config values, labels) made inert inside markdown and HTML, shortened."""
+    value = str(text)
+    value = value if len(value) <= limit else value[: limit - 1] + "…"
+    return value.replace("\n", " ").translate(_MARKDOWN_SPECIALS)

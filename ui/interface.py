@@ -19,13 +19,14 @@ from ui.attention_tab import AttentionTab
 from ui.data_tab import DataTab
 from ui.model_tab import ModelTab
 from ui.predict_tab import PredictTab
+from ui.runs_tab import RunsTab
 from ui.session import DEFAULT, TABS, Places, browser_secret
 from ui.train_tab import TrainTab
 
 CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "style.css"
 TITLE = "TuneScope"
 TAB_LABELS = {"model": "1 · Model", "data": "2 · Data", "train": "3 · Train", "attention": "4 · Attention",
-              "predict": "5 · Predict"}
+              "predict": "5 · Predict", "runs": "6 · Runs"}
 
 
 def _states(secret: str, model: str) -> dict[str, Any]:
@@ -60,11 +61,15 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
                     elif tab_id == "train":
                         train_tab = TrainTab(actions, state)
                     elif tab_id == "attention":
-                        AttentionTab(actions, state)
+                        attention_tab = AttentionTab(actions, state)
+                    elif tab_id == "predict":
+                        PredictTab(actions, state, {"text": attention_tab.text, "pair": attention_tab.pair,
+                                                    "tabs": tabs})
                     else:
-                        PredictTab(actions, state)
+                        runs_tab = RunsTab(actions, state)
         for tab_id, tab in tab_views.items():
             tab.select(lambda t=tab_id: t, None, state["tab"], api_visibility="private")
+        tab_views["runs"].select(runs_tab.on_refresh, None, runs_tab.listing_outputs, api_visibility="private")
         register(actions)
 
         def restore_choices(values: dict[Any, Any]) -> dict[Any, Any]:
@@ -79,9 +84,10 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
             """Then what needs models and files: the model description, the data report, the watched run."""
             base = values[state["base"]]
             return {**model_tab.describe(values[state["view"]]), **data_tab.restore(values[state["data"]], base),
-                    **train_tab.restore(values[state["run"]], base)}
+                    **train_tab.restore(values[state["run"]], base), **runs_tab.listing()}
 
-        outputs = [model_tab.description, model_tab.facts, *data_tab.outputs, *train_tab.restore_outputs]
+        outputs = [model_tab.description, model_tab.facts, *data_tab.outputs, *train_tab.restore_outputs,
+                   *runs_tab.listing_outputs]
         demo.load(restore_choices, set(state.values()), [tabs, state["base"], state["view"]], queue=False,
                   api_visibility="private").then(restore_views, set(state.values()), list(dict.fromkeys(outputs)),
                                                  api_visibility="private")

@@ -24,7 +24,7 @@ from core.runs import run_folder, runs_root
 HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
 
 DEFAULT = "default"
-TABS = ("model", "data", "train", "attention", "predict")
+TABS = ("model", "data", "train", "attention", "predict", "runs")
 
 
 @dataclass(frozen=True)
