@@ -61,6 +61,8 @@ class Actions(RunActions):
                      preview_rows: int = 0) -> dict[str, Any]:
         """The health report of an uploaded file (the CLI's ``inspect``); token lengths under ``model``."""
         path = upload_path(upload, self.places.uploads)
+        if not 8 <= int(max_length) <= 8192:
+            raise gr.Error(f"max_length must be between 8 and 8192 tokens (got {max_length}).")
         source = model_source(model, self.places) if model else None
         return inspect_file(path, text_column or None, label_column or None, text_pair_column or None,
                             model=source, max_length=int(max_length), preview_rows=preview_rows)

@@ -93,10 +93,13 @@ class RunActions:
     @friendly_errors
     def similar(self, run_id: str, text: str, text_pair: str | None = None, k: int = 5) -> list[dict[str, Any]]:
         """The ``k`` training examples of a run closest to ``text`` (from the index stored with the run)."""
-        from core.inference.similar import similar_examples
+        from core.inference.similar import index_folder, similar_examples
 
-        loaded = self.load(f"run:{run_id}")
-        return similar_examples(loaded, self.run_dir(run_id), text, text_pair, k=k)
+        folder = self.run_dir(run_id)
+        if not index_folder(folder).is_dir():  # core's message names the server path: clients get the id only
+            raise gr.Error(f"Run {run_id} has no similar-examples index (it was trained before TuneScope kept one, "
+                           f"or stopped early): the admin can build it with `python -m core index {run_id}`.")
+        return similar_examples(self.load(f"run:{run_id}"), folder, text, text_pair, k=k)
 
     def score_predictions(self, labels: list[str], summary: dict[str, Any]) -> dict[str, Any]:
         """Evaluate a predicted labelled file from its probabilities: the report and a token, as ``evaluate``."""

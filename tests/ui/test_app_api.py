@@ -53,6 +53,13 @@ def test_inspect_data_bad_file_is_a_clear_error(client: Client, tmp_path) -> Non
         upload(client, bad)
 
 
+def test_inspect_data_refuses_an_impossible_max_length(client: Client) -> None:
+    upload_id = upload(client, SAMPLE)
+    for bad in (-1, 0, 10**9):
+        with pytest.raises(Exception, match="max_length must be between 8 and 8192"):
+            client.predict(upload_id, max_length=bad, api_name="/inspect_data")
+
+
 def test_inspect_data_takes_upload_ids_not_paths(client: Client) -> None:
     for forged in (str(SAMPLE), "/etc/passwd", "../../etc/passwd", "0123456789-../../x"):
         with pytest.raises(Exception, match="Unknown upload"):
