@@ -119,13 +119,15 @@ def encode(tokenizer: Any, texts: list[Any], pairs: list[Any] | None, max_length
     return {key: encoded[key] for key in tokenizer.model_input_names if key in encoded}
 
 
-def length_batches(lengths: list[int], batch_size: int, max_tokens: int = MAX_TOKENS) -> list[list[int]]:
-    """Row indices longest first, in batches of at most ``batch_size`` rows and about ``max_tokens`` padded tokens."""
+def length_batches(lengths: list[int], batch_size: int, max_tokens: int | None = MAX_TOKENS) -> list[list[int]]:
+    """Row indices longest first (stably, as the Trainer orders its validation set), in batches of at most
+    ``batch_size`` rows and, unless ``max_tokens`` is None, about ``max_tokens`` padded tokens."""
     order = np.argsort(-np.asarray(lengths), kind="stable").tolist()
     batches: list[list[int]] = []
     start = 0
     while start < len(order):
-        rows = max(1, min(batch_size, max_tokens // max(1, lengths[order[start]])))
+        fit = batch_size if max_tokens is None else max_tokens // max(1, lengths[order[start]])
+        rows = max(1, min(batch_size, fit))
         batches.append(order[start : start + rows])
         start += rows
     return batches

@@ -19,11 +19,10 @@ import numpy as np
 
 from core.errors import ConfigError, DataError
 from core.inference.loading import Loaded
-from core.inference.predict import clean_text
+from core.inference.predict import MAX_TOKENS, clean_text, length_batches
 
 Progress = Callable[[int, int], Any]
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
-MAX_TOKENS = 16384  # padded tokens per batch for files (runs use the Trainer's batches, whose memory training proved)
 
 
 def resolve_precision(precision: str | None, device: Any) -> str:
@@ -87,16 +86,3 @@ def predict_probabilities(loaded: Loaded, texts: list[str], pairs: list[str] | N
             if progress:
                 progress(done, len(texts))
     return out
-
-
-def length_batches(lengths: list[int], batch_size: int, max_tokens: int | None = MAX_TOKENS) -> list[list[int]]:
-    """Row indices sorted longest first (stably, as the Trainer's validation set is), in batches of at most
-    ``batch_size`` rows and, unless ``max_tokens`` is None, about ``max_tokens`` padded tokens."""
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    batches: list[list[int]] = []
-    start = 0
-    while start < len(order):
-        rows = batch_size if max_tokens is None else min(batch_size, max_tokens // max(1, lengths[order[start]]))
-        batches.append(order[start : start + max(1, rows)])
-        start += max(1, rows)
-    return batches
