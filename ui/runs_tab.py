@@ -129,7 +129,7 @@ class RunsTab:
 
     def on_select(self, table: pd.DataFrame, chosen: list[str] | None, event: gr.SelectData) -> dict[Any, Any]:
         run_id = str(table.iloc[event.index[0]]["run"])
-        meta = next((r for r in self.actions.list_runs() if r["run_id"] == run_id), {})
+        meta = runs.run_summary(self.actions.run_dir(run_id)) or {}
         picked = list(dict.fromkeys([*(chosen or []), run_id]))[-4:]
         state = meta.get("state", "?")
         return {self.selected: run_id, self.name: meta.get("name") or run_id, self.tags: ", ".join(meta.get("tags") or []),
@@ -143,7 +143,8 @@ class RunsTab:
             return {self.curves: None, self.diff: ""}
         from core.plots.training import compare_figure
 
-        names = {r["run_id"]: r.get("name") or r["run_id"] for r in self.actions.list_runs()}
+        names = {run_id: (runs.run_summary(self.actions.run_dir(run_id)) or {}).get("name") or run_id
+                 for run_id in chosen}
         events = {(names.get(run_id, run_id) if names.get(run_id, run_id) == run_id else f"{names[run_id]} ({run_id})"):
                   runs.read_events(self.actions.run_dir(run_id)) for run_id in chosen}
         diff = ""

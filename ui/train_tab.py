@@ -35,17 +35,18 @@ class TrainTab:
         self.state = state  # the app's shared BrowserStates: data, base, view, run
         self.build()
 
-    def base_choices(self, current: str | None = None) -> list[tuple[str, str]]:
+    def base_choices(self, current: str | None = None, listed: list[dict[str, Any]] | None = None
+                     ) -> list[tuple[str, str]]:
         """The default model, the current base (a hub id or folder chosen in the Model tab), and runs."""
         choices = [(model_name(DEFAULT), DEFAULT)]
         if current and current != DEFAULT and not current.startswith("run:"):
             choices.append((model_name(current), current))
-        listed = self.actions.list_runs()
+        listed = self.actions.list_runs() if listed is None else listed
         return choices + [(f"run {label}", f"run:{run_id}") for label, run_id in run_choices(listed, True)]
 
-    def base_dropdown(self, current: str | None) -> Any:
+    def base_dropdown(self, current: str | None, listed: list[dict[str, Any]] | None = None) -> Any:
         current = current if self.actions.usable_ref(current) else DEFAULT
-        return gr.Dropdown(choices=self.base_choices(current), value=current)
+        return gr.Dropdown(choices=self.base_choices(current, listed), value=current)
 
     def build(self) -> None:
         with gr.Row():
@@ -113,7 +114,7 @@ class TrainTab:
         if ended_now or force:
             listed = self.actions.list_runs()
             updates[self.attach] = gr.Dropdown(choices=run_choices(listed), value=run_id)
-            updates[self.base] = self.base_dropdown(base)
+            updates[self.base] = self.base_dropdown(base, listed)
         if ended_now and has_model and state == "finished":
             gr.Info(f"Run {run_id} finished: Predict and Attention now show its model.")
             updates[self.state["view"]] = f"run:{run_id}"

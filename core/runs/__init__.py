@@ -8,7 +8,7 @@ itself is ``core.training``. ``from core import runs; runs.create_run(...)`` rea
 """
 
 from core.errors import RunError
-from core.runs.catalog import find_run, latest_active_run, list_runs
+from core.runs.catalog import find_run, latest_active_run, list_runs, run_summary
 from core.runs.checkpoints import (
     ResumePoint,
     checkpoint_problem,
@@ -45,7 +45,7 @@ from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status, write_sta
 
 __all__ = ["ACTIVE_STATES", "FINAL_STATES", "EventTail", "ResumePoint", "RunError", "RunPaths", "append_event",
            "apply_smaller_batch", "check_resumable", "checkpoint_problem", "create_run", "find_resume_point",
-           "last_checkpoint", "latest_active_run", "list_runs", "load_config", "new_run_id", "read_events",
+           "last_checkpoint", "latest_active_run", "list_runs", "load_config", "run_summary", "new_run_id", "read_events",
            "read_json", "read_status", "request_stop", "require_run", "resume_point", "resume_run",
            "retry_smaller_batch", "run_folder", "runs_root", "smaller_batch", "start_run", "wait_for", "write_json",
            "write_status", "diff_runs", "find_run", "read_meta", "remove_run", "rename_run", "set_notes", "tag_run"]
