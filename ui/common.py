@@ -27,9 +27,23 @@ def friendly_errors(fn: F) -> F:
 
 
 def warn_all(messages: list[str]) -> None:
-    """Show each message as a ``gr.Warning`` toast."""
+    """Show each message as a ``gr.Warning`` toast, in the page's language."""
     for message in messages:
-        gr.Warning(message)
+        warning(message)
+
+
+def warning(message: str) -> None:
+    """A ``gr.Warning`` toast in the page's language (``ui.i18n``)."""
+    from ui.i18n import tr
+
+    gr.Warning(tr(message))
+
+
+def info(message: str) -> None:
+    """A ``gr.Info`` toast in the page's language (``ui.i18n``)."""
+    from ui.i18n import tr
+
+    gr.Info(tr(message))
 
 
 def human_count(value: int | float | None) -> str:

@@ -17,6 +17,8 @@ from ui.access import Access
 from ui.actions import Actions, register
 from ui.attention_tab import AttentionTab
 from ui.data_tab import DataTab
+from ui.i18n import CHOICES, RESTORE_JS, SWITCH_JS, gradio_i18n
+from ui.localise import localise
 from ui.model_tab import ModelTab
 from ui.predict_tab import PredictTab
 from ui.runs_tab import RunsTab
@@ -37,6 +39,23 @@ def _states(secret: str, model: str) -> dict[str, Any]:
             "run": saved("run", None), "tab": saved("tab", "model")}
 
 
+def _header(demo: gr.Blocks) -> None:
+    """The title and the language menu (English, Simplified Chinese, or the browser's: ``ui.i18n``).
+
+    The menu runs in the browser only: it sets the page's language and the cookie that tells the server
+    in which language to answer. On load it shows the saved choice and applies it.
+    """
+    with gr.Row(equal_height=True):
+        gr.Markdown("# TuneScope\nFine-tune and inspect transformer text classifiers — load a model, "
+                    "add labelled data, train with live curves, look inside the attention heads, predict.",
+                    elem_id="tunescope-title")
+        language = gr.Dropdown(CHOICES, value="auto", label="Language / 语言", scale=0, min_width=160,
+                               elem_id="tunescope-language")
+    language.input(None, language, language, js=SWITCH_JS, api_visibility="private")
+    demo.load(None, None, language, js=RESTORE_JS, api_visibility="private").then(
+        None, language, language, js=SWITCH_JS, api_visibility="private")
+
+
 def build_app(data: str | None = None, model: str = "default", runs_root: str | None = None,
               folders: list[str] | tuple[str, ...] = (), access: Access | None = None) -> gr.Blocks:
     """The TuneScope app; ``data`` is preloaded in the Data tab, ``model`` (a model reference) is in view.
@@ -47,8 +66,7 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
     places = Places.at(runs_root, folders)
     actions = Actions(places, access)
     with gr.Blocks(title=TITLE) as demo:
-        gr.Markdown("# TuneScope\nFine-tune and inspect transformer text classifiers — load a model, "
-                    "add labelled data, train with live curves, look inside the attention heads, predict.")
+        _header(demo)
         state = _states(browser_secret(places), model)
         with gr.Tabs(selected="model") as tabs:
             tab_views = {}
@@ -91,6 +109,7 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
         demo.load(restore_choices, set(state.values()), [tabs, state["base"], state["view"]], queue=False,
                   api_visibility="private").then(restore_views, set(state.values()), list(dict.fromkeys(outputs)),
                                                  api_visibility="private")
+    localise(demo)
     return demo
 
 
@@ -101,4 +120,5 @@ def launch_kwargs() -> dict:
         "theme": gr.themes.Soft(primary_hue="blue"),
         "max_file_size": "500mb",
         "show_error": True,
+        "i18n": gradio_i18n(),
     }

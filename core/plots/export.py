@@ -60,6 +60,10 @@ def _matplotlib_png(fig: Any, path: Path) -> None:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    from core.plots.style import CJK_FONTS
+
+    # DejaVu first (Latin), then whichever CJK font is installed, so Chinese tokens and titles are not boxes
+    plt.rcParams["font.sans-serif"] = ["DejaVu Sans", *CJK_FONTS, *plt.rcParams["font.sans-serif"]]
     traces = [t for t in fig.data if t.type in ("heatmap", "bar")]
     if not traces:
         raise DataError("This figure has nothing the PNG fallback can draw (heatmaps and bars only).")

@@ -12,8 +12,13 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+# Chinese and Japanese text (data, tokens, the Chinese UI's titles) needs a CJK font: browsers and the
+# PNG export (kaleido drives Chromium) fall back through this list; Debian's fonts-wqy-microhei is enough.
+FONT_FAMILY = ('"Open Sans", "Noto Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", '
+               '"PingFang SC", sans-serif')
+CJK_FONTS = ["Noto Sans CJK SC", "WenQuanYi Micro Hei", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC"]
 _AXIS = dict(gridcolor="#EBF0F8", linecolor="#EBF0F8", zerolinecolor="#EBF0F8", ticks="")
-STYLE = dict(layout=dict(font=dict(color="#2a3f5f"), paper_bgcolor="white", plot_bgcolor="white",
+STYLE = dict(layout=dict(font=dict(color="#2a3f5f", family=FONT_FAMILY), paper_bgcolor="white", plot_bgcolor="white",
                          xaxis=_AXIS, yaxis=_AXIS, hoverlabel=dict(align="left"),
                          colorway=["#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692",
                                    "#B6E880", "#FF97FF", "#FECB52"]))

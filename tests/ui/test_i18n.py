@@ -1,0 +1,87 @@
+"""The Chinese UI: the catalogue covers every string the app shows, and server-made text is translated."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import gradio as gr
+import plotly.graph_objects as go
+import pytest
+
+import ui.i18n as i18n
+from ui.localise import _figure, _wrap
+
+FIELD = re.compile(r"\{\d*\w*\}")
+
+
+@pytest.fixture
+def small_catalogue(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    table = {"Epochs": "轮次", "Run {0} finished.": "运行 {0} 已完成。", "Loss": "损失",
+             "Type a text to classify.": "请输入要分类的文本。", "step": "步"}
+    monkeypatch.setattr(i18n, "catalogue", lambda: table)
+    i18n._templates.cache_clear()
+    yield table
+    i18n._templates.cache_clear()
+
+
+def request(cookie: str | None = None, header: str | None = None) -> SimpleNamespace:
+    return SimpleNamespace(cookies={i18n.COOKIE: cookie} if cookie else {},
+                           headers={"accept-language": header} if header else {})
+
+
+def test_language_follows_the_menu_then_the_browser() -> None:
+    assert i18n.language(request(header="zh-CN,zh;q=0.9,en;q=0.8")) == "zh-CN"
+    assert i18n.language(request(header="zh-Hans")) == "zh-CN"
+    assert i18n.language(request(header="zh-TW,en;q=0.5")) == "en"  # no Traditional Chinese catalogue
+    assert i18n.language(request(header="de-DE,en;q=0.5")) == "en"
+    assert i18n.language(request(cookie="en", header="zh-CN")) == "en"
+    assert i18n.language(request(cookie="zh-CN", header="en-US")) == "zh-CN"
+    assert i18n.language(request(cookie="<script>", header="en-US")) == "en"
+    assert i18n.language(None) == "en"  # outside a request
+
+
+def test_translation_keeps_values_and_falls_back_sentence_by_sentence(small_catalogue) -> None:
+    assert i18n.tr("Epochs", "zh-CN") == "轮次"
+    assert i18n.tr("Epochs", "en") == "Epochs"
+    assert i18n.tr("Run 20261123-ab finished.", "zh-CN") == "运行 20261123-ab 已完成。"
+    assert i18n.tr("Run x finished. Something new here.", "zh-CN") == "运行 x 已完成。Something new here."
+    assert i18n.tr("Loss\nunknown line", "zh-CN") == "损失\nunknown line"
+    assert i18n.tr("not in the catalogue", "zh-CN") == "not in the catalogue"
+    assert i18n.tr(3.5, "zh-CN") == 3.5
+
+
+def test_handlers_answer_in_the_requests_language(small_catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(i18n, "language", lambda request=None: "zh-CN")
+    monkeypatch.setattr("ui.localise.language", lambda request=None: "zh-CN")
+    box = gr.Markdown()
+
+    def fails() -> str:
+        raise gr.Error("Type a text to classify.")
+
+    with pytest.raises(gr.Error) as caught:
+        _wrap(fails, [box])()
+    assert caught.value.message == "请输入要分类的文本。"
+    assert _wrap(lambda: "Run 7 finished.", [box])() == "运行 7 已完成。"
+    assert _wrap(lambda: {box: "Epochs"}, [box])() == {box: "轮次"}
+    state = gr.State()
+    assert _wrap(lambda: ("Epochs", "Epochs"), [box, state])() == ("轮次", "Epochs")  # ids are not text
+
+
+def test_figure_titles_axes_and_legends_are_translated(small_catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ui.localise.language", lambda request=None: "zh-CN")
+    fig = go.Figure([go.Scatter(x=[1, 2], y=[3, 1], name="Loss")],
+                    layout=dict(title=dict(text="Loss"), xaxis=dict(title=dict(text="step"))))
+    out = _figure(fig)
+    assert out.layout.title.text == "损失" and out.layout.xaxis.title.text == "步" and out.data[0].name == "损失"
+    assert list(out.data[0].y) == [3, 1]
+
+
+def test_catalogue_entries_keep_their_placeholders_and_markup() -> None:
+    table = i18n.catalogue()
+    assert len(table) > 300
+    for english, chinese in table.items():
+        assert chinese.strip(), english
+        assert sorted(FIELD.findall(english)) == sorted(FIELD.findall(chinese)), english
+        assert english.count("%{") == chinese.count("%{"), english
+        assert sorted(re.findall(r"</?\w+>", english)) == sorted(re.findall(r"</?\w+>", chinese)), english
