@@ -19,7 +19,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 _PROSE = re.compile(r"[A-Za-z]{2,}[,.:;!?)]?\s+[\w(“\"'*]")
-_CODE = re.compile(r"^(\s*[#.<{/@]|python |pip |\$ |https?://|[\w.]+\(|--|\w+=|\w+\.\w+\s*$)|[{};]\s*$|=>|\bdef |\bimport ")
+_CODE = re.compile(r"^(\s*[#.<{/@]|python |pip |\$ |https?://|[\w.]+\(|--|\w+=|\w+\.\w+\s*$)|[{};]\s*$|=>|\bdef |"
+                   r"\bimport |-src |</?(script|div|span|style|svg|g|text)\b")
+_FIGURE_TEXT = {"title", "name", "text", "label", "info", "placeholder", "value"}
 _MESSAGE_CALLS = re.compile(r"(Error|Cancelled|Warning|Info|warn|Failed|Problem)$")
 
 
@@ -96,6 +98,15 @@ def strings_in(path: Path, all_prose: bool) -> set[str]:
                 text = _template(arg)
                 if text and is_prose(text):
                     found.add(text.strip())
+        if all_prose and isinstance(node, ast.keyword) and node.arg in _FIGURE_TEXT:
+            text = _template(node.value)
+            if text and re.search(r"[A-Za-z]{2}", text) and not _CODE.search(text):
+                found.add(text.strip())
+        position = {"styled": 1, "title": 0}.get(_call_name(node)) if isinstance(node, ast.Call) else None
+        if all_prose and position is not None and len(node.args) > position:  # core.plots.style's titles
+            text = _template(node.args[position])
+            if text and re.search(r"[A-Za-z]{2}", text):
+                found.add(text.strip())
         if all_prose and isinstance(node, ast.Constant | ast.JoinedStr) and id(node) not in skip:
             text = _template(node)
             if text and is_prose(text) and not text.startswith(" "):
@@ -107,7 +118,7 @@ def source_strings(root: Path = ROOT) -> set[str]:
     """Messages in ``core`` and ``ui``, and every prose string in ``ui`` and ``core/plots``."""
     found: set[str] = set()
     for path in sorted((root / "core").rglob("*.py")):
-        found |= strings_in(path, all_prose="plots" in path.parts)
+        found |= strings_in(path, all_prose="plots" in path.parts and path.name != "style.py")
     for path in sorted((root / "ui").glob("*.py")):
         if path.name not in ("catalogue.py", "i18n.py", "localise.py"):
             found |= strings_in(path, all_prose=True)

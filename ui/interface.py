@@ -17,7 +17,7 @@ from ui.access import Access
 from ui.actions import Actions, register
 from ui.attention_tab import AttentionTab
 from ui.data_tab import DataTab
-from ui.i18n import CHOICES, RESTORE_JS, SWITCH_JS, gradio_i18n
+from ui.i18n import CHOICES, RESTORE_JS, SWITCH_JS, gradio_i18n, tr
 from ui.localise import localise
 from ui.model_tab import ModelTab
 from ui.predict_tab import PredictTab
@@ -39,21 +39,30 @@ def _states(secret: str, model: str) -> dict[str, Any]:
             "run": saved("run", None), "tab": saved("tab", "model")}
 
 
-def _header(demo: gr.Blocks) -> None:
-    """The title and the language menu (English, Simplified Chinese, or the browser's: ``ui.i18n``).
-
-    The menu runs in the browser only: it sets the page's language and the cookie that tells the server
-    in which language to answer. On load it shows the saved choice and applies it.
-    """
+def _header() -> gr.Dropdown:
+    """The title and the language menu (English, Simplified Chinese, or the browser's: ``ui.i18n``)."""
     with gr.Row(equal_height=True):
         gr.Markdown("# TuneScope\nFine-tune and inspect transformer text classifiers — load a model, "
                     "add labelled data, train with live curves, look inside the attention heads, predict.",
                     elem_id="tunescope-title")
         language = gr.Dropdown(CHOICES, value="auto", label="Language / 语言", scale=0, min_width=160,
                                elem_id="tunescope-language")
-    language.input(None, language, language, js=SWITCH_JS, api_visibility="private")
+    return language
+
+
+def _wire_language(demo: gr.Blocks, language: gr.Dropdown, tab_views: dict[str, Any]) -> None:
+    """The menu sets the page's language and the cookie that tells the server which language to answer in;
+    on load it shows the saved choice and applies it. Gradio does not redraw the tab buttons when the
+    language changes, so the server sends their labels again."""
+    def relabel() -> dict[Any, Any]:
+        return {tab: gr.Tab(label=tr(TAB_LABELS[tab_id])) for tab_id, tab in tab_views.items()}
+
+    tabs = list(tab_views.values())
+    language.input(None, language, language, js=SWITCH_JS, api_visibility="private").then(
+        relabel, None, tabs, queue=False, api_visibility="private")
     demo.load(None, None, language, js=RESTORE_JS, api_visibility="private").then(
-        None, language, language, js=SWITCH_JS, api_visibility="private")
+        None, language, language, js=SWITCH_JS, api_visibility="private").then(
+        relabel, None, tabs, queue=False, api_visibility="private")
 
 
 def build_app(data: str | None = None, model: str = "default", runs_root: str | None = None,
@@ -66,7 +75,7 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
     places = Places.at(runs_root, folders)
     actions = Actions(places, access)
     with gr.Blocks(title=TITLE) as demo:
-        _header(demo)
+        language = _header()
         state = _states(browser_secret(places), model)
         with gr.Tabs(selected="model") as tabs:
             tab_views = {}
@@ -89,6 +98,7 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
             tab.select(lambda t=tab_id: t, None, state["tab"], api_visibility="private")
         tab_views["runs"].select(runs_tab.on_refresh, None, runs_tab.listing_outputs, api_visibility="private")
         register(actions)
+        _wire_language(demo, language, tab_views)
 
         def restore_choices(values: dict[Any, Any]) -> dict[Any, Any]:
             """First and fast (no model loading), so it lands before the user's first click: the open tab

@@ -1,0 +1,74 @@
+"""The UI in Chinese in a real browser: it follows the browser's language, the menu switches it (and a
+reload keeps the choice), and what the server says — errors, Markdown, figure titles — follows too.
+
+Playwright drives Debian's chromium; the test skips when it is not installed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")]
+
+PLOT_TITLES = """() => [...document.querySelectorAll('.js-plotly-plot')]
+  .map((el) => el.layout && el.layout.title && (el.layout.title.text || el.layout.title)).filter(Boolean)"""
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+def choose_language(page, name: str) -> None:
+    page.locator("#tunescope-language input").click()
+    page.get_by_role("option", name=name).click()
+
+
+def test_chinese_browser_gets_the_chinese_ui_and_the_menu_switches(browser, app_url: str) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name="1 · 模型").wait_for(timeout=60_000)
+    assert page.get_by_role("tab", name="5 · 预测").is_visible()
+
+    page.get_by_role("tab", name="5 · 预测").click()
+    page.get_by_role("button", name="预测", exact=True).click()  # no text: the server's error, in Chinese
+    page.get_by_text("请输入要分类的文本").first.wait_for(timeout=30_000)
+
+    choose_language(page, "English")
+    page.get_by_role("tab", name="5 · Predict").wait_for(timeout=10_000)
+    page.reload()
+    page.get_by_role("tab", name="1 · Model").wait_for(timeout=60_000)  # the choice survives a reload
+    page.get_by_role("tab", name="5 · Predict").click()
+    page.get_by_role("button", name="Predict", exact=True).click()
+    page.get_by_text("Type a text to classify").first.wait_for(timeout=30_000)
+    context.close()
+
+
+def test_english_browser_switches_to_chinese_with_figures(browser, app_url: str) -> None:
+    context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name="1 · Model").wait_for(timeout=60_000)
+    choose_language(page, "简体中文")
+    page.get_by_role("tab", name="2 · 数据").click()
+    page.get_by_role("tab", name="3 · 训练").wait_for(timeout=10_000)
+    page.get_by_role("tab", name="5 · 预测").click()
+    box = page.locator("textarea").first
+    box.fill("这部电影真好看 — a great film")
+    page.get_by_role("button", name="预测", exact=True).click()
+    chinese_title = f"() => ({PLOT_TITLES})().some((t) => /[\\u4e00-\\u9fff]/.test(String(t)))"
+    page.wait_for_function(chinese_title, timeout=60_000)  # the prediction's figure, drawn in Chinese
+    context.close()
