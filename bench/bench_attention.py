@@ -18,6 +18,7 @@ them on request. It prints timings only; tests never assert on them.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -122,6 +123,37 @@ def main() -> None:
                          args.repeat)
     print(f"  Predict-tab evidence {t_explain * 1000:8.1f} ms  (integrated gradients, 16 steps, 30 tokens, one "
           f"thread; target < 1000 ms: {'met' if t_explain < 1 else 'MISSED'})")
+    interactive_views(model, tokenizer, args.repeat)
+
+
+def interactive_views(model: Any, tokenizer: Any, repeat: int) -> None:
+    """The head view (lines) and neuron view payloads, and bertviz's head_view page for the same input when
+    bertviz is installed (a bench/test-only comparison; the app never imports it)."""
+    from core.attention.extract import extract_attention
+    from core.attention.neurons import query_key
+    from core.plots.headview import head_view_data, neuron_view_data, view_json
+
+    for tokens in (32, 128):
+        result = extract_attention(model, tokenizer, TEXT, max_length=tokens)
+        t_head, head = timed(lambda r=result: view_json(head_view_data(r, 2)), repeat)
+        t_neuron, neuron = timed(lambda t=tokens: view_json(neuron_view_data(
+            query_key(model, tokenizer, TEXT, None, 2, max_length=t), 3)), repeat)
+        layers = len(json.loads(head)["layers"])
+        print(f"  head view, {tokens} tok  {t_head * 1000:8.1f} ms after extraction, {len(head) / 1e6:.2f} MB JSON "
+              f"({layers} layer(s) x 12 heads); neuron view {t_neuron * 1000:.1f} ms incl. its forward, "
+              f"{len(neuron) / 1e6:.2f} MB")
+        try:
+            import torch
+            from bertviz import head_view
+        except ImportError:
+            continue
+        encoded = tokenizer(TEXT, truncation=True, max_length=tokens, return_tensors="pt")
+        with torch.inference_mode():
+            attentions = model(**encoded, output_attentions=True).attentions
+        names = tokenizer.convert_ids_to_tokens(encoded["input_ids"][0])
+        t_viz, page = timed(lambda a=attentions, n=names: head_view(a, n, html_action="return").data, repeat)
+        print(f"  bertviz head_view     {t_viz * 1000:8.1f} ms, {len(page) / 1e6:.2f} MB page (all layers, full "
+              "precision; loads require.js, d3 and jQuery from a CDN)")
 
 
 if __name__ == "__main__":

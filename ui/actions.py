@@ -148,7 +148,8 @@ class Actions(RunActions):
     def attention(self, text: str, model: str = "default", view: str = "Head", layer: int = 0, head: int = 0,
                   text_pair: str = "", threshold: float = 0.0, show_special: bool = True, renormalise: bool = False,
                   target: str | None = None) -> dict[str, Any]:
-        """One Attention-tab view as data: ``{"info", "figure" (plotly JSON), "table", "layers", "heads", ...}``."""
+        """One Attention-tab view as data: ``{"info", "figure" (plotly JSON), "table", "view" (the head or neuron
+        view's data for ``core.plots.headview``, else None), "layers", "heads", ...}``."""
         from ui.attention_views import render
 
         text, text_pair = checked_text(text), checked_text(text_pair, "second text")
@@ -159,7 +160,7 @@ class Actions(RunActions):
                             show_special, renormalise, target, should_stop=guard())
         finally:
             give_back_memory()
-        out = {k: result[k] for k in ("info", "html", "layers", "heads", "labels", "warnings")}
+        out = {k: result[k] for k in ("info", "html", "view", "layers", "heads", "labels", "warnings")}
         out["figure"] = json.loads(result["figure"].to_json())
         out["table"] = result["table"].to_dict("records")
         return out

@@ -1,8 +1,12 @@
 """Attention tab: see what every head does, for the model in view (default, a folder or a run).
 
-Views: one head, the model grid (every layer x head), aggregates (mean, rollout, [CLS]/last token),
-per-head statistics, base vs fine-tuned (runs only), head importance (masking) and integrated-gradients
-attributions, each exportable as PNG or standalone HTML. The numbers and figures come from
+Views: the head view (lines between tokens for every head of a layer, drawn in the browser by
+``core.plots.headview``'s JS through ``gr.HTML``'s ``js_on_load``, with the chosen head's heatmap below), the
+neuron view (query/key vectors of one head), the model grid (every layer x head), aggregates (mean,
+rollout, [CLS]/last token), per-head statistics, base vs fine-tuned (runs only), head importance (masking)
+and integrated-gradients attributions, each exportable as PNG or standalone HTML (the head and neuron
+views export as their interactive page). The sliders are sized for the model in view when the page is
+built and whenever it changes; the top-heads table shows only on the views it ranks heads for. The numbers and figures come from
 ``ui.attention_views.render``; handlers read their inputs by name and return updates keyed by component.
 Gradio's plot does not report plotly clicks, so a head is opened with the layer/head sliders or by
 selecting a row of the top-heads table.
@@ -19,14 +23,27 @@ import pandas as pd
 
 from core.attention.attributions import CAVEAT
 from core.errors import TuneScopeError
+from core.plots.attention import sized
 from core.plots.export import export_html, export_png
+from core.plots.headview import view_js, view_json, write_html
 from ui.actions import HEAVY, Actions
-from ui.attention_views import TABLE_COLUMNS, VIEWS, render
+from ui.attention_views import TABLE_COLUMNS, VIEWS, config_shape, model_shape, render
 from ui.common import friendly_errors, warn_all
 from ui.limits import checked_text, give_back_memory, guard
 from ui.session import model_name, model_source
 
 EXAMPLE = "The night train was delayed by four hours."
+# gr.HTML runs this once per page; it redraws whenever the value (the view's JSON) changes.
+VIEW_LOADER = view_js() + """
+const draw = () => {
+  const host = element.querySelector('.ts-host') || element;
+  let data = null;
+  try { data = props.value ? JSON.parse(props.value) : null; } catch (error) { data = null; }
+  tsRender(host, data);
+};
+draw();
+watch('value', draw);
+"""
 
 
 class AttentionTab:
@@ -41,9 +58,10 @@ class AttentionTab:
             self.text = gr.Textbox(EXAMPLE, label="Text", lines=3, placeholder="Type a text to look inside the model…")
             self.pair = gr.Textbox("", label="Second text (optional, for sentence-pair models)", lines=3)
         self.view = gr.Radio(list(VIEWS), value="Head", label="View")
+        layers, heads = model_shape(model_source(state["view"].value, actions.places))
         with gr.Row():
-            self.layer = gr.Slider(0, 5, value=0, step=1, label="Layer")
-            self.head = gr.Slider(0, 11, value=0, step=1, label="Head")
+            self.layer = gr.Slider(0, layers - 1, value=0, step=1, label="Layer")
+            self.head = gr.Slider(0, heads - 1, value=0, step=1, label="Head")
             self.threshold = gr.Slider(0.0, 0.5, value=0.0, step=0.01, label="Hide links weaker than (head & grid)")
         with gr.Row():
             self.show_special = gr.Checkbox(True, label="Show special tokens ([CLS], [SEP], padding)")
@@ -52,11 +70,13 @@ class AttentionTab:
                                       label="Class to explain (importance, attributions; empty = predicted)")
             self.show = gr.Button("Show attention", variant="primary")
         self.info = gr.Markdown()
+        self.interactive = gr.HTML("", html_template="<div class='ts-host'></div>", js_on_load=VIEW_LOADER,
+                                   apply_default_css=False, visible=False, elem_id="tunescope-attention-view")
         self.plot = gr.Plot(label="Attention")
         self.highlighted = gr.HTML()
         self.second = gr.Plot(label="Selected head in base and fine-tuned model", visible=False)
         self.top = gr.Dataframe(headers=TABLE_COLUMNS, label="Top heads (select a row to open that head)",
-                                interactive=False)
+                                interactive=False, visible=False)
         with gr.Row():
             self.png = gr.Button("Export PNG")
             self.html = gr.Button("Export HTML")
@@ -70,13 +90,17 @@ class AttentionTab:
 
     @property
     def outputs(self) -> list[Any]:
-        return [self.info, self.plot, self.highlighted, self.top, self.second, self.layer, self.head, self.target]
+        return [self.info, self.interactive, self.plot, self.highlighted, self.top, self.second, self.layer,
+                self.head, self.target]
 
     def wire(self) -> None:
         inputs, outputs, heavy = self.inputs, self.outputs, {**HEAVY, "api_visibility": "private"}
         self.show.click(self.on_show, inputs, outputs, **heavy)
         self.text.submit(self.on_show, inputs, outputs, **heavy)
-        for control in (self.view, self.show_special, self.renormalise):
+        self.view.change(self.on_view, {self.state["view"], self.view, self.layer}, [self.layer],
+                         api_visibility="private").then(self.on_change, inputs, outputs, trigger_mode="always_last",
+                                                        **heavy)
+        for control in (self.show_special, self.renormalise):
             control.change(self.on_change, inputs, outputs, trigger_mode="always_last", **heavy)
         for control in (self.layer, self.head, self.threshold):
             control.release(self.on_change, inputs, outputs, trigger_mode="always_last", **heavy)
@@ -105,8 +129,11 @@ class AttentionTab:
         result = self.render_values(values)
         warn_all(result["warnings"])
         comparison = result.get("comparison")
+        view = result.get("view")
         return {self.info: result["info"], self.plot: result["figure"], self.highlighted: result["html"],
-                self.top: result["table"], self.second: gr.Plot(comparison, visible=comparison is not None),
+                self.interactive: gr.HTML(view_json(view) if view else "", visible=view is not None),
+                self.top: gr.Dataframe(result["table"], visible=len(result["table"]) > 0),
+                self.second: gr.Plot(comparison, visible=comparison is not None),
                 self.layer: gr.Slider(maximum=result["layers"] - 1), self.head: gr.Slider(maximum=result["heads"] - 1),
                 self.target: gr.Dropdown(choices=result["labels"])}
 
@@ -120,6 +147,13 @@ class AttentionTab:
         keep = current if VIEWS.get(current) in ("diff", "head") else "Head"
         return int(row["layer"]), int(row["head"]), keep
 
+    def on_view(self, values: dict[Any, Any]) -> dict[Any, Any]:
+        """Aggregates start on the last layer: mean of its heads and rollout through every layer."""
+        if VIEWS.get(values[self.view]) != "aggregates":
+            return {self.layer: gr.skip()}
+        layers, _ = model_shape(model_source(values[self.state["view"]], self.actions.places))
+        return {self.layer: gr.Slider(value=layers - 1)}
+
     def on_model(self, ref: str | None) -> dict[Any, Any]:
         """A new model in view: name it, and size the layer/head sliders and classes to it."""
         updates: dict[Any, Any] = {self.model_note: f"Model in view: **{model_name(ref)}**"}
@@ -127,21 +161,22 @@ class AttentionTab:
             loaded = self.actions.load(ref)
         except TuneScopeError:
             return updates
-        config = loaded.model.config
-        layers = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layer", None) or 1
-        heads = getattr(config, "num_attention_heads", None) or getattr(config, "n_head", None) or 1
+        layers, heads = config_shape(loaded.model.config)
         return {**updates, self.layer: gr.Slider(maximum=layers - 1, value=0),
                 self.head: gr.Slider(maximum=heads - 1, value=0), self.target: gr.Dropdown(choices=loaded.labels)}
 
     @friendly_errors
     def export(self, fmt: str, values: dict[Any, Any]) -> str:
         """Write the current view's main figure to a fresh temporary folder; returns the file path."""
-        figure = self.render_values(values)["figure"]
+        result = self.render_values(values)
+        figure = result["figure"]
         folder = Path(tempfile.mkdtemp(prefix="tunescope-attention-"))
         name = f"attention-{VIEWS.get(values[self.view], 'view')}"
+        if fmt == "html" and result.get("view"):  # the interactive view itself, as one offline file
+            return str(write_html(result["view"], folder / f"{name}.html"))
         if fmt == "html":
             return str(export_html(figure, folder / f"{name}.html"))
-        path, engine = export_png(figure, folder / f"{name}.png")
+        path, engine = export_png(sized(figure), folder / f"{name}.png")
         if engine != "kaleido":
             gr.Info("PNG drawn with matplotlib (kaleido/Chromium unavailable): the HTML export is the exact figure.")
         return str(path)

@@ -167,12 +167,20 @@ def cmd_attention(args: argparse.Namespace) -> Any:
         result["attributions"] = integrated_gradients(loaded.model, loaded.tokenizer, args.text, args.text_pair,
                                                       args.target_label, max_length=args.max_length).to_dict()
     if args.export_html or args.export_png:
-        from core.plots.attention import standard_figure
+        from core.plots.attention import sized, standard_figure
         from core.plots.export import export_html, export_png
 
         extracted.attentions = full
-        figure = standard_figure(args.view, extracted, (args.layer or [0])[0], (args.head or [0])[0])
-        if args.export_html:
+        layer, head = (args.layer or [0])[0], (args.head or [0])[0]
+        figure = sized(standard_figure("head" if args.view == "neuron" else args.view, extracted, layer, head))
+        if args.export_html and args.view in ("head", "neuron"):  # the interactive view, one offline file
+            from core.attention.neurons import query_key
+            from core.plots.headview import head_view_data, neuron_view_data, write_html
+
+            data = head_view_data(extracted, layer) if args.view == "head" else neuron_view_data(
+                query_key(loaded.model, loaded.tokenizer, args.text, args.text_pair, layer, args.max_length), head)
+            result["export_html"] = str(write_html(data, args.export_html))
+        elif args.export_html:
             result["export_html"] = str(export_html(figure, args.export_html))
         if args.export_png:
             path, engine = export_png(figure, args.export_png)

@@ -121,8 +121,10 @@ def _add_attention(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--head-importance", action="store_true", help="add the probability change when each head is masked")
     p.add_argument("--attributions", action="store_true", help="add integrated-gradients token attributions")
     p.add_argument("--target-label", default=None, help="class (name or index) to attribute; default: predicted")
-    p.add_argument("--view", choices=["head", "grid", "aggregates", "stats"], default="grid",
-                   help="figure for --export-html/--export-png (head uses the first --layer/--head)")
+    p.add_argument("--view", choices=["head", "neuron", "grid", "aggregates", "stats"], default="grid",
+                   help="figure for --export-html/--export-png (head uses the first --layer/--head); with "
+                        "--export-html, head and neuron write the interactive head view (lines, every head of the "
+                        "layer) or neuron view (query/key vectors) as one offline file, their PNG is the head heatmap")
     p.add_argument("--export-html", metavar="FILE", help="write the --view figure as standalone offline HTML")
     p.add_argument("--export-png", metavar="FILE", help="write the --view figure as PNG")
     _add_allow_pickle(p)

@@ -27,6 +27,7 @@ from core.plots.heads import head_stats_figure
 from core.plots.matrix import HOVER, MASKED_COLOR, boundary_lines, shown, token_labels
 
 GRID_CELLS = 32
+EXPORT_WIDTH = 1200  # PNG exports only: in the page, figures have no width and fill their container
 
 
 def view_tokens(tokens: list[str], matrix: np.ndarray, special: list[bool], show_special: bool = True,
@@ -57,7 +58,7 @@ def head_figure(tokens: list[str], matrix: np.ndarray, title: str, threshold: fl
     side = min(860, max(460, 14 * size + 200))
     ticks = size <= 160
     return style.figure([trace], dict(
-        title=style.title(title, notes), height=side, width=side + 60, shapes=boundary_lines(boundary, size),
+        title=style.title(title, notes), height=side, shapes=boundary_lines(boundary, size),
         plot_bgcolor=MASKED_COLOR if causal else "white",
         xaxis=dict(title="key (attends to)", tickangle=-60, tickfont=dict(size=9), showticklabels=ticks,
                    automargin=True),
@@ -92,7 +93,7 @@ def model_grid_figure(attentions: np.ndarray, title: str = "Model view", thresho
              "pick a layer and head to open one", f"links under {threshold:g} hidden" if threshold > 0 else ""]
     width = min(1100, 90 + heads * 70)
     return style.figure([trace], dict(
-        title=style.title(title, notes), height=int(width * layers / heads) + 130, width=width,
+        title=style.title(title, notes), height=int(width * layers / heads) + 130,
         xaxis=dict(tickvals=centers[:heads], ticktext=[f"H{h}" for h in range(heads)], side="top", showgrid=False,
                    zeroline=False, constrain="domain"),
         yaxis=dict(tickvals=centers[:layers], ticktext=[f"L{i}" for i in range(layers)], autorange="reversed",
@@ -117,7 +118,7 @@ def aggregates_figure(tokens: list[str], mean: np.ndarray, rolled: np.ndarray, s
                        hovertemplate="layer %{y}<br>to %{x}<br>%{z:.4f}<extra></extra>"))
     layout["yaxis3"]["showticklabels"] = True
     notes = ["rollout: Abnar & Zuidema (2020), 0.5 A + 0.5 I per layer", note]
-    return style.figure(traces, dict(layout, title=style.title("Aggregates", notes), height=480, width=1200,
+    return style.figure(traces, dict(layout, title=style.title("Aggregates", notes), height=480,
                                 coloraxis=dict(colorscale="Blues", cmin=0, cmax=1),
                                 plot_bgcolor=MASKED_COLOR if causal else "white",
                                 shapes=boundary_lines(boundary, size) + boundary_lines(boundary, size, "2")))
@@ -161,6 +162,13 @@ def standard_figure(view: str, result: AttentionResult, layer: int = 0, head: in
             boundary = _shift(boundary, [i for i, flag in enumerate(result.special) if not flag])
         return head_figure(tokens, matrix, f"Layer {layer}, head {head}", threshold, result.causal, boundary, note)
     raise DataError(f"Unknown view '{view}': choose one of {', '.join(STANDARD_VIEWS)}.")
+
+
+def sized(figure: go.Figure, width: int = EXPORT_WIDTH) -> go.Figure:
+    """``figure`` with a fixed width for a PNG (in the app, figures take the page's width)."""
+    if figure.layout.width is None:
+        figure.update_layout(width=width)
+    return figure
 
 
 def _shift(boundary: int | None, keep: list[int]) -> int | None:

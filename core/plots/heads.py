@@ -24,6 +24,12 @@ def _layer_head_trace(values: np.ndarray, name: str, colorscale: str, fmt: str, 
 
 
 
+def _bar(x: float) -> dict[str, Any]:
+    """A slim colour bar whose left edge is at ``x`` (paper units), clear of the next panel's labels."""
+    return dict(x=x, xanchor="left", thickness=12, len=0.9)
+
+
+
 def _ranked_bar(ranked: list[dict[str, Any]], values: list[float], colors: Any, fmt: str) -> dict[str, Any]:
     return dict(type="bar", x=values[::-1], y=[f"L{r['layer']} H{r['head']}" for r in ranked][::-1],
                 orientation="h", marker=dict(color=colors[::-1] if isinstance(colors, list) else colors),
@@ -35,8 +41,8 @@ def _two_panel(titles: list[str], rows: int) -> dict[str, Any]:
     layout = style.panel_layout(style.panels([0.62, 0.38], 0.14), titles, 0)
     layout["yaxis2"]["autorange"] = True
     layout["yaxis2"]["type"] = "category"
-    layout["xaxis"]["tickangle"] = 0
-    return dict(layout, height=max(360, 90 + 34 * rows), width=1050)
+    layout["xaxis"]["tickangle"] = layout["xaxis2"]["tickangle"] = 0
+    return dict(layout, height=max(360, 90 + 34 * rows))
 
 
 
@@ -44,12 +50,12 @@ def head_stats_figure(stats: dict[str, np.ndarray], tokens: int) -> go.Figure:
     """Entropy and mean attention distance per layer x head, side by side."""
     layout = style.panel_layout(style.panels([0.5, 0.5], 0.14), [f"entropy (nats; uniform = {np.log(max(tokens, 1)):.2f})",
                                                        "mean attention distance (tokens)"], 0)
-    traces = [_layer_head_trace(stats["entropy"], "entropy", "Viridis", ".3f", colorbar=dict(x=0.44, len=0.9)),
-              _layer_head_trace(stats["distance"], "distance", "Magma", ".2f", "2", colorbar=dict(x=1.0, len=0.9))]
+    traces = [_layer_head_trace(stats["entropy"], "entropy", "Viridis", ".3f", colorbar=_bar(0.44)),
+              _layer_head_trace(stats["distance"], "distance", "Magma", ".2f", "2", colorbar=_bar(1.0))]
     layout["xaxis"]["tickangle"] = layout["xaxis2"]["tickangle"] = 0
     rows = stats["entropy"].shape[0]
     heading = style.title("Per-head statistics", ["averaged over query tokens; low entropy = a focused head"])
-    return style.figure(traces, dict(layout, title=heading, height=max(320, 90 + 34 * rows), width=1000))
+    return style.figure(traces, dict(layout, title=heading, height=max(320, 90 + 34 * rows)))
 
 
 
@@ -57,7 +63,7 @@ def divergence_figure(divergence: np.ndarray, metric: str, top: int = 10) -> go.
     """Base vs fine-tuned: per-head distance heatmap and the heads that changed most."""
     ranked = rank_heads(divergence, top, key=metric)
     name = "Jensen-Shannon divergence (bits)" if metric == "js" else "L1 distance"
-    traces = [_layer_head_trace(divergence, metric, "Reds", ".4f", colorbar=dict(x=0.57)),
+    traces = [_layer_head_trace(divergence, metric, "Reds", ".4f", colorbar=_bar(0.545)),
               _ranked_bar(ranked, [r[metric] for r in ranked], "#c92a2a", ".4f")]
     layout = _two_panel([f"{name} per head", f"top {len(ranked)} changed heads"], divergence.shape[0])
     return style.figure(traces, dict(layout, title=style.title("Base vs fine-tuned: how much each head's attention changed",
@@ -69,17 +75,22 @@ def comparison_figure(tokens: list[str], base: np.ndarray, tuned: np.ndarray, la
                       causal: bool = False, boundary: int | None = None) -> go.Figure:
     """The same head in the base and the fine-tuned model side by side, plus their difference."""
     labels, size = token_labels(tokens), len(tokens)
-    layout = style.panel_layout(style.panels([1, 1, 1], 0.06), ["base model", "fine-tuned", "fine-tuned − base"], size)
+    domains = style.panels([1, 1, 1], 0.1)
+    layout = style.panel_layout(domains, ["base model", "fine-tuned", "fine-tuned − base"], size)
+    for k in ("", "2", "3"):  # the same tokens on every panel: row labels once, on the left
+        layout[f"xaxis{k}"].update(automargin=True)
+        layout[f"yaxis{k}"].update(automargin=True, showticklabels=layout[f"yaxis{k}"]["showticklabels"] and not k)
     traces = [dict(type="heatmap", z=shown(matrix, 0.0, causal), x=labels, y=labels, coloraxis="coloraxis",
                    hovertemplate=HOVER, hoverongaps=False, xaxis=f"x{k}", yaxis=f"y{k}")
               for k, matrix in ((1, base), (2, tuned))]
     limit = float(np.abs(tuned - base).max()) or 1e-9
     traces.append(dict(type="heatmap", z=(tuned - base).astype(np.float32), x=labels, y=labels, colorscale="RdBu_r",
-                       zmin=-limit, zmax=limit, hovertemplate=HOVER, colorbar=dict(x=1.0), xaxis="x3", yaxis="y3"))
+                       zmin=-limit, zmax=limit, hovertemplate=HOVER, colorbar=_bar(1.0), xaxis="x3", yaxis="y3"))
     shapes = [s for k in ("", "2", "3") for s in boundary_lines(boundary, size, k)]
     return style.figure(traces, dict(layout, title=style.title(f"Layer {layer}, head {head}: base vs fine-tuned", []),
-                                height=470, width=1250, shapes=shapes,
-                                coloraxis=dict(colorscale="Blues", cmin=0, cmax=1, colorbar=dict(x=0.64))))
+                                height=max(470, min(900, 12 * size + 260)), shapes=shapes,
+                                coloraxis=dict(colorscale="Blues", cmin=0, cmax=1,
+                                               colorbar=_bar(domains[1][1] + 0.008))))
 
 
 
@@ -89,7 +100,7 @@ def importance_figure(drop: np.ndarray, label: str, probability: float, top: int
     ranked = rank_heads(np.abs(values), top)
     limit = float(np.abs(values).max()) or 1e-9
     bars = [float(values[r["layer"], r["head"]]) for r in ranked]
-    traces = [_layer_head_trace(values, "drop", "RdBu", "+.4f", zmin=-limit, zmax=limit, colorbar=dict(x=0.57)),
+    traces = [_layer_head_trace(values, "drop", "RdBu", "+.4f", zmin=-limit, zmax=limit, colorbar=_bar(0.545)),
               _ranked_bar(ranked, bars, ["#1971c2" if b >= 0 else "#c92a2a" for b in bars], "+.4f")]
     layout = _two_panel(["p(unmasked) − p(head masked)", f"top {len(ranked)} heads by |change|"], values.shape[0])
     notes = [f"class '{label}' at p = {probability:.3f}; blue = the head supports it, red = it works against it"]
@@ -106,6 +117,6 @@ def attribution_figure(tokens: list[str], scores: list[float], label: str, hide:
                  hovertemplate="%{x}<br>%{y:+.5f}<extra></extra>")
     return style.figure([trace], dict(
         title=style.title(f"Integrated gradients for '{label}'", ["green supports the class, red speaks against it"]),
-        height=380, width=max(500, min(1400, 60 + 18 * len(index))),
+        height=380,
         xaxis=dict(tickangle=-60, tickfont=dict(size=9), type="category"), yaxis=dict(title="attribution"),
     ))
