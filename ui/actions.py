@@ -27,9 +27,10 @@ from ui.common import friendly_errors
 from ui.limits import HEAVY_CONCURRENCY, checked_text, give_back_memory, guard
 from ui.run_actions import RunActions
 from ui.session import Places, model_name, model_source, valid_ref
+from ui.sweep_actions import SweepActions
 
 
-class Actions(RunActions):
+class Actions(RunActions, SweepActions):
     """Every action, bound to one app's runs folder and access rules."""
 
     def __init__(self, places: Places, access: Access | None = None) -> None:
@@ -182,6 +183,8 @@ def register(actions: Actions) -> None:
         gr.api(getattr(actions, name), api_name=name)
     gr.api(actions.attention, api_name="attention", **HEAVY)
     for name in ("diff_runs", "describe_run", "delete_run", "similar"):
+        gr.api(getattr(actions, name), api_name=name)
+    for name in ("sweep_start", "sweep_status", "sweep_stop"):  # ui.sweep_actions
         gr.api(getattr(actions, name), api_name=name)
     for name in ("evaluate", "report_file", "export_file"):
         gr.api(getattr(actions, name), api_name=name, **HEAVY)

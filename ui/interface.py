@@ -116,6 +116,8 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
 
         outputs = [model_tab.description, model_tab.facts, *data_tab.outputs, *train_tab.restore_outputs,
                    *runs_tab.listing_outputs]
+        panel = train_tab.sweep_panel
+        demo.load(panel.restore, None, panel.restore_outputs, api_visibility="private")
         demo.load(restore_choices, set(state.values()), [tabs, state["base"], state["view"]], queue=False,
                   api_visibility="private").then(restore_views, set(state.values()), list(dict.fromkeys(outputs)),
                                                  api_visibility="private")

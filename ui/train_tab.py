@@ -79,6 +79,9 @@ class TrainTab:
         self.log_box = gr.Textbox(label="Log (train.log)", lines=8, max_lines=12, autoscroll=True, interactive=False)
         self.timer = gr.Timer(1.0, active=False)
         self.drawn = gr.State(-1)  # events already drawn; -1 = draw now, -2 = the watched run has ended
+        from ui.sweep_view import build_sweep_panel
+
+        self.sweep_panel = build_sweep_panel(self.actions, self.state, self.form, self.base, self.val_file)
         self.wire()
 
     @property

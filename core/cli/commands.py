@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core.cli.model_commands import MODEL_COMMANDS
+from core.cli.sweep_commands import SWEEP_COMMANDS
 from core.errors import TuneScopeError
 
 
@@ -110,5 +111,5 @@ def cmd_stop(args: argparse.Namespace) -> Any:
 
 COMMANDS = {
     "inspect": cmd_inspect, "train": cmd_train, "runs": cmd_runs, "stop": cmd_stop, "resume": cmd_resume,
-    "retry": cmd_retry, **MODEL_COMMANDS,
+    "retry": cmd_retry, **MODEL_COMMANDS, **SWEEP_COMMANDS,
 }

@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from core.cli.settings import add_setting_flags
+from core.cli.sweep_commands import add_sweep_parsers
 
 
 class Parser(argparse.ArgumentParser):
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_attention(sub)
     _add_runs(sub)
     _add_share(sub)
+    add_sweep_parsers(sub)
     return parser
 
 

@@ -1,0 +1,190 @@
+"""The Sweep panel of the Train tab: a hyper-parameter search over the Train form's settings.
+
+The user picks a budget (trials or minutes) and edits the ranges (``low:high``, ``low:high:log`` or
+``a,b,c``; an empty range keeps the form's value); *Start sweep* takes every other setting from the
+Train tab's form and starts the driver in the background (``ui.sweep_actions``, ``core.sweep``). A
+``gr.Timer`` (2 s, off once the sweep ended) redraws the table of trials and the figure
+(``core.plots.sweep``); the best run is marked and *Open the best run* makes it the model in view.
+Built by :func:`build_sweep_panel` inside the Train tab; handlers take and return values by component.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from core.plots.sweep import trials_parallel, trials_scatter
+from core.sweep import DEFAULT_SPACE, SEARCHABLE
+from core.sweep.folder import ACTIVE
+from ui.common import friendly_errors, human_seconds, md_escape
+from ui.session import DEFAULT, valid_data
+
+RANGES = {name: "" for name in SEARCHABLE} | dict(entry.split("=", 1) for entry in DEFAULT_SPACE.split())
+PLOTS = ("metric by learning rate", "parallel coordinates")
+LABELS = {"learning_rate": "Learning rate", "epochs": "Epochs", "batch_size": "Batch size",
+          "warmup_ratio": "Warm-up share", "dropout": "Dropout", "weight_decay": "Weight decay"}
+
+
+def trials_table(status: dict[str, Any]) -> pd.DataFrame:
+    """One row per trial: number (★ for the best), state, searched settings, metric, run."""
+    names = [entry.split("=", 1)[0] for entry in (status.get("space") or "").split()]
+    best = (status.get("best") or {}).get("number")
+    rows = []
+    for t in status.get("trials", []):
+        state = t["state"] + (f" {t['step']}/{t['total_steps']}" if t.get("step") and t.get("total_steps") else "")
+        value = f"{t['value']:.4f}" if isinstance(t.get("value"), int | float) else ""
+        params = [(f"{t['params'][n]:.3g}" if isinstance(t["params"].get(n), float) else t["params"].get(n, ""))
+                  for n in names]
+        rows.append([f"★ {t['number']}" if t["number"] == best else str(t["number"]), state, *params, value,
+                     t.get("run_id") or "", t.get("message") or ""])
+    return pd.DataFrame(rows, columns=["trial", "state", *names, status.get("metric", "metric"), "run", "note"])
+
+
+def status_markdown(status: dict[str, Any]) -> str:
+    """The sweep's state, budget, trial counts and its best trial so far (ids and the space are server-made)."""
+    counts, budget = status.get("counts", {}), status.get("budget", {})
+    done = sum(counts.get(k, 0) for k in ("complete", "pruned", "failed", "stopped"))
+    limit = (f"{budget['trials']} trials" if budget.get("trials") else "") + (
+        (" or " if budget.get("trials") else "") + human_seconds(budget["timeout"]) if budget.get("timeout") else "")
+    text = (f"**Sweep** `{status['sweep_id']}` — **{status['state']}** · {done} trial(s) done of {limit} "
+            f"({counts.get('complete', 0)} complete, {counts.get('pruned', 0)} pruned, {counts.get('failed', 0)} failed)"
+            f" · searching `{status.get('space') or ''}`")
+    if status.get("message"):
+        text += f"\n\n{md_escape(status['message'], 300)}"
+    best = status.get("best")
+    if best:
+        text += (f"\n\n★ Best so far: trial {best['number']}, {status['metric']} **{best['value']:.4f}**, "
+                 f"run `{best.get('run_id') or '—'}`")
+    return text
+
+
+def sweep_figure(status: dict[str, Any], kind: str) -> Any:
+    if kind == PLOTS[1]:
+        return trials_parallel(status["trials"], status["metric"], status.get("best"))
+    return trials_scatter(status["trials"], status["metric"], "learning_rate", status.get("best"))
+
+
+class SweepPanel:
+    """The Sweep panel's components and handlers; ``form``/``base``/``val_file`` are the Train tab's controls."""
+
+    def __init__(self, actions: Any, state: dict[str, Any], form: dict[str, Any] | None = None,
+                 base: Any = None, val_file: Any = None) -> None:
+        self.actions, self.state = actions, state
+        self.form, self.base, self.val_file = form or {}, base, val_file
+        editable = not actions.access.read_only
+        with gr.Accordion("Hyper-parameter search (sweep)", open=False):
+            gr.Markdown("Try several settings, each as its own run: Optuna picks the next trial from the earlier "
+                        "ones and stops trials that fall below the median at the same validation. The first trial "
+                        "uses the form's settings. Ranges: `low:high`, `low:high:log` or `a,b,c`; empty = keep "
+                        "the form's value.")
+            with gr.Row():
+                self.budget = gr.Radio(["trials", "minutes"], value="trials", label="Budget", scale=1)
+                self.trials = gr.Number(10, precision=0, minimum=1, maximum=100, label="Trials", scale=1)
+                self.minutes = gr.Number(60, minimum=1, maximum=1440, label="Time budget (minutes)", scale=1)
+            with gr.Row():
+                self.ranges = {name: gr.Textbox(RANGES[name], label=LABELS[name], max_lines=1) for name in SEARCHABLE}
+            with gr.Row():
+                self.start = gr.Button("Start sweep", variant="primary", visible=editable)
+                self.stop = gr.Button("Stop sweep", variant="stop", visible=editable)
+                self.watch = gr.Dropdown(self.choices(), label="Watch a sweep", scale=2)
+            self.status = gr.Markdown("No sweep yet.")
+            self.table = gr.Dataframe(interactive=False, wrap=True, max_height=320, label="Trials")
+            self.kind = gr.Radio(list(PLOTS), value=PLOTS[0], label="Figure")
+            self.plot = gr.Plot(label="Trials")
+            with gr.Row():
+                self.best_run = gr.Textbox(label="Best run", interactive=False, scale=2)
+                self.open_best = gr.Button("Open the best run in Predict & Attention", visible=False, scale=1)
+            self.timer = gr.Timer(2.0, active=False)
+            self.sweep = gr.State(None)
+        self.wire()
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [(f"{s['sweep_id']} · {s['state']}", s["sweep_id"]) for s in self.actions.list_sweeps()]
+
+    @property
+    def poll_outputs(self) -> list[Any]:
+        return [self.status, self.table, self.plot, self.best_run, self.open_best, self.timer]
+
+    def wire(self) -> None:
+        private = {"api_visibility": "private"}
+        inputs = {*self.form.values(), *self.ranges.values(), self.budget, self.trials, self.minutes,
+                  self.state["data"], self.state["base"], *(c for c in (self.base, self.val_file) if c is not None)}
+        self.start.click(self.on_start, inputs, [self.sweep, self.watch, *self.poll_outputs], **private)
+        self.stop.click(self.on_stop, self.sweep, self.status, **private)
+        self.watch.input(self.on_watch, self.watch, [self.sweep, *self.poll_outputs], **private)
+        self.timer.tick(self.poll, [self.sweep, self.kind], self.poll_outputs, show_progress="hidden", **private)
+        self.kind.change(self.poll, [self.sweep, self.kind], self.poll_outputs, **private)
+        self.open_best.click(self.on_open_best, self.sweep, self.state["view"], **private)
+
+    def poll(self, sweep_id: str | None, kind: str = PLOTS[0]) -> dict[Any, Any]:
+        """Updates for the watched sweep: status, table, figure, best run; the timer runs while it is active."""
+        if not sweep_id:
+            return {}
+        status = self.actions.sweep_status(sweep_id)
+        best = (status.get("best") or {}).get("run_id")
+        return {self.status: status_markdown(status), self.table: trials_table(status),
+                self.plot: sweep_figure(status, kind), self.best_run: best or "",
+                self.open_best: gr.update(visible=bool(best)), self.timer: gr.Timer(active=status["state"] in ACTIVE)}
+
+    def config(self, values: dict[Any, Any]) -> Any:
+        """The base run configuration from the Train tab's form (the settings that are not searched)."""
+        from core.data.uploads import store_upload
+        from ui.train_form import form_settings, form_values
+
+        data = valid_data(values[self.state["data"]], self.actions.places)
+        if not data:
+            raise gr.Error("No data yet: upload a labelled file in the Data tab (or use the sample).")
+        data_values, train = form_settings(form_values(self.form, values))
+        val_path = values.get(self.val_file) if self.val_file is not None else None
+        val_upload = store_upload(val_path, self.actions.places.uploads) if val_path else None
+        base = (values.get(self.base) if self.base is not None else None) or values[self.state["base"]] or DEFAULT
+        return self.actions.run_config(data["upload"], base, train, data, val_upload, data_values.get("val_fraction"))
+
+    @friendly_errors
+    def on_start(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
+        self.actions.require_change(request)
+        space = {name: values[box] for name, box in self.ranges.items()}
+        by_trials = values[self.budget] == "trials"
+        started = self.actions.launch_sweep(self.config(values), space, values[self.trials] if by_trials else None,
+                                            None if by_trials else values[self.minutes], request)
+        sweep_id = started["sweep_id"]
+        gr.Info(f"Sweep {sweep_id} started: its trials appear below and in the Runs tab.")
+        return {self.sweep: sweep_id, self.watch: gr.Dropdown(choices=self.choices(), value=sweep_id),
+                **self.poll(sweep_id)}
+
+    @friendly_errors
+    def on_stop(self, sweep_id: str | None, request: gr.Request = None) -> str:
+        if not sweep_id:
+            raise gr.Error("No sweep to stop: start one or choose it in 'Watch a sweep'.")
+        self.actions.sweep_stop(sweep_id, request)
+        return status_markdown(self.actions.sweep_status(sweep_id))
+
+    @friendly_errors
+    def on_watch(self, sweep_id: str | None) -> dict[Any, Any]:
+        return {self.sweep: sweep_id, **self.poll(sweep_id)}
+
+    @friendly_errors
+    def on_open_best(self, sweep_id: str | None) -> str:
+        best = (self.actions.sweep_status(sweep_id).get("best") or {}).get("run_id") if sweep_id else None
+        if not best:
+            raise gr.Error("No trial has completed yet: wait for the first one.")
+        self.actions.load_model(f"run:{best}")  # refuses a run without a saved model, in one sentence
+        gr.Info(f"Predict and Attention now show run {best}, the sweep's best.")
+        return f"run:{best}"
+
+    def restore(self) -> dict[Any, Any]:
+        """On page load: watch the newest active sweep, if any (wire to ``demo.load``)."""
+        active = next((s["sweep_id"] for s in self.actions.list_sweeps() if s["state"] in ACTIVE), None)
+        return {self.watch: gr.Dropdown(choices=self.choices(), value=active), **self.on_watch(active)} if active else {}
+
+    @property
+    def restore_outputs(self) -> list[Any]:
+        return [self.watch, self.sweep, *self.poll_outputs]
+
+
+def build_sweep_panel(actions: Any, state: dict[str, Any], form: dict[str, Any] | None = None, base: Any = None,
+                      val_file: Any = None) -> SweepPanel:
+    """The Sweep panel inside the current block (mount it in the Train tab after the Start/Stop row)."""
+    return SweepPanel(actions, state, form, base, val_file)
