@@ -4,7 +4,9 @@ Shows accuracy, macro and weighted F1, a per-class table, the confusion matrix (
 predicted class to list that cell's examples), the most confident mistakes, calibration (reliability
 diagram and ECE) and, for two classes, a decision-threshold slider that re-scores instantly. The
 evaluation itself (``core.inference.evaluate``) is kept on the server under a token
-(``ui.run_actions``); the figures are ``core.plots.evaluation``.
+(``ui.run_actions``); the figures are ``core.plots.evaluation``. A multi-label model shows micro and
+macro F1, subset accuracy and Hamming loss, per-label scores with each label's threshold and
+TP/FP/FN/TN (choose a label and an outcome to list its rows) and every label's precision-recall curve.
 """
 
 from __future__ import annotations
@@ -20,6 +22,25 @@ from ui.common import friendly_errors, md_escape
 from ui.session import split_ref
 
 EXAMPLE_COLUMNS = ["text", "true", "predicted", "confidence"]
+OUTCOMES = {"true positive": "tp", "false positive": "fp", "false negative": "fn", "true negative": "tn"}
+
+
+def multilabel_markdown(report: dict[str, Any]) -> str:
+    info = report.get("info") or {}
+    line = (f"**{report.get('samples', '?')} rows**, multi-label · micro F1 **{report['f1_micro']:.4f}** · macro F1 "
+            f"**{report['f1_macro']:.4f}** · subset accuracy **{report['subset_accuracy']:.4f}** · Hamming loss "
+            f"**{report['hamming_loss']:.4f}** · calibration error per label decision **{report['ece']:.4f}** · "
+            "each label chosen at its own threshold")
+    if info.get("precision"):
+        line += f" · scored in {info['precision']}, texts cut at {info.get('max_length', '?')} tokens"
+    return line
+
+
+def per_label_frame(report: dict[str, Any]) -> pd.DataFrame:
+    rows = [[label, s["threshold"], round(s["precision"], 4), round(s["recall"], 4), round(s["f1"], 4), s["support"],
+             s["tp"], s["fp"], s["fn"], s["tn"]] for label, s in report["per_label"].items()]
+    return pd.DataFrame(rows, columns=["label", "threshold", "precision", "recall", "F1", "support", "TP", "FP", "FN",
+                                       "TN"])
 
 
 def metrics_markdown(report: dict[str, Any]) -> str:
@@ -117,6 +138,8 @@ class EvaluateView:
         if not (token and true and predicted):
             return examples_frame([])
         evaluation = self.actions.evaluation(token)
+        if getattr(evaluation, "multi_label", False):
+            return examples_frame(evaluation.examples(true, OUTCOMES.get(predicted, predicted), limit=50))
         binary = len(evaluation.labels) == 2
         return examples_frame(evaluation.examples(true, predicted, limit=50, threshold=threshold if binary else None))
 
@@ -125,6 +148,8 @@ class EvaluateView:
 
         evaluation = evaluation or self.actions.evaluation(result["token"])
         report = {**result["report"], "info": getattr(evaluation, "info", {})}
+        if report.get("multi_label"):
+            return self.show_multilabel(result, evaluation, report)
         binary = len(report["labels"]) == 2
         updates: dict[Any, Any] = {
             self.token: result["token"], self.summary: metrics_markdown(report),
@@ -138,6 +163,24 @@ class EvaluateView:
         if not keep_threshold:
             labels = report["labels"]
             updates.update({self.threshold: gr.update(value=0.5, visible=binary),
-                            self.true_class: gr.Dropdown(choices=labels, value=None),
-                            self.pred_class: gr.Dropdown(choices=labels, value=None), self.cell: examples_frame([])})
+                            self.true_class: gr.Dropdown(choices=labels, value=None, label="True class"),
+                            self.pred_class: gr.Dropdown(choices=labels, value=None, label="Predicted class"),
+                            self.cell: examples_frame([])})
         return updates
+
+    def show_multilabel(self, result: dict[str, Any], evaluation: Any, report: dict[str, Any]) -> dict[Any, Any]:
+        """A multi-label evaluation: the outcome bars take the confusion matrix's place, the label and outcome
+        dropdowns list a cell's rows, the curves are every label's precision against recall."""
+        from core.plots import evaluation as figures
+
+        return {
+            self.token: result["token"], self.summary: multilabel_markdown(report),
+            self.threshold: gr.update(visible=False),
+            self.confusion: figures.label_outcomes_figure(report), self.per_class_plot: figures.per_class_figure(report),
+            self.per_class: per_label_frame(report), self.mistakes: examples_frame(result["misclassified"]),
+            self.reliability: figures.reliability_figure(report),
+            self.curve: gr.update(value=figures.label_curves_figure(evaluation.threshold_curves()), visible=True),
+            self.true_class: gr.Dropdown(choices=report["labels"], value=None, label="Label"),
+            self.pred_class: gr.Dropdown(choices=list(OUTCOMES), value=None, label="Outcome"),
+            self.cell: examples_frame([]),
+        }

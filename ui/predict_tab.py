@@ -1,9 +1,10 @@
 """Predict tab: one text to class probabilities with the evidence for it, a whole file to a CSV, and
 how good the model in view is (``ui.evaluate_view``).
 
-For one text: the probability bars, the tokens that drove the prediction (integrated gradients,
-highlighted), the most similar training examples of a run (its stored index), and one click to the
-Attention tab on the same text. The model in view is named at the top of the tab.
+For one text: the probability bars (for a multi-label model every label's probability against its
+threshold, and the chosen labels), the tokens that drove the prediction towards a label the user picks
+(integrated gradients, highlighted; the most probable label first), the most similar training examples
+of a run (its stored index), and one click to the Attention tab on the same text. The model in view is named at the top of the tab.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from core.attention.attributions import attribution_html, integrated_gradients
 from core.data.uploads import display_name, store_upload, upload_path
 from core.errors import TuneScopeError
 from core.inference import predict_file
+from core.plots.prediction import label_probability_figure
 from ui.actions import HEAVY, Actions
-from ui.common import friendly_errors, warn_all
+from ui.common import friendly_errors, info, warn_all
 from ui.evaluate_view import EvaluateView
 from ui.limits import checked_text, guard
 from ui.session import model_name, split_ref
@@ -43,6 +45,9 @@ class PredictTab:
                     self.to_attention = gr.Button("Open in Attention")
             with gr.Column():
                 self.label = gr.Label(label="Probabilities", num_top_classes=10)
+                self.label_plot = gr.Plot(label="Each label against its threshold (multi-label)", visible=False)
+                self.target = gr.Dropdown([], label="Explain label", info="the label the highlighted tokens are for",
+                                          interactive=True)
                 self.evidence = gr.HTML()
         self.similar = gr.Dataframe(headers=["similar training text", "label", "similarity"], interactive=False,
                                     wrap=True, visible=False, label="Most similar training examples")
@@ -60,9 +65,11 @@ class PredictTab:
 
     def wire(self) -> None:
         view = self.state["view"]
-        outputs = [self.label, self.evidence, self.similar]
+        outputs = [self.label, self.label_plot, self.target, self.evidence, self.similar]
         for trigger in (self.go.click, self.text.submit):
             trigger(self.on_predict, [self.text, view, self.pair], outputs, api_visibility="private")
+        self.target.input(self.on_explain, [self.text, view, self.pair, self.target], self.evidence,
+                          api_visibility="private")
         self.to_attention.click(self.on_attention, [self.text, self.pair],
                                 [self.links["text"], self.links["pair"], self.links["tabs"]], api_visibility="private")
         self.run_file.click(self.on_predict_file, [self.upload, self.column, view],
@@ -74,13 +81,29 @@ class PredictTab:
     def on_predict(self, text: str, model: str | None, text_pair: str = "") -> dict[Any, Any]:
         result = self.actions.predict(text, model or "default", text_pair)
         warn_all(result["warnings"])
-        updates: dict[Any, Any] = {self.label: {c["label"]: c["confidence"] for c in result["confidences"]}}
-        updates[self.evidence] = self.explain(text, model, text_pair, result["label"])
+        scores = {c["label"]: c["confidence"] for c in result["confidences"]}
+        multi = bool(result.get("multi_label"))
+        top = result["confidences"][0]["label"]  # the most probable label: explained first
+        updates: dict[Any, Any] = {
+            self.label: gr.update(value=scores, visible=not multi),
+            self.label_plot: gr.update(value=label_probability_figure(dict(sorted(scores.items())), result["thresholds"])
+                                       if multi else None, visible=multi),
+            self.target: gr.Dropdown(choices=list(scores), value=top),
+        }
+        updates[self.evidence] = self.explain(text, model, text_pair, top)
         updates[self.similar] = self.nearest(text, model, text_pair)
         return updates
 
+    @friendly_errors
+    def on_explain(self, text: str, model: str | None, text_pair: str, label: str | None) -> str:
+        """The highlighted tokens for the label the user picked."""
+        if not (text or "").strip() or not label:
+            return ""
+        return self.explain(text, model, text_pair, label)
+
     def explain(self, text: str, model: str | None, text_pair: str, label: str) -> str:
-        """The tokens that drove the prediction, highlighted (integrated gradients, on request-sized work)."""
+        """The tokens that drove ``label``, highlighted (integrated gradients, on request-sized work): of its
+        probability, or for a multi-label model of its logit."""
         try:
             loaded = self.actions.load(model or "default")
             pair = checked_text(text_pair) or None
@@ -88,8 +111,9 @@ class PredictTab:
                                          n_steps=16, max_length=256, should_stop=guard(20))
         except TuneScopeError as exc:
             return f"<p>No explanation: {exc}</p>"
+        what = "" if found.output == "probability" else " (its logit)"
         return attribution_html(found.tokens, found.scores, found.special,
-                                f"Why '{found.label}': green tokens pushed towards it, red ones away")
+                                f"Why '{found.label}'{what}: green tokens pushed towards it, red ones away")
 
     def nearest(self, text: str, model: str | None, text_pair: str) -> Any:
         """The run's most similar training examples (runs trained before the index existed have none)."""
@@ -129,7 +153,9 @@ class PredictTab:
         if summary.get("true_labels") is not None:
             scored = self.actions.score_predictions(loaded.labels, summary)
             updates.update(self.evaluate.show(scored))
-            message += (f" · accuracy {scored['report']['accuracy']:.4f} against its labels (details under "
-                        "'How good is this model?')")
-        gr.Info(message)
+            report = scored["report"]
+            score = (f"micro F1 {report['f1_micro']:.4f}" if report.get("multi_label")
+                     else f"accuracy {report['accuracy']:.4f}")
+            message += f" · {score} against its labels (details under 'How good is this model?')"
+        info(message)
         return updates

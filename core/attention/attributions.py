@@ -1,9 +1,12 @@
 """Token attributions with integrated gradients, as plain data and as highlighted HTML text.
 
 ``integrated_gradients`` runs captum's IntegratedGradients on the word embeddings (through
-``inputs_embeds``, so the model gets no hooks) for any chosen class and returns tokens plus one score per token (the embedding-dimension sum). Scores obey
-completeness: they add up to f(x) - f(baseline) up to ``delta``, where f is the class probability
-(or logit) and the baseline replaces every non-special token by the pad token. ``attribution_html``
+``inputs_embeds``, so the model gets no hooks) for any chosen class and returns tokens plus one score
+per token (the embedding-dimension sum). Scores obey completeness: they add up to f(x) - f(baseline)
+up to ``delta``, where f is the class probability (or logit) and the baseline replaces every
+non-special token by the pad token. For a multi-label model (``problem_type`` in its config) any
+label can be the target and f is that label's logit by default (its own sigmoid on request: labels do
+not compete through a softmax); without a target it is the most probable label. ``attribution_html``
 draws them as inline-styled spans (no scripts, so it works in ``gr.HTML`` and offline files).
 Attention extraction and figures live elsewhere.
 """
@@ -61,11 +64,37 @@ def resolve_target(model: Any, target: int | str | None) -> int | None:
     return index
 
 
+def output_kind(model: Any, output: str | None) -> str:
+    """``output`` checked, or its default: 'logit' for a multi-label model, else 'probability'."""
+    from core.inference.loading import is_multi_label
+
+    output = output or ("logit" if is_multi_label(model.config) else "probability")
+    if output not in ("probability", "logit"):
+        raise DataError("output must be 'probability' or 'logit'.")
+    return output
+
+
+def _activation(model: Any, output: str) -> Callable[[Any], Any]:
+    """Logits to what is attributed: themselves, each label's sigmoid (multi-label) or the softmax."""
+    import torch
+
+    from core.inference.loading import is_multi_label
+
+    if output == "logit":
+        return lambda logits: logits
+    if is_multi_label(model.config):
+        return torch.sigmoid
+    return lambda logits: torch.softmax(logits, -1)
+
+
 def integrated_gradients(model: Any, tokenizer: Any, text: str, text_pair: str | None = None,
-                         target: int | str | None = None, output: str = "probability", n_steps: int = 32,
+                         target: int | str | None = None, output: str | None = None, n_steps: int = 32,
                          max_length: int = 512, internal_batch_size: int | None = None,
                          should_stop: Callable[[], None] | None = None) -> Attribution:
     """Integrated gradients of the class ``output`` ('probability' or 'logit') w.r.t. the word embeddings.
+
+    ``output`` defaults to 'probability' (softmax) for a single-label model and 'logit' for a multi-label one,
+    whose 'probability' is the label's own sigmoid.
 
     The path runs through ``inputs_embeds`` (captum's ``IntegratedGradients`` on the looked-up word
     embeddings), so no hook is put on ``model``: it may be a model shared with concurrent requests.
@@ -75,8 +104,7 @@ def integrated_gradients(model: Any, tokenizer: Any, text: str, text_pair: str |
     import torch
     from captum.attr import IntegratedGradients
 
-    if output not in ("probability", "logit"):
-        raise DataError("output must be 'probability' or 'logit'.")
+    output = output_kind(model, output)
     encoded, special, _ = encode(tokenizer, text, text_pair, max_length)
     device = next(model.parameters()).device
     encoded = encoded.to(device)
@@ -91,8 +119,9 @@ def integrated_gradients(model: Any, tokenizer: Any, text: str, text_pair: str |
         if should_stop and embeds.requires_grad:
             should_stop()
         logits = model(inputs_embeds=embeds, **dict(zip(extra_names, args, strict=True))).logits.float()
-        return torch.softmax(logits, -1) if output == "probability" else logits
+        return activate(logits)
 
+    activate = _activation(model, output)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     keep = torch.tensor(special, device=device)[None]
     baseline = torch.where(keep, input_ids, torch.full_like(input_ids, pad))

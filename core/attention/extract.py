@@ -101,7 +101,9 @@ def extract_attention(model: Any, tokenizer: Any, text: str, text_pair: str | No
         raise ModelError(f"{type(model).__name__} returned no attention weights.")
     weights = torch.stack([layer[0] for layer in output.attentions]).float().cpu().numpy()
     tokens = tokenizer.convert_ids_to_tokens(encoded["input_ids"][0].tolist())
-    probs = torch.softmax(output.logits[0].float(), -1).cpu().numpy()
+    logits = output.logits[0].float()
+    multi_label = getattr(model.config, "problem_type", None) == "multi_label_classification"
+    probs = (torch.sigmoid(logits) if multi_label else torch.softmax(logits, -1)).cpu().numpy()
     id2label = model.config.id2label
     prediction = {"label": str(id2label[int(probs.argmax())]),
                   "scores": {str(id2label[i]): float(p) for i, p in enumerate(probs)}}

@@ -1,6 +1,6 @@
 """The warnings a data report lists: what is usable but worth a look before training.
 
-Dropped rows and why, rare classes, labels that differ only in case, duplicates, one class that is
+Dropped rows and why, rare classes, multi-label rows that mostly have no label, labels that differ only in case, duplicates, one class that is
 nearly every row, texts long enough to be merged rows, a text column with hardly any different texts,
 a missing header, and a second free-text column. Each is one sentence naming columns, counts and
 classes (cut to 40 characters), never a text. Refusing unusable data is ``core.data.labelled``'s and
@@ -18,6 +18,7 @@ from core.data.table import short
 
 MIN_CLASS_EXAMPLES = 5
 DOMINANT_SHARE = 0.99
+NO_LABEL_SHARE = 0.5
 LONG_TEXT_CHARS = 100_000
 FEW_TEXTS_SAMPLE = 20_000
 
@@ -52,6 +53,12 @@ def _label_warnings(report: Any) -> list[str]:
     clashes = [" / ".join(v) for v in folded.values() if len(v) > 1]
     if clashes:
         warnings.append(f"Labels that differ only in case are separate classes: {'; '.join(clashes[:5])}.")
+    empty = getattr(report, "rows_without_label", 0)
+    if getattr(report, "multi_label", False) and empty >= NO_LABEL_SHARE * max(report.rows_kept, 1):
+        warnings.append(
+            f"{empty:,} of {report.rows_kept:,} rows have none of the labels: the model will learn to answer none "
+            "often; check that the label column(s) are the right ones."
+        )
     largest = max(report.labels, key=report.labels.__getitem__)
     share = report.labels[largest] / max(report.rows_kept, 1)
     if share >= DOMINANT_SHARE and report.rows_kept >= 100:

@@ -1,7 +1,8 @@
 """Health checks on a clean labelled table: balance, duplicates, text and token lengths, overlap.
 
 Takes the clean frame from ``core.data`` (columns ``text``, optional ``text_pair``, ``label``) and
-returns plain JSON-ready dicts; the token-length part tokenises a seeded sample of at most
+returns plain JSON-ready dicts (for multi-label data also per-label counts, co-occurrence and labels per
+row, ``core.data.multilabel.multi_label_stats``); the token-length part tokenises a seeded sample of at most
 :data:`TOKEN_SAMPLE_ROWS` rows in batches. Drawing is in ``core.plots.data``; reading files is not here.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.data.multilabel import multi_label_stats
 from core.data.table import short
 
 TEXT, TEXT_PAIR, LABEL = "text", "text_pair", "label"  # same as core.data.labelled
@@ -30,10 +32,13 @@ def health_report(data: Any, model: str | None = None, max_length: int = 128, to
     frame, rep = data.frame, data.report
     warnings: list[str] = []
     balance = class_balance(rep.labels)
+    multi = bool(getattr(data, "multi_label", False))
     if balance["imbalance_ratio"] >= IMBALANCE_WARNING:
+        weights = "per-label positive weights" if multi else "class weights"
         warnings.append(
-            f"Classes are unbalanced: '{short(balance['largest'])}' has {balance['imbalance_ratio']:.0f}x the examples "
-            f"of '{short(balance['smallest'])}'; class weights (the 'auto' default) help."
+            f"{'Labels' if multi else 'Classes'} are unbalanced: '{short(balance['largest'])}' has "
+            f"{balance['imbalance_ratio']:.0f}x the examples of '{short(balance['smallest'])}'; {weights} "
+            "(the 'auto' default) help."
         )
     duplicates = duplicate_report(frame)
     if duplicates["conflicting_texts"]:
@@ -46,6 +51,8 @@ def health_report(data: Any, model: str | None = None, max_length: int = 128, to
                  "dropped_total": int(sum(rep.dropped.values()))},
         "class_balance": balance, "duplicates": duplicates, "characters": character_lengths(frame), "tokens": None,
     }
+    if multi:
+        report["multi_label"] = multi_label_stats(frame[LABEL], list(data.labels))
     if tokenizer is not None or model:
         report["tokens"] = token_lengths(frame, tokenizer, model, max_length)
         share = report["tokens"]["truncated_share"]

@@ -1,4 +1,5 @@
-"""The ``inspect`` result: a labelled file's columns, labels, dropped rows, warnings and health report.
+"""The ``inspect`` result: a labelled file's columns, labels (single- or multi-label), dropped rows, warnings
+and health report.
 
 Plain JSON-ready data shared by the CLI's ``inspect`` command and the Data tab.
 """
@@ -21,22 +22,27 @@ def inspect_file(
     val_path: str | Path | None = None,
     tokenizer: Any = None,
     preview_rows: int = 0,
+    multi_label: str | bool | None = "auto",
 ) -> dict[str, Any]:
     """The CLI's ``inspect`` result as plain JSON-ready data, with a ``health`` report.
 
     Token lengths are measured when ``model`` ('default', a folder, a run or a hub id) or a loaded
     ``tokenizer`` is given; ``val_path`` adds the validation file's labels and its overlap with training;
     ``preview_rows`` (at most :data:`PREVIEW_ROWS`) adds the first rows as read, so a UI need not read the file again.
+    ``multi_label`` ('auto', 'yes', 'no') overrides the multi-label detection; ``label_column`` may name several
+    0/1 label columns separated by commas. Multi-label data adds ``health["multi_label"]``.
     """
     from core.data.health import health_report, validation_report
 
-    data = load_labelled(path, text_column, label_column, text_pair_column)
+    data = load_labelled(path, text_column, label_column, text_pair_column, multi_label=multi_label)
     rep = data.report
     result: dict[str, Any] = {
         "rows": rep.rows_kept, "rows_read": rep.rows_read, "columns": rep.columns, "text_column": rep.text_column,
         "label_column": rep.label_column, "text_pair_column": rep.text_pair_column, "labels": rep.labels,
         "encoding": rep.encoding, "delimiter": rep.delimiter, "format": rep.format, "has_header": rep.has_header,
         "dropped": rep.dropped, "duplicates": rep.duplicates, "warnings": list(rep.warnings),
+        "multi_label": rep.multi_label, "label_format": rep.label_format, "label_columns": rep.label_columns,
+        "rows_without_label": rep.rows_without_label,
     }
     if preview_rows:
         head = data.raw_head.head(preview_rows).astype(object)
@@ -44,7 +50,8 @@ def inspect_file(
     result["health"] = health_report(data, model=model, max_length=max_length, tokenizer=tokenizer)
     result["warnings"] += result["health"].pop("warnings")
     if val_path is not None:
-        val = load_labelled(val_path, rep.text_column, rep.label_column, text_pair_column)
+        val = load_labelled(val_path, rep.text_column, rep.label_column, text_pair_column,
+                            multi_label="yes" if data.multi_label else "no")
         result["validation"] = validation_report(data, val)
         result["warnings"] += result["validation"].pop("warnings")
     return result

@@ -3,8 +3,9 @@
 Reading (formats, encodings, delimiters, header rows) is in ``core.data.readers`` and choosing the
 columns in ``core.data.columns``; this module normalises labels, drops unusable rows and counts why
 (missing text or label, a repeated header, a label that reads like a text), refuses a label column that
-is not classes (``core.data.content``), and splits off validation data. The warnings it reports are
-``core.data.findings``'. Errors are :class:`DataError` with a sentence on how to fix the file, naming
+is not classes (``core.data.content``), and splits off validation data. Multi-label data (several labels
+in a cell, or several 0/1 columns: ``core.data.multilabel``) gets a tuple of labels per row in the
+``label`` column. The warnings it reports are ``core.data.findings``'. Errors are :class:`DataError` with a sentence on how to fix the file, naming
 the file as the user knows it. Tokenization for training lives in ``core.training.datasets``.
 """
 
@@ -20,6 +21,16 @@ import pandas as pd
 from core.data.columns import check_text, pick_columns
 from core.data.content import check_labels, text_like_labels
 from core.data.findings import warnings_for
+from core.data.multilabel import (
+    binary_columns,
+    binary_labels,
+    check_mode,
+    format_name,
+    label_counts,
+    list_format,
+    order_tuples,
+    split_labels,
+)
 from core.data.readers import TableInfo, read_any
 from core.data.table import short
 from core.data.uploads import file_hash, shown_name
@@ -53,6 +64,10 @@ class DataReport:
     duplicates: int = 0
     warnings: list[str] = field(default_factory=list)
     has_header: bool = True
+    multi_label: bool = False
+    label_format: str | None = None  # multi-label: how the labels were given ('0/1 columns', "separated by ';'", ...)
+    label_columns: list[str] | None = None  # multi-label from 0/1 columns: those columns
+    rows_without_label: int = 0  # multi-label: rows with none of the labels
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,12 +75,17 @@ class DataReport:
 
 @dataclass
 class LabelledData:
-    """A clean table with columns ``text``, optionally ``text_pair``, and ``label`` (strings)."""
+    """A clean table with columns ``text``, optionally ``text_pair``, and ``label``.
+
+    ``label`` holds strings, or for multi-label data a tuple of label strings per row (in the order of
+    ``labels``; empty = none of the labels).
+    """
 
     frame: pd.DataFrame
     labels: list[str]
     report: DataReport
     raw_head: pd.DataFrame | None = None  # the first rows as read, all columns (for previews)
+    multi_label: bool = False
 
     @property
     def has_pair(self) -> bool:
@@ -100,11 +120,12 @@ def _strip(series: pd.Series) -> pd.Series:
     return out.mask((out == "").fillna(False))
 
 
-def _clean(frame: pd.DataFrame, text: str, pair: str | None, label: str) -> tuple[pd.DataFrame, dict[str, int]]:
+def _clean(frame: pd.DataFrame, text: str, pair: str | None, labels: pd.Series) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Stripped texts and the given labels (normalised strings, or tuples), rows missing any dropped."""
     clean = pd.DataFrame({TEXT: _strip(frame[text])})
     if pair:
         clean[TEXT_PAIR] = _strip(frame[pair])
-    clean[LABEL] = normalise_labels(frame[label]).pipe(lambda s: s.mask((s == "").fillna(False)))
+    clean[LABEL] = labels if labels.dtype == object else labels.mask((labels == "").fillna(False))
     reasons = [("missing text", clean[TEXT].isna())]
     if pair:
         reasons.append(("missing second text", clean[TEXT_PAIR].isna()))
@@ -117,7 +138,7 @@ def _clean(frame: pd.DataFrame, text: str, pair: str | None, label: str) -> tupl
             dropped[why] = int(new.sum())
         gone |= new
     clean = clean[~gone].reset_index(drop=True)
-    return clean.astype(str), dropped
+    return clean.astype({c: str for c in clean.columns if c != LABEL or labels.dtype != object}), dropped
 
 
 def load_labelled(
@@ -126,19 +147,32 @@ def load_labelled(
     label_column: str | None = None,
     text_pair_column: str | None = None,
     max_bytes: int | None = None,
+    multi_label: str | bool | None = "auto",
 ) -> LabelledData:
-    """Read a labelled file, pick columns, clean rows and labels, and report what happened."""
+    """Read a labelled file, pick columns, clean rows and labels, and report what happened.
+
+    ``multi_label`` ('auto', 'yes', 'no') overrides the multi-label detection; ``label_column`` may name
+    several 0/1 label columns separated by commas (``"billing,bug,refund"``).
+    """
     frame, info = read_table(path, max_bytes)
     if len(frame) == 0:
         raise DataError(f"{shown_name(path)} has a header but no rows: add labelled examples below the header.")
-    named = text_column
-    text_column, label_column = pick_columns(frame, text_column, label_column, text_pair_column)
-    clean, dropped = _clean(frame, text_column, text_pair_column, label_column)
+    mode, named = check_mode(multi_label), text_column
+    flags = binary_columns(frame, text_column, label_column, text_pair_column, mode)
+    text_column, label_column = pick_columns(frame, text_column, flags[0] if flags else label_column, text_pair_column)
+    raw = binary_labels(frame, flags) if flags else normalise_labels(frame[label_column])
+    clean, dropped = _clean(frame, text_column, text_pair_column, raw)
     skipped = {"malformed row": info.malformed_rows, "repeated header": info.repeated_headers}
     dropped = {**{why: n for why, n in skipped.items() if n}, **dropped}
-    counts = clean[LABEL].value_counts()
-    clean, counts = _drop_text_like_labels(clean, counts, dropped)
-    labels = sort_labels([str(v) for v in counts.index])
+    how = "columns" if flags else list_format(clean[LABEL].value_counts(), mode)
+    notes: list[str] = []
+    if how:
+        clean, labels, counts, notes = _multi_labels(clean, how, flags)
+        label_column = ",".join(flags) if flags else label_column
+    else:
+        counts = clean[LABEL].value_counts()
+        clean, counts = _drop_text_like_labels(clean, counts, dropped)
+        labels = sort_labels([str(v) for v in counts.index])
     if len(labels) < 2:
         found = f"only the class '{short(labels[0])}'" if labels else "no usable labels"
         raise DataError(
@@ -154,9 +188,29 @@ def load_labelled(
         labels={label: int(counts[label]) for label in labels}, text_column=text_column, label_column=label_column,
         text_pair_column=text_pair_column, columns=[str(c) for c in frame.columns], format=info.format,
         encoding=info.encoding, delimiter=info.delimiter, duplicates=duplicates, has_header=info.has_header,
+        multi_label=bool(how), label_format=format_name(how), label_columns=flags,
+        rows_without_label=int((clean[LABEL].map(len) == 0).sum()) if how else 0,
     )
-    report.warnings = info.notes + warnings_for(report, frame, clean)
-    return LabelledData(clean, labels, report, raw_head=frame.head(PREVIEW_ROWS).copy())
+    report.warnings = info.notes + notes + warnings_for(report, frame, clean)
+    return LabelledData(clean, labels, report, raw_head=frame.head(PREVIEW_ROWS).copy(), multi_label=bool(how))
+
+
+def _multi_labels(clean: pd.DataFrame, how: str,
+                  columns: list[str] | None) -> tuple[pd.DataFrame, list[str], pd.Series, list[str]]:
+    """Tuples of labels per row (``how`` from ``list_format``, or 'columns'), the labels, their rows, notes.
+
+    A 0/1 column without a single positive row is left out with a note: no model learns a label it never sees.
+    """
+    if how != "columns":
+        clean[LABEL] = split_labels(clean[LABEL], how)
+    counts = label_counts(clean[LABEL])
+    labels = list(columns) if columns else sort_labels([str(v) for v in counts.index])
+    counts = counts.reindex(labels, fill_value=0)
+    empty = [label for label in labels if counts[label] == 0]
+    notes = [f"Label column(s) {', '.join(map(short, empty[:5]))} have no positive rows and are left out."] if empty else []
+    labels = [label for label in labels if label not in empty]
+    clean[LABEL] = order_tuples(clean[LABEL], labels)
+    return clean, labels, counts[labels], notes
 
 
 def _drop_text_like_labels(clean: pd.DataFrame, counts: pd.Series,
@@ -171,7 +225,10 @@ def _drop_text_like_labels(clean: pd.DataFrame, counts: pd.Series,
 
 
 def split_train_val(data: LabelledData, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stratified, seeded split; falls back to a plain seeded split when a class is too small."""
+    """Stratified, seeded split; falls back to a plain seeded split when a class is too small.
+
+    Multi-label rows are stratified by their rarest label (rows without a label form their own group).
+    """
     from sklearn.model_selection import train_test_split
 
     if not 0.0 < fraction < 1.0:
@@ -180,10 +237,16 @@ def split_train_val(data: LabelledData, fraction: float, seed: int) -> tuple[pd.
     n_val = max(1, round(len(frame) * fraction))
     if len(frame) - n_val < 1:
         raise DataError(f"Only {len(frame)} usable rows: too few to split off validation data; add rows or a validation file.")
-    counts = frame[LABEL].value_counts()
+    strata = _rarest_label(frame[LABEL], data.report.labels) if data.multi_label else frame[LABEL]
+    counts = strata.value_counts()
     stratified = counts.min() >= 2 and n_val >= len(counts) and len(frame) - n_val >= len(counts)
     train, val = train_test_split(frame, test_size=n_val, random_state=seed, shuffle=True,
-                                  stratify=frame[LABEL] if stratified else None)
+                                  stratify=strata if stratified else None)
     return train.reset_index(drop=True), val.reset_index(drop=True)
 
 
+
+
+def _rarest_label(labels: pd.Series, counts: dict[str, int]) -> pd.Series:
+    """Each row's rarest label ('' for none): the group a multi-label row is stratified by."""
+    return labels.map(lambda row: min(row, key=counts.__getitem__) if row else "")

@@ -4,8 +4,8 @@
 fails) writes one ``model.onnx`` with inputs ``input_ids``, ``attention_mask`` (and ``token_type_ids``
 when the tokenizer makes them), dynamic batch and sequence axes, and output ``logits``. The run's
 validation rows (``core.training.datasets.load_frames``) are then run through both; the largest
-absolute difference of the softmax probabilities is reported and the export fails above
-:data:`TOLERANCE`. The result is a zip holding ``<run-id>-onnx/``: ``model.onnx``, ``config.json``
+absolute difference of the probabilities (softmax; each label's sigmoid for a multi-label model) is
+reported and the export fails above :data:`TOLERANCE`. The result is a zip holding ``<run-id>-onnx/``: ``model.onnx``, ``config.json``
 (id2label), the tokenizer files, the model card and ``onnx_export.json`` (the check's figures).
 optimum-onnx is not used: it pins transformers < 4.58. The plain zip export is ``core.export.archive``.
 """
@@ -32,11 +32,15 @@ MAX_ROWS = 2000  # validation rows checked (the first ones, in the split's order
 FALLBACK_TEXTS = ["a wonderful, moving film", "dull and far too long", "I would not recommend it to anyone",
                   "the best meal I have had in years", "the match ended in a draw after extra time", "ok"]
 TRACE_TEXTS = ["a short one", "a longer example sentence, with a few more words to trace the graph"]
+SINGLE = "The probabilities are the softmax of the logits; the label is the most probable one."
+MULTI = ("Multi-label: each label's probability is the sigmoid of its logit, and the label is chosen when it "
+         "reaches its threshold in `label_thresholds` (`config.json`); none may be chosen.")
 USAGE = """
 ## ONNX
 
 `model.onnx` takes `{inputs}` (int64, shape batch x sequence) and returns `logits`; labels are
-`id2label` in `config.json`. Checked against PyTorch on {rows} {where}: largest probability difference {diff:.2e}.
+`id2label` in `config.json`. {decision} Checked against PyTorch on {rows} {where}: largest probability
+difference {diff:.2e}.
 
 ```python
 import onnxruntime, transformers
@@ -125,7 +129,11 @@ def _quiet() -> Any:
 
 def parity(model: Any, tokenizer: Any, onnx_path: Path, texts: list[str], pairs: list[str] | None,
            max_length: int, batch_size: int = 32) -> float:
-    """The largest absolute difference between PyTorch's and onnxruntime's softmax probabilities on ``texts``."""
+    """The largest absolute difference between PyTorch's and onnxruntime's probabilities on ``texts`` (softmax, or
+    each label's sigmoid for a multi-label model)."""
+    from core.inference.loading import is_multi_label
+
+    activate = _sigmoid if is_multi_label(model.config) else _softmax
     import onnxruntime
     import torch
 
@@ -142,7 +150,7 @@ def parity(model: Any, tokenizer: Any, onnx_path: Path, texts: list[str], pairs:
         ours = session.run(["logits"], feed)[0]
         with torch.inference_mode():
             theirs = model(**{k: torch.as_tensor(v) for k, v in encoded.items()}).logits.float().numpy()
-        worst = max(worst, float(np.abs(_softmax(ours) - _softmax(theirs)).max()))
+        worst = max(worst, float(np.abs(activate(ours) - activate(theirs)).max()))
     return worst
 
 
@@ -151,11 +159,16 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
 def export_onnx(run_dir: str | Path, output: str | Path | None = None, tolerance: float = TOLERANCE) -> dict[str, Any]:
     """Export ``RUN/model`` to ONNX, check it on the validation rows, zip it (default ``./<run-id>-onnx.zip``)."""
     require_onnx()
     run_dir = require_model(run_dir)
     from core import runs
+    from core.inference.loading import is_multi_label
     from core.models import load_classifier, load_tokenizer, resolve_source
 
     source = resolve_source(str(run_dir))
@@ -177,7 +190,8 @@ def export_onnx(run_dir: str | Path, output: str | Path | None = None, tolerance
             raise ModelError(f"The ONNX model's probabilities differ from PyTorch's by up to {diff:.2e} on {where} "
                              f"(limit {tolerance:g}): the export is not faithful for this model, use --format zip.")
         card = (card_text(run_dir, folder, usage=False) or f"# {folder}\n") + USAGE.format(
-            inputs="`, `".join(info["inputs"]), rows=len(texts), where=where, diff=diff, folder=folder)
+            inputs="`, `".join(info["inputs"]), rows=len(texts), where=where, diff=diff, folder=folder,
+            decision=MULTI if is_multi_label(model.config) else SINGLE)
         files = [onnx_path, *model_files(run_dir, weights=False)]
         write_zip(output, folder, files, {"README.md": card, "onnx_export.json": json.dumps(info, indent=2)})
     return {"format": "onnx", "output": str(output), "folder": folder, "bytes": output.stat().st_size, **info}

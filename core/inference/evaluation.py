@@ -125,11 +125,15 @@ class Evaluation:
     @classmethod
     def load(cls, path: str | Path) -> Evaluation:
         """An evaluation saved by :meth:`save` (or a CLI ``--output`` file)."""
-        try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise DataError(f"Cannot read the saved evaluation {Path(path).name}: {type(exc).__name__}.") from exc
-        return cls.from_dict(raw)
+        return cls.from_dict(read_saved(path))
+
+
+def read_saved(path: str | Path) -> Any:
+    """The JSON data of a saved evaluation file; a DataError when it cannot be read."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"Cannot read the saved evaluation {Path(path).name}: {type(exc).__name__}.") from exc
 
 
 def check_shapes(labels: list[str], true: np.ndarray, probabilities: np.ndarray, texts: list[str] | None,

@@ -7,6 +7,11 @@ It is locked (one lock for the table, one per model being loaded, so a slow load
 requests for other models), and cached models are never changed by a request: callers only run
 forward passes on them. Loading leaves the process's global random state as it was.
 
+A multi-label model is known from its own ``config.json`` only (``problem_type`` =
+"multi_label_classification", with the decision thresholds tuned on the validation set under
+``label_thresholds``), so a model folder, a run and an unzipped export behave alike:
+:meth:`Loaded.activate` turns logits into sigmoid probabilities for it, softmax for a single-label one.
+
 Prediction runs on a private copy of a cached model (:func:`prediction_model`, built once per loaded
 model and kept with it): SDPA attention (the cached model keeps eager attention, which the Attention
 tab needs for its weights) and, on CPUs with native bf16 matmuls (AVX-512 BF16 or AMX), the weights of
@@ -39,6 +44,8 @@ from core.models import (
 CACHE_SIZE = 3  # e.g. a fine-tuned run and its base model side by side, plus one more
 WEIGHT_PATTERNS = ("config.json", "*.safetensors", "*.bin", "tokenizer*.json")
 PRECISIONS = ("auto", "bf16", "fp32")
+MULTI_LABEL = "multi_label_classification"
+DEFAULT_THRESHOLD = 0.5  # a multi-label label without a tuned threshold
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,41 @@ class Loaded:
     labels: list[str]
     warnings: list[str] = field(default_factory=list)
     copies: dict[str, Predictor] = field(default_factory=dict, repr=False, compare=False)  # by precision
+
+    @property
+    def multi_label(self) -> bool:
+        """True for a model whose config says ``problem_type = "multi_label_classification"``."""
+        return is_multi_label(self.model.config)
+
+    @property
+    def thresholds(self) -> list[float]:
+        """Per-label decision thresholds in label order (multi-label; 0.5 where the config has none)."""
+        return config_thresholds(self.model.config, self.labels)
+
+    def activate(self, logits: Any) -> Any:
+        """Probabilities from a float logits tensor: sigmoid per label (multi-label), else softmax over labels."""
+        import torch
+
+        return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
+
+
+def is_multi_label(config: Any) -> bool:
+    """True when a model config's ``problem_type`` is multi-label classification."""
+    return getattr(config, "problem_type", None) == MULTI_LABEL
+
+
+def config_thresholds(config: Any, labels: list[str]) -> list[float]:
+    """The config's ``label_thresholds`` ({label: threshold}) in ``labels`` order, 0.5 for a label it lacks."""
+    stored = getattr(config, "label_thresholds", None)
+    stored = stored if isinstance(stored, dict) else {}
+    values = []
+    for label in labels:
+        try:
+            value = float(stored.get(label, DEFAULT_THRESHOLD))
+        except (TypeError, ValueError):
+            value = DEFAULT_THRESHOLD
+        values.append(value if 0.0 <= value <= 1.0 else DEFAULT_THRESHOLD)
+    return values
 
 
 _CACHE: OrderedDict[tuple[Any, ...], Loaded] = OrderedDict()

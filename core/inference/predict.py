@@ -8,7 +8,9 @@ text is made valid Unicode first (:func:`clean_text`: a lone surrogate becomes U
 whose texts are all empty is refused rather than answered with a guess.
 
 A predictions file starts with the prediction columns (``predicted_label``, then ``p_<label>`` per
-class) followed by every input column. Cells a spreadsheet would run as a formula are escaped
+class) followed by every input column; for a multi-label model (``Loaded.multi_label``) they are
+``predicted_labels`` (every label whose sigmoid probability reaches its threshold, joined by ``;``,
+empty when none does) and ``p_<label>`` per label. Cells a spreadsheet would run as a formula are escaped
 (:func:`escape_cell`). Leaves out: scoring against labels (``core.inference.evaluate``).
 """
 
@@ -26,6 +28,7 @@ import pandas as pd
 from core.data import guess_columns, read_table
 from core.data.uploads import shown_name
 from core.errors import DataError
+from core.inference.labelsets import SEPARATOR, choose, joined, label_sets, names
 from core.inference.loading import Loaded, prediction_model
 
 Progress = Callable[[int, int], Any]
@@ -33,6 +36,7 @@ CHUNK_ROWS = 4096  # rows tokenized at once: bounds the memory of token lists fo
 MAX_TOKENS = 16384  # padded tokens per batch: bounds activation memory for long texts
 FILE_BATCH = 64
 PREDICTED = "predicted_label"
+PREDICTED_LABELS = "predicted_labels"  # multi-label models: the chosen labels joined by ';'
 # OWASP CSV injection: a cell starting with one of these is run as a formula by Excel, LibreOffice or Sheets
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -48,7 +52,11 @@ def predict_texts(
     *, precision: str = "auto",
 ) -> list[dict[str, Any]]:
     """``[{"text", "label", "scores": {label: probability}}]``, row ``i`` for text ``i``; a :class:`DataError` when
-    every text is empty or only whitespace. ``precision`` "fp32" runs the exact fp32 copy (see the module doc)."""
+    every text is empty or only whitespace. ``precision`` "fp32" runs the exact fp32 copy (see the module doc).
+
+    For a multi-label model each result also has ``labels`` (the chosen labels, in label order, maybe none)
+    and ``thresholds`` ({label: threshold}); ``label`` is then the chosen labels joined by ``;``.
+    """
     if not texts:
         return []
     texts = [clean_text(t) for t in texts]
@@ -57,9 +65,13 @@ def predict_texts(
         raise DataError("Every text to classify is empty: give at least one text with words in it.")
     probabilities = class_probabilities(loaded, texts, pairs, batch_size, max_length, precision=precision)
     labels = loaded.labels
+    chosen = choose(probabilities, loaded.thresholds) if loaded.multi_label else None
     results = []
     for i, row in enumerate(probabilities.tolist()):
         result = {"text": texts[i], "label": labels[int(np.argmax(row))], "scores": dict(zip(labels, row, strict=True))}
+        if chosen is not None:
+            result.update(label=joined(chosen[i], labels), labels=names(chosen[i], labels),
+                          thresholds=dict(zip(labels, loaded.thresholds, strict=True)))
         if pairs is not None:
             result["text_pair"] = pairs[i]
         results.append(result)
@@ -70,14 +82,14 @@ def class_probabilities(
     loaded: Loaded, texts: list[Any], pairs: list[Any] | None = None, batch_size: int = 32, max_length: int = 512,
     *, progress: Progress | None = None, precision: str = "auto",
 ) -> np.ndarray:
-    """The ``n x k`` float32 class probabilities (columns in ``loaded.labels`` order), row ``i`` for text ``i``.
+    """The ``n x k`` float32 class probabilities (columns in ``loaded.labels`` order), row ``i`` for text ``i``:
+    softmax over the classes, or each label's sigmoid for a multi-label model.
 
     Empty texts are predicted like any other; ``progress(done, total)`` is called after each batch.
     """
-    import torch
 
     def probabilities(model: Any, batch: dict[str, Any]) -> Any:
-        return torch.softmax(model(**batch).logits.float(), dim=-1)
+        return loaded.activate(model(**batch).logits.float())
 
     return run_batches(loaded, texts, pairs, probabilities, len(loaded.labels), batch_size, max_length,
                        progress=progress, precision=precision)
@@ -182,13 +194,15 @@ def predict_file(
     text_pair_column: str | None = None, progress: Progress | None = None, *, label_column: str | None = None,
     escape_formulas: bool = True, batch_size: int = FILE_BATCH, precision: str = "auto",
 ) -> dict[str, Any]:
-    """Predict every row of a file and write a CSV: ``predicted_label``, ``p_<label>`` per class (6 digits),
-    then every input column (one whose name is taken gets ``_input``); formula-like cells escaped unless
+    """Predict every row of a file and write a CSV: ``predicted_label`` (multi-label: ``predicted_labels``),
+    ``p_<label>`` per class (6 digits), then every input column (one whose name is taken gets ``_input``); formula-like cells escaped unless
     ``escape_formulas`` is False.
 
     Returns the output path, rows, text column and counts per predicted label. When the file has a
     column of the model's labels (``label_column``, or a guessed one whose every value is a label), also
-    ``label_column``, ``true_labels``, ``probabilities`` (n x k, ``loaded.labels`` order) and ``texts``.
+    ``label_column``, ``true_labels`` (multi-label: tuples of labels), ``probabilities`` (n x k,
+    ``loaded.labels`` order) and ``texts``. Multi-label: counts are rows per chosen label (and ``(none)``),
+    and ``thresholds`` ({label: threshold}) is there too.
     """
     frame, _ = read_table(path)
     if len(frame) == 0:
@@ -200,13 +214,16 @@ def predict_file(
             raise DataError(f"Column '{name}' does not exist; the file has: {', '.join(map(str, frame.columns))}.")
     texts = frame[text_column].fillna("").astype(str).tolist()
     pairs = frame[text_pair_column].fillna("").astype(str).tolist() if text_pair_column else None
-    label_column, true_labels = _true_labels(frame, label_column, (text_column, text_pair_column), loaded.labels)
+    label_column, true_labels = _true_labels(frame, label_column, (text_column, text_pair_column), loaded.labels,
+                                             loaded.multi_label)
     probabilities = class_probabilities(loaded, texts, pairs, batch_size, progress=progress, precision=precision)
-    out = _output_frame(frame, loaded.labels, probabilities)
+    out = _output_frame(frame, loaded.labels, probabilities, loaded.thresholds if loaded.multi_label else None)
     _write_csv(escape_frame(out) if escape_formulas else out, Path(output))
-    counts = out[PREDICTED].value_counts().to_dict()
+    counts = _counts(out, loaded.labels) if loaded.multi_label else out[PREDICTED].value_counts().to_dict()
     summary = {"output": str(output), "rows": len(out), "text_column": text_column,
                "predicted": {str(k): int(v) for k, v in counts.items()}}
+    if loaded.multi_label:
+        summary["thresholds"] = dict(zip(loaded.labels, loaded.thresholds, strict=True))
     if true_labels is not None:
         summary.update(label_column=label_column, true_labels=true_labels, probabilities=probabilities, texts=texts)
         if pairs is not None:
@@ -215,18 +232,28 @@ def predict_file(
 
 
 def _true_labels(frame: pd.DataFrame, label_column: str | None, text_columns: tuple[str | None, ...],
-                 labels: list[str]) -> tuple[str | None, list[str] | None]:
-    """The label column and its values when they are all the model's labels; a given column must be."""
+                 labels: list[str], multi_label: bool = False) -> tuple[str | None, list[Any] | None]:
+    """The label column and its values when they are all the model's labels; a given column must be.
+
+    For a ``multi_label`` model each value is a tuple of labels (an empty cell is none of them).
+    """
     if label_column is None:
         try:
             guess = guess_columns(frame)[1] if frame.shape[1] > 1 else None
         except DataError:
             guess = None
-        if guess is None or guess in text_columns or guess == PREDICTED or str(guess).startswith("p_"):
+        if guess is None or guess in text_columns or guess in (PREDICTED, PREDICTED_LABELS) or str(guess).startswith("p_"):
             return None, None
         values = frame[guess].fillna("").astype(str).str.strip().tolist()
+        if multi_label:
+            sets = label_sets(values)
+            known = any(sets) and {label for row in sets for label in row} <= set(labels)
+            return (guess, sets) if known else (None, None)
         return (guess, values) if set(values) <= set(labels) else (None, None)
     values = frame[label_column].fillna("").astype(str).str.strip().tolist()
+    if multi_label:
+        sets = label_sets(values)
+        values = [label for row in sets for label in row]
     blank = sum(1 for v in values if not v)
     if blank:
         raise DataError(f"Column '{label_column}' has {blank} rows without a label: fill them in, or leave the "
@@ -235,12 +262,24 @@ def _true_labels(frame: pd.DataFrame, label_column: str | None, text_columns: tu
     if unknown:
         raise DataError(f"Column '{label_column}' has labels the model does not know: {', '.join(unknown[:5])}. "
                         f"The model's labels are: {', '.join(labels)}.")
-    return label_column, values
+    return label_column, sets if multi_label else values
 
 
-def _output_frame(frame: pd.DataFrame, labels: list[str], probabilities: np.ndarray) -> pd.DataFrame:
-    """Prediction columns first, then the input columns (renamed with ``_input`` where a name is taken)."""
-    predicted = {PREDICTED: [labels[j] for j in probabilities.argmax(axis=1)]}
+def _counts(out: pd.DataFrame, labels: list[str]) -> dict[str, int]:
+    """Rows per chosen label of a multi-label predictions frame, and rows with none as ``(none)``."""
+    chosen = out[PREDICTED_LABELS].map(lambda cell: set(cell.split(SEPARATOR)) if cell else set())
+    counts = {label: int(chosen.map(lambda row, label=label: label in row).sum()) for label in labels}
+    return {**counts, "(none)": int((chosen.map(len) == 0).sum())}
+
+
+def _output_frame(frame: pd.DataFrame, labels: list[str], probabilities: np.ndarray,
+                  thresholds: list[float] | None = None) -> pd.DataFrame:
+    """Prediction columns first, then the input columns (renamed with ``_input`` where a name is taken);
+    with ``thresholds`` (multi-label) the chosen labels instead of the most probable class."""
+    if thresholds is not None:
+        predicted = {PREDICTED_LABELS: [joined(row, labels) for row in choose(probabilities, thresholds)]}
+    else:
+        predicted = {PREDICTED: [labels[j] for j in probabilities.argmax(axis=1)]}
     predicted.update({f"p_{label}": np.round(probabilities[:, j].astype(np.float64), 6)
                       for j, label in enumerate(labels)})
     inputs = frame.reset_index(drop=True)

@@ -56,7 +56,8 @@ def autocast(device: Any, precision: str) -> Any:
 def predict_probabilities(loaded: Loaded, texts: list[str], pairs: list[str] | None = None, batch_size: int = 64,
                           max_length: int = 512, progress: Progress | None = None, precision: str | None = "auto",
                           max_tokens: int | None = MAX_TOKENS) -> np.ndarray:
-    """The ``n x k`` float32 class probabilities of ``texts`` (and ``pairs``), row ``i`` for text ``i``.
+    """The ``n x k`` class probabilities of ``texts`` (and ``pairs``), row ``i`` for text ``i``: float32 softmax, or
+    for a multi-label model each label's sigmoid in float64 (as its training evaluated it).
 
     Tokenized once to learn the lengths, then run longest first in batches of at most ``batch_size`` rows
     (and about ``max_tokens`` padded tokens, unless None) under ``torch.inference_mode``;
@@ -68,7 +69,8 @@ def predict_probabilities(loaded: Loaded, texts: list[str], pairs: list[str] | N
         raise DataError("Give one second text for every text (or none).")
     texts = [clean_text(t) for t in texts]
     pairs = [clean_text(p) for p in pairs] if pairs is not None else None
-    out = np.zeros((len(texts), len(loaded.labels)), dtype=np.float32)
+    # multi-label: float64 sigmoids of the logits, so decisions at the thresholds are those training made
+    out = np.zeros((len(texts), len(loaded.labels)), dtype=np.float64 if loaded.multi_label else np.float32)
     if not texts:
         return out
     lengths = [len(ids) for ids in loaded.tokenizer(texts, pairs, truncation=True, max_length=max_length)["input_ids"]]
@@ -81,7 +83,7 @@ def predict_probabilities(loaded: Loaded, texts: list[str], pairs: list[str] | N
                                        truncation=True, max_length=max_length, padding=True,
                                        pad_to_multiple_of=multiple, return_tensors="pt")
             logits = loaded.model(**encoded.to(device)).logits.float()
-            out[index] = torch.softmax(logits, dim=-1).cpu().numpy()
+            out[index] = loaded.activate(logits.double() if loaded.multi_label else logits).cpu().numpy()
             done += len(index)
             if progress:
                 progress(done, len(texts))

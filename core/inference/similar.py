@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import ConfigError, DataError, ModelError, RunError
+from core.inference.labelsets import SEPARATOR
 from core.inference.loading import Loaded, load_for_inference
 from core.inference.predict import clean_text, run_batches
 
@@ -95,12 +96,17 @@ def build_index(run_dir: str | Path, frame: Any = None, *, max_rows: int = MAX_R
     texts = [clean_text(t) for t in frame[TEXT].tolist()]
     pairs = [clean_text(p) for p in frame[TEXT_PAIR].tolist()] if TEXT_PAIR in frame.columns else None
     vectors = embed(loaded, texts, pairs, batch_size, config.train.max_length, progress)
-    rows = [{"text": t, **({"text_pair": pairs[i]} if pairs else {}), "label": str(label)}
+    rows = [{"text": t, **({"text_pair": pairs[i]} if pairs else {}), "label": _shown(label)}
             for i, (t, label) in enumerate(zip(texts, frame[LABEL].tolist(), strict=True))]
     meta = {"rows": len(rows), "training_rows": total, "dim": int(vectors.shape[1]), "pooling": "mean",
             "normalised": True, "dtype": "float16", "max_length": config.train.max_length, "created": time.time()}
     _write_index(index_folder(run_dir), vectors.astype(np.float16), rows, meta)
     return meta
+
+
+def _shown(label: Any) -> str:
+    """A training row's label as text: a multi-label row's labels joined by ';' (none: empty)."""
+    return SEPARATOR.join(map(str, label)) if isinstance(label, tuple | list) else str(label)
 
 
 def _write_index(target: Path, vectors: np.ndarray, rows: list[dict[str, Any]], meta: dict[str, Any]) -> None:

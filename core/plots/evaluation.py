@@ -1,7 +1,10 @@
 """Figures of an evaluation report: confusion matrix, reliability diagram, per-class scores, threshold curve.
 
-Pure functions of the plain dicts ``core.inference.evaluation.Evaluation.report`` and ``threshold_curve``
-return, in the shared style (``core.plots.style``). No model or file access here.
+Multi-label reports (``core.inference.multilabel``) get per-label scores with each label's threshold
+(:func:`per_class_figure`), each label's TP/FP/FN (:func:`label_outcomes_figure`) and every label's
+precision-recall curve marked at its threshold (:func:`label_curves_figure`); one label's scores by
+threshold are :func:`threshold_figure`. Pure functions of the plain dicts the evaluations return, in
+the shared style (``core.plots.style``). No model or file access here.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from core.plots.style import styled
+from core.plots.style import STYLE, styled
 
 BLUE, LIGHT, GREEN, ORANGE, GREY = "#1f5fb4", "#9ab8e0", "#2b8a3e", "#d9480f", "#868e96"
 
@@ -74,10 +77,11 @@ def reliability_figure(report: dict[str, Any]) -> go.Figure:
 
 
 def per_class_figure(report: dict[str, Any]) -> go.Figure:
-    """Precision, recall and F1 bars per class (support on hover)."""
-    per_class = report["per_class"]
+    """Precision, recall and F1 bars per class (support on hover); per label with its threshold for multi-label."""
+    multi = bool(report.get("multi_label"))
+    per_class = report["per_label" if multi else "per_class"]
     labels = [str(label) for label in report["labels"]]
-    ticks = [short(label) for label in labels]
+    ticks = [short(label) + (f" ({per_class[label]['threshold']:.2f})" if multi else "") for label in labels]
     support = [per_class[label]["support"] for label in labels]
     fig = go.Figure()
     for metric, color in (("precision", LIGHT), ("recall", GREEN), ("f1", BLUE)):
@@ -86,9 +90,53 @@ def per_class_figure(report: dict[str, Any]) -> go.Figure:
             customdata=[[label, n] for label, n in zip(labels, support, strict=True)],
             hovertemplate=f"%{{customdata[0]}}<br>{metric} %{{y:.3f}}<br>support %{{customdata[1]}}<extra></extra>",
         ))
-    fig.update_xaxes(type="category", tickangle=-45 if len(labels) > 6 else 0)
+    fig.update_xaxes(type="category", tickangle=-45 if len(labels) > 6 else 0,
+                     title="label (decision threshold)" if multi else None)
     fig.update_yaxes(range=[0, 1.05], title="score")
-    return styled(fig, "Scores per class", barmode="group", height=max(360, 300 + 4 * len(labels)))
+    return styled(fig, "Scores per label" if multi else "Scores per class", barmode="group",
+                  height=max(360, 300 + 4 * len(labels)))
+
+
+def label_outcomes_figure(report: dict[str, Any]) -> go.Figure:
+    """Multi-label: per label, its true positives, false negatives (missed) and false positives as stacked bars
+    (true negatives on hover) — the per-label confusion."""
+    per_label, labels = report["per_label"], [str(label) for label in report["labels"]]
+    ticks = [short(label) for label in labels]
+    fig = go.Figure()
+    for key, name, color in (("tp", "true positive", GREEN), ("fn", "missed (false negative)", ORANGE),
+                             ("fp", "wrongly chosen (false positive)", LIGHT)):
+        fig.add_trace(go.Bar(
+            y=ticks, x=[per_label[label][key] for label in labels], name=name, orientation="h", marker_color=color,
+            customdata=[[label, per_label[label]["tn"]] for label in labels],
+            hovertemplate=f"%{{customdata[0]}}<br>{name}: %{{x}}<br>true negatives: %{{customdata[1]}}<extra></extra>",
+        ))
+    fig.update_yaxes(type="category", autorange="reversed")
+    fig.update_xaxes(title="rows")
+    return styled(fig, f"Outcomes per label ({report.get('samples', '?')} rows)", barmode="stack",
+                  height=max(300, 120 + 28 * len(labels)))
+
+
+def label_curves_figure(curves: dict[str, dict[str, Any]]) -> go.Figure:
+    """Multi-label: every label's precision against recall as its threshold moves, marked at the label's threshold."""
+    colors = STYLE["layout"]["colorway"]
+    fig = go.Figure()
+    for i, (label, curve) in enumerate(curves.items()):
+        thresholds = np.asarray(curve["thresholds"])
+        at = int(np.argmin(np.abs(thresholds - curve.get("threshold", 0.5))))
+        color = colors[i % len(colors)]
+        fig.add_trace(go.Scatter(
+            x=curve["recall"], y=curve["precision"], mode="lines", name=short(label), customdata=thresholds,
+            legendgroup=label, line=dict(color=color, width=2),
+            hovertemplate=f"{short(label)}<br>threshold %{{customdata:.2f}}<br>recall %{{x:.3f}}"
+                          "<br>precision %{y:.3f}<extra></extra>"))
+        fig.add_trace(go.Scatter(x=[curve["recall"][at]], y=[curve["precision"][at]], mode="markers",
+                                 legendgroup=label, showlegend=False, marker=dict(size=10, color=color,
+                                                                                  line=dict(color="white", width=1)),
+                                 hovertemplate=f"{short(label)}: threshold {thresholds[at]:.2f}<br>F1 "
+                                               f"{curve['f1'][at]:.3f}<extra></extra>"))
+    fig.update_xaxes(title="recall", range=[0, 1.02])
+    fig.update_yaxes(title="precision", range=[0, 1.05])
+    return styled(fig, "Precision and recall per label (dots: each label's threshold)")
 
 
 def threshold_figure(curve: dict[str, Any], threshold: float = 0.5) -> go.Figure:

@@ -18,9 +18,10 @@ MAX_CORRECT = 4  # classes shown with a correct row; mistakes fill the rest
 SAMPLE_ROWS = 256  # validation rows predicted to find them (the evaluation already lists the mistakes)
 
 
-def _row(text: Any, pair: Any, true: Any, predicted: str, confidence: float) -> dict[str, Any]:
+def _row(text: Any, pair: Any, true: Any, predicted: str, confidence: float, target: str | None = None) -> dict[str, Any]:
+    true = ";".join(map(str, true)) if isinstance(true, tuple | list) else true  # a multi-label row's labels
     return {"text": str(text), "text_pair": None if pair is None else str(pair), "true": str(true),
-            "predicted": str(predicted), "confidence": float(confidence)}
+            "predicted": str(predicted), "confidence": float(confidence), "target": target}
 
 
 def predicted_sample(loaded: Any, frame: Any) -> list[dict[str, Any]]:
@@ -38,7 +39,16 @@ def predicted_sample(loaded: Any, frame: Any) -> list[dict[str, Any]]:
 
 
 def from_evaluation(evaluation: Any, labels: list[str]) -> list[dict[str, Any]]:
-    """The examples an ``Evaluation`` lists: its most confident correct row of each class, then its mistakes."""
+    """The examples an ``Evaluation`` lists: its most confident correct row of each class, then its mistakes.
+
+    Multi-label: the most confident true positive of each label (explaining that label), then the most
+    confident mistakes (explaining the label most confidently wrong).
+    """
+    if getattr(evaluation, "multi_label", False):
+        hits = [row for label in labels[:MAX_CORRECT] for row in evaluation.examples(label, "tp", 1)]
+        rows = hits + evaluation.misclassified(MAX_EXAMPLES - len(hits))
+        return [_row(r["text"], r.get("pair"), r["true"], r["predicted"], r["confidence"], r["target"])
+                for r in rows if r.get("text")]
     rows = [row for label in labels[:MAX_CORRECT] for row in evaluation.examples(label, label, 1)]
     rows += evaluation.misclassified(MAX_EXAMPLES)
     return choose_examples(rows, labels)
@@ -62,7 +72,8 @@ def choose_examples(rows: list[dict[str, Any]], labels: list[str]) -> list[dict[
 
 def explain(loaded: Any, examples: list[dict[str, Any]], max_length: int = 128,
             n_steps: int = 32) -> list[dict[str, Any]]:
-    """Each example with ``html``: its tokens highlighted by integrated gradients of the predicted class."""
+    """Each example with ``html``: its tokens highlighted by integrated gradients of its ``target`` label (the
+    predicted class when it has none)."""
     from core.attention.attributions import attribution_html, integrated_gradients
     from core.errors import TuneScopeError
 
@@ -70,7 +81,8 @@ def explain(loaded: Any, examples: list[dict[str, Any]], max_length: int = 128,
     for example in examples:
         try:
             result = integrated_gradients(loaded.model, loaded.tokenizer, example["text"], example.get("text_pair"),
-                                          target=example["predicted"], n_steps=n_steps, max_length=max_length)
+                                          target=example.get("target") or example["predicted"], n_steps=n_steps,
+                                          max_length=max_length)
         except TuneScopeError:  # e.g. a label the model does not have: show the row without highlights
             explained.append(example)
             continue

@@ -3,6 +3,8 @@
 Every value that comes from the user's data (texts, labels, column and file names, the model card)
 is escaped with ``core.report.page.esc`` or rendered by markdown-it with raw HTML, links and images
 off. Figures come from ``core.plots``; a figure module that is not there leaves its table alone.
+A multi-label report (``multi_label`` in it) shows micro/macro F1, subset accuracy and Hamming loss,
+per-label scores with each label's threshold, and each label's TP/FP/FN/TN in place of a confusion matrix.
 Gathering the data (run folder, evaluation, attributions) is ``core.report.build``'s job.
 """
 
@@ -41,9 +43,14 @@ def run_section(name: str, config: dict[str, Any], status: dict[str, Any]) -> st
 
 def metrics_section(report: dict[str, Any]) -> str:
     """Headline numbers as cards."""
-    cards = [("accuracy", _f(report.get("accuracy"))), ("macro F1", _f(report.get("f1_macro"))),
-             ("weighted F1", _f(report.get("f1_weighted"))), ("ECE", _f(report.get("ece"))),
-             ("validation rows", str(report.get("samples", "–")))]
+    if report.get("multi_label"):
+        cards = [("micro F1", _f(report.get("f1_micro"))), ("macro F1", _f(report.get("f1_macro"))),
+                 ("subset accuracy", _f(report.get("subset_accuracy"))), ("Hamming loss", _f(report.get("hamming_loss"))),
+                 ("ECE (per label)", _f(report.get("ece"))), ("validation rows", str(report.get("samples", "–")))]
+    else:
+        cards = [("accuracy", _f(report.get("accuracy"))), ("macro F1", _f(report.get("f1_macro"))),
+                 ("weighted F1", _f(report.get("f1_weighted"))), ("ECE", _f(report.get("ece"))),
+                 ("validation rows", str(report.get("samples", "–")))]
     body = "".join(f'<div class="card"><div class="value">{esc(v)}</div><div class="name">{esc(n)}</div></div>'
                    for n, v in cards)
     return (f'<div class="cards">{body}</div><p class="note">Scores on the run\'s validation rows with the saved '
@@ -60,14 +67,27 @@ def curves_section(events: list[dict[str, Any]]) -> str:
 
 
 def per_class_section(report: dict[str, Any]) -> str:
-    """Precision, recall, F1 and support per label (and the figure when available)."""
+    """Precision, recall, F1 and support per label (and the figure when available); multi-label adds thresholds."""
+    if report.get("multi_label"):
+        rows = [[label, _f(s.get("precision")), _f(s.get("recall")), _f(s.get("f1")), s.get("support", ""),
+                 _f(s.get("threshold"), 2)] for label, s in (report.get("per_label") or {}).items()]
+        note = ('<p class="note">Each label is chosen when its own probability (sigmoid) reaches its threshold, '
+                "tuned on the validation rows when the run ended.</p>")
+        return note + _figure("per_class_figure", report) + table(
+            ["label", "precision", "recall", "F1", "support", "threshold"], rows)
     rows = [[label, _f(s.get("precision")), _f(s.get("recall")), _f(s.get("f1")), s.get("support", "")]
             for label, s in (report.get("per_class") or {}).items()]
     return _figure("per_class_figure", report) + table(["label", "precision", "recall", "F1", "support"], rows)
 
 
 def confusion_section(report: dict[str, Any]) -> str:
-    """The confusion matrix, rows true and columns predicted, as a figure and a table."""
+    """The confusion matrix, rows true and columns predicted, as a figure and a table; for multi-label each
+    label's true/false positives and negatives."""
+    if report.get("multi_label"):
+        rows = [[label, s.get("tp"), s.get("fp"), s.get("fn"), s.get("tn")]
+                for label, s in (report.get("per_label") or {}).items()]
+        return _figure("label_outcomes_figure", report) + table(
+            ["label", "true positives", "false positives", "false negatives", "true negatives"], rows)
     labels = [str(label) for label in report.get("labels") or []]
     matrix = report.get("confusion_matrix") or []
     rows = [[f"true {label}", *row] for label, row in zip(labels, matrix, strict=False)]
@@ -107,13 +127,19 @@ def examples_section(examples: list[dict[str, Any]], note: str | None = None) ->
     ``attribution_html``, which escapes the tokens itself)."""
     intro = ('<p class="note">Integrated gradients of the predicted class\'s probability for a few validation '
              "rows: green words push towards the prediction, red words against it.</p>")
+    if any(example.get("target") for example in examples):
+        intro = ('<p class="note">Integrated gradients of one label\'s logit for a few validation rows (a label the '
+                 "row holds, or the label most confidently wrong): green words push towards that label, red words "
+                 "against it.</p>")
     if note:
         intro += f'<p class="note warn">{esc(note)}</p>'
     parts = []
     for example in examples:
         kind = "mistake" if example["true"] != example["predicted"] else "correct"
-        title = (f"true <b>{esc(example['true'])}</b>, predicted <b>{esc(example['predicted'])}</b> "
-                 f"({esc(_f(example.get('confidence'), 2))})")
+        title = (f"true <b>{esc(example['true'] or '(none)')}</b>, predicted <b>{esc(example['predicted'] or '(none)')}"
+                 f"</b> ({esc(_f(example.get('confidence'), 2))})")
+        if example.get("target") and example["target"] != example["predicted"]:
+            title += f", explaining <b>{esc(example['target'])}</b>"
         parts.append(f'<div class="example {kind}"><h3>{"Mistake" if kind == "mistake" else "Correct"}: '
                      f"{title}</h3>{example.get('html') or '<pre>' + esc(example['text']) + '</pre>'}</div>")
     return intro + ("".join(parts) or '<p class="note">No examples to explain.</p>')
