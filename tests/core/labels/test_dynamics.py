@@ -1,0 +1,48 @@
+"""TrainingDynamics keeps every record of every row, in order, and survives a save/load round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.errors import RunError
+from core.labels.dynamics import TrainingDynamics
+
+
+def test_records_accumulate_per_row_across_epochs_and_round_trip(tmp_path: Path) -> None:
+    dynamics = TrainingDynamics(rows=5, labels=3, multi_label=False)
+    first = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]], dtype=np.float32)
+    dynamics.record(np.array([4, 0, 2]), first, epoch=0.0)
+    dynamics.record(np.array([1, 3]), np.full((2, 3), 1 / 3, dtype=np.float32), epoch=0.5)
+    dynamics.record(np.array([0, 4]), np.array([[0.0, 1.0, 0.0], [0.5, 0.5, 0.0]], dtype=np.float32), epoch=1.0)
+    assert dynamics.counts.tolist() == [2, 1, 1, 1, 2]
+    loaded = TrainingDynamics.load(dynamics.save(tmp_path / "dynamics.npz"))
+    assert (loaded.rows, loaded.labels, loaded.multi_label, loaded.seen) == (5, 3, False, 2)
+    assert loaded.counts.tolist() == [2, 1, 1, 1, 2]
+    np.testing.assert_allclose(loaded.probabilities[4, 0], first[0], atol=1e-3)
+    np.testing.assert_allclose(loaded.probabilities[0, 1], [0.0, 1.0, 0.0], atol=1e-3)
+    assert loaded.epochs[4].tolist() == [0.0, 1.0]
+    assert np.isnan(loaded.epochs[2, 1])
+    assert not list(tmp_path.glob("*.partial*"))
+
+
+def test_a_row_repeated_in_one_batch_gets_one_record_per_occurrence() -> None:
+    dynamics = TrainingDynamics(rows=3, labels=2, multi_label=True)
+    dynamics.record(np.array([1, 1, 2, 1]), np.array([[0.1, 0.9], [0.2, 0.8], [0.5, 0.5], [0.3, 0.7]]), epoch=0.2)
+    assert dynamics.counts.tolist() == [0, 3, 1]
+    np.testing.assert_allclose(dynamics.probabilities[1, :3, 0], [0.1, 0.2, 0.3], atol=1e-3)
+
+
+def test_bad_records_and_missing_files_are_refused(tmp_path: Path) -> None:
+    dynamics = TrainingDynamics(rows=2, labels=2)
+    with pytest.raises(ValueError):
+        dynamics.record(np.array([2]), np.array([[0.5, 0.5]]), epoch=0)
+    with pytest.raises(ValueError):
+        dynamics.record(np.array([0]), np.array([[0.2, 0.3, 0.5]]), epoch=0)
+    with pytest.raises(RunError, match="dynamics.npz"):
+        TrainingDynamics.load(tmp_path / "dynamics.npz")
+    (tmp_path / "broken.npz").write_bytes(b"not a zip")
+    with pytest.raises(RunError, match="broken.npz"):
+        TrainingDynamics.load(tmp_path / "broken.npz")
