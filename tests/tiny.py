@@ -25,6 +25,9 @@ def _config(family: str, vocab_size: int, labels: list[str] | None):
     common = dict(vocab_size=vocab_size)
     if family == "gpt2":
         sizes = dict(n_embd=32, n_layer=2, n_head=4, n_positions=128)
+    elif family == "llama":  # not in FAMILIES: built on request (tests/core/test_decoders.py)
+        sizes = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                     intermediate_size=64, max_position_embeddings=128)
     elif family == "distilbert":
         sizes = dict(dim=32, n_layers=2, n_heads=4, hidden_dim=64, max_position_embeddings=128)
     else:
@@ -47,9 +50,9 @@ def _bpe_tokenizer(family: str):
     from transformers import GPT2TokenizerFast, RobertaTokenizerFast
 
     bpe = ByteLevelBPETokenizer()
-    specials = ["<|endoftext|>"] if family == "gpt2" else ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    specials = ["<|endoftext|>"] if family in ("gpt2", "llama") else ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     bpe.train_from_iterator(CORPUS, vocab_size=400, min_frequency=1, special_tokens=specials)
-    if family == "gpt2":
+    if family in ("gpt2", "llama"):
         return GPT2TokenizerFast(tokenizer_object=bpe._tokenizer, bos_token="<|endoftext|>",
                                  eos_token="<|endoftext|>", unk_token="<|endoftext|>")
     from tokenizers.processors import RobertaProcessing
@@ -68,12 +71,12 @@ def make_tiny_model(folder: Path, family: str = "bert", labels: list[str] | None
     from core.models import default_model_path
 
     folder = Path(folder)
-    if family in ("roberta", "gpt2"):
+    if family in ("roberta", "gpt2", "llama"):
         tokenizer = _bpe_tokenizer(family)
     else:
         tokenizer = AutoTokenizer.from_pretrained(default_model_path())
     config = _config(family, len(tokenizer), labels)
-    if family == "gpt2":
+    if family in ("gpt2", "llama"):
         config.pad_token_id = None
         config.bos_token_id = config.eos_token_id = tokenizer.eos_token_id
     torch.manual_seed(seed)

@@ -15,10 +15,16 @@ import plotly.graph_objects as go
 from core.plots.style import styled
 
 
-def current_attempt(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop step/eval events a resume replays: after a 'started' at step s, earlier events past s go."""
+def current_attempt(events: list[dict[str, Any]], stage: str | None = None) -> list[dict[str, Any]]:
+    """Drop step/eval events a resume replays: after a 'started' at step s, earlier events past s go.
+
+    Only the events of ``stage`` are kept: None is fine-tuning, "pretrain" the pre-training stage
+    (``core.pretrain``, whose events carry ``"stage": "pretrain"`` and count their own steps).
+    """
     kept: list[dict[str, Any]] = []
     for event in events:
+        if event.get("stage") != stage:
+            continue
         if event.get("event") == "started" and event.get("resumed_from_step") is not None:
             cut = event["resumed_from_step"]  # 0 for a restart from scratch: the earlier attempt goes
             kept = [e for e in kept if e.get("step") is None or e["step"] <= cut]
@@ -36,9 +42,9 @@ def smooth(values: list[float], weight: float = 0.8) -> list[float]:
     return out
 
 
-def loss_figure(events: list[dict[str, Any]], log_scale: bool = False) -> go.Figure:
-    """Train loss (raw and smoothed) with evaluation loss overlaid, by step."""
-    events = current_attempt(events)
+def loss_figure(events: list[dict[str, Any]], log_scale: bool = False, stage: str | None = None) -> go.Figure:
+    """Train loss (raw and smoothed) with evaluation loss overlaid, by step (of fine-tuning, or of ``stage``)."""
+    events = current_attempt(events, stage)
     steps = [e for e in events if e.get("event") == "step" and e.get("loss") is not None]
     evals = [e for e in events if e.get("event") == "eval" and e.get("loss") is not None]
     fig = go.Figure()
@@ -52,7 +58,17 @@ def loss_figure(events: list[dict[str, Any]], log_scale: bool = False) -> go.Fig
                              mode="lines+markers", marker=dict(size=9, color="#d9480f")))
     fig.update_xaxes(title="step", rangemode="tozero")
     fig.update_yaxes(title="loss", type="log" if log_scale else "linear")
-    return styled(fig, "Loss", hovermode="x unified")
+    return styled(fig, "Pre-training loss" if stage == "pretrain" else "Loss", hovermode="x unified")
+
+
+def perplexity_figure(events: list[dict[str, Any]]) -> go.Figure:
+    """Held-out perplexity (exp of the held-out loss) of the pre-training stage, by step."""
+    evals = [e for e in current_attempt(events, "pretrain") if e.get("event") == "eval" and e.get("perplexity")]
+    fig = go.Figure(go.Scatter(x=[e["step"] for e in evals], y=[e["perplexity"] for e in evals], name="perplexity",
+                               mode="lines+markers", line=dict(color="#d9480f")))
+    fig.update_xaxes(title="pre-training step", rangemode="tozero")
+    fig.update_yaxes(title="perplexity (log scale)", type="log")
+    return styled(fig, "Pre-training: held-out perplexity", hovermode="x unified")
 
 
 def metrics_figure(events: list[dict[str, Any]]) -> go.Figure:
