@@ -1,14 +1,18 @@
 """Training throughput benchmark: TuneScope's engine against two baselines measured in the same run.
 
-    .venv/bin/python bench/bench_train.py [--data ../shared/data/sst2] [--limit N] [--only ours,a,b]
+    .venv/bin/python bench/bench_train.py [--data ../shared/data/sst2] [--limit N --dev-limit M] [--only ours,a,b]
+    .venv/bin/python bench/bench_train.py --limit 1280 --dev-limit 160 --only b,ours --threads 1 --rounds 2
 
 On SST-2 with the default MiniLM, batch 32, max_length 128, one epoch, it reports samples/s for
   ours  TuneScope ``run_training`` end to end (its evaluations and checkpoints included),
   (a)   the tutorial recipe: every batch padded to max_length, fp32, a plain PyTorch loop
         (every batch has the same shape, so a fixed number of timed steps measures it exactly),
   (b)   Hugging Face ``Trainer`` with dynamic padding, group_by_length sampling and bf16,
-the ratios ours/(a) and ours/(b), the model FLOPs utilisation (MFU) against a bf16 matrix multiply
-timed in this process, and dev accuracy. FLOPs = 6 * non-embedding params * real tokens + attention
+the ratios ours/(a) and ours/(b) (per round: with ``--rounds`` (b) and TuneScope alternate, so on a
+loaded machine neighbouring runs are compared), the model FLOPs utilisation (MFU) against a bf16 matrix
+multiply timed in this process, dev accuracy, and where TuneScope's wall time went: setup, training
+steps, evaluations, checkpoint saves, the final prediction on the validation set, ``model/`` and the
+similar-examples index. FLOPs = 6 * non-embedding params * real tokens + attention
 (12 * layers * hidden * T^2 per sequence for forward + backward), T = non-pad tokens of the sequence.
 """
 
@@ -18,6 +22,8 @@ import argparse
 import json
 import math
 import os
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -71,23 +77,81 @@ def load_split(folder: Path, name: str, limit: int | None) -> Any:
     return frame.sample(n=limit, random_state=0).reset_index(drop=True) if limit and limit < len(frame) else frame
 
 
-def run_ours(train_csv: Path, dev_csv: Path, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+def run_ours(train_csv: Path, dev_csv: Path, args: argparse.Namespace, work: Path, tag: str = "") -> dict[str, Any]:
+    """TuneScope's ``run_training`` end to end, with the wall time of each phase.
+
+    ``steps``, ``evaluations`` and ``checkpoint_saves`` come from the run's own events (each eval and
+    checkpoint event carries its seconds); ``final_predict``, ``final_save`` (model/, metrics, card) and
+    ``index`` (the similar-examples index) are timed here around the functions the run calls at its end;
+    ``setup`` is the rest of the wall time (data, tokenization, model loading, thread choice).
+    """
     from core import runs
     from core.config import DataSettings, RunConfig, TrainSettings
-    from core.training.run import run_training
+    from core.settings import from_values
 
-    settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, max_length=args.max_length)
-    if args.learning_rate:
-        settings.learning_rate = args.learning_rate
+    values = {"epochs": args.epochs, "batch_size": args.batch_size, "max_length": args.max_length, "seed": args.seed,
+              **({"learning_rate": args.learning_rate} if args.learning_rate else {}),
+              **dict(item.split("=", 1) for item in args.set or [])}
+    settings = from_values(TrainSettings, values)
     config = RunConfig(data=DataSettings(train_file=str(train_csv), val_file=str(dev_csv)), train=settings)
-    run_dir = runs.create_run(config, run_dir=work / "ours")
-    summary = run_training(run_dir)
+    run_dir = runs.create_run(config, run_dir=work / f"ours{tag}")
+    summary, wall, timed, cpu = _timed_training(run_dir)
     events = runs.read_events(run_dir)
     steps = [e for e in events if e["event"] == "step"]
-    return {"samples_per_second": summary["train_samples_per_second"], "runtime": summary["train_runtime"],
+    evals = sum(e.get("seconds", 0.0) for e in events if e["event"] == "eval")
+    saves = sum(e.get("seconds", 0.0) for e in events if e["event"] == "checkpoint")
+    runtime = summary["train_runtime"]
+    phases = {"setup": wall - runtime - timed.get("_save_outputs", 0.0) - timed.get("_write_index", 0.0),
+              "steps": runtime - evals - saves, "evaluations": evals, "checkpoint_saves": saves,
+              "final_predict": timed.get("_save_outputs", 0.0) - timed.get("save_model_folder", 0.0),
+              "final_save": timed.get("save_model_folder", 0.0), "index": timed.get("_write_index", 0.0)}
+    return {"samples_per_second": summary["train_samples_per_second"], "runtime": runtime,
+            "wall_seconds": wall, "cpu_seconds": cpu, "phases": phases,
+            "evaluations": sum(e["event"] == "eval" for e in events),
+            "checkpoints": sum(e["event"] == "checkpoint" for e in events),
             "accuracy": summary["metrics"]["accuracy"], "steps": summary["global_step"],
             "train_only_samples_per_second": _train_only_rate(steps, events),
             "resolved": runs.load_config(run_dir).resolved}
+
+
+def _timed_training(run_dir: Path) -> tuple[dict[str, Any], float, dict[str, float], float]:
+    """``run_training(run_dir)``: its summary, wall seconds, the seconds of the functions it calls at its end
+    (``_save_outputs``, ``save_model_folder``, ``_write_index``) and the CPU seconds of ``Trainer.train``
+    (steadier than wall time on a busy machine)."""
+    from core.training import run as run_module
+    from core.training.trainer import WeightedTrainer
+
+    timed: dict[str, float] = {}
+    originals = {name: getattr(run_module, name) for name in ("_save_outputs", "save_model_folder", "_write_index")}
+    train, cpu = WeightedTrainer.train, [0.0]
+
+    def timing(name: str) -> Any:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return originals[name](*a, **k)
+            finally:
+                timed[name] = timed.get(name, 0.0) + time.perf_counter() - t0
+        return wrapper
+
+    def cpu_timed(self: Any, *a: Any, **k: Any) -> Any:
+        c0 = time.process_time()
+        try:
+            return train(self, *a, **k)
+        finally:
+            cpu[0] += time.process_time() - c0
+
+    for name in originals:
+        setattr(run_module, name, timing(name))
+    WeightedTrainer.train = cpu_timed
+    t0 = time.perf_counter()
+    try:
+        summary = run_module.run_training(run_dir)
+    finally:
+        WeightedTrainer.train = train
+        for name, function in originals.items():
+            setattr(run_module, name, function)
+    return summary, time.perf_counter() - t0, timed, cpu[0]
 
 
 def _train_only_rate(steps: list[dict[str, Any]], events: list[dict[str, Any]]) -> float | None:
@@ -113,7 +177,7 @@ def _tokenized(frame: Any, tokenizer: Any, max_length: int, pad: bool) -> Any:
 
 
 def run_trainer_baseline(train: Any, dev: Any, args: argparse.Namespace, work: Path,
-                         every: int | None = None) -> dict[str, Any]:
+                         every: int | None = None, tag: str = "") -> dict[str, Any]:
     """(b) Hugging Face Trainer: dynamic padding, group_by_length, bf16, otherwise defaults.
 
     With ``every`` it also evaluates on dev and saves a checkpoint every that many steps, keeping the
@@ -130,18 +194,20 @@ def run_trainer_baseline(train: Any, dev: Any, args: argparse.Namespace, work: P
     if every:
         schedule = {"save_strategy": "steps", "eval_strategy": "steps", "save_steps": every, "eval_steps": every,
                     "save_total_limit": 2, "load_best_model_at_end": True, "metric_for_best_model": "f1_macro"}
-    targs = TrainingArguments(output_dir=str(work / f"hf-{every or 0}"), num_train_epochs=args.epochs,
+    targs = TrainingArguments(output_dir=str(work / f"hf-{every or 0}{tag}"), num_train_epochs=args.epochs,
                               per_device_train_batch_size=args.batch_size, per_device_eval_batch_size=64,
                               learning_rate=1e-4, warmup_steps=0.06, train_sampling_strategy="group_by_length",
                               bf16=True, use_cpu=True, report_to="none", disable_tqdm=True, seed=42, **schedule)
     trainer = Trainer(model=model, args=targs, train_dataset=train_ds, eval_dataset=dev_ds if every else None,
                       processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
                       compute_metrics=trainer_metrics if every else None)
+    cpu = time.process_time()
     result = trainer.train()
+    cpu = time.process_time() - cpu
     output = trainer.predict(dev_ds)
     accuracy = float((np.asarray(output.predictions).argmax(-1) == output.label_ids).mean())
     return {"samples_per_second": result.metrics["train_samples_per_second"],
-            "runtime": result.metrics["train_runtime"], "accuracy": accuracy}
+            "runtime": result.metrics["train_runtime"], "cpu_seconds": cpu, "accuracy": accuracy}
 
 
 def run_tutorial_baseline(train: Any, args: argparse.Namespace) -> dict[str, Any]:
@@ -183,31 +249,89 @@ def _fresh_model() -> tuple[Any, Any]:
     return AutoTokenizer.from_pretrained(path), AutoModelForSequenceClassification.from_pretrained(path, num_labels=2)
 
 
-def main() -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "sst2"))
     parser.add_argument("--limit", type=int, default=None, help="use only N training rows (quick run)")
+    parser.add_argument("--dev-limit", type=int, default=None,
+                        help="use only N dev rows (with --limit, keep SST-2's 8:1 train/dev ratio: --limit 1280 "
+                             "--dev-limit 160, so evaluations weigh what they weigh in a full run)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--epochs", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=42, help="TuneScope's seed ((b) always uses 42)")
     parser.add_argument("--learning-rate", type=float, default=None, help="override TuneScope's default")
+    parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="any other TuneScope setting")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="intra-op threads for every engine (default: torch's, i.e. all cores)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat (b) and TuneScope this many times, alternating their order (a loaded machine)")
     parser.add_argument("--tutorial-steps", type=int, default=20, help="timed steps of (a); 0 = a full epoch")
     parser.add_argument("--only", default="ours,a,b,b_eval",
                         help="comma list of ours, a, b, b_eval ((b) with TuneScope's evaluations and checkpoints)")
     parser.add_argument("--json", default=None, help="also write the results here")
-    args = parser.parse_args()
+    parser.add_argument("--keep", action="store_true", help="keep the run folders (default: removed at the end)")
+    return parser
 
+
+def main() -> None:
+    args = _parser().parse_args()
+
+    import torch
+
+    if args.threads:  # every engine on the same threads (TuneScope would otherwise pick its own)
+        os.environ["TUNESCOPE_THREADS"] = str(args.threads)
+        torch.set_num_threads(args.threads)
+    else:
+        os.environ.setdefault("TUNESCOPE_THREADS", str(torch.get_num_threads()))
+    folder, which = Path(args.data), set(args.only.split(","))
+    train, dev = load_split(folder, "train", args.limit), load_split(folder, "dev", args.dev_limit)
+    work = Path(tempfile.mkdtemp(prefix="tunescope-bench-"))
+    os.environ.setdefault("TUNESCOPE_CACHE", str(work / "cache"))
+    train_csv, dev_csv = work / "train.csv", work / "dev.csv"
+    train.to_csv(train_csv, index=False)
+    dev.to_csv(dev_csv, index=False)
+    results = _setup(train, args)
+    if "a" in which:
+        results["a"] = run_tutorial_baseline(train, args)
+        print("(a)", results["a"], flush=True)
+    for round_ in range(args.rounds):
+        order = ["b", "ours"] if round_ % 2 == 0 else ["ours", "b"]
+        for key in (k for k in order if k in which):
+            result = (run_trainer_baseline(train, dev, args, work, tag=f"-{round_}") if key == "b"
+                      else run_ours(train_csv, dev_csv, args, work, tag=f"-{round_}"))
+            result["mfu"] = results["flops_per_epoch"] * args.epochs / len(train) * result["samples_per_second"] \
+                / results["peak_bf16_flops"]
+            results.setdefault("rounds", []).append({"round": round_, "engine": key, **result})
+            results[key] = result  # the last round's, for the table
+            print(f"round {round_} {key}", {k: v for k, v in result.items() if k != "resolved"}, flush=True)
+    if "b_eval" in which:
+        every = results.get("ours", {}).get("resolved", {}).get("eval_steps") or math.ceil(
+            math.ceil(len(train) / args.batch_size) * args.epochs / 4)
+        results["b_eval"] = run_trainer_baseline(train, dev, args, work, every=every)
+        print("(b) with evaluations", results["b_eval"], flush=True)
+    for key in ("a", "b_eval"):
+        if key in results:
+            results[key]["mfu"] = results["flops_per_epoch"] * args.epochs / len(train) \
+                * results[key]["samples_per_second"] / results["peak_bf16_flops"]
+    _print_table(results)
+    _print_rounds(results)
+    _print_phases(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    if args.keep:
+        print(f"run folders kept in {work}")
+    else:  # every round leaves checkpoints and models behind: hundreds of MB
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _setup(train: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Rows, token lengths, FLOPs of one epoch and the bf16 matmul peak, printed on one line."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from core.models import default_model_path
 
-    folder, which = Path(args.data), set(args.only.split(","))
-    train, dev = load_split(folder, "train", args.limit), load_split(folder, "dev", None)
-    work = Path(tempfile.mkdtemp(prefix="tunescope-bench-"))
-    os.environ.setdefault("TUNESCOPE_CACHE", str(work / "cache"))
-    train_csv = work / "train.csv"
-    train.to_csv(train_csv, index=False)
     tokenizer = AutoTokenizer.from_pretrained(default_model_path())
     lengths = [len(ids) for ids in tokenizer(list(train["sentence"]), truncation=True,
                                              max_length=args.max_length)["input_ids"]]
@@ -215,30 +339,11 @@ def main() -> None:
                                                                                  num_labels=2), lengths)
     peak = peak_bf16_flops()
     results: dict[str, Any] = {"rows": len(train), "threads": torch.get_num_threads(), "peak_bf16_flops": peak,
-                               "mean_tokens": sum(lengths) / len(lengths), "flops_per_epoch": flops_epoch}
+                               "mean_tokens": sum(lengths) / len(lengths), "flops_per_epoch": flops_epoch,
+                               "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
     print(f"{len(train)} rows, mean {results['mean_tokens']:.1f} tokens, {torch.get_num_threads()} threads, "
-          f"bf16 matmul peak {peak / 1e9:.0f} GFLOP/s", flush=True)
-    if "a" in which:
-        results["a"] = run_tutorial_baseline(train, args)
-        print("(a)", results["a"], flush=True)
-    if "b" in which:
-        results["b"] = run_trainer_baseline(train, dev, args, work)
-        print("(b)", results["b"], flush=True)
-    if "ours" in which:
-        results["ours"] = run_ours(train_csv, folder / "dev.csv", args, work)
-        print("ours", results["ours"], flush=True)
-    if "b_eval" in which:
-        every = results.get("ours", {}).get("resolved", {}).get("eval_steps") or math.ceil(
-            math.ceil(len(train) / args.batch_size) * args.epochs / 4)
-        results["b_eval"] = run_trainer_baseline(train, dev, args, work, every=every)
-        print("(b) with evaluations", results["b_eval"], flush=True)
-    for key in ("ours", "a", "b", "b_eval"):
-        if key in results:
-            rate = results[key]["samples_per_second"]
-            results[key]["mfu"] = flops_epoch / len(train) * rate / peak
-    _print_table(results)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+          f"bf16 matmul peak {peak / 1e9:.0f} GFLOP/s, load average {results['load_average']}", flush=True)
+    return results
 
 
 def _print_table(results: dict[str, Any]) -> None:
@@ -260,6 +365,40 @@ def _print_table(results: dict[str, Any]) -> None:
         if "b" in results:
             line += f", {alone / results['b']['samples_per_second']:.2f}x (b)"
         print(line)
+
+
+def _print_rounds(results: dict[str, Any]) -> None:
+    """Each round's ours/(b) ratios: on a loaded machine only ratios of neighbouring runs mean anything."""
+    pairs: dict[int, dict[str, Any]] = {}
+    for r in results.get("rounds", []):
+        pairs.setdefault(r["round"], {})[r["engine"]] = r
+    pairs = {k: p for k, p in pairs.items() if "ours" in p and "b" in p}
+    if not pairs:
+        return
+    kinds = {
+        "train() samples/s, with evaluations and checkpoints, against (b) without": lambda o, b: (
+            o["samples_per_second"] / b["samples_per_second"]),
+        "the same in CPU seconds of train() (steadier on a busy machine; with 1 thread)": lambda o, b: (
+            b["cpu_seconds"] / o["cpu_seconds"]),
+        "TuneScope's whole wall time (setup, final predict, model/ and index included) against (b)": lambda o, b: (
+            o["samples_per_second"] * o["runtime"] / o["wall_seconds"] / b["samples_per_second"]),
+        "the same up to the run's final status (the index is built after it)": lambda o, b: (
+            o["samples_per_second"] * o["runtime"] / (o["wall_seconds"] - o["phases"]["index"])
+            / b["samples_per_second"]),
+    }
+    print()
+    for name, ratio in kinds.items():
+        values = [ratio(p["ours"], p["b"]) for p in pairs.values()]
+        print(f"ours / (b), {name}: {', '.join(f'{x:.2f}x' for x in values)}; median {statistics.median(values):.2f}x")
+
+
+def _print_phases(results: dict[str, Any]) -> None:
+    """Where TuneScope's wall time went, per round."""
+    for r in (r for r in results.get("rounds", []) if r["engine"] == "ours"):
+        phases = r["phases"]
+        shown = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+        print(f"TuneScope round {r['round']}: wall {r['wall_seconds']:.1f} s = {shown} "
+              f"({r['evaluations']} evaluations, {r['checkpoints']} checkpoints); accuracy {r['accuracy']:.4f}")
 
 
 if __name__ == "__main__":
