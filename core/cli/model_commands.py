@@ -68,10 +68,11 @@ def _predict_data(args: argparse.Namespace, loaded: Any) -> Any:
         for bar in bars:
             bar.close()
     if "true_labels" in summary:
-        from core.inference.evaluate import evaluate_predictions
+        from core.inference.evaluate import score_predicted_file
 
-        evaluation = evaluate_predictions(loaded.labels, summary.pop("true_labels"), summary.pop("probabilities"),
-                                          summary.pop("texts"), summary.pop("pairs", None))
+        evaluation = score_predicted_file(loaded.labels, summary)
+        for key in ("true_labels", "probabilities", "texts", "pairs"):
+            summary.pop(key, None)
         summary["evaluation"] = evaluation.report()
     return summary
 
@@ -100,7 +101,9 @@ def cmd_evaluate(args: argparse.Namespace) -> Any:
         from core.runs import require_run
 
         require_run(args.run)
-    check_threshold(args.threshold, load_for_inference(args.model or args.run).labels)  # before the long part
+    loaded = load_for_inference(args.model or args.run)
+    if not loaded.multi_label:  # multi-label: one threshold for every label, in place of the tuned ones
+        check_threshold(args.threshold, loaded.labels)  # before the long part
     bars: list[Any] = []
 
     def progress(done: int, total: int) -> None:

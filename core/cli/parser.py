@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.cli.fill_commands import add_fill_parser
+from core.cli.label_commands import add_label_parsers
 from core.cli.settings import add_setting_flags
 from core.cli.sweep_commands import add_sweep_parsers
 
@@ -39,9 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_inference(sub)
     _add_attention(sub)
+    _add_allow_pickle(add_fill_parser(sub))
     _add_runs(sub)
     _add_share(sub)
     add_sweep_parsers(sub)
+    _add_allow_pickle(add_label_parsers(sub))
     return parser
 
 
@@ -53,6 +57,8 @@ def _add_inspect(sub: argparse._SubParsersAction) -> None:
                    help="'default', a model folder, a run or a hub id: adds the token-length report (default: none)")
     p.add_argument("--max-length", type=int, default=128, help="max_length to report truncation against")
     p.add_argument("--val-data", help="validation file: adds its labels and its overlap with the training data")
+    p.add_argument("--multi-label", default="auto", choices=("auto", "yes", "no"),
+                   help="several labels per row ('auto': detected from the label column(s))")
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -93,7 +99,8 @@ def _add_inference(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--model", help="'default', a model folder, a run or a hub id (needs DATA)")
     which.add_argument("--run", help="a run folder: its saved model, truncating at the run's max_length")
     p.add_argument("--threshold", type=float, help="two classes: predict the second label when its probability "
-                                                     ">= T (default 0.5)")
+                                                     ">= T (default 0.5); multi-label: choose every label at T "
+                                                     "instead of its tuned threshold")
     p.add_argument("--misclassified", type=int, default=0, metavar="N", help="add the N most confident mistakes")
     p.add_argument("--output", metavar="FILE.json", help="write the full result here (probabilities, texts, "
                                                           "threshold curve); stdout gets the summary")

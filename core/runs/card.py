@@ -1,4 +1,4 @@
-"""The model card (``README.md``) written into each finished run folder.
+"""The model card (``README.md``) written into each finished run folder (single- or multi-label).
 
 Its settings table is derived from the declarations in ``core.config`` (every setting, its value and
 whether it is the default), followed by what the run resolved (device, precision, class weights, ...).
@@ -11,6 +11,16 @@ from typing import Any
 
 from core.config import RunConfig
 from core.settings import specs
+
+
+def how_trained(config: RunConfig) -> str:
+    """How the model was made, in the card's first sentence."""
+    if getattr(config.train, "recipe", "finetune") == "setfit":
+        return ("trained with the few-shot SetFit recipe (a contrastively tuned sentence-embedding body, a mean-pooling "
+                "layer and a logistic-regression head)")
+    if getattr(config.train, "pretrain", "off") != "off":
+        return "pre-trained on unlabelled text, then fine-tuned"
+    return "fine-tuned"
 
 
 def class_weights_text(weights: dict[str, float] | list[float] | None) -> str:
@@ -28,10 +38,10 @@ def write_model_card(run_dir: Path, config: RunConfig, report: dict[str, Any]) -
     weights_text = class_weights_text(r.get("class_weights"))
     dropout = r.get("dropout", "model")
     dropout_text = "off" if dropout == 0 else "as the base model" if dropout == "model" else str(dropout)
-    rows = "\n".join(
-        f"| {label} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['support']} |"
-        for label, s in report["per_class"].items()
-    )
+    multi = bool(report.get("multi_label"))
+    use_args = ", top_k=None" if multi else ""  # multi-label: every label's probability, to compare with its threshold
+    if multi:
+        weights_text = "off; per-label positive weights " + class_weights_text(r.get("positive_weights"))
     text = f"""---
 library_name: transformers
 pipeline_tag: text-classification
@@ -39,7 +49,7 @@ tags: [tunescope, text-classification]
 ---
 # {Path(run_dir).name}
 
-Text classifier fine-tuned with TuneScope from `{config.model}` on `{Path(config.data.train_file).name}`
+{"Multi-label text classifier (a sigmoid per label: any number of labels per text)" if multi else "Text classifier"} {how_trained(config)} with TuneScope from `{config.model}` on `{Path(config.data.train_file).name}`
 (text column `{config.data.text_column}`, label column `{config.data.label_column}`
 {f", second text column `{config.data.text_pair_column}`" if config.data.text_pair_column else ""}).
 
@@ -48,16 +58,12 @@ Labels: {", ".join(f"`{label}`" for label in config.labels)}
 ## Use
 ```python
 from transformers import pipeline
-classifier = pipeline("text-classification", model="{Path(run_dir).resolve() / 'model'}")
-classifier("your text here")
+classifier = pipeline("text-classification", model="{Path(run_dir).resolve() / 'model'}"{use_args})
+classifier("your text here"){"  # a label applies when its score reaches its label_thresholds value in config.json"
+                             if multi else ""}
 ```
 
-## Validation results ({report.get('samples', '?')} rows)
-accuracy **{report['accuracy']:.4f}**, macro F1 **{report['f1_macro']:.4f}**
-
-| label | precision | recall | F1 | support |
-|---|---|---|---|---|
-{rows}
+{results_section(report)}
 
 ## Training settings
 {settings_table(config)}
@@ -82,3 +88,20 @@ def settings_table(config: RunConfig) -> str:
             text = f"**{text}**" if value != item.default else text
             rows.append(f"| {item.name} | {text} | {spec.help.replace('|', '/')} |")
     return "\n".join(rows)
+
+
+def results_section(report: dict[str, Any]) -> str:
+    """The validation results: scores and a per-class table (multi-label: per label, with its threshold)."""
+    head = f"## Validation results ({report.get('samples', '?')} rows)\n"
+    if not report.get("multi_label"):
+        rows = "\n".join(f"| {label} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['support']} |"
+                         for label, s in report["per_class"].items())
+        return (head + f"accuracy **{report['accuracy']:.4f}**, macro F1 **{report['f1_macro']:.4f}**\n\n"
+                "| label | precision | recall | F1 | support |\n|---|---|---|---|---|\n" + rows)
+    rows = "\n".join(f"| {label} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['support']} | "
+                     f"{s['threshold']:.2f} |" for label, s in report["per_label"].items())
+    return (head + f"Multi-label: micro F1 **{report['f1_micro']:.4f}**, macro F1 **{report['f1_macro']:.4f}**, "
+            f"subset accuracy (every label of a row right) **{report['subset_accuracy']:.4f}**, at per-label "
+            "decision thresholds tuned on these validation rows (stored as `label_thresholds` in "
+            "`model/config.json`).\n\n"
+            "| label | precision | recall | F1 | support | threshold |\n|---|---|---|---|---|---|\n" + rows)

@@ -118,14 +118,17 @@ def create_run(config: RunConfig, root: str | Path | None = None, run_dir: str |
     if run_dir is not None and RunPaths(Path(run_dir)).config.exists():
         raise RunError(f"{run_dir} already holds a run: choose another output folder or resume that run.")
     check_settings(config)
-    data = load_labelled(
-        config.data.train_file, config.data.text_column, config.data.label_column, config.data.text_pair_column
-    )
+    data = load_labelled(config.data.train_file, config.data.text_column, config.data.label_column,
+                         config.data.text_pair_column, multi_label=config.data.multi_label)
+    # what 'auto' found is fixed for the run, so the child, a resume and the validation file read the same way
+    config.data.multi_label = "yes" if data.multi_label else "no"
     config.data.text_column = data.report.text_column
     config.data.label_column = data.report.label_column
     config.data.train_file = str(Path(config.data.train_file).resolve())
     if config.data.val_file:
         config.data.val_file = str(Path(config.data.val_file).resolve())
+    if config.train.pretrain_file:
+        config.train.pretrain_file = str(Path(config.train.pretrain_file).resolve())
     config.labels = data.labels
     check_model_and_data(config, data.labels)
     config.data_hash = file_hash(config.data.train_file)

@@ -4,7 +4,8 @@
 :func:`check_settings` before reading the data and :func:`check_model_and_data` after it: a device
 this machine lacks, a precision it cannot train in, a model that cannot be resolved or loaded (its
 configuration and tokenizer only: no weights are read), pickle-only weights without the admin's
-opt-in, validation labels the training data lacks, and a ``max_length`` beyond the model's positions.
+opt-in, validation labels the training data lacks, a ``max_length`` beyond the model's positions, a
+metrics tracker that is not installed, and settings the setfit recipe cannot train with.
 Each refusal is one :class:`ConfigError` / :class:`ModelError` / :class:`DataError` sentence.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from core.config import RunConfig
 from core.errors import ConfigError
+from core.fewshot.recipe import check_recipe
 from core.models import (
     check_weights,
     load_model_config,
@@ -29,7 +31,22 @@ def check_settings(config: RunConfig) -> str:
     """The device the run will train on; a :class:`ModelError` for a device or precision this machine lacks."""
     device = pick_device(config.train.device)
     pick_precision(device, config.train.precision)
+    check_tracking(config.train.tracking)
+    check_recipe(config)
     return device
+
+
+TRACKER_PACKAGES = {"tensorboard": "tensorboard", "mlflow": "mlflow", "trackio": "trackio"}
+
+
+def check_tracking(tracker: str) -> None:
+    """A :class:`ConfigError` naming the pip command when the chosen metrics tracker is not installed."""
+    import importlib.util
+
+    package = TRACKER_PACKAGES.get(tracker)
+    if package and importlib.util.find_spec(package) is None:
+        raise ConfigError(f"tracking is '{tracker}' but {package} is not installed: run `pip install {package}` "
+                          "(or choose tracking none).")
 
 
 def max_input_length(model_config: Any, tokenizer: Any = None) -> int | None:
@@ -63,7 +80,9 @@ def check_validation_labels(config: RunConfig, labels: list[str]) -> None:
     from core.data import load_labelled
 
     data = config.data
-    val = load_labelled(data.val_file, data.text_column, data.label_column, data.text_pair_column)
+    # read as the training file was read (create_run fixed 'auto' to what it found)
+    mode = data.multi_label if data.multi_label in ("yes", "no") else "auto"
+    val = load_labelled(data.val_file, data.text_column, data.label_column, data.text_pair_column, multi_label=mode)
     unknown = sorted(set(val.labels) - set(labels))
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
@@ -75,3 +94,6 @@ def check_model_and_data(config: RunConfig, labels: list[str]) -> None:
     """Everything :func:`check_settings` leaves for after the training data is read."""
     check_validation_labels(config, labels)
     check_model(config)
+    from core.pretrain.checks import check_pretrain
+
+    check_pretrain(config)  # a pre-training stage needs readable text and a model with a language-model form

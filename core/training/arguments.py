@@ -1,5 +1,7 @@
 """``TrainingArguments`` for a run: schedule (steps, evaluations, checkpoints), device, precision and
-class weights, with what was resolved recorded in ``config.resolved``.
+class weights (per-label positive weights for multi-label data), and the optional export of metrics to
+TensorBoard, MLflow or Trackio (``tracking``, written outside the run folder), with what was resolved
+recorded in ``config.resolved``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from core.config import RunConfig
 from core.models import pick_device, pick_precision
 from core.training.threads import torch_threads
 
+MIN_POSITIVE_WEIGHT, MAX_POSITIVE_WEIGHT = 1.0, 10.0
+
 
 def class_weights(label_ids: list[int], n_labels: int, mode: str) -> list[float] | None:
     """Inverse-frequency weights (mean 1) when mode is 'on', or 'auto' and the largest class is 3x the smallest."""
@@ -27,6 +31,24 @@ def class_weights(label_ids: list[int], n_labels: int, mode: str) -> list[float]
         return None
     weights = counts.sum() / (n_labels * counts)
     return [float(w) for w in weights / weights.mean()]
+
+
+def positive_weights(label_rows: list[list[float]], n_labels: int, mode: str) -> list[float] | None:
+    """Per-label positive weights for multi-label BCE: sqrt(negatives / positives), between 1 and 10.
+
+    Used when mode is 'on', or 'auto' and the most frequent label has 3x the positives of the rarest (the
+    single-label rule). The square root and the cap keep rare labels from swamping precision; the decision
+    thresholds tuned on the validation set at the end settle the balance. A label without positives gets 1.
+    """
+    y = np.asarray(label_rows, dtype=float).reshape(-1, n_labels)
+    positives = y.sum(axis=0)
+    if mode == "off" or len(y) == 0:
+        return None
+    if mode == "auto" and positives.max() < 3 * max(positives.min(), 1):
+        return None
+    ratio = (len(y) - positives) / np.maximum(positives, 1)
+    weights = np.where(positives > 0, np.clip(np.sqrt(ratio), MIN_POSITIVE_WEIGHT, MAX_POSITIVE_WEIGHT), 1.0)
+    return [float(w) for w in weights]
 
 
 def _schedule(config: RunConfig, n_train: int, world: int) -> dict[str, int]:
@@ -90,7 +112,9 @@ def build_arguments(config: RunConfig, run_dir: Path, n_train: int) -> Any:
         fp16=precision == "fp16",
         ddp_backend="gloo" if world > 1 and device == "cpu" else None,
         ddp_find_unused_parameters=False if world > 1 else None,
-        report_to="none",
+        report_to=report_to(config, run_dir),
+        run_name=Path(run_dir).name,
+        project=TRACKING_PROJECT,
         disable_tqdm=not show_bar(),
         dataloader_num_workers=0,
     )
@@ -99,3 +123,39 @@ def build_arguments(config: RunConfig, run_dir: Path, n_train: int) -> Any:
 def show_bar() -> bool:
     """A tqdm bar on an interactive terminal; plain progress lines in logs and pipes."""
     return os.environ.get("TUNESCOPE_CHILD") != "1" and sys.stderr.isatty()
+
+
+TRACKING_PROJECT = "tunescope"  # the MLflow experiment and Trackio project every run is logged under
+
+
+def tracking_dir(run_dir: Path) -> Path:
+    """Where a tracker writes for this run: $TUNESCOPE_TRACKING_DIR/<run id>, else ../tracking/<run id> beside
+    the runs folder (never inside the run folder, whose files are a fixed contract)."""
+    base = os.environ.get("TUNESCOPE_TRACKING_DIR")
+    root = Path(base).expanduser() if base else Path(run_dir).resolve().parent.parent / "tracking"
+    return root / Path(run_dir).name
+
+
+def report_to(config: RunConfig, run_dir: Path) -> str:
+    """The Trainer's ``report_to`` for the run's ``tracking`` setting, pointing the tracker outside the run folder.
+
+    TensorBoard writes event files to :func:`tracking_dir`; MLflow logs to $MLFLOW_TRACKING_URI, else to a
+    file store in ``<tracking folder>/mlruns``, experiment ``tunescope``; Trackio to its own local store,
+    project ``tunescope``. Each run is named by its run id. The integrations read these variables when
+    the Trainer is built, in this training process only.
+    """
+    tracker = config.train.tracking
+    if tracker == "none":
+        return "none"
+    folder = tracking_dir(run_dir)
+    if tracker == "tensorboard":
+        os.environ["TENSORBOARD_LOGGING_DIR"] = str(folder)
+        where = str(folder)
+    elif tracker == "mlflow":
+        os.environ.setdefault("MLFLOW_TRACKING_URI", (folder.parent / "mlruns").as_uri())
+        os.environ.setdefault("MLFLOW_EXPERIMENT_NAME", TRACKING_PROJECT)
+        where = os.environ["MLFLOW_TRACKING_URI"]
+    else:
+        where = f"Trackio project {TRACKING_PROJECT}"
+    config.resolved["tracking"] = {"tracker": tracker, "where": where, "run_name": Path(run_dir).name}
+    return tracker

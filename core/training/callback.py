@@ -25,7 +25,9 @@ class EventCallback(TrainerCallback):
     """Writes started/step/eval/checkpoint events (rank 0 only) and turns a stop request into a stop.
 
     It only observes, except for three control flags: stop when asked or when the loss is not
-    finite, and evaluate + save at the very last step so the final model is always scored.
+    finite, and evaluate + save at the very last step so the final model is always scored. Each eval
+    and checkpoint event carries its wall ``seconds`` (``phases`` sums them), so the time outside the
+    training steps is visible (``bench/bench_train.py`` prints it).
     """
 
     def __init__(self, run_dir: Path, stop_requested: Callable[[Path], bool],
@@ -37,6 +39,8 @@ class EventCallback(TrainerCallback):
         self.stopping = False
         self._t0 = self._last_time = 0.0
         self._step0 = self._last_step = 0
+        self._phase_start = 0.0  # end of the last training step: an evaluation or a save after it starts here
+        self.phases = {"evaluate": 0.0, "save": 0.0}  # seconds spent outside the training steps
 
     def _emit(self, state: Any, event: dict[str, Any]) -> None:
         if state.is_world_process_zero:
@@ -73,6 +77,7 @@ class EventCallback(TrainerCallback):
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if _STEP_DELAY:
             time.sleep(_STEP_DELAY)
+        self._phase_start = time.time()
         if not self.stopping and self._stop_now(args):
             self.stopping = True
             control.should_training_stop = True
@@ -110,7 +115,9 @@ class EventCallback(TrainerCallback):
                 self._emit(state, {"event": "nonfinite", "step": step, "loss": str(loss)})
         elif "eval_loss" in logs:
             metrics = {k.removeprefix("eval_"): v for k, v in logs.items() if k.startswith("eval_")}
-            self._emit(state, {"event": "eval", "step": step, "epoch": logs.get("epoch", state.epoch), **metrics})
+            seconds = self._phase("evaluate")
+            self._emit(state, {"event": "eval", "step": step, "epoch": logs.get("epoch", state.epoch), **metrics,
+                               "seconds": round(seconds, 3)})
             if state.is_world_process_zero:
                 _echo(f"eval at step {step}: loss {metrics.get('loss', float('nan')):.4f} "
                       f"accuracy {metrics.get('accuracy', float('nan')):.4f} f1_macro {metrics.get('f1_macro', float('nan')):.4f}")
@@ -120,9 +127,19 @@ class EventCallback(TrainerCallback):
 
     def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        seconds = self._phase("save")
         self._emit(state, {"event": "checkpoint", "step": state.global_step, "checkpoint_dir": str(path),
-                           "best": state.best_model_checkpoint, "best_metric": state.best_metric})
+                           "best": state.best_model_checkpoint, "best_metric": state.best_metric,
+                           "seconds": round(seconds, 3)})
         self._restart_rate(state)
+
+    def _phase(self, name: str) -> float:
+        """Seconds since the last step (or the last evaluation or save) ended, added to ``phases[name]``."""
+        now = time.time()
+        seconds = now - self._phase_start if self._phase_start else 0.0
+        self.phases[name] += seconds
+        self._phase_start = now
+        return seconds
 
     def _restart_rate(self, state: Any) -> None:
         """Samples/s measures training only: evaluation and checkpoint time are left out."""

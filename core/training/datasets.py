@@ -1,5 +1,8 @@
 """Training and validation tables for a run, tokenized with ``datasets.map`` and cached on disk.
 
+Labels become class ids, or for multi-label data multi-hot float vectors; the training table keeps a
+``row`` column (each row's position in the train frame) so training dynamics can be recorded per row.
+
 The cache key covers the data file's hash, the tokenizer, max_length, the columns, the validation
 split and the labels, so a repeated run skips tokenization and a changed setting never reuses a stale
 cache. Reading and cleaning the file is ``core.data``'s job.
@@ -14,7 +17,11 @@ from typing import Any
 
 from core.config import RunConfig
 from core.data import LABEL, TEXT, TEXT_PAIR, load_labelled, overlap_report, split_train_val
+from core.data.multilabel import multi_hot
 from core.errors import ConfigError
+
+ROW = "row"
+CACHE_FORMAT = "2"  # 2: multi-hot labels and the train table's row column
 
 
 def cache_dir() -> Path:
@@ -22,40 +29,60 @@ def cache_dir() -> Path:
     return Path(os.environ.get("TUNESCOPE_CACHE") or Path.home() / ".cache" / "tunescope") / "tokenized"
 
 
-def tokenize_frame(frame: Any, tokenizer: Any, max_length: int, labels: list[str], cache_key: str | None = None) -> Any:
-    """A ``datasets.Dataset`` with input ids, labels and lengths; cached on disk when ``cache_key`` is set."""
-    from datasets import Dataset
+def is_multi_label(frame: Any) -> bool:
+    """Whether a clean frame's labels are tuples (multi-label data)."""
+    return len(frame) > 0 and isinstance(frame[LABEL].iloc[0], tuple | list)
 
-    label2id = {label: i for i, label in enumerate(labels)}
-    unknown = sorted(set(frame[LABEL]) - set(label2id))
+
+def label_column(frame: Any, labels: list[str]) -> list:
+    """Class ids per row, or multi-hot float vectors for multi-label frames; unknown labels are refused."""
+    multi = is_multi_label(frame)
+    found = set(frame[LABEL].explode().dropna()) if multi else set(frame[LABEL])
+    unknown = sorted(map(str, found - set(labels)))
     if unknown:
         raise ConfigError(
             f"The validation data has labels the training data lacks: {', '.join(unknown[:5])}. "
             "Use the same label names in both files."
         )
+    if multi:
+        return multi_hot(frame[LABEL], labels).astype("float32").tolist()
+    label2id = {label: i for i, label in enumerate(labels)}
+    return [label2id[label] for label in frame[LABEL]]
+
+
+def tokenize_frame(frame: Any, tokenizer: Any, max_length: int, labels: list[str], cache_key: str | None = None,
+                   rows: bool = False) -> Any:
+    """A ``datasets.Dataset`` with input ids, labels and lengths (and with ``rows`` each row's position);
+    cached on disk when ``cache_key`` is set."""
+    from datasets import Dataset
+
     has_pair = TEXT_PAIR in frame.columns
+    texts = [TEXT, TEXT_PAIR] if has_pair else [TEXT]
+    table = frame[texts].reset_index(drop=True).astype(str)
+    table["labels"] = label_column(frame, labels)
+    if rows:
+        table[ROW] = range(len(table))
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
         pair = batch[TEXT_PAIR] if has_pair else None
         encoded = tokenizer(batch[TEXT], pair, truncation=True, max_length=max_length)
-        encoded["labels"] = [label2id[label] for label in batch[LABEL]]
         encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
         return encoded
 
-    dataset = Dataset.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    dataset = Dataset.from_pandas(table, preserve_index=False)
     kwargs: dict[str, Any] = {}
     if cache_key:
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
         kwargs = {"cache_file_name": str(folder / f"{cache_key}.arrow"), "load_from_cache_file": True}
-    return dataset.map(encode, batched=True, batch_size=1000, remove_columns=dataset.column_names, **kwargs)
+    return dataset.map(encode, batched=True, batch_size=1000, remove_columns=texts, **kwargs)
 
 
 def _cache_key(config: RunConfig, split: str, tokenizer: Any, data_hash: str | None) -> str | None:
     if not data_hash:
         return None
     parts = [
-        data_hash, split, str(getattr(tokenizer, "name_or_path", "")), type(tokenizer).__name__,
+        CACHE_FORMAT, str(config.data.multi_label), data_hash, split, str(getattr(tokenizer, "name_or_path", "")), type(tokenizer).__name__,
         str(config.train.max_length), str(config.data.text_column), str(config.data.text_pair_column),
         str(config.data.label_column), str(config.data.val_fraction), str(config.train.seed), ",".join(config.labels),
     ]
@@ -67,10 +94,16 @@ def load_frames(config: RunConfig) -> tuple[Any, Any, str | None]:
     from core.data import file_hash
 
     data_cfg = config.data
-    data = load_labelled(data_cfg.train_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column)
-    if data_cfg.val_file:
+    data = load_labelled(data_cfg.train_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column,
+                         multi_label=data_cfg.multi_label)
+    config.resolved["multi_label"] = data.multi_label
+    if config.labels and set(data.labels) != set(config.labels):
+        raise ConfigError(f"The training data reads as {len(data.labels)} labels ({', '.join(data.labels[:5])}), not "
+                          f"the run's {len(config.labels)}: create the run again with the same multi_label setting.")
+    if data_cfg.val_file:  # read the way the training data reads: single- or multi-label
         val_frame = load_labelled(
-            data_cfg.val_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column
+            data_cfg.val_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column,
+            multi_label="yes" if data.multi_label else "no",
         ).frame
         frames = (data.frame, val_frame, file_hash(data_cfg.val_file))
     else:
@@ -85,7 +118,7 @@ def tokenize_frames(config: RunConfig, tokenizer: Any, frames: tuple[Any, Any, s
     """Tokenized (cached) train and validation datasets for the frames of :func:`load_frames`."""
     train_frame, val_frame, val_hash = frames
     train = tokenize_frame(train_frame, tokenizer, config.train.max_length, config.labels,
-                           _cache_key(config, "train", tokenizer, config.data_hash))
+                           _cache_key(config, "train", tokenizer, config.data_hash), rows=True)
     val = tokenize_frame(val_frame, tokenizer, config.train.max_length, config.labels,
                          _cache_key(config, "val", tokenizer, val_hash))
     return train, val

@@ -2,8 +2,9 @@
 
 Loads the data and tokenizer, builds the Trainer (``core.training.trainer``), trains under the
 device lock (``core.runs.lock``), saves ``model/`` (all at once, ``core.training.saving``),
-``metrics.json``, the model card and the optional similar-examples index (``core.inference.similar``),
-and writes the final event and status. The training process owns ``status.json`` from its first line
+``metrics.json`` and the model card, writes the final event and status, and then (outside the device
+lock, the model already usable) the optional similar-examples index (``core.inference.similar``).
+An optional pre-training stage (``core.pretrain``) runs first and fine-tuning starts from its weights. The training process owns ``status.json`` from its first line
 on; a failure becomes a ``failed`` state with one sentence saying what to do (for a full disk: which
 checkpoint is intact to resume from). A resume starts from the newest intact checkpoint and records
 which damaged ones it skipped.
@@ -11,6 +12,7 @@ which damaged ones it skipped.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -25,7 +27,7 @@ from core.errors import RunError
 from core.models import load_tokenizer, pick_device, resolve_source
 from core.training.arguments import build_arguments
 from core.training.datasets import load_frames, tokenize_frames
-from core.training.metrics import full_report
+from core.training.metrics import final_report, label_thresholds
 from core.training.saving import SaveFailed, save_error_kind, save_failure_message, save_model_folder
 from core.training.stopping import stop_requested
 from core.training.threads import choose_cpu_threads
@@ -43,9 +45,11 @@ def _save_outputs(trainer: Any, config: RunConfig, run_dir: Path, tokenizer: Any
     model = trainer.model
     if config.train.lora and hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
-    output = trainer.predict(val)
+    output = trainer.final_predictions(val)  # the best checkpoint's own evaluation (core.training.engine)
     logits = output.predictions[0] if isinstance(output.predictions, tuple) else output.predictions
-    report = full_report(np.asarray(output.label_ids), np.asarray(logits).argmax(-1), config.labels)
+    report = final_report(np.asarray(output.label_ids), np.asarray(logits), config.labels)
+    if label_thresholds(report):  # multi-label: the tuned decision thresholds travel with the model
+        model.config.label_thresholds = label_thresholds(report)
     report["eval_loss"] = float(output.metrics.get("test_loss", float("nan")))
     if _is_main_process():
         save_model_folder(model, tokenizer, paths.model)
@@ -87,36 +91,62 @@ def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
     summary = _summary(run_dir, config, trainer, result, report, point, started)
     if main:
         _record_end(run_dir, summary)
+        # after the final status: the run and its model are usable while the index is built (bench/README.md)
+        _write_index(run_dir, stopped=summary["state"] == "stopped")
     return summary
 
 
 def _train(config: RunConfig, run_dir: Path, checkpoint: Path | None, main: bool) -> tuple[Any, Any, dict[str, Any]]:
     """Load, tokenize, train and save; returns the trainer, the train result and the final report."""
+    if config.train.recipe == "setfit":
+        return _train_fewshot(config, run_dir, main)
     tokenizer = load_tokenizer(resolve_source(config.model))
     frames = load_frames(config)
     if pick_device(config.train.device) == "cpu":
         choose_cpu_threads()  # this is the training child: its thread count is its own
+    base = _with_pretraining(config, run_dir, frames[0], main)
     args = build_arguments(config, run_dir, len(frames[0]))
     with args.main_process_first(desc="tokenize"):  # rank 0 fills the cache, the others read it
         train, val = tokenize_frames(config, tokenizer, frames)
     val = by_length(val)
-    trainer = build_trainer(config, run_dir, tokenizer, train, val, args)
+    trainer = build_trainer(base, run_dir, tokenizer, train, val, args)
     if main:
         config.save(runs.RunPaths(run_dir).config)
     if checkpoint is not None and _training_done(checkpoint):
         result = _restore_final(trainer, checkpoint)  # only the outputs were missing (a failed save)
     else:
         result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        if main and getattr(trainer, "recorder", None) is not None:  # finished or stopped: the rows' dynamics
+            trainer.recorder.save(run_dir / "dynamics.npz")
     callback = next(c for c in trainer.callback_handler.callbacks if type(c).__name__ == "EventCallback")
     if callback.non_finite:
         raise NonFiniteLossError(callback.non_finite)
     report = _save_outputs(trainer, config, run_dir, tokenizer, val)
-    if main:
-        _write_index(run_dir, frames[0])
     return trainer, result, report
 
 
-def _write_index(run_dir: Path, frame: Any) -> None:
+def _with_pretraining(config: RunConfig, run_dir: Path, frame: Any, main: bool) -> RunConfig:
+    """``config`` fine-tuning the adapted weights of the pre-training stage (``core.pretrain``) when it is on;
+    a relaunch finishes an interrupted stage, and never redoes a finished one."""
+    if config.train.pretrain == "off":
+        return config
+    from core.pretrain.stage import run_pretrain
+
+    adapted = run_pretrain(config, run_dir, frame, main)
+    if main:
+        runs.write_status(run_dir, "running", message="Fine-tuning (stage 2 of 2).")
+    return dataclasses.replace(config, model=str(adapted))
+
+
+def _train_fewshot(config: RunConfig, run_dir: Path, main: bool) -> tuple[Any, Any, dict[str, Any]]:
+    """The few-shot route (``core.fewshot``): SetFit body training and a fitted head; no checkpoints."""
+    from core.fewshot.train import train_fewshot
+
+    trainer, result, report = train_fewshot(config, run_dir, main)
+    return trainer, result, report
+
+
+def _write_index(run_dir: Path, frame: Any = None, stopped: bool | None = None) -> None:
     """The similar-examples index of the saved model (``core.inference.similar``), with progress lines.
 
     Optional: a stopped run gets none (an older index is removed, as it describes an older model), and
@@ -127,7 +157,7 @@ def _write_index(run_dir: Path, frame: Any) -> None:
     from core.inference.similar import build_index, index_folder, progress_lines
 
     later = f"build it later with `python -m core index {run_dir}`"
-    if stop_requested(run_dir):
+    if stop_requested(run_dir) if stopped is None else stopped:  # the final status already removed STOP
         shutil.rmtree(index_folder(run_dir), ignore_errors=True)
         print(f"note: stopped, so no similar-examples index: {later}.", file=sys.stderr, flush=True)
         return
@@ -171,7 +201,8 @@ def _summary(run_dir: Path, config: RunConfig, trainer: Any, result: Any, report
     return {
         "run_dir": str(run_dir),
         "state": "stopped" if stopped else "finished",
-        "metrics": {k: report[k] for k in ("accuracy", "f1_macro", "eval_loss", "per_class")},
+        "metrics": {k: report[k] for k in ("accuracy", "f1_macro", "eval_loss", "per_class", "multi_label", "f1_micro",
+                                           "subset_accuracy", "per_label") if k in report},
         "train_samples_per_second": result.metrics.get("train_samples_per_second"),
         "train_runtime": result.metrics.get("train_runtime"),
         "global_step": result.global_step,

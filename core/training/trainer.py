@@ -1,5 +1,8 @@
 """The configured ``transformers.Trainer`` for a run: model (dropout, frozen embeddings, LoRA),
-class-weighted loss, shuffled length-grouped batches, callbacks and progress display.
+class-weighted loss (sigmoid and binary cross-entropy with per-label positive weights for multi-label
+data), shuffled length-grouped batches, callbacks and progress display. The training forward passes
+also record every train row's probabilities (``core.labels.dynamics``): the train table's ``row``
+column travels through the collator beside the model inputs and is popped in :meth:`compute_loss`.
 """
 
 from __future__ import annotations
@@ -11,16 +14,47 @@ from transformers import Trainer
 
 from core.config import RunConfig
 from core.models import load_classifier, resolve_source
-from core.training.arguments import build_arguments, class_weights, show_bar
+from core.training.arguments import build_arguments, class_weights, positive_weights, show_bar
+from core.training.datasets import ROW
+from core.training.engine import EnginePhases
 from core.training.metrics import trainer_metrics
 
 
-class WeightedTrainer(Trainer):
-    """``Trainer`` whose cross-entropy can weight classes (for imbalanced data)."""
+class RowCollator:
+    """Pads a batch like ``DataCollatorWithPadding`` and carries each row's position (``row``) beside it."""
 
-    def __init__(self, *args: Any, class_weights: Any = None, **kwargs: Any) -> None:
+    def __init__(self, padding: Any) -> None:
+        self.padding = padding
+
+    def __call__(self, features: list[dict[str, Any]]) -> Any:
+        import torch
+
+        rows = [f[ROW] for f in features if ROW in f]
+        batch = self.padding([{k: v for k, v in f.items() if k != ROW} for f in features])
+        if rows and len(rows) == len(features):
+            batch[ROW] = torch.tensor(rows, dtype=torch.long)
+        return batch
+
+
+class WeightedTrainer(EnginePhases, Trainer):
+    """``Trainer`` whose loss can weight classes (or, multi-label, positives per label) and records dynamics.
+
+    ``recorder`` (a ``core.labels.dynamics.TrainingDynamics``) receives each training batch's
+    probabilities, taken from the forward pass that computes the loss.
+    """
+
+    def __init__(self, *args: Any, class_weights: Any = None, multi_label: bool = False, recorder: Any = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.class_weights = class_weights
+        self.class_weights = class_weights  # per-label positive weights when multi_label
+        self.multi_label = multi_label
+        self.recorder = recorder
+
+    def _set_signature_columns_if_needed(self) -> None:
+        """Keep the ``row`` column when unused columns are dropped (``compute_loss`` pops it before the model)."""
+        super()._set_signature_columns_if_needed()
+        if ROW not in self._signature_columns:
+            self._signature_columns.append(ROW)
 
     def _get_train_sampler(self, train_dataset: Any = None) -> Any:
         """Length-grouped batches in shuffled order (``core.training.sampler``) instead of long-to-short runs."""
@@ -50,46 +84,56 @@ class WeightedTrainer(Trainer):
 
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
-        if self.class_weights is None:
-            return super().compute_loss(model, inputs, return_outputs=return_outputs,
-                                        num_items_in_batch=num_items_in_batch)
+        rows = inputs.pop(ROW, None)
+        if self.class_weights is None and not self.multi_label:
+            loss, outputs = super().compute_loss(model, inputs, return_outputs=True,
+                                                 num_items_in_batch=num_items_in_batch)
+        else:
+            loss, outputs = self._weighted_loss(model, inputs)
+        if rows is not None and self.recorder is not None and model.training:
+            self._record(rows, outputs.logits)
+        return (loss, outputs) if return_outputs else loss
+
+    def _weighted_loss(self, model: Any, inputs: dict[str, Any]) -> tuple[Any, Any]:
         import torch.nn.functional as F
 
         labels = inputs.pop("labels")
         outputs = model(**inputs)
         logits = outputs.logits.float()
-        loss = F.cross_entropy(logits, labels, weight=self.class_weights.to(logits.device))
-        return (loss, outputs) if return_outputs else loss
+        weight = None if self.class_weights is None else self.class_weights.to(logits.device)
+        if self.multi_label:  # summed over labels, averaged over rows: a row weighs as much as in cross-entropy
+            loss = F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype), pos_weight=weight,
+                                                      reduction="none").sum(dim=-1).mean()
+        else:
+            loss = F.cross_entropy(logits, labels, weight=weight)
+        return loss, outputs
+
+    def _record(self, rows: Any, logits: Any) -> None:
+        """Hand the batch's probabilities (numpy copies of the detached logits' softmax or sigmoid) to the recorder."""
+        import torch
+
+        logits = logits.detach().float()
+        probabilities = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
+        self.recorder.record(rows.detach().cpu().numpy(), probabilities.cpu().numpy(), float(self.state.epoch or 0.0))
 
 
 def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, val: Any, args: Any = None) -> Any:
     """The configured ``Trainer`` (model, arguments, callbacks) for this run."""
     import torch
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, set_seed
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback
 
+    from core.labels.dynamics import TrainingDynamics
     from core.training.callback import EventCallback
     from core.training.stopping import stop_requested
 
     t = config.train
     args = args if args is not None else build_arguments(config, run_dir, len(train))
-    weights = class_weights(train["labels"], len(config.labels), t.class_weights)
-    config.resolved.update(class_weights=dict(zip(config.labels, weights, strict=True)) if weights else None,
-                           class_weights_mode=t.class_weights, train_rows=len(train), val_rows=len(val),
-                           lora_rank=t.lora_rank if t.lora else None)
-    set_seed(t.seed)  # the new classification head's initial weights depend on the seed too
-    dropout = t.resolved_dropout()
-    # on a CPU the plain attention kernels beat SDPA's for these short sequences (bench/README.md)
-    attention = "eager" if config.resolved.get("device") == "cpu" else None
-    model = load_classifier(resolve_source(config.model), config.labels, tokenizer=tokenizer, dropout=dropout,
-                            attn_implementation=attention)
-    frozen = freeze_word_embeddings(model) if t.freeze_embeddings and not t.lora else 0
-    config.resolved.update(dropout="model" if dropout is None else dropout, frozen_embedding_weights=frozen,
-                           attention=attention or "default")
-    if t.lora:
-        from peft import LoraConfig, TaskType, get_peft_model
-
-        model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=t.lora_rank,
-                                                 lora_alpha=2 * t.lora_rank, lora_dropout=0.1))
+    multi = multi_label_dataset(train)
+    weights = _loss_weights(config, train, multi)
+    config.resolved.update(train_rows=len(train), val_rows=len(val), lora_rank=t.lora_rank if t.lora else None)
+    model = _model(config, tokenizer, multi, label_priors(train["labels"], weights) if multi else None)
+    recorder = TrainingDynamics(rows=len(train), labels=len(config.labels), multi_label=multi) \
+        if ROW in getattr(train, "column_names", ()) else None
     callbacks: list[Any] = [EventCallback(run_dir, stop_requested, info=dict(config.resolved))]
     if t.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
@@ -100,10 +144,12 @@ def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, 
         train_dataset=train,
         eval_dataset=val,
         processing_class=tokenizer,
-        data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if device == "cuda" else None),
+        data_collator=RowCollator(DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if device == "cuda" else None)),
         compute_metrics=trainer_metrics,
         callbacks=callbacks,
         class_weights=torch.tensor(weights) if weights else None,
+        multi_label=multi,
+        recorder=recorder,
     )
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
@@ -112,6 +158,84 @@ def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, 
         trainer.remove_callback(ProgressCallback)
         trainer.add_callback(_quiet_progress())
     return trainer
+
+
+def multi_label_dataset(dataset: Any) -> bool:
+    """Whether a tokenized dataset's labels are multi-hot vectors (multi-label data)."""
+    return len(dataset) > 0 and isinstance(dataset[0]["labels"], list)
+
+
+def _loss_weights(config: RunConfig, train: Any, multi: bool) -> list[float] | None:
+    """Class weights, or per-label positive weights for multi-label data, recorded in ``config.resolved``."""
+    mode, labels = config.train.class_weights, config.labels
+    weights = (positive_weights if multi else class_weights)(train["labels"], len(labels), mode)
+    named = dict(zip(labels, weights, strict=True)) if weights else None
+    config.resolved.update(class_weights=None if multi else named, positive_weights=named if multi else None,
+                           class_weights_mode=mode, multi_label=multi)
+    return weights
+
+
+def _model(config: RunConfig, tokenizer: Any, multi: bool, priors: Any = None) -> Any:
+    """The classifier to train: seeded new head, dropout, frozen embeddings and LoRA as configured.
+
+    A new multi-label head starts from the labels' training priors (:func:`start_at_priors`)."""
+    from transformers import set_seed
+
+    t = config.train
+    source = resolve_source(config.model)
+    new_head = model_labels_differ(source, config.labels, multi)
+    set_seed(t.seed)  # the new classification head's initial weights depend on the seed too
+    dropout = t.resolved_dropout()
+    # on a CPU the plain attention kernels beat SDPA's for these short sequences (bench/README.md)
+    attention = "eager" if config.resolved.get("device") == "cpu" else None
+    model = load_classifier(source, config.labels, tokenizer=tokenizer, dropout=dropout,
+                            attn_implementation=attention, multi_label=multi)
+    if priors is not None and new_head:
+        start_at_priors(model, priors, len(config.labels))
+    frozen = freeze_word_embeddings(model) if t.freeze_embeddings and not t.lora else 0
+    config.resolved.update(dropout="model" if dropout is None else dropout, frozen_embedding_weights=frozen,
+                           attention=attention or "default")
+    if t.lora:
+        from peft import LoraConfig, TaskType, get_peft_model
+
+        model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=t.lora_rank,
+                                                 lora_alpha=2 * t.lora_rank, lora_dropout=0.1))
+    return model
+
+
+def label_priors(label_rows: Any, weights: list[float] | None) -> Any:
+    """Each label's share of positive rows, as the (positive-weighted) loss sees it."""
+    import numpy as np
+
+    y = np.asarray(label_rows, dtype=np.float64)
+    share = np.clip(y.mean(axis=0), 1e-3, 1 - 1e-3)
+    weight = np.asarray(weights, dtype=np.float64) if weights else np.ones_like(share)
+    return weight * share / (weight * share + 1 - share)
+
+
+def model_labels_differ(source: Any, labels: list[str], multi: bool) -> bool:
+    """True when the base model has no multi-label head for exactly these labels (its head will be new)."""
+    from core.models import load_model_config
+
+    base = load_model_config(source)
+    names = [str((base.id2label or {}).get(i)) for i in range(len(base.id2label or {}))]
+    return not multi or names != list(labels) or base.problem_type != "multi_label_classification"
+
+
+def start_at_priors(model: Any, priors: Any, n_labels: int) -> bool:
+    """Set the bias of the head's output layer to the labels' log-odds, so a new sigmoid head starts at each
+    label's base rate instead of 0.5 for every label (which took a short run all its steps to unlearn).
+
+    The output layer is the last linear layer with one output per label; heads without a bias are left alone.
+    """
+    import torch
+
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.out_features == n_labels]
+    if not layers or layers[-1].bias is None:
+        return False
+    with torch.no_grad():
+        layers[-1].bias.copy_(torch.as_tensor(priors / (1 - priors)).log().to(layers[-1].bias.dtype))
+    return True
 
 
 def by_length(dataset: Any) -> Any:

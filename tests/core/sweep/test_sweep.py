@@ -32,7 +32,10 @@ def base_config(data: Path, model: Path, **train: Any) -> RunConfig:
 def test_three_trials_one_pruned_by_its_low_value(tmp_path: Path, tiny_models: Any, sentiment_csv: Path) -> None:
     """Two sensible trials complete; a third at a learning rate that wrecks the model is pruned at its
     second validation (MedianPruner against the two), its run stopped through its STOP file and tagged."""
-    config = base_config(sentiment_csv, tiny_models("bert"), metric_for_best_model="eval_loss")
+    # 48 steps, evaluated every 3: the driver polls every 0.5 s, and a tiny run's remaining 42 steps after the
+    # second validation outlast that, so the STOP lands before the run ends (12 steps raced it)
+    config = base_config(sentiment_csv, tiny_models("bert"), metric_for_best_model="eval_loss", max_steps=48,
+                         eval_steps=3)
     folder = sweep.prepare_sweep(config, "learning_rate=1e-4,0.3", trials=3, root=tmp_path)
     spec = read_spec(folder)
     study = open_study(spec, storage_url(folder, spec))
