@@ -20,17 +20,18 @@ from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import inspect_file
 from core.data.uploads import upload_path
 from core.inference import load_for_inference, predict_texts
-from core.models import describe_model
+from core.models import SMOLLM2, describe_model
 from core.settings import from_values
 from ui.access import READ_ONLY_MESSAGE, Access
 from ui.common import friendly_errors
+from ui.label_actions import LabelActions
 from ui.limits import HEAVY_CONCURRENCY, checked_text, give_back_memory, guard
 from ui.run_actions import RunActions
 from ui.session import Places, model_name, model_source, valid_ref
 from ui.sweep_actions import SweepActions
 
 
-class Actions(RunActions, SweepActions):
+class Actions(RunActions, SweepActions, LabelActions):
     """Every action, bound to one app's runs folder and access rules."""
 
     def __init__(self, places: Places, access: Access | None = None) -> None:
@@ -59,14 +60,18 @@ class Actions(RunActions, SweepActions):
     @friendly_errors
     def inspect_data(self, upload: str, text_column: str | None = None, label_column: str | None = None,
                      text_pair_column: str | None = None, model: str | None = "default", max_length: int = 128,
-                     preview_rows: int = 0) -> dict[str, Any]:
-        """The health report of an uploaded file (the CLI's ``inspect``); token lengths under ``model``."""
+                     preview_rows: int = 0, multi_label: str = "auto") -> dict[str, Any]:
+        """The health report of an uploaded file (the CLI's ``inspect``); token lengths under ``model``.
+
+        ``multi_label`` ('auto', 'yes', 'no') overrides the multi-label detection; ``label_column`` may name
+        several 0/1 label columns separated by commas."""
         path = upload_path(upload, self.places.uploads)
         if not 8 <= int(max_length) <= 8192:
             raise gr.Error(f"max_length must be between 8 and 8192 tokens (got {max_length}).")
         source = model_source(model, self.places) if model else None
         return inspect_file(path, text_column or None, label_column or None, text_pair_column or None,
-                            model=source, max_length=int(max_length), preview_rows=preview_rows)
+                            model=source, max_length=int(max_length), preview_rows=preview_rows,
+                            multi_label=multi_label or "auto")
 
     def run_config(self, upload: str, base_model: str, train: TrainSettings, columns: dict[str, Any],
                    val_upload: str | None = None, val_fraction: float | None = None) -> RunConfig:
@@ -75,10 +80,18 @@ class Actions(RunActions, SweepActions):
                             text_column=columns.get("text_column") or None,
                             label_column=columns.get("label_column") or None,
                             text_pair_column=columns.get("text_pair_column") or None,
+                            multi_label=columns.get("multi_label") or "auto",
                             val_file=str(upload_path(val_upload, self.places.uploads)) if val_upload else None)
         if val_fraction is not None:
             data.val_fraction = float(val_fraction)
-        return RunConfig(model=model_source(base_model, self.places), data=data, train=train)
+        source = model_source(base_model, self.places)
+        if source == SMOLLM2 and not train.lora:
+            train.lora = True  # a 135M decoder on a shared server: LoRA adapters, its sensible default (as the CLI)
+        return RunConfig(model=source, data=data, train=train)
+
+    def pretrain_path(self, upload: str | None) -> str | None:
+        """The server path of an uploaded pre-training text (None without one)."""
+        return str(upload_path(upload, self.places.uploads)) if upload else None
 
     def launch(self, config: RunConfig, request: Any = None) -> dict[str, Any]:
         """Create the run folder and start its training process."""
@@ -91,13 +104,21 @@ class Actions(RunActions, SweepActions):
     def start_training(self, upload: str, base_model: str = "default", settings: dict[str, Any] | None = None,
                        text_column: str | None = None, label_column: str | None = None,
                        text_pair_column: str | None = None, val_upload: str | None = None,
+                       multi_label: str = "auto", pretrain_upload: str | None = None,
                        request: gr.Request = None) -> dict[str, Any]:
-        """Fine-tune ``base_model`` on an uploaded file; ``settings`` by name (see ``python -m core train -h``)."""
+        """Fine-tune ``base_model`` on an uploaded file; ``settings`` by name (see ``python -m core train -h``).
+
+        ``multi_label`` ('auto', 'yes', 'no') overrides the detection of several labels per row;
+        ``pretrain_upload`` is the upload id of unlabelled text for ``settings={"pretrain": "file"}``."""
         self.require_change(request)
         settings = dict(settings or {})
         val_fraction = settings.pop("val_fraction", None)
+        if "pretrain_file" in settings:  # a server path: clients name uploads by id
+            raise gr.Error("Give the pre-training text as pretrain_upload (an upload id), not as a path in settings.")
         train = from_values(TrainSettings, settings)
-        columns = {"text_column": text_column, "label_column": label_column, "text_pair_column": text_pair_column}
+        train.pretrain_file = self.pretrain_path(pretrain_upload)
+        columns = {"text_column": text_column, "label_column": label_column, "text_pair_column": text_pair_column,
+                   "multi_label": multi_label}
         return self.launch(self.run_config(upload, base_model, train, columns, val_upload, val_fraction), request)
 
     @friendly_errors
@@ -135,15 +156,19 @@ class Actions(RunActions, SweepActions):
 
     @friendly_errors
     def predict(self, text: str, model: str = "default", text_pair: str = "") -> dict[str, Any]:
-        """Class probabilities for one text: ``{"label", "confidences": [{"label", "confidence"}]}``."""
+        """Class probabilities for one text: ``{"label", "confidences": [{"label", "confidence"}]}``; a multi-label
+        model adds ``multi_label``, ``labels`` (the chosen ones, maybe none) and ``thresholds`` ({label: threshold})."""
         text, text_pair = checked_text(text), checked_text(text_pair, "second text")
         if not text.strip():
             raise gr.Error("Type a text to classify.")
         loaded = self.load(model)
         result = predict_texts(loaded, [text], [text_pair] if text_pair.strip() else None)[0]
         ranked = sorted(result["scores"].items(), key=lambda item: -item[1])
-        return {"label": result["label"], "confidences": [{"label": k, "confidence": v} for k, v in ranked],
-                "model": model_name(model), "warnings": loaded.warnings}
+        out = {"label": result["label"], "confidences": [{"label": k, "confidence": v} for k, v in ranked],
+               "model": model_name(model), "warnings": loaded.warnings}
+        if loaded.multi_label:
+            out.update(multi_label=True, labels=result["labels"], thresholds=result["thresholds"])
+        return out
 
     @friendly_errors
     def attention(self, text: str, model: str = "default", view: str = "Head", layer: int = 0, head: int = 0,
@@ -166,6 +191,18 @@ class Actions(RunActions, SweepActions):
         out["table"] = result["table"].to_dict("records")
         return out
 
+    @friendly_errors
+    def fill(self, text: str, model: str = "default", top: int = 5) -> dict[str, Any]:
+        """Top-k tokens for each [MASK] (encoders) or for the next token (decoders), ``core.inference.fill``:
+        ``{"mode", "model", "tokens", "positions", "predictions": [[{"token", "probability", ...}]], "warnings"}``."""
+        from core.inference.fill import fill
+
+        text = checked_text(text)
+        try:
+            return fill(model_source(model, self.places), text, int(top))
+        finally:
+            give_back_memory()
+
     def usable_ref(self, ref: Any) -> str | None:
         return valid_ref(ref, self.places)
 
@@ -181,10 +218,13 @@ def register(actions: Actions) -> None:
     for name in ("load_model", "inspect_data", "start_training", "stop_training", "resume_training",
                  "retry_smaller_batch", "training_status", "list_runs", "predict"):
         gr.api(getattr(actions, name), api_name=name)
-    gr.api(actions.attention, api_name="attention", **HEAVY)
-    for name in ("diff_runs", "describe_run", "delete_run", "similar"):
-        gr.api(getattr(actions, name), api_name=name)
     for name in ("sweep_start", "sweep_status", "sweep_stop"):  # ui.sweep_actions
+        gr.api(getattr(actions, name), api_name=name)
+    gr.api(actions.attention, api_name="attention", **HEAVY)
+    gr.api(actions.fill, api_name="fill", **HEAVY)
+    for name in ("diff_runs", "describe_run", "delete_run", "similar"):
         gr.api(getattr(actions, name), api_name=name)
     for name in ("evaluate", "report_file", "export_file"):
         gr.api(getattr(actions, name), api_name=name, **HEAVY)
+    gr.api(actions.suspects, api_name="suspects", **HEAVY)  # ui.label_actions
+    gr.api(actions.retrain_fixed, api_name="retrain_fixed")

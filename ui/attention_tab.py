@@ -28,7 +28,7 @@ from core.plots.export import export_html, export_png
 from core.plots.headview import view_js, view_json, write_html
 from ui.actions import HEAVY, Actions
 from ui.attention_views import TABLE_COLUMNS, VIEWS, config_shape, model_shape, render
-from ui.common import friendly_errors, warn_all
+from ui.common import friendly_errors, info, warn_all
 from ui.limits import checked_text, give_back_memory, guard
 from ui.session import model_name, model_source
 
@@ -81,12 +81,19 @@ class AttentionTab:
             self.png = gr.Button("Export PNG")
             self.html = gr.Button("Export HTML")
             self.exported = gr.File(label="Exported figure")
+        self.focus = gr.State(None)  # a token index to open the head view on (from the Model tab's playground)
         self.wire()
+
+    def open_position(self, target: dict[str, Any] | None) -> dict[Any, Any]:
+        """Show the attention of a predicted position: the playground's text, the head view, that token focused."""
+        if not target:
+            return {self.focus: gr.skip()}
+        return {self.text: target["text"], self.pair: "", self.view: "Head", self.focus: int(target["position"])}
 
     @property
     def inputs(self) -> set[Any]:
         return {self.state["view"], self.text, self.pair, self.view, self.layer, self.head, self.threshold,
-                self.show_special, self.renormalise, self.target}
+                self.show_special, self.renormalise, self.target, self.focus}
 
     @property
     def outputs(self) -> list[Any]:
@@ -97,6 +104,7 @@ class AttentionTab:
         inputs, outputs, heavy = self.inputs, self.outputs, {**HEAVY, "api_visibility": "private"}
         self.show.click(self.on_show, inputs, outputs, **heavy)
         self.text.submit(self.on_show, inputs, outputs, **heavy)
+        self.text.input(lambda: None, None, self.focus, api_visibility="private")  # a new text: no focused token
         self.view.change(self.on_view, {self.state["view"], self.view, self.layer}, [self.layer],
                          api_visibility="private").then(self.on_change, inputs, outputs, trigger_mode="always_last",
                                                         **heavy)
@@ -118,7 +126,7 @@ class AttentionTab:
         try:
             return render(source, text, pair, values[self.view], values[self.layer], values[self.head],
                           values[self.threshold], values[self.show_special], values[self.renormalise],
-                          values[self.target], should_stop=guard())
+                          values[self.target], should_stop=guard(), focus=values.get(self.focus))
         finally:
             give_back_memory()
 
@@ -178,5 +186,5 @@ class AttentionTab:
             return str(export_html(figure, folder / f"{name}.html"))
         path, engine = export_png(sized(figure), folder / f"{name}.png")
         if engine != "kaleido":
-            gr.Info("PNG drawn with matplotlib (kaleido/Chromium unavailable): the HTML export is the exact figure.")
+            info("PNG drawn with matplotlib (kaleido/Chromium unavailable): the HTML export is the exact figure.")
         return str(path)

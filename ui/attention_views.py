@@ -94,10 +94,11 @@ def _table(rows: list[dict[str, Any]], key: str, what: str) -> pd.DataFrame:
 
 def render(model: str, text: str, pair: str, view: str, layer: int, head: int, threshold: float,
            show_special: bool, renormalise: bool, target: str | None,
-           should_stop: Callable[[], None] | None = None) -> dict[str, Any]:
+           should_stop: Callable[[], None] | None = None, focus: int | None = None) -> dict[str, Any]:
     """Compute one view: ``{"figure", "html", "view", "table", "info", "layers", "heads", "labels"}`` (no gradio
     objects). ``view`` is the interactive head/neuron view's data (None for other views); ``table`` is empty
-    where a top-heads table means nothing (the tab hides it then)."""
+    where a top-heads table means nothing (the tab hides it then). ``focus``: a token index the head view
+    opens focused on (the Model tab's predicted position)."""
     kind = VIEWS.get(view, view)
     if kind not in VIEWS.values():
         raise DataError(f"Unknown view '{view}': choose one of {', '.join(VIEWS)}.")
@@ -119,7 +120,7 @@ def render(model: str, text: str, pair: str, view: str, layer: int, head: int, t
             info.append(f"The {kind} view draws at most {VIEW_TOKENS} tokens and this input has "
                         f"{len(result.tokens)}: shorten the text to see it; the heatmap below shows every token.")
         elif kind == "head":
-            out["view"] = head_view_data(result, layer, show_special, renormalise, threshold)
+            out["view"] = head_view_data(result, layer, show_special, renormalise, threshold, focus=focus)
             info.append(HEAD_NOTE)
         else:
             qk = query_key(loaded.model, loaded.tokenizer, text, pair, layer)

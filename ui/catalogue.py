@@ -41,7 +41,7 @@ def static_strings(demo: Any) -> set[str]:
                 found.add(value.strip())
         for choice in getattr(block, "choices", None) or []:
             name = choice[0] if isinstance(choice, tuple) else None
-            if isinstance(name, str) and re.search(r"[A-Za-z]{2}", name):
+            if isinstance(name, str) and re.search(r"[A-Za-z]{2}", name) and not name.startswith(("/", "~", ".")):
                 found.add(name)
     return found
 
@@ -71,6 +71,15 @@ def _call_name(node: ast.Call) -> str:
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
+def _collects_messages(node: ast.Call) -> bool:
+    """``warnings.append(...)``, ``notes.append(...)``, ``info.append(...)``: messages gathered to show later."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr in ("append", "extend", "add")):
+        return False
+    owner = func.value.attr if isinstance(func.value, ast.Attribute) else getattr(func.value, "id", "")
+    return bool(re.search(r"warn|note|info|message|finding|problem", owner, re.I))
+
+
 def _docstrings(tree: ast.AST) -> set[int]:
     ids = set()
     for node in ast.walk(tree):
@@ -83,7 +92,7 @@ def _docstrings(tree: ast.AST) -> set[int]:
 
 def is_prose(text: str) -> bool:
     """Text for people (words with spaces), not code, CSS, JavaScript, a command or a file name."""
-    stripped = text.strip()
+    stripped = re.sub(r"\{\d+\}", "X", text.strip())  # a value first ("{0} has no ...") is still prose
     return bool(stripped) and bool(_PROSE.search(stripped)) and not _CODE.search(stripped) and "\n    " not in text
 
 
@@ -93,7 +102,7 @@ def strings_in(path: Path, all_prose: bool) -> set[str]:
     skip = _docstrings(tree)
     found: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _MESSAGE_CALLS.search(_call_name(node)):
+        if isinstance(node, ast.Call) and (_MESSAGE_CALLS.search(_call_name(node)) or _collects_messages(node)):
             for arg in node.args[:1]:
                 text = _template(arg)
                 if text and is_prose(text):

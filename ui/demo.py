@@ -120,4 +120,7 @@ class Demo:
             choice.change(switch, choice, [header, examples, bars, evidence], api_visibility="private")
             examples.click(lambda sample: sample[0], examples, text, api_visibility="private")
             gr.api(self.predict, api_name="predict", concurrency_id="heavy", concurrency_limit=2)
+        from ui.localise import localise
+
+        localise(demo)  # Chinese for Chinese browsers (launch_kwargs carries the catalogue)
         return demo

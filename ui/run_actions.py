@@ -97,16 +97,16 @@ class RunActions:
 
         folder = self.run_dir(run_id)
         if not index_folder(folder).is_dir():  # core's message names the server path: clients get the id only
-            raise gr.Error(f"Run {run_id} has no similar-examples index (it was trained before TuneScope kept one, "
-                           f"or stopped early): the admin can build it with `python -m core index {run_id}`.")
+            raise gr.Error(f"Run {run_id} has no similar-examples index yet (it is built in the seconds after a run "
+                           "finishes; runs trained before TuneScope kept one have none): try again shortly, or the "
+                           f"admin can build it with `python -m core index {run_id}`.")
         return similar_examples(self.load(f"run:{run_id}"), folder, text, text_pair, k=k)
 
     def score_predictions(self, labels: list[str], summary: dict[str, Any]) -> dict[str, Any]:
         """Evaluate a predicted labelled file from its probabilities: the report and a token, as ``evaluate``."""
-        from core.inference.evaluate import evaluate_predictions
+        from core.inference.evaluate import score_predicted_file
 
-        result = evaluate_predictions(labels, summary["true_labels"], summary["probabilities"],
-                                      texts=summary.get("texts"))
+        result = score_predicted_file(labels, summary)
         return {"token": self.remember(result), "report": result.report(), "misclassified": result.misclassified(20)}
 
     @friendly_errors

@@ -15,7 +15,8 @@ import pandas as pd
 
 from core import runs
 from ui.actions import Actions
-from ui.common import friendly_errors, human_seconds, md_escape
+from ui.common import friendly_errors, human_seconds, info, md_escape
+from ui.suspects_view import build_suspects_panel
 
 COLUMNS = ["run", "name", "state", "model", "data", "best metric", "duration", "date", "tags"]
 METRICS = ["loss", "eval_loss", "f1_macro", "accuracy"]
@@ -88,7 +89,9 @@ class RunsTab:
                 self.cancel = gr.Button("Keep it", visible=False)
             self.download = gr.File(label="Download", visible=False)
         self.selected = gr.State(None)
+        self.suspects = build_suspects_panel(actions, self.selected)  # of the run selected in the table
         self.wire()
+        self.suspects.retrain_event.then(self.on_refresh, None, self.listing_outputs, api_visibility="private")
 
     @property
     def listing_outputs(self) -> list[Any]:
@@ -156,14 +159,14 @@ class RunsTab:
     def on_open(self, run_id: str | None) -> str:
         self.need(run_id)
         self.actions.load_model(f"run:{run_id}")  # refuses a run without a saved model, in one sentence
-        gr.Info(f"Predict and Attention now show run {run_id}.")
+        info(f"Predict and Attention now show run {run_id}.")
         return f"run:{run_id}"
 
     @friendly_errors
     def on_as_base(self, run_id: str | None) -> str:
         self.need(run_id)
         self.actions.load_model(f"run:{run_id}")
-        gr.Info(f"The Train tab will fine-tune run {run_id} further.")
+        info(f"The Train tab will fine-tune run {run_id} further.")
         return f"run:{run_id}"
 
     @friendly_errors
@@ -171,7 +174,7 @@ class RunsTab:
         self.need(run_id)
         self.actions.describe_run(run_id, name=name, tags=[t.strip() for t in (tags or "").split(",") if t.strip()],
                                   request=request)
-        gr.Info("Saved.")
+        info("Saved.")
         return self.listing()
 
     def ask(self, run_id: str | None, asking: bool) -> dict[Any, Any]:
@@ -183,7 +186,7 @@ class RunsTab:
                   request: gr.Request = None) -> dict[Any, Any]:
         self.need(run_id)
         removed = self.actions.delete_run(run_id, request=request)
-        gr.Info(f"Deleted run {run_id} ({removed.get('bytes', 0) / 1e6:.1f} MB freed).")
+        info(f"Deleted run {run_id} ({removed.get('bytes', 0) / 1e6:.1f} MB freed).")
         gone = f"run:{run_id}"
         return {**self.listing(), self.selected: None, self.current: "Select a run in the table.",
                 self.confirm: gr.update(visible=False), self.cancel: gr.update(visible=False),

@@ -18,7 +18,8 @@ from typing import Any
 
 from core.data.uploads import display_name, is_upload_id
 from core.errors import ModelError, TuneScopeError
-from core.models import DEFAULT_NAME
+from core.models import DEFAULT_NAME, SMOLLM2
+from core.pretrain.lm import SMOLLM2_NAME
 from core.runs import run_folder, runs_root
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
@@ -58,6 +59,8 @@ class Places:
 def model_ref(kind: str, value: str = "") -> str:
     """A model reference from the Model tab's choice ('default', 'hub', 'folder' or 'run')."""
     value = (value or "").strip()
+    if kind == SMOLLM2:
+        return SMOLLM2
     return DEFAULT if kind == DEFAULT or not value else f"{kind}:{value}"
 
 
@@ -66,6 +69,8 @@ def split_ref(ref: str | None) -> tuple[str, str]:
     ref = (ref or DEFAULT).strip()
     if ref in (DEFAULT, ""):
         return DEFAULT, ""
+    if ref == SMOLLM2:
+        return SMOLLM2, ""
     kind, sep, value = ref.partition(":")
     if sep and kind in ("hub", "folder", "run"):
         return kind, value
@@ -79,6 +84,8 @@ def model_source(ref: str | None, places: Places) -> str:
         return str(run_folder(value, places.root))
     if kind == "folder":
         return str(places.model_folder(value))
+    if kind == SMOLLM2:
+        return SMOLLM2
     if kind == "hub" and (not HUB_ID.match(value) or ".." in value):
         raise ModelError(f"'{value[:80]}' is not a Hugging Face model id (like org/name).")
     return value or DEFAULT
@@ -89,6 +96,8 @@ def model_name(ref: str | None) -> str:
     kind, value = split_ref(ref)
     if kind == DEFAULT:
         return DEFAULT_NAME
+    if kind == SMOLLM2:
+        return SMOLLM2_NAME
     return {"hub": f"Hugging Face model {value}", "folder": f"model folder {value}", "run": f"run {value}"}[kind]
 
 
@@ -111,7 +120,8 @@ def valid_data(choice: Any, places: Places) -> dict[str, Any] | None:
         return None
     columns = {k: choice.get(k) if isinstance(choice.get(k), str) else None
                for k in ("text_column", "label_column", "text_pair_column")}
-    return {"upload": choice["upload"], **columns}
+    mode = choice.get("multi_label") if choice.get("multi_label") in ("auto", "yes", "no") else "auto"
+    return {"upload": choice["upload"], **columns, "multi_label": mode}
 
 
 def data_name(choice: dict[str, Any] | None) -> str:

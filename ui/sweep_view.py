@@ -18,7 +18,7 @@ import pandas as pd
 from core.plots.sweep import trials_parallel, trials_scatter
 from core.sweep import DEFAULT_SPACE, SEARCHABLE
 from core.sweep.folder import ACTIVE
-from ui.common import friendly_errors, human_seconds, md_escape
+from ui.common import friendly_errors, human_seconds, info, md_escape
 from ui.session import DEFAULT, valid_data
 
 RANGES = {name: "" for name in SEARCHABLE} | dict(entry.split("=", 1) for entry in DEFAULT_SPACE.split())
@@ -150,7 +150,7 @@ class SweepPanel:
         started = self.actions.launch_sweep(self.config(values), space, values[self.trials] if by_trials else None,
                                             None if by_trials else values[self.minutes], request)
         sweep_id = started["sweep_id"]
-        gr.Info(f"Sweep {sweep_id} started: its trials appear below and in the Runs tab.")
+        info(f"Sweep {sweep_id} started: its trials appear below and in the Runs tab.")
         return {self.sweep: sweep_id, self.watch: gr.Dropdown(choices=self.choices(), value=sweep_id),
                 **self.poll(sweep_id)}
 
@@ -171,13 +171,15 @@ class SweepPanel:
         if not best:
             raise gr.Error("No trial has completed yet: wait for the first one.")
         self.actions.load_model(f"run:{best}")  # refuses a run without a saved model, in one sentence
-        gr.Info(f"Predict and Attention now show run {best}, the sweep's best.")
+        info(f"Predict and Attention now show run {best}, the sweep's best.")
         return f"run:{best}"
 
     def restore(self) -> dict[Any, Any]:
         """On page load: watch the newest active sweep, if any (wire to ``demo.load``)."""
         active = next((s["sweep_id"] for s in self.actions.list_sweeps() if s["state"] in ACTIVE), None)
-        return {self.watch: gr.Dropdown(choices=self.choices(), value=active), **self.on_watch(active)} if active else {}
+        if not active:  # an empty dict would read as one value, not as "no updates"
+            return {self.watch: gr.skip()}
+        return {self.watch: gr.Dropdown(choices=self.choices(), value=active), **self.on_watch(active)}
 
     @property
     def restore_outputs(self) -> list[Any]:

@@ -18,13 +18,21 @@ import gradio as gr
 from core import runs
 from core.cli.settings import train_command
 from core.data.uploads import store_upload
-from core.plots.training import loss_figure, metrics_figure
+from core.plots.training import loss_figure, metrics_figure, perplexity_figure
 from ui.actions import Actions
-from ui.common import friendly_errors
+from ui.common import friendly_errors, info
 from ui.live import log_tail, view_for
-from ui.session import DEFAULT, data_name, model_name, valid_data
+from ui.model_tab import smollm2_installed
+from ui.session import DEFAULT, SMOLLM2, data_name, model_name, valid_data
 from ui.train_form import build_form, form_settings, form_values
-from ui.train_view import plan_markdown, progress_html, run_choices, status_markdown
+from ui.train_view import (
+    fewshot_hint,
+    plan_markdown,
+    pretraining,
+    progress_html,
+    run_choices,
+    status_markdown,
+)
 
 
 class TrainTab:
@@ -38,8 +46,8 @@ class TrainTab:
     def base_choices(self, current: str | None = None, listed: list[dict[str, Any]] | None = None
                      ) -> list[tuple[str, str]]:
         """The default model, the current base (a hub id or folder chosen in the Model tab), and runs."""
-        choices = [(model_name(DEFAULT), DEFAULT)]
-        if current and current != DEFAULT and not current.startswith("run:"):
+        choices = [(model_name(DEFAULT), DEFAULT)] + ([(model_name(SMOLLM2), SMOLLM2)] if smollm2_installed() else [])
+        if current and current not in (DEFAULT, SMOLLM2) and not current.startswith("run:"):
             choices.append((model_name(current), current))
         listed = self.actions.list_runs() if listed is None else listed
         return choices + [(f"run {label}", f"run:{run_id}") for label, run_id in run_choices(listed, True)]
@@ -54,8 +62,11 @@ class TrainTab:
                                     info="Not the model in view: pick an earlier run here to fine-tune it further.")
             self.plan = gr.Markdown(plan_markdown(model_name(DEFAULT), "", None))
         self.form = build_form()
-        self.val_file = gr.File(label="Validation file (optional; else the validation share is split off)",
-                                type="filepath", height=90)
+        with gr.Row():
+            self.val_file = gr.File(label="Validation file (optional; else the validation share is split off)",
+                                    type="filepath", height=90)
+            self.pretrain_file = gr.File(label="Unlabelled text for pre-training (optional)", type="filepath",
+                                         height=90, file_types=[".txt", ".csv", ".tsv", ".jsonl", ".json"])
         editable = not self.actions.access.read_only
         if not editable:
             gr.Markdown("🔒 This app is read-only: you can watch runs, but not start, stop or resume them.")
@@ -111,7 +122,10 @@ class TrainTab:
             self.retry: gr.update(visible=status.get("error_kind") == "out_of_memory" and not self.actions.access.read_only),
             self.use_run: gr.update(visible=has_model and not active),
         }
-        if force or len(events) != shown:
+        if (force or len(events) != shown) and pretraining(events):  # its own loss curve and perplexity
+            updates[self.loss_plot] = loss_figure(events, log_scale, stage="pretrain")
+            updates[self.metrics_plot] = perplexity_figure(events)
+        elif force or len(events) != shown:
             updates[self.loss_plot] = loss_figure(events, log_scale)
             updates[self.metrics_plot] = metrics_figure(events)
         if ended_now or force:
@@ -119,15 +133,15 @@ class TrainTab:
             updates[self.attach] = gr.Dropdown(choices=run_choices(listed), value=run_id)
             updates[self.base] = self.base_dropdown(base, listed)
         if ended_now and has_model and state == "finished":
-            gr.Info(f"Run {run_id} finished: Predict and Attention now show its model.")
+            info(f"Run {run_id} finished: Predict and Attention now show its model.")
             updates[self.state["view"]] = f"run:{run_id}"
         elif ended_now and has_model and state == "stopped":
-            gr.Info(f"Run {run_id} stopped with a saved model. Press “Use this run's model” to predict with it.")
+            info(f"Run {run_id} stopped with a saved model. Press “Use this run's model” to predict with it.")
         return updates
 
     def wire(self) -> None:
         st = self.state
-        form_inputs = {*self.form.values(), self.val_file, self.base, st["data"]}
+        form_inputs = {*self.form.values(), self.val_file, self.pretrain_file, self.base, st["data"]}
         self.start.click(self.on_start, form_inputs, [st["run"], self.run_box, self.command, *self.poll_outputs],
                          api_visibility="private")
         self.stop.click(self.on_stop, st["run"], self.status, api_visibility="private")
@@ -148,7 +162,14 @@ class TrainTab:
             source.change(self.show_plan, [st["base"], st["data"]], self.plan, api_visibility="private")
 
     def show_plan(self, base: str | None, data: dict[str, Any] | None) -> str:
-        return plan_markdown(model_name(base), data_name(data), data)
+        """The plan line, and the few-shot recipe's recommendation when the data has few rows per class."""
+        plan = plan_markdown(model_name(base), data_name(data), data)
+        data = valid_data(data, self.actions.places)
+        if not data:
+            return plan
+        hint = fewshot_hint(str(self.actions.places.uploads / data["upload"]), data.get("text_column"),
+                            data.get("label_column"), data.get("text_pair_column"), data.get("multi_label", "auto"))
+        return plan + (f"\n\n💡 {hint}" if hint else "")
 
     @friendly_errors
     def on_start(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
@@ -160,6 +181,9 @@ class TrainTab:
         data_values, train = form_settings(raw)
         val_path = values[self.val_file]
         val_upload = store_upload(val_path, self.actions.places.uploads) if val_path else None
+        text_path = values[self.pretrain_file]
+        if text_path:
+            train.pretrain_file = self.actions.pretrain_path(store_upload(text_path, self.actions.places.uploads))
         base = values[self.base] or DEFAULT
         config = self.actions.run_config(data["upload"], base, train, data, val_upload,
                                          data_values.get("val_fraction"))
@@ -195,7 +219,7 @@ class TrainTab:
         if not run_id:
             raise gr.Error("No run chosen.")
         self.actions.run_dir(run_id)
-        gr.Info(f"Predict and Attention now show the model of run {run_id}.")
+        info(f"Predict and Attention now show the model of run {run_id}.")
         return f"run:{run_id}"
 
     @friendly_errors

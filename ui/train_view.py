@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
 from core import runs
+from core.errors import TuneScopeError
 from core.plots.training import current_attempt
 from core.runs.card import class_weights_text
 from ui.common import human_seconds
+from ui.i18n import tr
+
+
+@functools.lru_cache(maxsize=64)
+def fewshot_hint(path: str, text: str | None, label: str | None, pair: str | None, multi_label: str) -> str:
+    """The few-shot recipe's recommendation for this data (``core.fewshot.advice``), or "" (cached: uploads are
+    content-addressed, so a path always holds the same bytes)."""
+    from core.data import load_labelled
+    from core.fewshot import advice
+
+    try:
+        data = load_labelled(path, text, label, pair, multi_label=multi_label)
+    except TuneScopeError:
+        return ""
+    return advice(data) or ""
+
+
+def pretraining(events: list[dict[str, Any]]) -> bool:
+    """True while the run is in its pre-training stage (``core.pretrain``: events with ``stage`` "pretrain",
+    ended by a ``stage_done`` event)."""
+    staged = any(e.get("stage") == "pretrain" for e in events)
+    return staged and not any(e.get("event") == "stage_done" for e in events)
 
 
 def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
-    """A progress bar with step, elapsed time, ETA and throughput from the latest step event."""
-    steps = [e for e in current_attempt(events) if e.get("event") in ("step", "started")]
+    """A progress bar with step, elapsed time, ETA and throughput from the latest step event (of the
+    pre-training stage while it runs)."""
+    stage = "pretrain" if pretraining(events) else None
+    steps = [e for e in current_attempt(events, stage) if e.get("event") in ("step", "started")]
     last = steps[-1] if steps else {}
     total = last.get("total_steps") or 0
     step = last.get("step") or 0
@@ -24,10 +50,13 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     colour = {"failed": "#c92a2a", "interrupted": "#e67700", "stopped": "#868e96"}.get(state, "#1f5fb4")
     eta = "—" if state not in ("running", "stopping") else human_seconds(last.get("eta_seconds"))
     rate = f"{last['samples_per_second']:.1f} samples/s" if last.get("samples_per_second") else ""
+    words = {w: tr(w) for w in ("pre-training", "step", "elapsed", "remaining", "samples/s", state)}
+    rate = rate.replace("samples/s", words["samples/s"])
     return (
         f'<div class="ts-progress"><div class="ts-bar" style="width:{share:.1%};background:{colour}"></div></div>'
-        f'<div class="ts-progress-text"><b>{state}</b> · step {step}/{total or "?"} · elapsed '
-        f'{human_seconds(last.get("elapsed"))} · remaining {eta} {("· " + rate) if rate else ""}</div>'
+        f'<div class="ts-progress-text"><b>{words[state]}</b>{" · " + words["pre-training"] if stage else ""} · '
+        f'{words["step"]} {step}/{total or "?"} · {words["elapsed"]} {human_seconds(last.get("elapsed"))} · '
+        f'{words["remaining"]} {eta} {("· " + rate) if rate else ""}</div>'
     )
 
 
@@ -38,7 +67,11 @@ def status_markdown(run_dir: str | Path, status: dict[str, Any]) -> str:
     if status.get("message"):
         text += f"\n\n{status['message']}"
     metrics = runs.read_json(runs.RunPaths(Path(run_dir)).metrics)
-    if metrics:
+    if metrics and metrics.get("multi_label"):
+        text += (f"\n\nValidation: micro F1 **{metrics['f1_micro']:.4f}**, macro F1 **{metrics['f1_macro']:.4f}**, "
+                 f"subset accuracy **{metrics['subset_accuracy']:.4f}** on {metrics.get('samples', '?')} rows "
+                 "(each label at its tuned threshold)")
+    elif metrics:
         text += (f"\n\nValidation: accuracy **{metrics['accuracy']:.4f}**, macro F1 **{metrics['f1_macro']:.4f}** "
                  f"on {metrics.get('samples', '?')} rows")
     config = runs.read_json(runs.RunPaths(Path(run_dir)).config, {}) or {}
@@ -47,6 +80,8 @@ def status_markdown(run_dir: str | Path, status: dict[str, Any]) -> str:
         text += (f"\n\nDevice **{resolved['device']}**, precision **{resolved.get('precision')}**"
                  + (", class weights " + class_weights_text(resolved["class_weights"])
                     if resolved.get("class_weights") else "")
+                 + (", positive weights per label " + class_weights_text(resolved["positive_weights"])
+                    if resolved.get("positive_weights") else "")
                  + ({0.0: ", dropout off", "model": ", the model's dropout"}.get(resolved["dropout"],
                                                                                 f", dropout {resolved['dropout']}")
                     if "dropout" in resolved else "")

@@ -3,7 +3,8 @@
 function tsHeadView(root, data) {
   const K = TSKit;
   const heads = data.heads;
-  const state = {layer: data.layer || 0, filter: 0, threshold: data.threshold || 0, focus: null, pinned: false,
+  const start = Number.isInteger(data.focus) ? {side: "left", index: data.focus} : null;
+  const state = {layer: data.layer || 0, filter: 0, threshold: data.threshold || 0, focus: start, pinned: !!start,
     active: Array.from({length: heads}, (_, h) => !data.active || data.active.includes(h))};
   const ROW = 22, TOP = 10, FONT = "13px system-ui, sans-serif";
   const size = data.tokens.length;

@@ -57,8 +57,10 @@ def _rounded(array: np.ndarray, precision: int | None) -> list[Any]:
 
 
 def head_view_data(result: AttentionResult, layer: int = 0, show_special: bool = True, renormalise: bool = False,
-                   threshold: float = 0.0, all_layers: bool | None = None, precision: int | None = 4) -> dict[str, Any]:
-    """The head view of ``layer`` (and of every layer when small enough, or when ``all_layers``).
+                   threshold: float = 0.0, all_layers: bool | None = None, precision: int | None = 4,
+                   focus: int | None = None) -> dict[str, Any]:
+    """The head view of ``layer`` (and of every layer when small enough, or when ``all_layers``); ``focus`` is a
+    token index (of ``result.tokens``) to open focused and pinned, e.g. the position a fill-mask predicted.
 
     Uses exactly the heatmap's data: the same extraction, the same special-token choice
     (``view_tokens``); weights are rounded to ``precision`` decimals (None = exact float32 values).
@@ -81,7 +83,8 @@ def head_view_data(result: AttentionResult, layer: int = 0, show_special: bool =
     return {"kind": "head", "title": title, "notes": [n for n in notes if n],
             "tokens": display_tokens(tokens), "special": [result.special[i] for i in keep],
             "layers": chosen, "layer": chosen.index(layer), "heads": heads, "boundary": boundary or None,
-            "causal": result.causal, "threshold": float(threshold), "attn": _rounded(matrices, precision)}
+            "causal": result.causal, "threshold": float(threshold), "attn": _rounded(matrices, precision),
+            "focus": keep.index(focus) if focus in keep else None}
 
 
 def neuron_view_data(qk: QueryKey, head: int = 0, query: int | None = None, precision: int | None = 4) -> dict[str, Any]:

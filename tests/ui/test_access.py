@@ -69,8 +69,15 @@ def test_guard_stops_long_work_and_work_nobody_waits_for(monkeypatch) -> None:
 
     job = SimpleNamespace(_id="ev-1", alive=True)
     blocks = SimpleNamespace(_queue=SimpleNamespace(active_jobs=[None, [job]]))
-    LocalContext.blocks.set(blocks)
-    LocalContext.event_id.set("ev-1")
+    tokens = LocalContext.blocks.set(blocks), LocalContext.event_id.set("ev-1")
+    try:
+        _check_guard(job, monkeypatch)
+    finally:  # a fake request context must not leak into later tests (gr.Info would think it is in an event)
+        LocalContext.blocks.reset(tokens[0])
+        LocalContext.event_id.reset(tokens[1])
+
+
+def _check_guard(job: SimpleNamespace, monkeypatch) -> None:
     check = limits.guard(seconds=60)
     check()
     job.alive = False

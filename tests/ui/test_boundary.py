@@ -110,9 +110,21 @@ def test_no_endpoint_reads_a_path_a_client_typed(app: App, tmp_path: Path) -> No
         with pytest.raises(Exception, match="not one this app offers|not a Hugging Face model id|not a run id|no run"):
             client.predict("a text", model=ref, api_name="/predict")
     for run in ("..", "../..", str(tmp_path), "/etc", "x/../../y"):
-        for endpoint in ("/training_status", "/stop_training", "/resume_training", "/retry_smaller_batch"):
+        for endpoint in ("/training_status", "/stop_training", "/resume_training", "/retry_smaller_batch",
+                         "/suspects", "/retrain_fixed"):
             with pytest.raises(Exception, match="not a run id|no run"):
                 client.predict(run, api_name=endpoint)
+        for endpoint in ("/sweep_status", "/sweep_stop"):
+            with pytest.raises(Exception, match="(?i)sweep"):
+                client.predict(run, api_name=endpoint)
+    for name in names:  # the pre-training text is an upload id too, never a path, in either parameter
+        with pytest.raises(Exception) as caught:
+            client.predict(upload_id_of(client), pretrain_upload=name, settings={"pretrain": "file"},
+                           api_name="/start_training")
+        assert SECRET not in str(caught.value) and "root:" not in str(caught.value)
+        with pytest.raises(Exception, match="pretrain_upload"):
+            client.predict(upload_id_of(client), settings={"pretrain": "file", "pretrain_file": name},
+                           api_name="/start_training")
     for target in ("/etc/passwd", str(secret), str(app.runs / ".browser-secret")):
         for route in ("gradio_api/file=", "file="):
             try:
@@ -121,6 +133,11 @@ def test_no_endpoint_reads_a_path_a_client_typed(app: App, tmp_path: Path) -> No
                 assert getattr(exc, "code", 404) in (400, 403, 404, 405), exc
                 continue
             assert SECRET not in body and "root:" not in body
+
+
+def upload_id_of(client) -> str:
+    """The sample's upload id (uploaded once per client call: uploads are content-addressed)."""
+    return upload(client, SAMPLE)
 
 
 def test_broken_upload_errors_do_not_echo_content(app: App, tmp_path: Path) -> None:
@@ -201,9 +218,12 @@ def test_read_only_sessions_cannot_train_or_control_runs(tmp_path: Path) -> None
                 viewer.predict(**call)
         run = editor.predict(upload_id, settings={"max_steps": 2, "max_length": 16, "batch_size": 8},
                              api_name="/start_training")["run_id"]
-        for endpoint in ("/stop_training", "/resume_training", "/retry_smaller_batch"):
+        for endpoint in ("/stop_training", "/resume_training", "/retry_smaller_batch", "/retrain_fixed",
+                         "/sweep_stop"):
             with pytest.raises(Exception, match="read-only"):
                 viewer.predict(run, api_name=endpoint)
+        with pytest.raises(Exception, match="read-only"):
+            viewer.predict(upload_id, api_name="/sweep_start")
         assert viewer.predict("a text", api_name="/predict")["label"]
         editor.predict(run, api_name="/stop_training")
     finally:

@@ -85,3 +85,14 @@ def test_catalogue_entries_keep_their_placeholders_and_markup() -> None:
         assert sorted(FIELD.findall(english)) == sorted(FIELD.findall(chinese)), english
         assert english.count("%{") == chinese.count("%{"), english
         assert sorted(re.findall(r"</?\w+>", english)) == sorted(re.findall(r"</?\w+>", chinese)), english
+
+
+def test_templates_neither_swallow_lines_nor_match_on_a_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = {"{0} by {1}": "{1} 的 {0}", "Best trial {0}": "最佳试验 {0}", "Sorted": "已排序"}
+    monkeypatch.setattr(i18n, "catalogue", lambda: table)
+    i18n._templates.cache_clear()
+    try:
+        assert i18n.tr("Sorted by date", "zh-CN") == "Sorted by date"  # too little text of its own to trust
+        assert i18n.tr("Best trial 3\nSorted", "zh-CN") == "最佳试验 3\n已排序"  # line by line
+    finally:
+        i18n._templates.cache_clear()

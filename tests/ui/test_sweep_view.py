@@ -112,3 +112,9 @@ def test_table_and_status_mark_the_best_trial() -> None:
     assert list(table["trial"]) == ["★ 0", "1", "2"] and list(table["state"]) == ["complete", "pruned", "running 3/12"]
     text = status_markdown(status)
     assert "2 trial(s) done of 5 trials" in text and "Best so far: trial 0" in text and "`s1-t000`" in text
+
+
+def test_restore_without_an_active_sweep_updates_nothing(tmp_path: Path) -> None:
+    panel = panel_for(tmp_path, [])
+    update = panel.restore()
+    assert set(update) <= set(panel.restore_outputs) and update  # component keys: Gradio reads "no change"

@@ -21,7 +21,9 @@ NON_DEFAULT = dict(epochs=3, batch_size=8, learning_rate=5e-5, max_length=64, se
                    warmup_ratio=0.1, lr_scheduler="cosine", weight_decay=0.05, gradient_accumulation_steps=2,
                    max_steps=40, eval_steps=10, logging_steps=5, save_steps=20, early_stopping_patience=2,
                    metric_for_best_model="accuracy", class_weights="on", device="cpu", precision="fp32", lora=True,
-                   lora_rank=4, dropout="0.1", freeze_embeddings=False, max_grad_norm=2.5)
+                   lora_rank=4, dropout="0.1", freeze_embeddings=False, max_grad_norm=2.5, recipe="setfit",
+                   fewshot_pairs=12, tracking="tensorboard", pretrain="training text", pretrain_epochs=2,
+                   pretrain_learning_rate=1e-4, mlm_probability=0.2)
 
 
 def test_status_shows_class_weights_dropout_and_frozen_embeddings(tmp_path: Path) -> None:
@@ -89,3 +91,15 @@ def test_plan_names_base_model_and_data() -> None:
     text = plan_markdown("run 2026-x", "reviews.csv", {"text_column": "review", "label_column": "stars"})
     assert "run 2026-x" in text and "reviews.csv" in text and "`review`" in text and "`stars`" in text
     assert "choose data" in plan_markdown("MiniLM", "", None)
+
+
+def test_the_plan_recommends_the_few_shot_recipe_only_for_few_rows_per_class(tmp_path: Path) -> None:
+    from tests.ui.conftest import SAMPLE
+    from ui.train_view import fewshot_hint
+
+    small = tmp_path / "small.csv"
+    rows = [f"review number {i} about {topic},{topic}" for topic in ("food", "film", "game") for i in range(10)]
+    small.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert "setfit" in fewshot_hint(str(small), None, None, None, "auto")
+    assert fewshot_hint(str(SAMPLE), None, None, None, "auto") == ""  # 60 rows per class: fine-tune
+    assert fewshot_hint(str(tmp_path / "gone.csv"), None, None, None, "auto") == ""

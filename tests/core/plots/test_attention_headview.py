@@ -109,3 +109,11 @@ def test_two_fragments_share_one_page() -> None:
 
     page = fragment(head_view_data(_result(), 0), "first") + fragment(head_view_data(_result(), 1), "second")
     assert page.count('var TSKit = (typeof TSKit !== "undefined" && TSKit)') == 2 and 'id="second-data"' in page
+
+
+def test_head_view_opens_focused_on_a_token_counted_among_the_shown_ones() -> None:
+    result = _result()
+    assert head_view_data(result, show_special=True, focus=3)["focus"] == 3
+    assert head_view_data(result, show_special=False, focus=3)["focus"] == 2  # [CLS] is hidden
+    assert head_view_data(result, show_special=False, focus=0)["focus"] is None  # a hidden token: no focus
+    assert head_view_data(result)["focus"] is None
