@@ -39,9 +39,10 @@ def curated_examples(run_dir: Any, per_class: int = 1) -> list[list[str]]:
     from core.inference.evaluate import evaluate_run
 
     evaluation = evaluate_run(run_dir)
+    report = evaluation.report()
     examples: list[list[str]] = []
-    for label in evaluation.report()["labels"]:
-        for row in evaluation.examples(label, label, limit=per_class):
+    for label in report["labels"]:  # multi-label: a true positive of each label
+        for row in evaluation.examples(label, "tp" if report.get("multi_label") else label, limit=per_class):
             examples.append([row["text"], f"a clear '{label}'"])
     for row in evaluation.misclassified(limit=1):
         examples.append([row["text"], f"a mistake: it is '{row['true']}', the model says '{row['predicted']}'"])

@@ -105,3 +105,4 @@ def test_similar_training_rows_show_their_labels_joined(topic_run: Path) -> None
         build_index(topic_run)
     rows = similar_examples(load_for_inference(str(topic_run)), topic_run, "goal team soup", k=5)
     assert rows and all(row["label"] and set(row["label"].split(";")) <= set(TOPICS) for row in rows)
+
