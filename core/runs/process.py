@@ -34,20 +34,25 @@ def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, st
         raise RunError(f"Run {run_dir.name} is already {status['state']}: stop it first.")
     paths = RunPaths(run_dir)
     paths.stop_flag.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "core", "train", "--run-dir", str(run_dir)]
-    if resume:
-        command.append("--resume")
-    env = {**os.environ, "TUNESCOPE_CHILD": "1", "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    arguments = ["train", "--run-dir", str(run_dir), *(["--resume"] if resume else [])]
+    return spawn_child(arguments, paths.log, paths.launch, {"TUNESCOPE_CHILD": "1", **(extra_env or {})})
+
+
+def spawn_child(arguments: list[str], log_path: Path, launch_path: Path, extra_env: dict[str, str] | None = None) -> int:
+    """Start ``python -m core ARGUMENTS`` detached (its own session, output appended to ``log_path``), record it
+    in ``launch_path`` and reap it in a background thread (no ``<defunct>`` children); returns its pid."""
+    command = [sys.executable, "-m", "core", *arguments]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     project_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, env.get("PYTHONPATH")]))
     launched = time.time()
-    with open(paths.log, "ab") as log:
+    with open(log_path, "ab") as log:
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
         )
-    write_json(paths.launch, {"pid": process.pid, "command": " ".join(command), "launched": launched,
-                              "launched_at": now(), "launcher_pid": os.getpid()})
-    threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()  # no <defunct> children
+    write_json(launch_path, {"pid": process.pid, "command": " ".join(command), "launched": launched,
+                             "launched_at": now(), "launcher_pid": os.getpid()})
+    threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
     return process.pid
 
 

@@ -12,18 +12,14 @@ Leaves out: reading a sweep's progress (``core.sweep.status``).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
 from core.errors import ConfigError, RunError
-from core.runs.folder import now, runs_root, write_json
+from core.runs.folder import now, runs_root
+from core.runs.process import spawn_child
 from core.sweep.folder import (
     ACTIVE,
     STORAGE_ENV,
@@ -164,19 +160,8 @@ def start_sweep(config: RunConfig, space: Any = None, trials: int | None = None,
         raise RunError(f"Sweep {folder.name} is already running: stop it first, or watch it.")
     paths = SweepPaths(folder)
     paths.stop_flag.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "core", "sweep", "--sweep-dir", str(folder)]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
-    if storage:
-        env[STORAGE_ENV] = storage
-    project_root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, env.get("PYTHONPATH")]))
-    launched = time.time()
-    with open(paths.log, "ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                   start_new_session=True)
-    write_json(paths.launch, {"pid": process.pid, "launched": launched, "launched_at": now(),
-                              "launcher_pid": os.getpid()})
-    threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
+    env = {**(extra_env or {}), **({STORAGE_ENV: storage} if storage else {})}  # a password never reaches a file
+    spawn_child(["sweep", "--sweep-dir", str(folder)], paths.log, paths.launch, env)
     return folder.name
 
 
