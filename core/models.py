@@ -1,6 +1,6 @@
 """Find and load models: the embedded MiniLM default and SmolLM2 decoder (GGUF), hub ids, local folders, runs.
 
-Also picks the device and precision and describes a loaded model. Loading prefers the local cache
+Also describes a loaded model (the device and precision are ``core.devices``). Loading prefers the local cache
 so it works offline; when a hub id is not cached and there is no network, the error says what to do.
 Weights load from safetensors only: pickle weights (``pytorch_model.bin``) can run code when loaded, so
 they are refused unless the admin opts in (``$TUNESCOPE_ALLOW_PICKLE=1`` or the CLI's ``--allow-pickle``).
@@ -9,7 +9,6 @@ Remote code is never trusted. Training and attention extraction live in their ow
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import os
 import pickle
@@ -246,52 +245,6 @@ def model_labels(model: Any) -> list[str]:
     """Label names in id order from a model's config."""
     id2label = model.config.id2label or {}
     return [str(id2label[i]) for i in sorted(id2label, key=int)]
-
-
-@functools.lru_cache(maxsize=1)
-def cpu_supports_bf16() -> bool:
-    """True when the CPU has native bf16 matmuls (AVX-512 BF16 or AMX)."""
-    import torch
-
-    try:
-        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-    except AttributeError:
-        return False
-
-
-def pick_device(preference: str = "auto") -> str:
-    """'cuda', 'mps' or 'cpu': the requested one if present, else the best available."""
-    import torch
-
-    if preference == "cuda" and not torch.cuda.is_available():
-        raise ModelError("device 'cuda' was requested but no CUDA GPU is visible: choose 'auto' or 'cpu'.")
-    if preference == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ModelError("device 'mps' was requested but Apple MPS is not available: choose 'auto' or 'cpu'.")
-    if preference != "auto":
-        return preference
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
-
-
-def pick_precision(device: str, preference: str = "auto") -> str:
-    """'bf16', 'fp16' or 'fp32' for training on ``device``."""
-    import torch
-
-    if preference != "auto":
-        if preference == "bf16" and device == "cpu" and not cpu_supports_bf16():
-            raise ModelError("bf16 was requested but this CPU has no native bf16: choose 'auto' or 'fp32'.")
-        if preference == "fp16" and device == "cpu":
-            raise ModelError("fp16 was requested but training on the CPU has no fp16 mixed precision: choose 'auto', "
-                             "'fp32' or, on a CPU with native bf16, 'bf16'.")
-        return preference
-    if device == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    if device == "cpu" and cpu_supports_bf16():
-        return "bf16"
-    return "fp32"
 
 
 def describe_model(model: Any, source: ModelSource | None = None) -> dict[str, Any]:

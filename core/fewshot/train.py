@@ -28,7 +28,8 @@ SETFIT_LEARNING_RATE = 2e-5  # SetFit's own body learning rate
 
 def train_fewshot(config: RunConfig, run_dir: Path, main: bool) -> tuple[Any, Any, dict[str, Any]]:
     """Train, score and save a few-shot run; returns the body trainer, its train output and the final report."""
-    from core.models import pick_device, resolve_source
+    from core.devices import pick_device
+    from core.models import resolve_source
     from core.training.datasets import is_multi_label, load_frames
     from core.training.threads import choose_cpu_threads
 

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.devices import cpu_supports_bf16
 from core.errors import ConfigError
 from core.models import (
     ModelSource,
-    cpu_supports_bf16,
     load_classifier,
     load_tokenizer,
     model_labels,

@@ -30,7 +30,7 @@ def resolve_precision(precision: str | None, device: Any) -> str:
     fp32; a precision the device cannot run (bf16 on an older CPU, fp16 off a GPU) falls back to fp32."""
     import torch
 
-    from core.models import cpu_supports_bf16
+    from core.devices import cpu_supports_bf16
 
     precision = precision or "auto"
     if precision not in PRECISIONS:

@@ -22,8 +22,9 @@ from typing import Any
 from core import runs
 from core.config import RunConfig
 from core.data import TEXT
+from core.devices import pick_device
 from core.errors import ConfigError, RunError
-from core.models import load_tokenizer, pick_device, resolve_source
+from core.models import load_tokenizer, resolve_source
 from core.pretrain.data import Collator, lm_datasets
 from core.pretrain.lm import keep_base_weights, load_language_model
 from core.pretrain.paths import STAGE, adapted_model, stage_paths

@@ -35,7 +35,7 @@ def device_lock(run_dir: Path, config: RunConfig, main: bool,
         return
     import fcntl
 
-    from core.models import pick_device
+    from core.devices import pick_device
 
     device = pick_device(config.train.device)
     folder = lock_dir()

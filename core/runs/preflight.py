@@ -17,14 +17,8 @@ from typing import Any
 from core.config import RunConfig
 from core.errors import ConfigError
 from core.fewshot.recipe import check_recipe
-from core.models import (
-    check_weights,
-    load_model_config,
-    load_tokenizer,
-    pick_device,
-    pick_precision,
-    resolve_source,
-)
+from core.devices import pick_device, pick_precision
+from core.models import check_weights, load_model_config, load_tokenizer, resolve_source
 
 
 def check_settings(config: RunConfig) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 
 from core import runs
 from core.config import RunConfig
-from core.models import pick_device, pick_precision
+from core.devices import pick_device, pick_precision
 from core.training.threads import torch_threads
 
 MIN_POSITIVE_WEIGHT, MAX_POSITIVE_WEIGHT = 1.0, 10.0

@@ -23,8 +23,9 @@ import numpy as np
 
 from core import runs
 from core.config import RunConfig
+from core.devices import pick_device
 from core.errors import RunError
-from core.models import load_tokenizer, pick_device, resolve_source
+from core.models import load_tokenizer, resolve_source
 from core.training.arguments import build_arguments
 from core.training.datasets import load_frames, tokenize_frames
 from core.training.metrics import final_report, label_thresholds

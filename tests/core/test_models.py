@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from core.devices import pick_device, pick_precision
 from core.errors import ModelError
 from core.models import (
     default_model_path,
     describe_model,
     load_classifier,
     load_tokenizer,
-    pick_device,
-    pick_precision,
     resolve_source,
 )
 from tests.tiny import FAMILIES

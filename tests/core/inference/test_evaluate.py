@@ -169,12 +169,12 @@ def test_length_batches_go_longest_first_and_bound_tokens() -> None:
 def test_precision_falls_back_to_what_the_device_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
 
-    from core import models
+    from core import devices
 
     cpu = torch.device("cpu")
-    monkeypatch.setattr(models, "cpu_supports_bf16", lambda: False)
+    monkeypatch.setattr(devices, "cpu_supports_bf16", lambda: False)
     assert [resolve_precision(p, cpu) for p in ("auto", "bf16", "fp16", "fp32", None)] == ["fp32"] * 5
-    monkeypatch.setattr(models, "cpu_supports_bf16", lambda: True)
+    monkeypatch.setattr(devices, "cpu_supports_bf16", lambda: True)
     assert [resolve_precision(p, cpu) for p in ("auto", "bf16", "fp16", "fp32")] == ["bf16", "bf16", "fp32", "fp32"]
     with pytest.raises(ConfigError, match="precision must be one of auto, bf16, fp16, fp32"):
         resolve_precision("int8", cpu)

@@ -53,7 +53,7 @@ def _case(tmp_path: Path, tiny_models: Any, name: str, monkeypatch: pytest.Monke
     """The extra ``train`` flags of a refused case and a fragment of its error line."""
     import torch
 
-    import core.models
+    import core.devices
 
     if name == "negative seed":
         return ["--seed", "-1"], "seed"
@@ -63,7 +63,7 @@ def _case(tmp_path: Path, tiny_models: Any, name: str, monkeypatch: pytest.Monke
             pytest.skip(f"this machine has {name}")
         return ["--device", name], f"device '{name}' was requested"
     if name == "bf16 without cpu support":
-        monkeypatch.setattr(core.models, "cpu_supports_bf16", lambda: False)
+        monkeypatch.setattr(core.devices, "cpu_supports_bf16", lambda: False)
         return ["--device", "cpu", "--precision", "bf16"], "this CPU has no native bf16"
     if name == "fp16 on cpu":
         return ["--device", "cpu", "--precision", "fp16"], "fp16 was requested but training on the CPU"
