@@ -19,7 +19,6 @@ from core.plots.sweep import trials_parallel, trials_scatter
 from core.sweep import DEFAULT_SPACE, SEARCHABLE
 from core.sweep.folder import ACTIVE
 from ui.common import friendly_errors, human_seconds, info, md_escape
-from ui.session import DEFAULT, valid_data
 
 RANGES = {name: "" for name in SEARCHABLE} | dict(entry.split("=", 1) for entry in DEFAULT_SPACE.split())
 PLOTS = ("metric by learning rate", "parallel coordinates")
@@ -70,9 +69,9 @@ class SweepPanel:
     """The Sweep panel's components and handlers; ``form``/``base``/``val_file`` are the Train tab's controls."""
 
     def __init__(self, actions: Any, state: dict[str, Any], form: dict[str, Any] | None = None,
-                 base: Any = None, val_file: Any = None) -> None:
+                 base: Any = None, val_file: Any = None, pretrain_file: Any = None) -> None:
         self.actions, self.state = actions, state
-        self.form, self.base, self.val_file = form or {}, base, val_file
+        self.form, self.base, self.val_file, self.pretrain_file = form or {}, base, val_file, pretrain_file
         editable = not actions.access.read_only
         with gr.Accordion("Hyper-parameter search (sweep)", open=False):
             gr.Markdown("Try several settings, each as its own run: Optuna picks the next trial from the earlier "
@@ -110,7 +109,7 @@ class SweepPanel:
     def wire(self) -> None:
         private = {"api_visibility": "private"}
         inputs = {*self.form.values(), *self.ranges.values(), self.budget, self.trials, self.minutes,
-                  self.state["data"], self.state["base"], *(c for c in (self.base, self.val_file) if c is not None)}
+                  self.state["data"], self.state["base"], *(c for c in (self.base, self.val_file, self.pretrain_file) if c is not None)}
         self.start.click(self.on_start, inputs, [self.sweep, self.watch, *self.poll_outputs], **private)
         self.stop.click(self.on_stop, self.sweep, self.status, **private)
         self.watch.input(self.on_watch, self.watch, [self.sweep, *self.poll_outputs], **private)
@@ -130,17 +129,11 @@ class SweepPanel:
 
     def config(self, values: dict[Any, Any]) -> Any:
         """The base run configuration from the Train tab's form (the settings that are not searched)."""
-        from core.data.uploads import store_upload
-        from ui.train_form import form_settings, form_values
+        from ui.train_form import form_run_config
 
-        data = valid_data(values[self.state["data"]], self.actions.places)
-        if not data:
-            raise gr.Error("No data yet: upload a labelled file in the Data tab (or use the sample).")
-        data_values, train = form_settings(form_values(self.form, values))
-        val_path = values.get(self.val_file) if self.val_file is not None else None
-        val_upload = store_upload(val_path, self.actions.places.uploads) if val_path else None
-        base = (values.get(self.base) if self.base is not None else None) or values[self.state["base"]] or DEFAULT
-        return self.actions.run_config(data["upload"], base, train, data, val_upload, data_values.get("val_fraction"))
+        base = (values.get(self.base) if self.base is not None else None) or values[self.state["base"]]
+        return form_run_config(self.actions, self.form, values, values[self.state["data"]], base,
+                               values.get(self.val_file), values.get(self.pretrain_file))
 
     @friendly_errors
     def on_start(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
@@ -187,6 +180,6 @@ class SweepPanel:
 
 
 def build_sweep_panel(actions: Any, state: dict[str, Any], form: dict[str, Any] | None = None, base: Any = None,
-                      val_file: Any = None) -> SweepPanel:
+                      val_file: Any = None, pretrain_file: Any = None) -> SweepPanel:
     """The Sweep panel inside the current block (mount it in the Train tab after the Start/Stop row)."""
-    return SweepPanel(actions, state, form, base, val_file)
+    return SweepPanel(actions, state, form, base, val_file, pretrain_file)

@@ -81,3 +81,22 @@ def form_settings(raw: dict[str, Any]) -> tuple[dict[str, Any], TrainSettings]:
 
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def form_run_config(actions: Any, form: dict[str, Any], values: dict[Any, Any], data_choice: Any, base: str | None,
+                    val_path: str | None = None, text_path: str | None = None) -> Any:
+    """The run configuration the Train form describes, for the session's data and ``base`` model: what *Start
+    training* launches and what a sweep searches around. The validation and pre-training files the browser
+    sent are stored as uploads first (clients never name server paths)."""
+    from core.data.uploads import store_upload
+    from ui.session import DEFAULT, valid_data
+
+    data = valid_data(data_choice, actions.places)
+    if not data:
+        raise gr.Error("No data yet: upload a labelled file in the Data tab (or use the sample).")
+    data_values, train = form_settings(form_values(form, values))
+    uploads = actions.places.uploads
+    val_upload = store_upload(val_path, uploads) if val_path else None
+    if text_path:
+        train.pretrain_file = actions.pretrain_path(store_upload(text_path, uploads))
+    return actions.run_config(data["upload"], base or DEFAULT, train, data, val_upload, data_values.get("val_fraction"))

@@ -17,14 +17,13 @@ import gradio as gr
 
 from core import runs
 from core.cli.settings import train_command
-from core.data.uploads import store_upload
 from core.plots.training import loss_figure, metrics_figure, perplexity_figure
 from ui.actions import Actions
 from ui.common import friendly_errors, info
 from ui.live import log_tail, view_for
 from ui.model_tab import smollm2_installed
 from ui.session import DEFAULT, SMOLLM2, data_name, model_name, valid_data
-from ui.train_form import build_form, form_settings, form_values
+from ui.train_form import build_form, form_run_config
 from ui.train_view import (
     fewshot_hint,
     plan_markdown,
@@ -92,7 +91,8 @@ class TrainTab:
         self.drawn = gr.State(-1)  # events already drawn; -1 = draw now, -2 = the watched run has ended
         from ui.sweep_view import build_sweep_panel
 
-        self.sweep_panel = build_sweep_panel(self.actions, self.state, self.form, self.base, self.val_file)
+        self.sweep_panel = build_sweep_panel(self.actions, self.state, self.form, self.base, self.val_file,
+                                             self.pretrain_file)
         self.wire()
 
     @property
@@ -174,19 +174,9 @@ class TrainTab:
     @friendly_errors
     def on_start(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
         self.actions.require_change(request)
-        data = valid_data(values[self.state["data"]], self.actions.places)
-        if not data:
-            raise gr.Error("No data yet: upload a labelled file in the Data tab (or use the sample).")
-        raw = form_values(self.form, values)
-        data_values, train = form_settings(raw)
-        val_path = values[self.val_file]
-        val_upload = store_upload(val_path, self.actions.places.uploads) if val_path else None
-        text_path = values[self.pretrain_file]
-        if text_path:
-            train.pretrain_file = self.actions.pretrain_path(store_upload(text_path, self.actions.places.uploads))
         base = values[self.base] or DEFAULT
-        config = self.actions.run_config(data["upload"], base, train, data, val_upload,
-                                         data_values.get("val_fraction"))
+        config = form_run_config(self.actions, self.form, values, values[self.state["data"]], base,
+                                 values[self.val_file], values[self.pretrain_file])
         launched = self.actions.launch(config, request)
         run_id = launched["run_id"]
         return {self.state["run"]: run_id, self.run_box: run_id, self.command: launched["command"],
