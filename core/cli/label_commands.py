@@ -72,9 +72,9 @@ def cmd_suspects(args: argparse.Namespace) -> Any:
         return table.to_dict("records")
     from pathlib import Path
 
-    from core.inference.predict import _write_csv, escape_frame
+    from core.inference.predict import escape_frame, write_csv
 
-    _write_csv(escape_frame(table), Path(args.out))
+    write_csv(escape_frame(table), Path(args.out))
     return {"output": str(args.out), "rows": len(table), "run": run_dir.name, "source": source}
 
 

@@ -218,7 +218,7 @@ def predict_file(
                                              loaded.multi_label)
     probabilities = class_probabilities(loaded, texts, pairs, batch_size, progress=progress, precision=precision)
     out = _output_frame(frame, loaded.labels, probabilities, loaded.thresholds if loaded.multi_label else None)
-    _write_csv(escape_frame(out) if escape_formulas else out, Path(output))
+    write_csv(escape_frame(out) if escape_formulas else out, Path(output))
     counts = _counts(out, loaded.labels) if loaded.multi_label else out[PREDICTED].value_counts().to_dict()
     summary = {"output": str(output), "rows": len(out), "text_column": text_column,
                "predicted": {str(k): int(v) for k, v in counts.items()}}
@@ -287,8 +287,9 @@ def _output_frame(frame: pd.DataFrame, labels: list[str], probabilities: np.ndar
     return pd.concat([pd.DataFrame(predicted), inputs], axis=1)
 
 
-def _write_csv(frame: pd.DataFrame, output: Path) -> None:
-    """Write ``frame`` beside ``output`` and rename it into place, so a reader never sees half a file."""
+def write_csv(frame: pd.DataFrame, output: Path) -> None:
+    """Write ``frame`` as CSV beside ``output`` and rename it into place, so a reader never sees half a file
+    (prediction files, the suspect-label list)."""
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
     try:
