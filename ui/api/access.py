@@ -30,6 +30,14 @@ class Account:
     role: str = "editor"
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a request: the account's user name (None without a login) and whether it may change runs."""
+
+    user: str | None
+    may_change: bool
+
+
 @dataclass
 class Access:
     """The app's accounts and read-only rule."""
@@ -42,12 +50,15 @@ class Access:
         found = [a for a in self.accounts if hmac.compare_digest(a.user.encode(), str(user).encode())]
         return bool(found) and hmac.compare_digest(found[0].password.encode(), str(password).encode())
 
+    def caller(self, request: Any = None) -> Caller:
+        """The caller of ``request``: a viewer account, or any session of a read-only app, may not change runs."""
+        user = getattr(request, "username", None) if request is not None else None
+        viewer = any(a.user == user and a.role == "viewer" for a in self.accounts)
+        return Caller(user, not self.read_only and not viewer)
+
     def may_change(self, request: Any = None) -> bool:
         """True when this request's session may start, stop, resume, retry or delete runs."""
-        if self.read_only:
-            return False
-        user = getattr(request, "username", None) if request is not None else None
-        return not any(a.user == user and a.role == "viewer" for a in self.accounts)
+        return self.caller(request).may_change
 
 
 def parse_account(text: str, where: str) -> Account:

@@ -3,7 +3,8 @@
 ``guard(seconds)`` returns a check that long work (head importance, attributions) calls between its
 batches: it raises ``core.errors.Cancelled`` once the request ran past its time limit, or once Gradio
 marked the request's event as no longer alive because the page that asked for it was closed. How many
-heavy requests run at once is bounded by the events' ``concurrency_id`` (see ``ui.interface``).
+heavy requests run at once is bounded by the events' ``concurrency_id``: :data:`HEAVY`, which the heavy
+endpoints (``ui.api.endpoints``) and the tabs' heavy events share.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from core.inference.predict import clean_text
 MAX_TEXT_CHARS = 20_000
 HEAVY_SECONDS = 120.0
 HEAVY_CONCURRENCY = 2
+HEAVY = {"concurrency_id": "heavy", "concurrency_limit": HEAVY_CONCURRENCY}  # the bounded pool of heavy work
 
 
 def checked_text(text: str | None, what: str = "text") -> str:

@@ -1,23 +1,23 @@
-"""Find the English text the UI can show, to keep the Chinese catalogue (``ui/locales/zh-CN.json``) complete.
+"""Find the English text the UI can show, to keep the Chinese catalogue (``ui/i18n/locales/zh-CN.json``) complete.
 
 Two sources: the built app (every label, help text, placeholder, Markdown text, button text and choice
 name: :func:`static_strings`) and the source code (:func:`source_strings`: the messages of raised
 errors, warnings and notices in ``core`` and ``ui``, and prose in ``ui`` and ``core/plots``; an
-f-string becomes a template whose values are ``{0}``, ``{1}``...). ``python -m ui.catalogue`` prints
-the strings the catalogue lacks as JSON, ready to translate; ``tests/ui/test_i18n.py`` fails while any
-is missing. Translation itself is ``ui.i18n``.
+f-string becomes a template whose values are ``{0}``, ``{1}``...). ``python -m ui.catalogue`` (which
+builds the app, above this package) prints the strings the catalogue lacks as JSON, ready to translate;
+``tests/ui/test_i18n_catalogue.py`` fails while any is missing. Translation itself is ``ui.i18n.languages``.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from ui.i18n.languages import catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
 _PROSE = re.compile(r"[A-Za-z]{2,}[,.:;!?)]?\s+[\w(“\"'*]")
 _CODE = re.compile(r"^(\s*[#.<{/@]|python |pip |\$ |https?://|[\w.]+\(|--|\w+=|\w+\.\w+\s*$)|[{};]\s*$|=>|\bdef |"
                    r"\bimport |-src |</?(script|div|span|style|svg|g|text)\b")
@@ -124,27 +124,20 @@ def strings_in(path: Path, all_prose: bool) -> set[str]:
 
 
 def source_strings(root: Path = ROOT) -> set[str]:
-    """Messages in ``core`` and ``ui``, and every prose string in ``ui`` and ``core/plots``."""
+    """Messages in ``core`` and ``ui``, and every prose string in ``ui`` and ``core/plots`` (not in this package
+    or the ``python -m ui.catalogue`` command, which show no text)."""
     found: set[str] = set()
     for path in sorted((root / "core").rglob("*.py")):
         found |= strings_in(path, all_prose="plots" in path.parts and path.name != "style.py")
-    for path in sorted((root / "ui").glob("*.py")):
-        if path.name not in ("catalogue.py", "i18n.py", "localise.py"):
+    quiet = root / "ui" / "i18n"
+    for path in sorted((root / "ui").rglob("*.py")):
+        if quiet not in path.parents and path != root / "ui" / "catalogue.py":
             found |= strings_in(path, all_prose=True)
     return found
 
 
 def missing(demo: Any = None) -> list[str]:
     """The strings the catalogue lacks (static strings of ``demo`` when given, and the source's)."""
-    from ui.i18n import catalogue
-
     wanted = source_strings() | (static_strings(demo) if demo is not None else set())
     return sorted(s for s in wanted if s not in catalogue())
 
-
-if __name__ == "__main__":
-    from ui.interface import build_app
-
-    gaps = missing(build_app())
-    json.dump({s: "" for s in gaps}, sys.stdout, ensure_ascii=False, indent=1)
-    print(f"\n{len(gaps)} strings missing", file=sys.stderr)

@@ -1,11 +1,11 @@
 """The UI's languages: English and Simplified Chinese, which one this request wants, and translation.
 
 Static text (labels, help, Markdown, buttons, tab names) is translated in the browser by Gradio's
-``gr.I18n``: ``ui.localise`` marks every string the catalogue knows. Text made on the server (messages,
+``gr.I18n``: ``ui.i18n.localise`` marks every string the catalogue knows. Text made on the server (messages,
 errors, Markdown summaries, figure titles) is translated here with :func:`tr`, in the language of the
 request: the ``tunescope_lang`` cookie set by the language menu, else the browser's Accept-Language.
 
-The catalogue (``ui/locales/zh-CN.json``) maps English to Chinese. A key may hold ``{name}`` fields
+The catalogue (``ui/i18n/locales/zh-CN.json``) maps English to Chinese. A key may hold ``{name}`` fields
 for text with values in it ("Run {run} finished."): the values are carried over untranslated. Text the
 catalogue does not know is shown in English, line by line and sentence by sentence, never dropped.
 ``tests/ui/test_i18n.py`` checks the catalogue covers every static string and every message in
@@ -32,7 +32,7 @@ _SENTENCE = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z(“\"'*`])")
 
 @functools.cache
 def catalogue() -> dict[str, str]:
-    """English → Chinese, as shipped in ``ui/locales/zh-CN.json``."""
+    """English → Chinese, as shipped in ``ui/i18n/locales/zh-CN.json``."""
     try:
         return json.loads(CATALOGUE_PATH.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -1,4 +1,4 @@
-"""Apply ``ui.i18n`` to a built app: mark static strings for the browser, translate what handlers return.
+"""Apply ``ui.i18n.languages`` to a built app: mark static strings for the browser, translate what handlers return.
 
 :func:`mark_static` replaces every label, help text, placeholder, Markdown text, button text and choice
 name that the catalogue knows by a ``gr.I18n`` marker, which the browser shows in the page's language.
@@ -12,10 +12,11 @@ ids (states, choices' values, files) are never touched.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ui.i18n import CHINESE, language, static_keys, translate
+from ui.i18n.languages import CHINESE, language, static_keys, translate
 
 _TEXT_ATTRS = ("label", "info", "placeholder")
 
@@ -130,8 +131,6 @@ def _wrap(fn: Callable[..., Any], outputs: list[Any]) -> Callable[..., Any]:
 
 def translate_handlers(demo: Any) -> int:
     """Wrap every page event handler of ``demo`` (not the public API endpoints); returns how many."""
-    import inspect
-
     wrapped = 0
     for block_fn in demo.fns.values():
         fn = block_fn.fn

@@ -1,49 +1,8 @@
-"""Small helpers shared by the tabs: turning core errors into Gradio messages, formatting."""
+"""Formatting shared by the tabs: counts, durations, user text made inert in Markdown, the run menus."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-import gradio as gr
-
-from core.errors import TuneScopeError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def friendly_errors(fn: F) -> F:
-    """Show core's typed errors as a ``gr.Error`` popup instead of a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except TuneScopeError as exc:
-            raise gr.Error(str(exc), print_exception=False) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
-def warn_all(messages: list[str]) -> None:
-    """Show each message as a ``gr.Warning`` toast, in the page's language."""
-    for message in messages:
-        warning(message)
-
-
-def warning(message: str) -> None:
-    """A ``gr.Warning`` toast in the page's language (``ui.i18n``)."""
-    from ui.i18n import tr
-
-    gr.Warning(tr(message))
-
-
-def info(message: str) -> None:
-    """A ``gr.Info`` toast in the page's language (``ui.i18n``)."""
-    from ui.i18n import tr
-
-    gr.Info(tr(message))
+from typing import Any
 
 
 def human_count(value: int | float | None) -> str:
@@ -72,3 +31,9 @@ def md_escape(text: object, limit: int = 200) -> str:
     value = str(text)
     value = value if len(value) <= limit else value[: limit - 1] + "…"
     return value.replace("\n", " ").translate(_MARKDOWN_SPECIALS)
+
+
+def run_choices(listed: list[dict[str, Any]], with_model: bool = False) -> list[tuple[str, str]]:
+    """(label, run id) for runs in the catalog, optionally only those with a saved model."""
+    return [(f"{r['run_id']} · {r['state']}" + (f" · acc {r['accuracy']:.3f}" if r.get("accuracy") is not None else ""),
+             r["run_id"]) for r in listed if r["has_model"] or not with_model]

@@ -7,30 +7,26 @@ rollout, [CLS]/last token), per-head statistics, base vs fine-tuned (runs only),
 and integrated-gradients attributions, each exportable as PNG or standalone HTML (the head and neuron
 views export as their interactive page). The sliders are sized for the model in view when the page is
 built and whenever it changes; the top-heads table shows only on the views it ranks heads for. The numbers and figures come from
-``ui.attention_views.render``; handlers read their inputs by name and return updates keyed by component.
+``ui.api.attention`` (``ui.api.attention_render``); handlers read their inputs by name and return updates keyed by component.
 Gradio's plot does not report plotly clicks, so a head is opened with the layer/head sliders or by
 selecting a row of the top-heads table.
 """
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
-from core.attention.attributions import CAVEAT
-from core.errors import TuneScopeError
-from core.plots.attention import sized
-from core.plots.export import export_html, export_png
-from core.plots.headview import view_js, view_json, write_html
-from ui.actions import HEAVY, Actions
-from ui.attention_views import TABLE_COLUMNS, VIEWS, config_shape, model_shape, render
-from ui.common import friendly_errors, info, warn_all
-from ui.limits import checked_text, give_back_memory, guard
-from ui.session import model_name, model_source
+from ui.api.attention import CAVEAT
+from ui.api.attention_render import TABLE_COLUMNS, VIEWS
+from ui.api.endpoints import Api
+from ui.api.errors import friendly_errors
+from ui.api.figures import view_js, view_json
+from ui.api.limits import HEAVY
+from ui.api.session import model_name
+from ui.tabs.notices import info, warn_all
 
 EXAMPLE = "The night train was delayed by four hours."
 # gr.HTML runs this once per page; it redraws whenever the value (the view's JSON) changes.
@@ -49,8 +45,8 @@ watch('value', draw);
 class AttentionTab:
     """The Attention tab's components and handlers."""
 
-    def __init__(self, actions: Actions, state: dict[str, Any]) -> None:
-        self.actions = actions
+    def __init__(self, api: Api, state: dict[str, Any]) -> None:
+        self.api = api
         self.state = state
         gr.Markdown(f"> ⚠️ {CAVEAT}")
         self.model_note = gr.Markdown(f"Model in view: **{model_name(None)}**")
@@ -58,7 +54,7 @@ class AttentionTab:
             self.text = gr.Textbox(EXAMPLE, label="Text", lines=3, placeholder="Type a text to look inside the model…")
             self.pair = gr.Textbox("", label="Second text (optional, for sentence-pair models)", lines=3)
         self.view = gr.Radio(list(VIEWS), value="Head", label="View")
-        layers, heads = model_shape(model_source(state["view"].value, actions.places))
+        layers, heads = api.attention.shape(state["view"].value)
         with gr.Row():
             self.layer = gr.Slider(0, layers - 1, value=0, step=1, label="Layer")
             self.head = gr.Slider(0, heads - 1, value=0, step=1, label="Head")
@@ -121,14 +117,10 @@ class AttentionTab:
                           api_visibility="private")
 
     def render_values(self, values: dict[Any, Any]) -> dict[str, Any]:
-        source = model_source(values[self.state["view"]], self.actions.places)
-        text, pair = checked_text(values[self.text]), checked_text(values[self.pair], "second text")
-        try:
-            return render(source, text, pair, values[self.view], values[self.layer], values[self.head],
-                          values[self.threshold], values[self.show_special], values[self.renormalise],
-                          values[self.target], should_stop=guard(), focus=values.get(self.focus))
-        finally:
-            give_back_memory()
+        return self.api.attention.view(values[self.state["view"]], values[self.text], values[self.pair],
+                                       values[self.view], values[self.layer], values[self.head], values[self.threshold],
+                                       values[self.show_special], values[self.renormalise], values[self.target],
+                                       focus=values.get(self.focus))
 
     @friendly_errors
     def on_show(self, values: dict[Any, Any]) -> dict[Any, Any]:
@@ -159,32 +151,24 @@ class AttentionTab:
         """Aggregates start on the last layer: mean of its heads and rollout through every layer."""
         if VIEWS.get(values[self.view]) != "aggregates":
             return {self.layer: gr.skip()}
-        layers, _ = model_shape(model_source(values[self.state["view"]], self.actions.places))
+        layers, _ = self.api.attention.shape(values[self.state["view"]])
         return {self.layer: gr.Slider(value=layers - 1)}
 
     def on_model(self, ref: str | None) -> dict[Any, Any]:
         """A new model in view: name it, and size the layer/head sliders and classes to it."""
         updates: dict[Any, Any] = {self.model_note: f"Model in view: **{model_name(ref)}**"}
-        try:
-            loaded = self.actions.load(ref)
-        except TuneScopeError:
+        facts = self.api.attention.model_facts(ref)
+        if facts is None:
             return updates
-        layers, heads = config_shape(loaded.model.config)
-        return {**updates, self.layer: gr.Slider(maximum=layers - 1, value=0),
-                self.head: gr.Slider(maximum=heads - 1, value=0), self.target: gr.Dropdown(choices=loaded.labels)}
+        return {**updates, self.layer: gr.Slider(maximum=facts["layers"] - 1, value=0),
+                self.head: gr.Slider(maximum=facts["heads"] - 1, value=0),
+                self.target: gr.Dropdown(choices=facts["labels"])}
 
     @friendly_errors
     def export(self, fmt: str, values: dict[Any, Any]) -> str:
         """Write the current view's main figure to a fresh temporary folder; returns the file path."""
         result = self.render_values(values)
-        figure = result["figure"]
-        folder = Path(tempfile.mkdtemp(prefix="tunescope-attention-"))
-        name = f"attention-{VIEWS.get(values[self.view], 'view')}"
-        if fmt == "html" and result.get("view"):  # the interactive view itself, as one offline file
-            return str(write_html(result["view"], folder / f"{name}.html"))
-        if fmt == "html":
-            return str(export_html(figure, folder / f"{name}.html"))
-        path, engine = export_png(sized(figure), folder / f"{name}.png")
-        if engine != "kaleido":
+        path, engine = self.api.attention.export(fmt, result, f"attention-{VIEWS.get(values[self.view], 'view')}")
+        if fmt == "png" and engine != "kaleido":
             info("PNG drawn with matplotlib (kaleido/Chromium unavailable): the HTML export is the exact figure.")
-        return str(path)
+        return path

@@ -1,10 +1,11 @@
 """The suspect-labels panel: a run's most suspect training rows, with drop/relabel checkboxes and a
 *Retrain without these* button. Mounted by the Data and Runs tabs with the component holding the run id.
 
-The table lists the given label, the model's suggestion and its confidence (``ui.label_actions``).
+The table lists the given label, the model's suggestion and its confidence (``ui.api.labels``).
 Every listed row starts checked to drop; ticking *relabel* gives the row the suggestion instead (it wins
 over *drop*); unticking both keeps the row. Retraining starts a new run with the same settings and
-records the changes in its ``data_changes.json``. Leaves out the scoring (``core.labels``).
+records the changes in its ``data_changes.json``. Leaves out the scoring and reading the ticks
+(``ui.api.labels``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from ui.common import friendly_errors, md_escape
+from ui.api.endpoints import Api
+from ui.api.errors import friendly_errors
+from ui.api.labels import ACTIONS, chosen_changes
+from ui.tabs.format import md_escape
 
-ACTIONS = ["drop", "relabel"]
 DEFAULT_TOP = 20
 HEADERS = [*ACTIONS, "row", "text", "given", "suggested", "confidence", "score"]
 NUMBERS = ("row", "confidence", "score")
@@ -37,38 +40,15 @@ def panel_table(found: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def chosen_changes(table: pd.DataFrame | None) -> tuple[list[int], dict[str, str]]:
-    """The rows to drop and the rows to relabel (to their suggestion) from the edited table.
-
-    Multi-label tables list a row once per label: the ticked flips of one row are applied together.
-    """
-    from core.labels.fixes import top_changes
-
-    if table is None or len(table) == 0 or "row" not in table.columns:
-        return [], {}
-    table = table.reset_index(drop=True)
-    table["row"] = pd.to_numeric(table["row"]).astype(int)
-    relabelled, dropped = _ticked(table["relabel"]), _ticked(table["drop"])
-    relabel_lines, drop_lines = table[relabelled], table[dropped & ~relabelled]
-    _, relabel = top_changes(relabel_lines.drop(columns=ACTIONS), 0, len(relabel_lines))
-    drop = sorted({int(r) for r in drop_lines["row"]} - set(relabel))
-    return drop, {str(row): label for row, label in relabel.items()}
-
-
-def _ticked(column: pd.Series) -> pd.Series:
-    """A checkbox column as booleans (the browser may send true/false as text)."""
-    return column.map(lambda value: value is True or str(value).strip().lower() in ("true", "1"))
-
-
-class SuspectsView:
+class SuspectsPanel:
     """The panel's components and handlers; ``run_id`` is a component (e.g. ``gr.State``) holding a run id.
 
     ``self.new_run`` (a ``gr.State``) receives the id of the run a retrain started, for the caller to
-    chain (``view.retrain_event.then(...)``) into watching it.
+    chain (``panel.retrain_event.then(...)``) into watching it.
     """
 
-    def __init__(self, actions: Any, run_id: Any) -> None:
-        self.actions = actions
+    def __init__(self, api: Api, run_id: Any) -> None:
+        self.api = api
         self.run_id = run_id
         with gr.Accordion("Suspect labels", open=False):
             gr.Markdown("Training rows whose label is probably wrong, judged by the run's own model: the given "
@@ -82,7 +62,7 @@ class SuspectsView:
                                       label="Most suspect rows (drop / relabel)")
             with gr.Row():
                 self.retrain = gr.Button("Retrain without these", variant="primary",
-                                         visible=not actions.access.read_only)
+                                         visible=not api.context.access.read_only)
             self.status = gr.Markdown()
         self.new_run = gr.State(None)
         self.wire()
@@ -97,7 +77,7 @@ class SuspectsView:
     def on_find(self, run_id: str | None, top: float | None) -> tuple[Any, str]:
         if not run_id:
             raise gr.Error("Choose a finished run first.")
-        found = self.actions.suspect_table(run_id, int(top or DEFAULT_TOP))
+        found = self.api.labels.suspect_table(run_id, int(top or DEFAULT_TOP))
         note = (f"{len(found)} most suspect rows of run {md_escape(run_id)}. A high score means the model "
                 "disagrees with the given label; check the text before you drop or relabel it.")
         table = panel_table(found)
@@ -109,11 +89,11 @@ class SuspectsView:
         drop, relabel = chosen_changes(table)
         if not drop and not relabel:
             raise gr.Error("Nothing is ticked: tick rows to drop or relabel first.")
-        started = self.actions.retrain_fixed(run_id, drop, relabel, request=request)
+        started = self.api.labels.retrain_fixed(run_id, drop, relabel, request=request)
         return started["run_id"], (f"Started run {md_escape(started['run_id'])} without {len(drop)} rows and with "
                                    f"{len(relabel)} relabelled; the changes are in its data_changes.json.")
 
 
-def build_suspects_panel(actions: Any, run_id: Any) -> SuspectsView:
+def build_suspects_panel(api: Api, run_id: Any) -> SuspectsPanel:
     """Build the panel inside the current Blocks/Tab; ``run_id`` is the component holding the run id."""
-    return SuspectsView(actions, run_id)
+    return SuspectsPanel(api, run_id)

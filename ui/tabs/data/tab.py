@@ -15,65 +15,25 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from core.data import PREVIEW_ROWS
-from core.data.uploads import display_name, store_upload
-from core.errors import ModelError
-from core.plots.data import health_figures
-from ui.actions import Actions
-from ui.common import friendly_errors, warn_all, warning
-from ui.session import valid_data
-from ui.suspects_view import build_suspects_panel
+from ui.api.data import PREVIEW_ROWS
+from ui.api.endpoints import Api
+from ui.api.errors import friendly_errors
+from ui.api.figures import health_figures
+from ui.api.uploads import Uploads
+from ui.tabs.data.format import label_choices, report_markdown
+from ui.tabs.data.suspects_panel import build_suspects_panel
+from ui.tabs.notices import warn_all, warning
 
 FILE_TYPES = [".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".xlsx"]
 NONE = "(none)"
 MULTI_CHOICES = [("detect", "auto"), ("yes", "yes"), ("no", "no")]
-TOP_PAIRS = 5
-
-
-def multi_label_markdown(result: dict[str, Any]) -> list[str]:
-    """Lines on multi-label data: how labels were given, labels per row, rows without a label, frequent pairs."""
-    stats = (result.get("health") or {}).get("multi_label")
-    if not result.get("multi_label") or not stats:
-        return []
-    rows = max(result["rows"], 1)
-    several = stats["rows_with_several"]
-    pairs = ", ".join(f"{a} + {b} ({n:,})" for (a, b), n in ((p["labels"], p["rows"]) for p in stats["pairs"][:TOP_PAIRS]))
-    return [
-        f"**Multi-label** ({result.get('label_format') or 'several labels per row'}): {len(stats['labels'])} labels · "
-        f"mean {stats['mean_labels_per_row']:.2f} labels per row · {several:,} rows ({several / rows:.0%}) with "
-        f"several · {stats['rows_without_label']:,} with none",
-        *([f"Most frequent pairs: {pairs}"] if pairs else []),
-    ]
-
-
-def report_markdown(result: dict[str, Any]) -> str:
-    """The health report as short markdown: counts, drops, duplicates, warnings."""
-    lines = [
-        f"**{result['rows']:,} usable rows** of {result.get('rows_read', result['rows']):,} · "
-        f"{len(result['labels'])} {'labels' if result.get('multi_label') else 'classes'} · text "
-        f"`{result['text_column']}` · label `{result['label_column']}`"
-        + (f" · second text `{result['text_pair_column']}`" if result.get("text_pair_column") else ""),
-        f"Read as {result.get('format', 'csv')}"
-        + (f", encoding {result['encoding']}" if result.get("encoding") else "")
-        + (f", delimiter `{result['delimiter']!r}`" if result.get("delimiter") else ""),
-    ]
-    tokens = (result.get("health") or {}).get("tokens")
-    if tokens:
-        lines.append(
-            f"Tokens ({tokens['tokenizer']}): median {tokens['p50']}, 95th percentile {tokens['p95']}, "
-            f"max {tokens['max']} · **{tokens['truncated_share']:.1%}** of rows truncated at max_length "
-            f"{tokens['max_length']} · suggested max_length **{tokens['suggested_max_length']}**"
-        )
-    lines += multi_label_markdown(result)
-    lines += [f"- ⚠️ {w}" for w in result.get("warnings", [])]
-    return "\n\n".join(lines[:2]) + ("\n\n" + "\n".join(lines[2:]) if len(lines) > 2 else "")
 
 
 class DataTab:
     """The Data tab's components and handlers."""
 
-    def __init__(self, actions: Actions, state: dict[str, Any], sample: str | None) -> None:
-        self.actions = actions
+    def __init__(self, api: Api, state: dict[str, Any], sample: str | None) -> None:
+        self.api = api
         self.state = state
         self.sample = sample
         with gr.Row():
@@ -101,7 +61,7 @@ class DataTab:
         self.details = gr.JSON(label="Full report (same as `python -m core inspect`)", open=False)
         gr.Markdown("**Suspect labels** of the last run you trained or watched (Train tab): rows whose label is "
                     "probably wrong, judged from that run.")
-        self.suspects = build_suspects_panel(actions, state["run"])
+        self.suspects = build_suspects_panel(api, state["run"])
         self.suspects.retrain_event.then(lambda run_id: run_id or gr.skip(), self.suspects.new_run, state["run"],
                                          api_visibility="private")
         self.wire()
@@ -125,16 +85,11 @@ class DataTab:
 
         The result remembers the multi-label choice it was made with (``multi_label_setting``)."""
         pair = None if columns.get("text_pair_column") in (None, "", NONE) else columns["text_pair_column"]
-        args = dict(text_column=columns.get("text_column"), label_column=columns.get("label_column"),
-                    text_pair_column=pair, preview_rows=PREVIEW_ROWS, multi_label=columns.get("multi_label") or "auto")
-        try:
-            result = self.actions.inspect_data(upload, model=base or "default", **args)
-        except gr.Error as exc:
-            if not isinstance(exc.__cause__, ModelError):
-                raise
-            warning(f"Token lengths skipped: {exc.message}")
-            result = self.actions.inspect_data(upload, model=None, **args)
-        return {**result, "multi_label_setting": args["multi_label"]}
+        columns = {**columns, "text_pair_column": pair, "multi_label": columns.get("multi_label") or "auto"}
+        result, skipped = self.api.data.report(upload, columns, base)
+        if skipped:
+            warning(f"Token lengths skipped: {skipped}")
+        return {**result, "multi_label_setting": columns["multi_label"]}
 
     def show(self, upload: str, result: dict[str, Any]) -> dict[Any, Any]:
         preview = pd.DataFrame(result.pop("preview", []), columns=result["columns"])
@@ -146,12 +101,12 @@ class DataTab:
         return {
             self.state["data"]: choice,
             self.text_col: gr.Dropdown(choices=columns, value=result["text_column"]),
-            self.label_col: gr.Dropdown(choices=_label_choices(columns, result), value=result["label_column"]),
+            self.label_col: gr.Dropdown(choices=label_choices(columns, result), value=result["label_column"]),
             self.pair_col: gr.Dropdown(choices=[NONE, *columns], value=result.get("text_pair_column") or NONE),
             self.preview: preview, self.counts: figures["class_balance"],
             self.lengths: figures.get("token_lengths") or figures.get("char_lengths"),
             self.dropped: gr.update(value=figures.get("dropped_rows"), visible="dropped_rows" in figures),
-            self.report: f"**{display_name(upload)}** · " + report_markdown(result), self.details: result,
+            self.report: f"**{Uploads.name(upload)}** · " + report_markdown(result), self.details: result,
             self.multi: multi, self.multi_row: gr.Row(visible="co_occurrence" in figures),
             self.together: figures.get("co_occurrence"), self.per_row: figures.get("labels_per_row"),
         }
@@ -160,14 +115,14 @@ class DataTab:
     def on_file(self, path: str | None, base: str | None = "default") -> dict[Any, Any]:
         if not path:
             return {}
-        upload = store_upload(path, self.actions.places.uploads)
+        upload = self.api.uploads.store(path)
         result = self.inspect(upload, {}, base)
         warn_all(result.get("warnings", [])[:3])
         return self.show(upload, result)
 
     @friendly_errors
     def on_columns(self, values: dict[Any, Any]) -> dict[Any, Any]:
-        choice = valid_data(values[self.state["data"]], self.actions.places)
+        choice = self.api.uploads.valid(values[self.state["data"]])
         if not choice:
             return {}
         text, label = values[self.text_col], values[self.label_col]
@@ -184,16 +139,10 @@ class DataTab:
 
     def restore(self, saved: Any, base: str | None) -> dict[Any, Any]:
         """On page load: the session's data and columns when still there, else the sample (if any)."""
-        choice = valid_data(saved, self.actions.places)
+        choice = self.api.uploads.valid(saved)
         if choice:
             try:
                 return self.show(choice["upload"], self.inspect(choice["upload"], choice, base))
             except gr.Error:
                 pass
         return self.on_sample(base) if self.sample else {}
-
-
-def _label_choices(columns: list[str], result: dict[str, Any]) -> list[str]:
-    """The columns, plus the comma-separated 0/1 label columns in use (so the dropdown can show them)."""
-    label = result["label_column"]
-    return columns if label in columns else [*columns, label]

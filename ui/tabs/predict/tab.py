@@ -1,5 +1,5 @@
 """Predict tab: one text to class probabilities with the evidence for it, a whole file to a CSV, and
-how good the model in view is (``ui.evaluate_view``).
+how good the model in view is (``ui.tabs.predict.evaluate_panel``).
 
 For one text: the probability bars (for a multi-label model every label's probability against its
 threshold, and the chosen labels), the tokens that drove the prediction towards a label the user picks
@@ -9,30 +9,25 @@ of a run (its stored index), and one click to the Attention tab on the same text
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
-from core.attention.attributions import attribution_html, integrated_gradients
-from core.data.uploads import display_name, store_upload, upload_path
-from core.errors import TuneScopeError
-from core.inference import predict_file
-from core.plots.prediction import label_probability_figure
-from ui.actions import HEAVY, Actions
-from ui.common import friendly_errors, info, warn_all
-from ui.evaluate_view import EvaluateView
-from ui.limits import checked_text, guard
-from ui.session import model_name, split_ref
+from ui.api.endpoints import Api
+from ui.api.errors import friendly_errors
+from ui.api.figures import label_probability_figure
+from ui.api.limits import HEAVY
+from ui.api.session import model_name
+from ui.tabs.notices import info, warn_all
+from ui.tabs.predict.evaluate_panel import EvaluatePanel
 
 
 class PredictTab:
     """The Predict tab's components and handlers."""
 
-    def __init__(self, actions: Actions, state: dict[str, Any], links: dict[str, Any]) -> None:
-        self.actions = actions
+    def __init__(self, api: Api, state: dict[str, Any], links: dict[str, Any]) -> None:
+        self.api = api
         self.state = state
         self.links = links  # the Attention tab's text box and the tabs, for "open in Attention"
         self.model_note = gr.Markdown(f"Model in view: **{model_name(None)}** (change it in the Model tab)")
@@ -60,7 +55,7 @@ class PredictTab:
             self.result_file = gr.File(label="Predictions (CSV; formula-like cells escaped with ')")
             self.preview = gr.Dataframe(label="First rows", interactive=False, wrap=True, max_height=300)
         with gr.Accordion("How good is this model?", open=False):
-            self.evaluate = EvaluateView(actions, state)
+            self.evaluate = EvaluatePanel(api, state)
         self.wire()
 
     def wire(self) -> None:
@@ -79,7 +74,7 @@ class PredictTab:
 
     @friendly_errors
     def on_predict(self, text: str, model: str | None, text_pair: str = "") -> dict[Any, Any]:
-        result = self.actions.predict(text, model or "default", text_pair)
+        result = self.api.predictions.predict(text, model or "default", text_pair)
         warn_all(result["warnings"])
         scores = {c["label"]: c["confidence"] for c in result["confidences"]}
         multi = bool(result.get("multi_label"))
@@ -105,24 +100,14 @@ class PredictTab:
         """The tokens that drove ``label``, highlighted (integrated gradients, on request-sized work): of its
         probability, or for a multi-label model of its logit."""
         try:
-            loaded = self.actions.load(model or "default")
-            pair = checked_text(text_pair) or None
-            found = integrated_gradients(loaded.model, loaded.tokenizer, checked_text(text), pair, label,
-                                         n_steps=16, max_length=256, should_stop=guard(20))
-        except TuneScopeError as exc:
-            return f"<p>No explanation: {exc}</p>"
-        what = "" if found.output == "probability" else " (its logit)"
-        return attribution_html(found.tokens, found.scores, found.special,
-                                f"Why '{found.label}'{what}: green tokens pushed towards it, red ones away")
+            return self.api.predictions.explain(text, model, text_pair, label)
+        except gr.Error as exc:
+            return f"<p>No explanation: {exc.message}</p>"
 
     def nearest(self, text: str, model: str | None, text_pair: str) -> Any:
         """The run's most similar training examples (runs trained before the index existed have none)."""
-        kind, run_id = split_ref(model)
-        if kind != "run":
-            return gr.update(visible=False)
-        try:
-            rows = self.actions.similar(run_id, checked_text(text), checked_text(text_pair) or None)
-        except (TuneScopeError, gr.Error):  # an older run without an index: no table
+        rows = self.api.predictions.nearest(text, model, text_pair)
+        if rows is None:  # not a run, or an older run without an index: no table
             return gr.update(visible=False)
         frame = pd.DataFrame([[r["text"], r["label"], round(r["similarity"], 3)] for r in rows],
                              columns=["similar training text", "label", "similarity"])
@@ -139,19 +124,14 @@ class PredictTab:
         """Predict every row of an uploaded file: the CSV, its first rows, and the scores when it has labels."""
         if not path:
             raise gr.Error("Upload a file to predict.")
-        places = self.actions.places
-        upload = store_upload(path, places.uploads)
-        loaded = self.actions.load(model or "default")
-        warn_all(loaded.warnings)
-        places.predictions.mkdir(parents=True, exist_ok=True)
-        stem = Path(display_name(upload)).stem
-        out = Path(tempfile.mkstemp(prefix=stem + "-predictions-", suffix=".csv", dir=places.predictions)[1])
-        summary = predict_file(loaded, upload_path(upload, places.uploads), out, (text_column or "").strip() or None,
-                               progress=lambda done, total: progress(done / total, desc=f"{done}/{total} rows"))
-        updates: dict[Any, Any] = {self.result_file: str(out), self.preview: pd.read_csv(out, nrows=50)}
+        warn_all(self.api.models.load_model(model or "default")["warnings"])
+        done = self.api.predictions.predict_file(
+            path, text_column, model, progress=lambda done, total: progress(done / total, desc=f"{done}/{total} rows"))
+        summary = done["summary"]
+        updates: dict[Any, Any] = {self.result_file: done["path"], self.preview: done["preview"]}
         message = f"Predicted {summary['rows']} rows: {summary['predicted']}"
         if summary.get("true_labels") is not None:
-            scored = self.actions.score_predictions(loaded.labels, summary)
+            scored = self.api.evaluations.score_predictions(done["labels"], summary)
             updates.update(self.evaluate.show(scored))
             report = scored["report"]
             score = (f"micro F1 {report['f1_micro']:.4f}" if report.get("multi_label")

@@ -1,8 +1,7 @@
 """Runs tab: every run in the runs folder, compared, renamed, tagged, opened, reported, exported, deleted.
 
-The table comes from ``core.runs.list_runs`` (files only, so it survives restarts). Choosing runs
-overlays their curves (``core.plots.training.compare_figure``) and, for two, shows the config diff
-(``core.runs.diff_runs``). *Open in Predict & Attention* makes a run the model in view; *Use as base*
+The table comes from ``ui.api.runs`` (files only, so it survives restarts). Choosing runs
+overlays their curves (``compare_figure``) and, for two, shows the config diff (``/diff_runs``). *Open in Predict & Attention* makes a run the model in view; *Use as base*
 makes it the base for training. Delete asks for a confirmation and is refused to read-only sessions.
 """
 
@@ -13,55 +12,22 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from core import runs
-from ui.actions import Actions
-from ui.common import friendly_errors, human_seconds, info, md_escape
-from ui.suspects_view import build_suspects_panel
+from ui.api.endpoints import Api
+from ui.api.errors import friendly_errors
+from ui.api.figures import compare_figure
+from ui.tabs.data.suspects_panel import build_suspects_panel
+from ui.tabs.format import md_escape
+from ui.tabs.notices import info
+from ui.tabs.runs.format import COLUMNS, diff_markdown, runs_table
 
-COLUMNS = ["run", "name", "state", "model", "data", "best metric", "duration", "date", "tags"]
 METRICS = ["loss", "eval_loss", "f1_macro", "accuracy"]
-
-
-def runs_table(listed: list[dict[str, Any]]) -> pd.DataFrame:
-    """The runs as rows for the table (newest first)."""
-    rows = []
-    for r in listed:
-        best = r.get("best_metric")
-        state = r["state"] if r["state"] != "damaged" else f"damaged: {r.get('reason') or '?'}"
-        best_text = f"{r.get('best_metric_name') or 'metric'} {best:.4f}" if isinstance(best, int | float) else ""
-        rows.append([r["run_id"], r.get("name") or r["run_id"], state, r.get("base_model") or r.get("model"),
-                     r.get("data"), best_text, human_seconds(r.get("duration_seconds")),
-                     (r.get("created_at") or r.get("updated_at") or "")[:16].replace("T", " "),
-                     ", ".join(r.get("tags") or [])])
-    return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _number(value: Any) -> str:
-    return f"{value:.4f}" if isinstance(value, int | float) else "—"
-
-
-def diff_markdown(diff: dict[str, Any], first: str, second: str) -> str:
-    """A config diff as a markdown table: what differs, then what only one run has."""
-    e = md_escape
-    lines = [f"| setting | {e(first)} | {e(second)} |", "|---|---|---|"]
-    for key, (a, b) in sorted(diff.get("changed", {}).items()):
-        lines.append(f"| {e(key)} | {e(a)} | {e(b)} |")
-    for key, value in sorted(diff.get("only_a", {}).items()):
-        lines.append(f"| {e(key)} | {e(value)} | — |")
-    for key, value in sorted(diff.get("only_b", {}).items()):
-        lines.append(f"| {e(key)} | — | {e(value)} |")
-    for metric, (a, b) in sorted(diff.get("metrics", {}).items()):
-        lines.append(f"| final {e(metric)} | {_number(a)} | {_number(b)} |")
-    if len(lines) == 2:
-        return "The two runs have the same configuration."
-    return "\n".join(lines) + f"\n\n{diff.get('same', 0)} settings are the same."
 
 
 class RunsTab:
     """The Runs tab's components and handlers."""
 
-    def __init__(self, actions: Actions, state: dict[str, Any]) -> None:
-        self.actions = actions
+    def __init__(self, api: Api, state: dict[str, Any]) -> None:
+        self.api = api
         self.state = state
         with gr.Row():
             self.refresh = gr.Button("↻ Refresh", size="sm", scale=0, min_width=110)
@@ -84,12 +50,12 @@ class RunsTab:
                 self.tags = gr.Textbox(label="Tags (comma-separated)", max_lines=1, scale=2)
                 self.save_meta = gr.Button("Save name and tags", scale=1)
             with gr.Row():
-                self.delete = gr.Button("Delete run…", variant="stop", visible=not actions.access.read_only)
+                self.delete = gr.Button("Delete run…", variant="stop", visible=not api.context.access.read_only)
                 self.confirm = gr.Button("Yes, delete it for good", variant="stop", visible=False)
                 self.cancel = gr.Button("Keep it", visible=False)
             self.download = gr.File(label="Download", visible=False)
         self.selected = gr.State(None)
-        self.suspects = build_suspects_panel(actions, self.selected)  # of the run selected in the table
+        self.suspects = build_suspects_panel(api, self.selected)  # of the run selected in the table
         self.wire()
         self.suspects.retrain_event.then(self.on_refresh, None, self.listing_outputs, api_visibility="private")
 
@@ -123,7 +89,7 @@ class RunsTab:
         self.export_onnx.click(lambda run: self.on_export(run, "onnx"), self.selected, self.download, **heavy)
 
     def listing(self) -> dict[Any, Any]:
-        listed = self.actions.list_runs()
+        listed = self.api.runs.list_runs()
         return {self.table: runs_table(listed),
                 self.chosen: gr.Dropdown(choices=[(r.get("name") or r["run_id"], r["run_id"]) for r in listed])}
 
@@ -132,7 +98,7 @@ class RunsTab:
 
     def on_select(self, table: pd.DataFrame, chosen: list[str] | None, event: gr.SelectData) -> dict[Any, Any]:
         run_id = str(table.iloc[event.index[0]]["run"])
-        meta = runs.run_summary(self.actions.run_dir(run_id)) or {}
+        meta = self.api.runs.summary(run_id)
         picked = list(dict.fromkeys([*(chosen or []), run_id]))[-4:]
         state = meta.get("state", "?")
         return {self.selected: run_id, self.name: meta.get("name") or run_id, self.tags: ", ".join(meta.get("tags") or []),
@@ -144,35 +110,32 @@ class RunsTab:
         chosen = [c for c in chosen or [] if c]
         if not chosen:
             return {self.curves: None, self.diff: ""}
-        from core.plots.training import compare_figure
-
-        names = {run_id: (runs.run_summary(self.actions.run_dir(run_id)) or {}).get("name") or run_id
-                 for run_id in chosen}
+        names = {run_id: self.api.runs.summary(run_id).get("name") or run_id for run_id in chosen}
         events = {(names.get(run_id, run_id) if names.get(run_id, run_id) == run_id else f"{names[run_id]} ({run_id})"):
-                  runs.read_events(self.actions.run_dir(run_id)) for run_id in chosen}
+                  self.api.runs.events(run_id) for run_id in chosen}
         diff = ""
         if len(chosen) == 2:
-            diff = diff_markdown(self.actions.diff_runs(*chosen), *chosen)
+            diff = diff_markdown(self.api.runs.diff_runs(*chosen), *chosen)
         return {self.curves: compare_figure(events, metric), self.diff: diff}
 
     @friendly_errors
     def on_open(self, run_id: str | None) -> str:
         self.need(run_id)
-        self.actions.load_model(f"run:{run_id}")  # refuses a run without a saved model, in one sentence
+        self.api.models.load_model(f"run:{run_id}")  # refuses a run without a saved model, in one sentence
         info(f"Predict and Attention now show run {run_id}.")
         return f"run:{run_id}"
 
     @friendly_errors
     def on_as_base(self, run_id: str | None) -> str:
         self.need(run_id)
-        self.actions.load_model(f"run:{run_id}")
+        self.api.models.load_model(f"run:{run_id}")
         info(f"The Train tab will fine-tune run {run_id} further.")
         return f"run:{run_id}"
 
     @friendly_errors
     def on_save_meta(self, run_id: str | None, name: str, tags: str, request: gr.Request = None) -> dict[Any, Any]:
         self.need(run_id)
-        self.actions.describe_run(run_id, name=name, tags=[t.strip() for t in (tags or "").split(",") if t.strip()],
+        self.api.runs.describe_run(run_id, name=name, tags=[t.strip() for t in (tags or "").split(",") if t.strip()],
                                   request=request)
         info("Saved.")
         return self.listing()
@@ -185,7 +148,7 @@ class RunsTab:
     def on_delete(self, run_id: str | None, view: str | None, base: str | None,
                   request: gr.Request = None) -> dict[Any, Any]:
         self.need(run_id)
-        removed = self.actions.delete_run(run_id, request=request)
+        removed = self.api.runs.delete_run(run_id, request=request)
         info(f"Deleted run {run_id} ({removed.get('bytes', 0) / 1e6:.1f} MB freed).")
         gone = f"run:{run_id}"
         return {**self.listing(), self.selected: None, self.current: "Select a run in the table.",
@@ -196,12 +159,12 @@ class RunsTab:
     @friendly_errors
     def on_report(self, run_id: str | None) -> Any:
         self.need(run_id)
-        return gr.update(value=self.actions.report_file(run_id), visible=True)
+        return gr.update(value=self.api.runs.report_file(run_id), visible=True)
 
     @friendly_errors
     def on_export(self, run_id: str | None, fmt: str) -> Any:
         self.need(run_id)
-        return gr.update(value=self.actions.export_file(run_id, fmt), visible=True)
+        return gr.update(value=self.api.runs.export_file(run_id, fmt), visible=True)
 
     @staticmethod
     def need(run_id: str | None) -> None:

@@ -1,9 +1,9 @@
-"""The Train tab's settings form, derived from the declarations in ``core.config``.
+"""The Train tab's settings form, derived from the declarations in ``core.config`` (``ui.api.settings``).
 
 One control per declared setting (basic ones in view, the rest under *Advanced*), with the setting's
-label, help text, range and default; :func:`form_settings` turns the controls' values back into
-``DataSettings``/``TrainSettings`` through ``core.settings.from_values`` (the same conversion the CLI
-uses), so the form, the equivalent command and ``config.json`` cannot drift apart.
+label, help text, range and default; :func:`form_values` reads the controls back by setting name and
+:func:`form_run_config` turns them into the run configuration through ``ui.api`` (the same conversion the
+CLI uses), so the form, the equivalent command and ``config.json`` cannot drift apart.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from typing import Any
 
 import gradio as gr
 
-from core.config import DataSettings, TrainSettings
-from core.settings import Spec, base_type, from_values, specs
+from ui.api.endpoints import Api
+from ui.api.settings import form_fields
 
 PER_ROW = 4
 
 
-def _control(item: dataclasses.Field, spec: Spec) -> Any:
+def _control(item: dataclasses.Field, spec: Any, kind: str) -> Any:
     """The Gradio control for one setting, showing its default."""
-    kind, default = base_type(item), item.default
+    default = item.default
     info = spec.help[:1].upper() + spec.help[1:]
     if kind == "bool":
         shown = not default if spec.negated_flag else default  # "Also train the embeddings" shows the flip
@@ -42,9 +42,9 @@ def _control(item: dataclasses.Field, spec: Spec) -> Any:
 
 def build_form() -> dict[str, Any]:
     """Lay out the form inside the current block; returns {setting name: control}."""
-    declared = [(i, s) for cls in (TrainSettings, DataSettings) for i, s in specs(cls) if s.group != "data"]
-    basic = [pair for pair in declared if pair[1].group == "basic"]
-    advanced = [pair for pair in declared if pair[1].group != "basic"]
+    declared = form_fields()
+    basic = [field for field in declared if field[1].group == "basic"]
+    advanced = [field for field in declared if field[1].group != "basic"]
     controls: dict[str, Any] = {}
     _rows(basic, controls)
     with gr.Accordion("Advanced", open=False):
@@ -52,51 +52,25 @@ def build_form() -> dict[str, Any]:
     return controls
 
 
-def _rows(pairs: list[tuple[dataclasses.Field, Spec]], controls: dict[str, Any]) -> None:
-    for start in range(0, len(pairs), PER_ROW):
+def _rows(fields: list[tuple[dataclasses.Field, Any, str]], controls: dict[str, Any]) -> None:
+    for start in range(0, len(fields), PER_ROW):
         with gr.Row():
-            for item, spec in pairs[start:start + PER_ROW]:
-                controls[item.name] = _control(item, spec)
+            for item, spec, kind in fields[start:start + PER_ROW]:
+                controls[item.name] = _control(item, spec, kind)
 
 
 def form_values(controls: dict[str, Any], values: dict[Any, Any]) -> dict[str, Any]:
     """{setting name: raw value} from an event's {control: value}, flipping negated checkboxes back."""
     raw: dict[str, Any] = {}
-    for cls in (TrainSettings, DataSettings):
-        for item, spec in specs(cls):
-            if item.name in controls:
-                value = values[controls[item.name]]
-                raw[item.name] = (not value) if spec.negated_flag else value
+    for item, spec, _ in form_fields():
+        if item.name in controls:
+            value = values[controls[item.name]]
+            raw[item.name] = (not value) if spec.negated_flag else value
     return raw
 
 
-def form_settings(raw: dict[str, Any]) -> tuple[dict[str, Any], TrainSettings]:
-    """(data-setting values, TrainSettings) from :func:`form_values`; empty numbers take their defaults."""
-    train_names = {item.name for item, _ in specs(TrainSettings)}
-    train_raw = {k: v for k, v in raw.items() if k in train_names and not _empty(v)}
-    data_raw = {k: v for k, v in raw.items() if k not in train_names and not _empty(v)}
-    data = from_values(DataSettings, data_raw)
-    return {name: getattr(data, name) for name in data_raw}, from_values(TrainSettings, train_raw)
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def form_run_config(actions: Any, form: dict[str, Any], values: dict[Any, Any], data_choice: Any, base: str | None,
+def form_run_config(api: Api, form: dict[str, Any], values: dict[Any, Any], data_choice: Any, base: str | None,
                     val_path: str | None = None, text_path: str | None = None) -> Any:
     """The run configuration the Train form describes, for the session's data and ``base`` model: what *Start
-    training* launches and what a sweep searches around. The validation and pre-training files the browser
-    sent are stored as uploads first (clients never name server paths)."""
-    from core.data.uploads import store_upload
-    from ui.session import DEFAULT, valid_data
-
-    data = valid_data(data_choice, actions.places)
-    if not data:
-        raise gr.Error("No data yet: upload a labelled file in the Data tab (or use the sample).")
-    data_values, train = form_settings(form_values(form, values))
-    uploads = actions.places.uploads
-    val_upload = store_upload(val_path, uploads) if val_path else None
-    if text_path:
-        train.pretrain_file = actions.pretrain_path(store_upload(text_path, uploads))
-    return actions.run_config(data["upload"], base or DEFAULT, train, data, val_upload, data_values.get("val_fraction"))
+    training* launches and what a sweep searches around (``ui.api.training.Training.form_config``)."""
+    return api.training.form_config(data_choice, base, form_values(form, values), val_path, text_path)

@@ -1,31 +1,14 @@
-"""What the Train tab shows about a run, as HTML and markdown built from plain data (no events)."""
+"""What the Train tab shows about a run, as HTML and Markdown built from plain data: progress, status, plan."""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
-from core import runs
-from core.errors import TuneScopeError
-from core.plots.training import current_attempt
-from core.runs.card import class_weights_text
-from ui.common import human_seconds
-from ui.i18n import tr
-
-
-@functools.lru_cache(maxsize=64)
-def fewshot_hint(path: str, text: str | None, label: str | None, pair: str | None, multi_label: str) -> str:
-    """The few-shot recipe's recommendation for this data (``core.fewshot.advice``), or "" (cached: uploads are
-    content-addressed, so a path always holds the same bytes)."""
-    from core.data import load_labelled
-    from core.fewshot import advice
-
-    try:
-        data = load_labelled(path, text, label, pair, multi_label=multi_label)
-    except TuneScopeError:
-        return ""
-    return advice(data) or ""
+from ui.api.figures import current_attempt
+from ui.api.training import run_outcome
+from ui.i18n.languages import tr
+from ui.tabs.format import human_seconds
 
 
 def pretraining(events: list[dict[str, Any]]) -> bool:
@@ -60,13 +43,13 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     )
 
 
-
 def status_markdown(run_dir: str | Path, status: dict[str, Any]) -> str:
     """The run's id, state, message and (when done) final metrics."""
     text = f"**Run** `{Path(run_dir).name}` — **{status.get('state')}**"
     if status.get("message"):
         text += f"\n\n{status['message']}"
-    metrics = runs.read_json(runs.RunPaths(Path(run_dir)).metrics)
+    outcome = run_outcome(run_dir)
+    metrics, resolved, weights = outcome["metrics"], outcome["resolved"], outcome["weights"]
     if metrics and metrics.get("multi_label"):
         text += (f"\n\nValidation: micro F1 **{metrics['f1_micro']:.4f}**, macro F1 **{metrics['f1_macro']:.4f}**, "
                  f"subset accuracy **{metrics['subset_accuracy']:.4f}** on {metrics.get('samples', '?')} rows "
@@ -74,14 +57,11 @@ def status_markdown(run_dir: str | Path, status: dict[str, Any]) -> str:
     elif metrics:
         text += (f"\n\nValidation: accuracy **{metrics['accuracy']:.4f}**, macro F1 **{metrics['f1_macro']:.4f}** "
                  f"on {metrics.get('samples', '?')} rows")
-    config = runs.read_json(runs.RunPaths(Path(run_dir)).config, {}) or {}
-    resolved = config.get("resolved") or {}
     if resolved.get("device"):
         text += (f"\n\nDevice **{resolved['device']}**, precision **{resolved.get('precision')}**"
-                 + (", class weights " + class_weights_text(resolved["class_weights"])
-                    if resolved.get("class_weights") else "")
-                 + (", positive weights per label " + class_weights_text(resolved["positive_weights"])
-                    if resolved.get("positive_weights") else "")
+                 + (", class weights " + weights["class_weights"] if "class_weights" in weights else "")
+                 + (", positive weights per label " + weights["positive_weights"] if "positive_weights" in weights
+                    else "")
                  + ({0.0: ", dropout off", "model": ", the model's dropout"}.get(resolved["dropout"],
                                                                                 f", dropout {resolved['dropout']}")
                     if "dropout" in resolved else "")
@@ -103,9 +83,3 @@ def plan_markdown(base: str, data: str, columns: dict[str, Any] | None) -> str:
     if columns.get("text_pair_column"):
         detail += f", second text `{columns['text_pair_column']}`"
     return f"**Start training** will fine-tune **{base}** on **{data}** ({detail}) into a new run."
-
-
-def run_choices(listed: list[dict[str, Any]], with_model: bool = False) -> list[tuple[str, str]]:
-    """(label, run id) for runs in the catalog, optionally only those with a saved model."""
-    return [(f"{r['run_id']} · {r['state']}" + (f" · acc {r['accuracy']:.3f}" if r.get("accuracy") is not None else ""),
-             r["run_id"]) for r in listed if r["has_model"] or not with_model]

@@ -2,9 +2,9 @@
 
 The user picks a budget (trials or minutes) and edits the ranges (``low:high``, ``low:high:log`` or
 ``a,b,c``; an empty range keeps the form's value); *Start sweep* takes every other setting from the
-Train tab's form and starts the driver in the background (``ui.sweep_actions``, ``core.sweep``). A
+Train tab's form and starts the driver in the background (``ui.api.sweeps``). A
 ``gr.Timer`` (2 s, off once the sweep ended) redraws the table of trials and the figure
-(``core.plots.sweep``); the best run is marked and *Open the best run* makes it the model in view.
+(``ui.api.figures``); the best run is marked and *Open the best run* makes it the model in view.
 Built by :func:`build_sweep_panel` inside the Train tab; handlers take and return values by component.
 """
 
@@ -15,12 +15,14 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from core.plots.sweep import trials_parallel, trials_scatter
-from core.sweep import DEFAULT_SPACE, SEARCHABLE
-from core.sweep.folder import ACTIVE
-from ui.common import friendly_errors, human_seconds, info, md_escape
+from ui.api.endpoints import Api
+from ui.api.errors import friendly_errors
+from ui.api.figures import trials_parallel, trials_scatter
+from ui.api.sweeps import RANGES, is_active
+from ui.tabs.format import human_seconds, md_escape
+from ui.tabs.notices import info
+from ui.tabs.train.form import form_run_config
 
-RANGES = {name: "" for name in SEARCHABLE} | dict(entry.split("=", 1) for entry in DEFAULT_SPACE.split())
 PLOTS = ("metric by learning rate", "parallel coordinates")
 LABELS = {"learning_rate": "Learning rate", "epochs": "Epochs", "batch_size": "Batch size",
           "warmup_ratio": "Warm-up share", "dropout": "Dropout", "weight_decay": "Weight decay"}
@@ -68,11 +70,11 @@ def sweep_figure(status: dict[str, Any], kind: str) -> Any:
 class SweepPanel:
     """The Sweep panel's components and handlers; ``form``/``base``/``val_file`` are the Train tab's controls."""
 
-    def __init__(self, actions: Any, state: dict[str, Any], form: dict[str, Any] | None = None,
+    def __init__(self, api: Api, state: dict[str, Any], form: dict[str, Any] | None = None,
                  base: Any = None, val_file: Any = None, pretrain_file: Any = None) -> None:
-        self.actions, self.state = actions, state
+        self.api, self.state = api, state
         self.form, self.base, self.val_file, self.pretrain_file = form or {}, base, val_file, pretrain_file
-        editable = not actions.access.read_only
+        editable = not api.context.access.read_only
         with gr.Accordion("Hyper-parameter search (sweep)", open=False):
             gr.Markdown("Try several settings, each as its own run: Optuna picks the next trial from the earlier "
                         "ones and stops trials that fall below the median at the same validation. The first trial "
@@ -83,7 +85,7 @@ class SweepPanel:
                 self.trials = gr.Number(10, precision=0, minimum=1, maximum=100, label="Trials", scale=1)
                 self.minutes = gr.Number(60, minimum=1, maximum=1440, label="Time budget (minutes)", scale=1)
             with gr.Row():
-                self.ranges = {name: gr.Textbox(RANGES[name], label=LABELS[name], max_lines=1) for name in SEARCHABLE}
+                self.ranges = {name: gr.Textbox(RANGES[name], label=LABELS[name], max_lines=1) for name in RANGES}
             with gr.Row():
                 self.start = gr.Button("Start sweep", variant="primary", visible=editable)
                 self.stop = gr.Button("Stop sweep", variant="stop", visible=editable)
@@ -100,7 +102,7 @@ class SweepPanel:
         self.wire()
 
     def choices(self) -> list[tuple[str, str]]:
-        return [(f"{s['sweep_id']} · {s['state']}", s["sweep_id"]) for s in self.actions.list_sweeps()]
+        return [(f"{s['sweep_id']} · {s['state']}", s["sweep_id"]) for s in self.api.sweeps.list_sweeps()]
 
     @property
     def poll_outputs(self) -> list[Any]:
@@ -121,26 +123,24 @@ class SweepPanel:
         """Updates for the watched sweep: status, table, figure, best run; the timer runs while it is active."""
         if not sweep_id:
             return {}
-        status = self.actions.sweep_status(sweep_id)
+        status = self.api.sweeps.sweep_status(sweep_id)
         best = (status.get("best") or {}).get("run_id")
         return {self.status: status_markdown(status), self.table: trials_table(status),
                 self.plot: sweep_figure(status, kind), self.best_run: best or "",
-                self.open_best: gr.update(visible=bool(best)), self.timer: gr.Timer(active=status["state"] in ACTIVE)}
+                self.open_best: gr.update(visible=bool(best)), self.timer: gr.Timer(active=is_active(status))}
 
     def config(self, values: dict[Any, Any]) -> Any:
         """The base run configuration from the Train tab's form (the settings that are not searched)."""
-        from ui.train_form import form_run_config
-
         base = (values.get(self.base) if self.base is not None else None) or values[self.state["base"]]
-        return form_run_config(self.actions, self.form, values, values[self.state["data"]], base,
+        return form_run_config(self.api, self.form, values, values[self.state["data"]], base,
                                values.get(self.val_file), values.get(self.pretrain_file))
 
     @friendly_errors
     def on_start(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
-        self.actions.require_change(request)
+        self.api.context.require_change(request)
         space = {name: values[box] for name, box in self.ranges.items()}
         by_trials = values[self.budget] == "trials"
-        started = self.actions.launch_sweep(self.config(values), space, values[self.trials] if by_trials else None,
+        started = self.api.sweeps.launch_sweep(self.config(values), space, values[self.trials] if by_trials else None,
                                             None if by_trials else values[self.minutes], request)
         sweep_id = started["sweep_id"]
         info(f"Sweep {sweep_id} started: its trials appear below and in the Runs tab.")
@@ -151,8 +151,8 @@ class SweepPanel:
     def on_stop(self, sweep_id: str | None, request: gr.Request = None) -> str:
         if not sweep_id:
             raise gr.Error("No sweep to stop: start one or choose it in 'Watch a sweep'.")
-        self.actions.sweep_stop(sweep_id, request)
-        return status_markdown(self.actions.sweep_status(sweep_id))
+        self.api.sweeps.sweep_stop(sweep_id, request)
+        return status_markdown(self.api.sweeps.sweep_status(sweep_id))
 
     @friendly_errors
     def on_watch(self, sweep_id: str | None) -> dict[Any, Any]:
@@ -160,16 +160,16 @@ class SweepPanel:
 
     @friendly_errors
     def on_open_best(self, sweep_id: str | None) -> str:
-        best = (self.actions.sweep_status(sweep_id).get("best") or {}).get("run_id") if sweep_id else None
+        best = (self.api.sweeps.sweep_status(sweep_id).get("best") or {}).get("run_id") if sweep_id else None
         if not best:
             raise gr.Error("No trial has completed yet: wait for the first one.")
-        self.actions.load_model(f"run:{best}")  # refuses a run without a saved model, in one sentence
+        self.api.models.load_model(f"run:{best}")  # refuses a run without a saved model, in one sentence
         info(f"Predict and Attention now show run {best}, the sweep's best.")
         return f"run:{best}"
 
     def restore(self) -> dict[Any, Any]:
         """On page load: watch the newest active sweep, if any (wire to ``demo.load``)."""
-        active = next((s["sweep_id"] for s in self.actions.list_sweeps() if s["state"] in ACTIVE), None)
+        active = self.api.sweeps.active_sweep()
         if not active:  # an empty dict would read as one value, not as "no updates"
             return {self.watch: gr.skip()}
         return {self.watch: gr.Dropdown(choices=self.choices(), value=active), **self.on_watch(active)}
@@ -179,7 +179,7 @@ class SweepPanel:
         return [self.watch, self.sweep, *self.poll_outputs]
 
 
-def build_sweep_panel(actions: Any, state: dict[str, Any], form: dict[str, Any] | None = None, base: Any = None,
+def build_sweep_panel(api: Api, state: dict[str, Any], form: dict[str, Any] | None = None, base: Any = None,
                       val_file: Any = None, pretrain_file: Any = None) -> SweepPanel:
     """The Sweep panel inside the current block (mount it in the Train tab after the Start/Stop row)."""
-    return SweepPanel(actions, state, form, base, val_file, pretrain_file)
+    return SweepPanel(api, state, form, base, val_file, pretrain_file)

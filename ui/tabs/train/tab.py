@@ -2,43 +2,34 @@
 
 The base model is a choice of its own (shown at the top and in the plan line): training never starts
 from an earlier run unless the user picked that run as the base. Training runs in a child process
-(``core.runs.start_run``); a ``gr.Timer`` polls the run folder and redraws only when new events
-arrived. A finished run becomes the model in view for Predict and Attention; a stopped one only when
+(``ui.api.training``); a ``gr.Timer`` polls the run and redraws only when new events arrived. A finished run becomes the model in view for Predict and Attention; a stopped one only when
 the user presses *Use this run's model*. Handlers read their inputs by name and return updates keyed
 by component.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from core import runs
-from core.cli.settings import train_command
-from core.plots.training import loss_figure, metrics_figure, perplexity_figure
-from ui.actions import Actions
-from ui.common import friendly_errors, info
-from ui.live import log_tail, view_for
-from ui.model_tab import smollm2_installed
-from ui.session import DEFAULT, SMOLLM2, data_name, model_name, valid_data
-from ui.train_form import build_form, form_run_config
-from ui.train_view import (
-    fewshot_hint,
-    plan_markdown,
-    pretraining,
-    progress_html,
-    run_choices,
-    status_markdown,
-)
+from ui.api.endpoints import Api
+from ui.api.errors import friendly_errors
+from ui.api.figures import loss_figure, metrics_figure, perplexity_figure
+from ui.api.models import smollm2_installed
+from ui.api.session import DEFAULT, SMOLLM2, data_name, model_name
+from ui.tabs.format import run_choices
+from ui.tabs.notices import info
+from ui.tabs.train.form import build_form, form_run_config
+from ui.tabs.train.format import plan_markdown, pretraining, progress_html, status_markdown
+from ui.tabs.train.sweep_panel import build_sweep_panel
 
 
 class TrainTab:
     """The Train tab's components and handlers (one instance per app)."""
 
-    def __init__(self, actions: Actions, state: dict[str, Any]) -> None:
-        self.actions = actions
+    def __init__(self, api: Api, state: dict[str, Any]) -> None:
+        self.api = api
         self.state = state  # the app's shared BrowserStates: data, base, view, run
         self.build()
 
@@ -48,11 +39,11 @@ class TrainTab:
         choices = [(model_name(DEFAULT), DEFAULT)] + ([(model_name(SMOLLM2), SMOLLM2)] if smollm2_installed() else [])
         if current and current not in (DEFAULT, SMOLLM2) and not current.startswith("run:"):
             choices.append((model_name(current), current))
-        listed = self.actions.list_runs() if listed is None else listed
+        listed = self.api.runs.list_runs() if listed is None else listed
         return choices + [(f"run {label}", f"run:{run_id}") for label, run_id in run_choices(listed, True)]
 
     def base_dropdown(self, current: str | None, listed: list[dict[str, Any]] | None = None) -> Any:
-        current = current if self.actions.usable_ref(current) else DEFAULT
+        current = current if self.api.models.usable_ref(current) else DEFAULT
         return gr.Dropdown(choices=self.base_choices(current, listed), value=current)
 
     def build(self) -> None:
@@ -66,7 +57,7 @@ class TrainTab:
                                     type="filepath", height=90)
             self.pretrain_file = gr.File(label="Unlabelled text for pre-training (optional)", type="filepath",
                                          height=90, file_types=[".txt", ".csv", ".tsv", ".jsonl", ".json"])
-        editable = not self.actions.access.read_only
+        editable = not self.api.context.access.read_only
         if not editable:
             gr.Markdown("🔒 This app is read-only: you can watch runs, but not start, stop or resume them.")
         with gr.Row():
@@ -75,7 +66,7 @@ class TrainTab:
             self.resume = gr.Button("Resume", visible=editable)
             self.retry = gr.Button("Retry with half the batch", visible=False)
             self.use_run = gr.Button("Use this run's model in Predict & Attention", visible=False)
-            self.attach = gr.Dropdown(run_choices(self.actions.list_runs()), label="Watch a run", scale=2)
+            self.attach = gr.Dropdown(run_choices(self.api.runs.list_runs()), label="Watch a run", scale=2)
         with gr.Row():
             self.run_box = gr.Textbox(label="Run", interactive=False, scale=1)
             self.command = gr.Code(label="Equivalent command", language="shell", interactive=False, lines=2, max_lines=6,
@@ -89,9 +80,7 @@ class TrainTab:
         self.log_box = gr.Textbox(label="Log (train.log)", lines=8, max_lines=12, autoscroll=True, interactive=False)
         self.timer = gr.Timer(1.0, active=False)
         self.drawn = gr.State(-1)  # events already drawn; -1 = draw now, -2 = the watched run has ended
-        from ui.sweep_view import build_sweep_panel
-
-        self.sweep_panel = build_sweep_panel(self.actions, self.state, self.form, self.base, self.val_file,
+        self.sweep_panel = build_sweep_panel(self.api, self.state, self.form, self.base, self.val_file,
                                              self.pretrain_file)
         self.wire()
 
@@ -108,18 +97,16 @@ class TrainTab:
         """Updates for the watched run: status, progress, curves (when new events came), log."""
         if not run_id:
             return {}
-        folder = self.actions.run_dir(run_id)
-        status = runs.read_status(folder)
-        events = view_for(str(folder)).refresh()
+        watched = self.api.training.watch(run_id)
+        status, events, active, has_model = watched["status"], watched["events"], watched["active"], watched["has_model"]
         state = status.get("state")
-        active = state in runs.ACTIVE_STATES
         ended_now = not active and shown >= 0
-        has_model = (runs.RunPaths(folder).model / "config.json").exists()
+        read_only = self.api.context.access.read_only
         updates: dict[Any, Any] = {
-            self.status: status_markdown(folder, status), self.progress: progress_html(events, status),
-            self.log_box: log_tail(folder), self.timer: gr.Timer(active=active),
+            self.status: status_markdown(watched["folder"], status), self.progress: progress_html(events, status),
+            self.log_box: watched["log"], self.timer: gr.Timer(active=active),
             self.drawn: len(events) if active else -2,
-            self.retry: gr.update(visible=status.get("error_kind") == "out_of_memory" and not self.actions.access.read_only),
+            self.retry: gr.update(visible=status.get("error_kind") == "out_of_memory" and not read_only),
             self.use_run: gr.update(visible=has_model and not active),
         }
         if (force or len(events) != shown) and pretraining(events):  # its own loss curve and perplexity
@@ -129,7 +116,7 @@ class TrainTab:
             updates[self.loss_plot] = loss_figure(events, log_scale)
             updates[self.metrics_plot] = metrics_figure(events)
         if ended_now or force:
-            listed = self.actions.list_runs()
+            listed = self.api.runs.list_runs()
             updates[self.attach] = gr.Dropdown(choices=run_choices(listed), value=run_id)
             updates[self.base] = self.base_dropdown(base, listed)
         if ended_now and has_model and state == "finished":
@@ -164,20 +151,16 @@ class TrainTab:
     def show_plan(self, base: str | None, data: dict[str, Any] | None) -> str:
         """The plan line, and the few-shot recipe's recommendation when the data has few rows per class."""
         plan = plan_markdown(model_name(base), data_name(data), data)
-        data = valid_data(data, self.actions.places)
-        if not data:
-            return plan
-        hint = fewshot_hint(str(self.actions.places.uploads / data["upload"]), data.get("text_column"),
-                            data.get("label_column"), data.get("text_pair_column"), data.get("multi_label", "auto"))
+        hint = self.api.data.advice(data)
         return plan + (f"\n\n💡 {hint}" if hint else "")
 
     @friendly_errors
     def on_start(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
-        self.actions.require_change(request)
+        self.api.context.require_change(request)
         base = values[self.base] or DEFAULT
-        config = form_run_config(self.actions, self.form, values, values[self.state["data"]], base,
+        config = form_run_config(self.api, self.form, values, values[self.state["data"]], base,
                                  values[self.val_file], values[self.pretrain_file])
-        launched = self.actions.launch(config, request)
+        launched = self.api.training.launch(config, request)
         run_id = launched["run_id"]
         return {self.state["run"]: run_id, self.run_box: run_id, self.command: launched["command"],
                 **self.poll(run_id, -1, False, base, True)}
@@ -186,14 +169,14 @@ class TrainTab:
     def on_stop(self, run_id: str | None, request: gr.Request = None) -> str:
         if not run_id:
             raise gr.Error("No run to stop.")
-        return status_markdown(self.actions.run_dir(run_id), self.actions.stop_training(run_id, request))
+        return status_markdown(self.api.context.run_dir(run_id), self.api.training.stop_training(run_id, request))
 
     @friendly_errors
     def on_resume(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
         run_id = values[self.state["run"]]
         if not run_id:
             raise gr.Error("Choose a run to resume in 'Watch a run'.")
-        self.actions.resume_training(run_id, request)  # refuses a run that is still active, with a message saying so
+        self.api.training.resume_training(run_id, request)  # refuses a run that is still active, with a message saying so
         return {self.run_box: run_id, **self.poll(run_id, -1, False, values[self.state["base"]], True)}
 
     @friendly_errors
@@ -201,14 +184,14 @@ class TrainTab:
         run_id = values[self.state["run"]]
         if not run_id:
             raise gr.Error("No run to retry.")
-        self.actions.retry_smaller_batch(run_id, request)
+        self.api.training.retry_smaller_batch(run_id, request)
         return {self.run_box: run_id, **self.poll(run_id, -1, False, values[self.state["base"]], True)}
 
     @friendly_errors
     def on_use_run(self, run_id: str | None) -> str:
         if not run_id:
             raise gr.Error("No run chosen.")
-        self.actions.run_dir(run_id)
+        self.api.context.run_dir(run_id)
         info(f"Predict and Attention now show the model of run {run_id}.")
         return f"run:{run_id}"
 
@@ -220,19 +203,14 @@ class TrainTab:
         """Watch ``run_id``: its command, status, curves and log."""
         if not run_id:
             return {}
-        command = train_command(runs.load_config(self.actions.run_dir(run_id)))
+        command = self.api.training.command(run_id)
         return {self.state["run"]: run_id, self.run_box: run_id, self.command: command,
                 **self.poll(run_id, -1, False, base, True)}
 
     def restore(self, run_id: str | None, base: str | None) -> dict[Any, Any]:
         """On page load: the base-model choice, and re-attach to this session's run or the newest active one."""
         updates: dict[Any, Any] = {self.base: self.base_dropdown(base)}
-        try:
-            run_id = run_id if run_id and self.actions.run_dir(run_id) else None
-        except runs.RunError:
-            run_id = None
-        active = runs.latest_active_run(self.actions.places.root)
-        run_id = run_id or (Path(active).name if active else None)
+        run_id = self.api.training.restore_run(run_id)
         if run_id:
             updates.update(self.show_run(run_id, base))
         return updates
