@@ -34,8 +34,8 @@ def model_reference(model: str, runs: str | None) -> str:
 
 def build_presenter(demo_runs: list[str], runs: str | None) -> object:
     """The presenter page for the admin's runs (ids, or folders inside the runs folder)."""
-    from ui.demo import Demo
-    from ui.session import Places
+    from ui.api.session import Places
+    from ui.tabs.demo.page import Demo
 
     folders = {Path(run).expanduser().resolve().parent for run in demo_runs if Path(run).expanduser().is_dir()}
     root = runs or (next(iter(folders)) if len(folders) == 1 else None)
@@ -71,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from core.errors import TuneScopeError
-    from ui.access import Access, check_bind, load_accounts
-    from ui.session import offered_folders
+    from ui.api.access import Access, check_bind, load_accounts
+    from ui.api.session import offered_folders
 
     try:
         accounts = load_accounts(args.auth, args.auth_file)

@@ -3,7 +3,7 @@
 ``DataSettings`` and ``TrainSettings`` are dataclasses whose fields carry a ``core.settings.Spec`` (the
 way ``HfArgumentParser`` reads dataclass fields). Everything else is derived from these declarations:
 validation here, the CLI flags and the *Equivalent command* (``core.cli.settings``), the Train tab's
-form (``ui.train_form``), ``config.json`` (``RunConfig.to_dict``) and the model card's settings table
+form (``ui.tabs.train.form``), ``config.json`` (``RunConfig.to_dict``) and the model card's settings table
 (``core.runs.card``). Adding a setting means adding one field here. This module does not read data
 or load models.
 """

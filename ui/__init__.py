@@ -1,1 +1,2 @@
-"""TuneScope's Gradio interface: one module per tab, assembled by ``ui.interface.build_app``."""
+"""TuneScope's Gradio interface: ui.i18n (languages) < ui.api (every operation) < ui.tabs (the tabs), assembled
+by ``ui.interface.build_app``."""

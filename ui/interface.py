@@ -1,9 +1,10 @@
-"""Assemble the five tabs into one ``gr.Blocks`` app, the session's saved choices and the public API.
+"""Assemble the six tabs into one ``gr.Blocks`` app, the session's saved choices and the public API.
 
-The session's choices are kept in ``gr.BrowserState`` (encrypted with the app's secret): the data
-(upload id and columns), the base model for training, the model in view, the watched run and the
-open tab. On page load they are checked again (``ui.session``) and restored, so a reload shows what the
-user chose. Shared between tabs only through these states; each tab is one class in its own module.
+One ``ui.api.endpoints.Api`` serves the tabs and is published as the public API (``register``). The
+session's choices are kept in ``gr.BrowserState`` (encrypted with the app's secret): the data (upload id
+and columns), the base model for training, the model in view, the watched run and the open tab. On page
+load they are checked again (``ui.api.session``) and restored, so a reload shows what the user chose.
+Shared between tabs only through these states; each tab is one class in ``ui.tabs.<tab>.tab``.
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ from typing import Any
 
 import gradio as gr
 
-from ui.access import Access
-from ui.actions import HEAVY, Actions, register
-from ui.attention_tab import AttentionTab
-from ui.data_tab import DataTab
-from ui.i18n import CHOICES, RESTORE_JS, SWITCH_JS, gradio_i18n, tr
-from ui.localise import localise
-from ui.model_tab import ModelTab
-from ui.predict_tab import PredictTab
-from ui.runs_tab import RunsTab
-from ui.session import DEFAULT, TABS, Places, browser_secret
-from ui.train_tab import TrainTab
+from ui.api.access import Access
+from ui.api.endpoints import Api, register
+from ui.api.limits import HEAVY
+from ui.api.session import DEFAULT, TABS, Places, browser_secret
+from ui.i18n.languages import CHOICES, RESTORE_JS, SWITCH_JS, gradio_i18n, tr
+from ui.i18n.localise import localise
+from ui.tabs.attention.tab import AttentionTab
+from ui.tabs.data.tab import DataTab
+from ui.tabs.model.tab import ModelTab
+from ui.tabs.predict.tab import PredictTab
+from ui.tabs.runs.tab import RunsTab
+from ui.tabs.train.tab import TrainTab
 
 CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "style.css"
 TITLE = "TuneScope"
@@ -83,7 +85,7 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
     ``access`` holds the accounts and the read-only rule.
     """
     places = Places.at(runs_root, folders)
-    actions = Actions(places, access)
+    api = Api(places, access)
     with gr.Blocks(title=TITLE) as demo:
         language = _header()
         state = _states(browser_secret(places), model)
@@ -92,30 +94,30 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
             for tab_id, label in TAB_LABELS.items():
                 with gr.Tab(label, id=tab_id) as tab_views[tab_id]:
                     if tab_id == "model":
-                        model_tab = ModelTab(actions, state)
+                        model_tab = ModelTab(api, state)
                     elif tab_id == "data":
-                        data_tab = DataTab(actions, state, data)
+                        data_tab = DataTab(api, state, data)
                     elif tab_id == "train":
-                        train_tab = TrainTab(actions, state)
+                        train_tab = TrainTab(api, state)
                     elif tab_id == "attention":
-                        attention_tab = AttentionTab(actions, state)
+                        attention_tab = AttentionTab(api, state)
                     elif tab_id == "predict":
-                        PredictTab(actions, state, {"text": attention_tab.text, "pair": attention_tab.pair,
+                        PredictTab(api, state, {"text": attention_tab.text, "pair": attention_tab.pair,
                                                     "tabs": tabs})
                     else:
-                        runs_tab = RunsTab(actions, state)
+                        runs_tab = RunsTab(api, state)
         for tab_id, tab in tab_views.items():
             tab.select(lambda t=tab_id: t, None, state["tab"], api_visibility="private")
         tab_views["runs"].select(runs_tab.on_refresh, None, runs_tab.listing_outputs, api_visibility="private")
-        register(actions)
+        register(api)
         _wire_playground(model_tab, attention_tab, tabs)
         _wire_language(demo, language, tab_views)
 
         def restore_choices(values: dict[Any, Any]) -> dict[Any, Any]:
             """First and fast (no model loading), so it lands before the user's first click: the open tab
             and the checked model choices."""
-            base = actions.usable_ref(values[state["base"]]) or DEFAULT
-            view = actions.usable_ref(values[state["view"]]) or actions.usable_ref(model) or DEFAULT
+            base = api.models.usable_ref(values[state["base"]]) or DEFAULT
+            view = api.models.usable_ref(values[state["view"]]) or api.models.usable_ref(model) or DEFAULT
             tab = values[state["tab"]] if values[state["tab"]] in TABS else "model"
             return {tabs: gr.Tabs(selected=tab), state["base"]: base, state["view"]: view}
 

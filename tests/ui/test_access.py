@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pytest
 
 from core.errors import Cancelled, ConfigError, DataError
-from ui import limits
-from ui.access import Access, check_bind, load_accounts, parse_account
-from ui.session import Places, model_source, valid_ref
+from ui.api import limits
+from ui.api.access import Access, check_bind, load_accounts, parse_account
+from ui.api.session import Places, model_source, valid_ref
 
 
 @pytest.mark.parametrize("text", ["user", "user:", ":pw", "u:p:admin", "a:b:c:d"])

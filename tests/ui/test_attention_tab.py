@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from tests.tiny import make_tiny_model
-from ui import attention_views
-from ui.actions import Actions
-from ui.attention_tab import AttentionTab
-from ui.session import DEFAULT, Places
+from ui.api import attention_render
+from ui.api.endpoints import Api
+from ui.api.session import DEFAULT, Places
+from ui.tabs.attention.tab import AttentionTab
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +28,9 @@ def fake_run(tmp_path_factory: pytest.TempPathFactory, tiny_models) -> Path:
     return run
 
 
-@pytest.mark.parametrize("view", list(attention_views.VIEWS))
+@pytest.mark.parametrize("view", list(attention_render.VIEWS))
 def test_every_view_renders(fake_run: Path, view: str) -> None:
-    result = attention_views.render(str(fake_run), "the movie was great", "i loved it", view, 1, 3, 0.05, False,
+    result = attention_render.render(str(fake_run), "the movie was great", "i loved it", view, 1, 3, 0.05, False,
                                   True, "pos")
     assert result["figure"].to_json() and (result["layers"], result["heads"]) == (2, 4)
     assert result["labels"] == ["neg", "pos"]
@@ -50,18 +50,18 @@ def test_diff_needs_a_run_and_tab_builds(tiny_models) -> None:
     from core.errors import ModelError
 
     with pytest.raises(ModelError, match="run folder"):
-        attention_views.render(str(tiny_models("bert")), "a text", "", "Base vs fine-tuned", 0, 0, 0.0, True, False, None)
+        attention_render.render(str(tiny_models("bert")), "a text", "", "Base vs fine-tuned", 0, 0, 0.0, True, False, None)
     with gr.Blocks():
-        tab = AttentionTab(Actions(Places.at(tiny_models("bert").parent / "runs")), {"view": gr.State(DEFAULT)})
+        tab = AttentionTab(Api(Places.at(tiny_models("bert").parent / "runs")), {"view": gr.State(DEFAULT)})
     assert tab.layer.maximum == 5 and tab.text.value  # sized for the default model, an example text to start
 
 
 def test_sliders_fit_the_model_in_view_from_the_start_and_aggregates_start_on_the_last_layer(tiny_models) -> None:
     folder = str(tiny_models("bert"))
-    actions = Actions(Places.at(tiny_models("bert").parent / "runs", [folder]))
+    api = Api(Places.at(tiny_models("bert").parent / "runs", [folder]))
     with gr.Blocks():
         view = gr.State(f"folder:{folder}")
-        tab = AttentionTab(actions, {"view": view})
+        tab = AttentionTab(api, {"view": view})
     assert (tab.layer.maximum, tab.head.maximum) == (1, 3)
     update = tab.on_view({view: f"folder:{folder}", tab.view: "Aggregates", tab.layer: 0})
     assert update[tab.layer].value == 1
@@ -103,7 +103,7 @@ def test_head_view_draws_in_the_browser_and_redraws_safely(app_url: str) -> None
 
 @pytest.mark.parametrize("view", ["Head", "Neuron"])
 def test_decoder_views_show_the_causal_mask(tiny_models, view: str) -> None:
-    result = attention_views.render(str(tiny_models("gpt2")), "the movie was great", "", view, 1, 2, 0.0, True,
+    result = attention_render.render(str(tiny_models("gpt2")), "the movie was great", "", view, 1, 2, 0.0, True,
                                     False, None)
     data = result["view"]
     assert data["causal"] and "causal" in result["info"]
@@ -118,7 +118,7 @@ def test_html_export_of_the_head_view_is_the_interactive_page(tiny_models) -> No
     folder = str(tiny_models("bert"))
     with gr.Blocks():
         view = gr.State(f"folder:{folder}")
-        tab = AttentionTab(Actions(Places.at(tiny_models("bert").parent / "runs", [folder])), {"view": view})
+        tab = AttentionTab(Api(Places.at(tiny_models("bert").parent / "runs", [folder])), {"view": view})
     values = {view: f"folder:{folder}", tab.text: "the movie was great", tab.pair: "", tab.view: "Head",
               tab.layer: 1, tab.head: 0, tab.threshold: 0.0, tab.show_special: True, tab.renormalise: False,
               tab.target: None}

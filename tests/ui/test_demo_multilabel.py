@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.core.inference.multilabel_model import make_multilabel_run
-from ui.demo import curated_examples
+from ui.api.presenter import curated_examples
 
 
 def test_presenter_mode_curates_examples_of_a_multilabel_run(tmp_path: Path, tiny_models) -> None:

@@ -9,8 +9,8 @@ import gradio as gr
 import plotly.graph_objects as go
 import pytest
 
-import ui.i18n as i18n
-from ui.localise import _figure, _wrap
+import ui.i18n.languages as i18n
+from ui.i18n.localise import _figure, _wrap
 
 FIELD = re.compile(r"\{\d*\w*\}")
 
@@ -53,7 +53,7 @@ def test_translation_keeps_values_and_falls_back_sentence_by_sentence(small_cata
 
 def test_handlers_answer_in_the_requests_language(small_catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(i18n, "language", lambda request=None: "zh-CN")
-    monkeypatch.setattr("ui.localise.language", lambda request=None: "zh-CN")
+    monkeypatch.setattr("ui.i18n.localise.language", lambda request=None: "zh-CN")
     box = gr.Markdown()
 
     def fails() -> str:
@@ -69,7 +69,7 @@ def test_handlers_answer_in_the_requests_language(small_catalogue, monkeypatch: 
 
 
 def test_figure_titles_axes_and_legends_are_translated(small_catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ui.localise.language", lambda request=None: "zh-CN")
+    monkeypatch.setattr("ui.i18n.localise.language", lambda request=None: "zh-CN")
     fig = go.Figure([go.Scatter(x=[1, 2], y=[3, 1], name="Loss")],
                     layout=dict(title=dict(text="Loss"), xaxis=dict(title=dict(text="step"))))
     out = _figure(fig)

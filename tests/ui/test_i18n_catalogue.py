@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ui.i18n as i18n
+import ui.i18n.languages as i18n
 
 
 def test_catalogue_covers_every_string_of_the_app(tiny_models) -> None:
-    from ui.catalogue import missing
+    from ui.i18n.catalogue import missing
     from ui.interface import build_app
 
     i18n.catalogue.cache_clear()

@@ -12,11 +12,12 @@ import pytest
 
 from core import runs
 from core.config import DataSettings, RunConfig, TrainSettings
-from ui.access import Access
-from ui.actions import Actions
-from ui.common import md_escape
-from ui.session import Places
-from ui.suspects_view import build_suspects_panel, chosen_changes
+from ui.api.access import Access
+from ui.api.endpoints import Api
+from ui.api.labels import chosen_changes
+from ui.api.session import Places
+from ui.tabs.data.suspects_panel import build_suspects_panel
+from ui.tabs.format import md_escape
 
 
 def test_ticked_rows_become_drops_and_relabels_relabel_winning() -> None:
@@ -41,9 +42,9 @@ def test_the_panel_lists_suspects_and_retrains_without_the_ticked_rows(tmp_path:
                                                                         sentiment_csv: Path) -> None:
     root = tmp_path / "runs"
     run_dir = _run(root, sentiment_csv, tiny_models("bert"))
-    actions = Actions(Places.at(root))
+    api = Api(Places.at(root))
     with gr.Blocks():
-        panel = build_suspects_panel(actions, gr.State(run_dir.name))
+        panel = build_suspects_panel(api, gr.State(run_dir.name))
     shown, note = panel.on_find(run_dir.name, 5)
     table = pd.DataFrame(shown.value["data"], columns=shown.value["headers"])
     assert shown.datatype[:3] == ["bool", "bool", "number"]
@@ -54,10 +55,10 @@ def test_the_panel_lists_suspects_and_retrains_without_the_ticked_rows(tmp_path:
     assert len(changes["dropped"]) == 4 and [c["row"] for c in changes["relabelled"]] == [int(table.at[0, "row"])]
     assert (root / "uploads" / changes["train_file"]).is_file() and md_escape(new_id) in message
     assert runs.wait_for(root / new_id, timeout=600)["state"] == "finished"
-    assert actions.suspects(run_dir.name, top=3)[0].keys() >= {"row", "text", "given", "suggested", "confidence"}
+    assert api.labels.suspects(run_dir.name, top=3)[0].keys() >= {"row", "text", "given", "suggested", "confidence"}
     with pytest.raises(gr.Error, match="between 1 and"):
-        actions.suspects(run_dir.name, top=0)
+        api.labels.suspects(run_dir.name, top=0)
     with pytest.raises(gr.Error, match="not a run id"):
-        actions.suspects("../etc", top=3)
+        api.labels.suspects("../etc", top=3)
     with pytest.raises(gr.Error):
-        Actions(Places.at(root), Access(read_only=True)).retrain_fixed(run_dir.name, [0], {})
+        Api(Places.at(root), Access(read_only=True)).labels.retrain_fixed(run_dir.name, [0], {})

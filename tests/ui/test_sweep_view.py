@@ -11,19 +11,19 @@ import gradio as gr
 import pytest
 
 from core.data.uploads import store_upload
-from ui.access import Access
-from ui.actions import Actions
-from ui.session import Places
-from ui.sweep_view import build_sweep_panel, status_markdown, trials_table
-from ui.train_form import build_form
+from ui.api.access import Access
+from ui.api.endpoints import Api
+from ui.api.session import Places
+from ui.tabs.train.form import build_form
+from ui.tabs.train.sweep_panel import build_sweep_panel, status_markdown, trials_table
 
 
 def panel_for(root: Path, folders: list[str], read_only: bool = False) -> Any:
-    actions = Actions(Places.at(root, folders), Access(read_only=read_only))
+    api = Api(Places.at(root, folders), Access(read_only=read_only))
     with gr.Blocks():
         state = {name: gr.State(None) for name in ("data", "base", "view", "run", "tab")}
         form = build_form()
-        panel = build_sweep_panel(actions, state, form)
+        panel = build_sweep_panel(api, state, form)
     return panel
 
 
@@ -40,16 +40,16 @@ def test_panel_starts_a_sweep_watches_it_and_opens_the_best_run(tmp_path: Path, 
                                                                  sentiment_csv: Path) -> None:
     model = str(tiny_models("bert"))
     panel = panel_for(tmp_path, [model])
-    upload = store_upload(sentiment_csv, panel.actions.places.uploads)
+    upload = store_upload(sentiment_csv, panel.api.context.places.uploads)
     data = {"upload": upload, "text_column": "review", "label_column": "sentiment", "text_pair_column": None}
     values = form_values(panel, data, f"folder:{model}", max_steps=6, batch_size=4, device="cpu", val_fraction=0.25)
     started = panel.on_start(values)
     sweep_id = started[panel.sweep]
     assert started[panel.watch].value == sweep_id and sweep_id.endswith("-reviews-sweep")
     deadline = time.monotonic() + 180
-    while panel.actions.sweep_status(sweep_id)["state"] in ("queued", "running") and time.monotonic() < deadline:
+    while panel.api.sweeps.sweep_status(sweep_id)["state"] in ("queued", "running") and time.monotonic() < deadline:
         time.sleep(0.5)
-    status = panel.actions.sweep_status(sweep_id)
+    status = panel.api.sweeps.sweep_status(sweep_id)
     assert status["state"] == "finished" and status["counts"]["complete"] == 1, status
     assert "storage" not in status and "host" not in status["trials"][0]  # no server paths or names for clients
     shown = panel.poll(sweep_id, "parallel coordinates")
@@ -66,9 +66,9 @@ def test_read_only_sessions_cannot_start_or_stop(tmp_path: Path) -> None:
     with pytest.raises(gr.Error, match="read-only"):
         panel.on_start({})
     with pytest.raises(gr.Error, match="read-only"):
-        panel.actions.sweep_stop("any")
+        panel.api.sweeps.sweep_stop("any")
     with pytest.raises(gr.Error, match="read-only"):
-        panel.actions.sweep_start("x.csv")
+        panel.api.sweeps.sweep_start("x.csv")
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -82,18 +82,18 @@ def test_read_only_sessions_cannot_start_or_stop(tmp_path: Path) -> None:
 ])
 def test_api_refuses_bad_sweeps_in_one_sentence(tmp_path: Path, sentiment_csv: Path, kwargs: dict[str, Any],
                                                 message: str) -> None:
-    actions = Actions(Places.at(tmp_path))
-    upload = store_upload(sentiment_csv, actions.places.uploads)
+    api = Api(Places.at(tmp_path))
+    upload = store_upload(sentiment_csv, api.context.places.uploads)
     with pytest.raises(gr.Error, match=message):
-        actions.sweep_start(upload, **kwargs)
-    assert actions.list_sweeps() == []
+        api.sweeps.sweep_start(upload, **kwargs)
+    assert api.sweeps.list_sweeps() == []
 
 
 def test_api_names_sweeps_by_id_only(tmp_path: Path) -> None:
-    actions = Actions(Places.at(tmp_path))
+    api = Api(Places.at(tmp_path))
     for bad in ("../../etc", "/tmp/x", "nosuch"):
         with pytest.raises(gr.Error, match="sweep"):
-            actions.sweep_status(bad)
+            api.sweeps.sweep_status(bad)
 
 
 def test_table_and_status_mark_the_best_trial() -> None:

@@ -14,8 +14,9 @@ from core.cli.settings import config_from_args, train_command
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.errors import ConfigError
 from core.settings import specs
-from ui.train_form import build_form, form_settings, form_values
-from ui.train_view import plan_markdown, status_markdown
+from ui.api.settings import form_settings
+from ui.tabs.train.form import build_form, form_values
+from ui.tabs.train.format import plan_markdown, status_markdown
 
 NON_DEFAULT = dict(epochs=3, batch_size=8, learning_rate=5e-5, max_length=64, seed=7, val_fraction=0.25,
                    warmup_ratio=0.1, lr_scheduler="cosine", weight_decay=0.05, gradient_accumulation_steps=2,
@@ -95,7 +96,7 @@ def test_plan_names_base_model_and_data() -> None:
 
 def test_the_plan_recommends_the_few_shot_recipe_only_for_few_rows_per_class(tmp_path: Path) -> None:
     from tests.ui.conftest import SAMPLE
-    from ui.train_view import fewshot_hint
+    from ui.api.data import fewshot_hint
 
     small = tmp_path / "small.csv"
     rows = [f"review number {i} about {topic},{topic}" for topic in ("food", "film", "game") for i in range(10)]

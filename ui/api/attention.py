@@ -1,0 +1,85 @@
+"""Attention: one Attention-tab view of a text for a model (``/attention``), its export as a file, and the
+model's shape for the tab's sliders.
+
+The views are computed as plain data by ``ui.api.attention_render`` (heavy results cached); here the text is
+bounded, the work is guarded (it stops after 120 s or when its page closes) and memory is given back after.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from core.attention import attributions
+from core.errors import TuneScopeError
+from core.plots.attention import sized
+from core.plots.export import export_html, export_png
+from core.plots.headview import write_html
+from ui.api.attention_render import config_shape, model_shape, render
+from ui.api.context import Context
+from ui.api.errors import friendly_errors
+from ui.api.limits import checked_text, give_back_memory, guard
+
+CAVEAT = attributions.CAVEAT  # what attention weights do not show, said above every view
+
+
+class Attention:
+    """Attention views, over one app's context."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    def view(self, model: str | None, text: str, pair: str, view: str, layer: int, head: int, threshold: float,
+             show_special: bool, renormalise: bool, target: str | None, focus: int | None = None) -> dict[str, Any]:
+        """One view as ``ui.api.attention_render.render`` returns it (figures and tables as objects)."""
+        source = self.context.source(model)
+        text, pair = checked_text(text), checked_text(pair, "second text")
+        try:
+            return render(source, text, pair, view, layer, head, threshold, show_special, renormalise, target,
+                          should_stop=guard(), focus=focus)
+        finally:
+            give_back_memory()
+
+    @friendly_errors
+    def attention(self, text: str, model: str = "default", view: str = "Head", layer: int = 0, head: int = 0,
+                  text_pair: str = "", threshold: float = 0.0, show_special: bool = True, renormalise: bool = False,
+                  target: str | None = None) -> dict[str, Any]:
+        """One Attention-tab view as data: ``{"info", "figure" (plotly JSON), "table", "view" (the head or neuron
+        view's data for ``core.plots.headview``, else None), "layers", "heads", ...}``."""
+        text, text_pair = checked_text(text), checked_text(text_pair, "second text")
+        if not text.strip():
+            raise gr.Error("Type a text to see its attention.")
+        result = self.view(model, text, text_pair, view, layer, head, threshold, show_special, renormalise, target)
+        out = {k: result[k] for k in ("info", "html", "view", "layers", "heads", "labels", "warnings")}
+        out["figure"] = json.loads(result["figure"].to_json())
+        out["table"] = result["table"].to_dict("records")
+        return out
+
+    @staticmethod
+    def export(fmt: str, result: dict[str, Any], name: str) -> tuple[str, str]:
+        """Write a view's main figure to a fresh temporary folder as ``fmt`` ('png' or 'html'; the head and neuron
+        views as their interactive offline page): (the file's path, the engine that drew it)."""
+        folder = Path(tempfile.mkdtemp(prefix="tunescope-attention-"))
+        if fmt == "html" and result.get("view"):  # the interactive view itself, as one offline file
+            return str(write_html(result["view"], folder / f"{name}.html")), "html"
+        if fmt == "html":
+            return str(export_html(result["figure"], folder / f"{name}.html")), "html"
+        path, engine = export_png(sized(result["figure"]), folder / f"{name}.png")
+        return str(path), engine
+
+    def shape(self, model: str | None) -> tuple[int, int]:
+        """(layers, heads) of a model from its config alone, without loading weights; (6, 12) when unreadable."""
+        return model_shape(self.context.source(model))
+
+    def model_facts(self, model: str | None) -> dict[str, Any] | None:
+        """A loaded model's layers, heads and labels (for the sliders and the class menu); None when it cannot load."""
+        try:
+            loaded = self.context.load(model)
+        except TuneScopeError:
+            return None
+        layers, heads = config_shape(loaded.model.config)
+        return {"layers": layers, "heads": heads, "labels": loaded.labels}

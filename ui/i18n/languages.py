@@ -1,0 +1,166 @@
+"""The UI's languages: English and Simplified Chinese, which one this request wants, and translation.
+
+Static text (labels, help, Markdown, buttons, tab names) is translated in the browser by Gradio's
+``gr.I18n``: ``ui.i18n.localise`` marks every string the catalogue knows. Text made on the server (messages,
+errors, Markdown summaries, figure titles) is translated here with :func:`tr`, in the language of the
+request: the ``tunescope_lang`` cookie set by the language menu, else the browser's Accept-Language.
+
+The catalogue (``ui/i18n/locales/zh-CN.json``) maps English to Chinese. A key may hold ``{name}`` fields
+for text with values in it ("Run {run} finished."): the values are carried over untranslated. Text the
+catalogue does not know is shown in English, line by line and sentence by sentence, never dropped.
+``tests/ui/test_i18n.py`` checks the catalogue covers every static string and every message in
+``core`` and ``ui``. Core stays English-only: it never imports this module.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+CATALOGUE_PATH = Path(__file__).resolve().parent / "locales" / "zh-CN.json"
+CHINESE = "zh-CN"
+ENGLISH = "en"
+COOKIE = "tunescope_lang"
+CHOICES = [("Auto (browser)", "auto"), ("English", ENGLISH), ("简体中文", CHINESE)]
+MIN_TEMPLATE_LETTERS = 6  # a template needs this many letters of its own text to be trusted
+_FIELD = re.compile(r"\{(\w*)\}")
+_SENTENCE = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z(“\"'*`])")
+
+
+@functools.cache
+def catalogue() -> dict[str, str]:
+    """English → Chinese, as shipped in ``ui/i18n/locales/zh-CN.json``."""
+    try:
+        return json.loads(CATALOGUE_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def static_keys() -> dict[str, str]:
+    """The entries without ``{fields}``: what the browser can translate by exact match."""
+    return {k: v for k, v in catalogue().items() if not _FIELD.search(k)}
+
+
+@functools.cache
+def _templates() -> list[tuple[re.Pattern[str], str, list[str]]]:
+    """Entries with ``{fields}`` as regular expressions, longest (most specific) first."""
+    out = []
+    for key, value in catalogue().items():
+        names = _FIELD.findall(key)
+        if not names:
+            continue
+        parts = _FIELD.split(key)  # literal, name, literal, name, ...
+        if sum(ch.isalpha() for ch in "".join(parts[::2])) < MIN_TEMPLATE_LETTERS:
+            continue  # e.g. "{0} by {1}": it would match, and garble, any text with " by " in it
+        # a value never spans lines, so a one-line template cannot swallow the lines after it
+        pattern = "".join(re.escape(p) if i % 2 == 0 else "([^\n]+?)" for i, p in enumerate(parts))
+        out.append((re.compile(pattern + r"\Z"), value, names))
+    out.sort(key=lambda t: -len(t[0].pattern))
+    return out
+
+
+def gradio_i18n() -> Any:
+    """The ``gr.I18n`` for ``launch(i18n=...)``: Chinese for zh, zh-CN, zh-Hans and zh-SG browsers."""
+    import gradio as gr
+
+    table = static_keys()
+    return gr.I18n(**{CHINESE: table, "zh": table, "zh-Hans": table, "zh-SG": table})
+
+
+def _from_header(header: str | None) -> str:
+    """The first language of an Accept-Language header that we have: Chinese or English."""
+    for part in (header or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh") and not tag.startswith(("zh-tw", "zh-hk", "zh-hant", "zh-mo")):
+            return CHINESE
+        if tag.startswith("en"):
+            return ENGLISH
+    return ENGLISH
+
+
+def language(request: Any = None) -> str:
+    """The language of ``request`` (default: the request being handled): the menu's cookie, else the browser's."""
+    if request is None:
+        try:
+            from gradio.context import LocalContext
+
+            request = LocalContext.request.get(None)
+        except (ImportError, LookupError):
+            request = None
+    if request is None:
+        return ENGLISH
+    try:
+        chosen = (getattr(request, "cookies", None) or {}).get(COOKIE)
+        headers = getattr(request, "headers", None) or {}
+        header = headers.get("accept-language")
+    except (AttributeError, TypeError):
+        return ENGLISH
+    if chosen in (ENGLISH, CHINESE):
+        return chosen
+    return _from_header(header)
+
+
+def _one(text: str) -> str | None:
+    """A translation of exactly ``text`` (plain or through a ``{field}`` template), else None."""
+    table = catalogue()
+    if text in table:
+        return table[text]
+    for pattern, value, names in _templates():
+        match = pattern.match(text)
+        if match:
+            found = dict(zip(names, match.groups(), strict=True))
+            return _FIELD.sub(lambda m, found=found: found.get(m.group(1), m.group(0)), value)
+    return None
+
+
+def translate(text: str) -> str:
+    """``text`` in Chinese: whole, else line by line, else sentence by sentence; unknown parts stay English."""
+    if not text or not text.strip():
+        return text
+    whole = _one(text.strip())
+    if whole is not None:
+        return text.replace(text.strip(), whole)
+    if "\n" in text:
+        return "\n".join(translate(line) for line in text.split("\n"))
+    stripped = text.strip()
+    sentences = _SENTENCE.split(stripped)
+    if len(sentences) > 1:
+        return text.replace(stripped, "".join(_one(s) or s for s in sentences))
+    return text
+
+
+def tr(text: Any, lang: str | None = None) -> Any:
+    """``text`` in the request's language (anything but a string is returned as it is)."""
+    if not isinstance(text, str):
+        return text
+    if (lang or language()) != CHINESE:
+        return text
+    return translate(text)
+
+
+SWITCH_JS = """
+async (choice) => {
+  const chosen = choice || 'auto';
+  if (chosen === 'auto') {
+    document.cookie = '__COOKIE__=; path=/; max-age=0; samesite=lax';
+  } else {
+    document.cookie = '__COOKIE__=' + chosen + '; path=/; max-age=31536000; samesite=lax';
+  }
+  const nav = (navigator.languages && navigator.languages[0]) || navigator.language || 'en';
+  const wanted = chosen === 'auto' ? (nav.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en') : chosen;
+  const url = performance.getEntriesByType('resource').map((e) => e.name)
+    .find((n) => /\\/assets\\/core-[^/]*\\.js$/.test(n));
+  if (url) { try { (await import(url)).changeLocale(wanted); } catch (e) { console.warn(e); } }
+  return chosen;
+}
+""".replace("__COOKIE__", COOKIE)
+
+RESTORE_JS = """
+() => {
+  const found = document.cookie.split('; ').find((c) => c.startsWith('__COOKIE__='));
+  return found ? found.split('=')[1] : 'auto';
+}
+""".replace("__COOKIE__", COOKIE)

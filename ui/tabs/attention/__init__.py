@@ -1,0 +1,1 @@
+"""The Attention tab: every head's attention for the model in view."""

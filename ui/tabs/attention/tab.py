@@ -1,0 +1,174 @@
+"""Attention tab: see what every head does, for the model in view (default, a folder or a run).
+
+Views: the head view (lines between tokens for every head of a layer, drawn in the browser by
+``core.plots.headview``'s JS through ``gr.HTML``'s ``js_on_load``, with the chosen head's heatmap below), the
+neuron view (query/key vectors of one head), the model grid (every layer x head), aggregates (mean,
+rollout, [CLS]/last token), per-head statistics, base vs fine-tuned (runs only), head importance (masking)
+and integrated-gradients attributions, each exportable as PNG or standalone HTML (the head and neuron
+views export as their interactive page). The sliders are sized for the model in view when the page is
+built and whenever it changes; the top-heads table shows only on the views it ranks heads for. The numbers and figures come from
+``ui.api.attention`` (``ui.api.attention_render``); handlers read their inputs by name and return updates keyed by component.
+Gradio's plot does not report plotly clicks, so a head is opened with the layer/head sliders or by
+selecting a row of the top-heads table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from ui.api.attention import CAVEAT
+from ui.api.attention_render import TABLE_COLUMNS, VIEWS
+from ui.api.endpoints import Api
+from ui.api.errors import friendly_errors
+from ui.api.figures import view_js, view_json
+from ui.api.limits import HEAVY
+from ui.api.session import model_name
+from ui.tabs.notices import info, warn_all
+
+EXAMPLE = "The night train was delayed by four hours."
+# gr.HTML runs this once per page; it redraws whenever the value (the view's JSON) changes.
+VIEW_LOADER = view_js() + """
+const draw = () => {
+  const host = element.querySelector('.ts-host') || element;
+  let data = null;
+  try { data = props.value ? JSON.parse(props.value) : null; } catch (error) { data = null; }
+  tsRender(host, data);
+};
+draw();
+watch('value', draw);
+"""
+
+
+class AttentionTab:
+    """The Attention tab's components and handlers."""
+
+    def __init__(self, api: Api, state: dict[str, Any]) -> None:
+        self.api = api
+        self.state = state
+        gr.Markdown(f"> ⚠️ {CAVEAT}")
+        self.model_note = gr.Markdown(f"Model in view: **{model_name(None)}**")
+        with gr.Row():
+            self.text = gr.Textbox(EXAMPLE, label="Text", lines=3, placeholder="Type a text to look inside the model…")
+            self.pair = gr.Textbox("", label="Second text (optional, for sentence-pair models)", lines=3)
+        self.view = gr.Radio(list(VIEWS), value="Head", label="View")
+        layers, heads = api.attention.shape(state["view"].value)
+        with gr.Row():
+            self.layer = gr.Slider(0, layers - 1, value=0, step=1, label="Layer")
+            self.head = gr.Slider(0, heads - 1, value=0, step=1, label="Head")
+            self.threshold = gr.Slider(0.0, 0.5, value=0.0, step=0.01, label="Hide links weaker than (head & grid)")
+        with gr.Row():
+            self.show_special = gr.Checkbox(True, label="Show special tokens ([CLS], [SEP], padding)")
+            self.renormalise = gr.Checkbox(False, label="When hidden, renormalise rows to sum to 1")
+            self.target = gr.Dropdown([], value=None, allow_custom_value=True,
+                                      label="Class to explain (importance, attributions; empty = predicted)")
+            self.show = gr.Button("Show attention", variant="primary")
+        self.info = gr.Markdown()
+        self.interactive = gr.HTML("", html_template="<div class='ts-host'></div>", js_on_load=VIEW_LOADER,
+                                   apply_default_css=False, visible=False, elem_id="tunescope-attention-view")
+        self.plot = gr.Plot(label="Attention")
+        self.highlighted = gr.HTML()
+        self.second = gr.Plot(label="Selected head in base and fine-tuned model", visible=False)
+        self.top = gr.Dataframe(headers=TABLE_COLUMNS, label="Top heads (select a row to open that head)",
+                                interactive=False, visible=False)
+        with gr.Row():
+            self.png = gr.Button("Export PNG")
+            self.html = gr.Button("Export HTML")
+            self.exported = gr.File(label="Exported figure")
+        self.focus = gr.State(None)  # a token index to open the head view on (from the Model tab's playground)
+        self.wire()
+
+    def open_position(self, target: dict[str, Any] | None) -> dict[Any, Any]:
+        """Show the attention of a predicted position: the playground's text, the head view, that token focused."""
+        if not target:
+            return {self.focus: gr.skip()}
+        return {self.text: target["text"], self.pair: "", self.view: "Head", self.focus: int(target["position"])}
+
+    @property
+    def inputs(self) -> set[Any]:
+        return {self.state["view"], self.text, self.pair, self.view, self.layer, self.head, self.threshold,
+                self.show_special, self.renormalise, self.target, self.focus}
+
+    @property
+    def outputs(self) -> list[Any]:
+        return [self.info, self.interactive, self.plot, self.highlighted, self.top, self.second, self.layer,
+                self.head, self.target]
+
+    def wire(self) -> None:
+        inputs, outputs, heavy = self.inputs, self.outputs, {**HEAVY, "api_visibility": "private"}
+        self.show.click(self.on_show, inputs, outputs, **heavy)
+        self.text.submit(self.on_show, inputs, outputs, **heavy)
+        self.text.input(lambda: None, None, self.focus, api_visibility="private")  # a new text: no focused token
+        self.view.change(self.on_view, {self.state["view"], self.view, self.layer}, [self.layer],
+                         api_visibility="private").then(self.on_change, inputs, outputs, trigger_mode="always_last",
+                                                        **heavy)
+        for control in (self.show_special, self.renormalise):
+            control.change(self.on_change, inputs, outputs, trigger_mode="always_last", **heavy)
+        for control in (self.layer, self.head, self.threshold):
+            control.release(self.on_change, inputs, outputs, trigger_mode="always_last", **heavy)
+        self.top.select(self.on_pick, [self.top, self.view], [self.layer, self.head, self.view],
+                        api_visibility="private").then(self.on_show, inputs, outputs, **heavy)
+        self.png.click(lambda v: self.export("png", v), inputs, self.exported, **heavy)
+        self.html.click(lambda v: self.export("html", v), inputs, self.exported, **heavy)
+        view_model = self.state["view"]
+        view_model.change(self.on_model, view_model, [self.model_note, self.layer, self.head, self.target],
+                          api_visibility="private")
+
+    def render_values(self, values: dict[Any, Any]) -> dict[str, Any]:
+        return self.api.attention.view(values[self.state["view"]], values[self.text], values[self.pair],
+                                       values[self.view], values[self.layer], values[self.head], values[self.threshold],
+                                       values[self.show_special], values[self.renormalise], values[self.target],
+                                       focus=values.get(self.focus))
+
+    @friendly_errors
+    def on_show(self, values: dict[Any, Any]) -> dict[Any, Any]:
+        if not values[self.text] or not str(values[self.text]).strip():
+            raise gr.Error("Type a text to see its attention.")
+        result = self.render_values(values)
+        warn_all(result["warnings"])
+        comparison = result.get("comparison")
+        view = result.get("view")
+        return {self.info: result["info"], self.plot: result["figure"], self.highlighted: result["html"],
+                self.interactive: gr.HTML(view_json(view) if view else "", visible=view is not None),
+                self.top: gr.Dataframe(result["table"], visible=len(result["table"]) > 0),
+                self.second: gr.Plot(comparison, visible=comparison is not None),
+                self.layer: gr.Slider(maximum=result["layers"] - 1), self.head: gr.Slider(maximum=result["heads"] - 1),
+                self.target: gr.Dropdown(choices=result["labels"])}
+
+    def on_change(self, values: dict[Any, Any]) -> dict[Any, Any]:  # redraw only once there is a text
+        if not values[self.text] or not str(values[self.text]).strip():
+            return {}
+        return self.on_show(values)
+
+    def on_pick(self, table: pd.DataFrame, current: str, event: gr.SelectData) -> tuple[Any, Any, Any]:
+        row = table.iloc[event.index[0]]
+        keep = current if VIEWS.get(current) in ("diff", "head") else "Head"
+        return int(row["layer"]), int(row["head"]), keep
+
+    def on_view(self, values: dict[Any, Any]) -> dict[Any, Any]:
+        """Aggregates start on the last layer: mean of its heads and rollout through every layer."""
+        if VIEWS.get(values[self.view]) != "aggregates":
+            return {self.layer: gr.skip()}
+        layers, _ = self.api.attention.shape(values[self.state["view"]])
+        return {self.layer: gr.Slider(value=layers - 1)}
+
+    def on_model(self, ref: str | None) -> dict[Any, Any]:
+        """A new model in view: name it, and size the layer/head sliders and classes to it."""
+        updates: dict[Any, Any] = {self.model_note: f"Model in view: **{model_name(ref)}**"}
+        facts = self.api.attention.model_facts(ref)
+        if facts is None:
+            return updates
+        return {**updates, self.layer: gr.Slider(maximum=facts["layers"] - 1, value=0),
+                self.head: gr.Slider(maximum=facts["heads"] - 1, value=0),
+                self.target: gr.Dropdown(choices=facts["labels"])}
+
+    @friendly_errors
+    def export(self, fmt: str, values: dict[Any, Any]) -> str:
+        """Write the current view's main figure to a fresh temporary folder; returns the file path."""
+        result = self.render_values(values)
+        path, engine = self.api.attention.export(fmt, result, f"attention-{VIEWS.get(values[self.view], 'view')}")
+        if fmt == "png" and engine != "kaleido":
+            info("PNG drawn with matplotlib (kaleido/Chromium unavailable): the HTML export is the exact figure.")
+        return path

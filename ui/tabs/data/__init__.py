@@ -1,0 +1,1 @@
+"""The Data tab: upload, columns, the health report, and the suspect-labels panel."""

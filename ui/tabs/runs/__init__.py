@@ -1,0 +1,1 @@
+"""The Runs tab: every run, compared, renamed, tagged, opened, reported, exported, deleted."""

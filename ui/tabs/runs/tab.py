@@ -1,0 +1,172 @@
+"""Runs tab: every run in the runs folder, compared, renamed, tagged, opened, reported, exported, deleted.
+
+The table comes from ``ui.api.runs`` (files only, so it survives restarts). Choosing runs
+overlays their curves (``compare_figure``) and, for two, shows the config diff (``/diff_runs``). *Open in Predict & Attention* makes a run the model in view; *Use as base*
+makes it the base for training. Delete asks for a confirmation and is refused to read-only sessions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from ui.api.endpoints import Api
+from ui.api.errors import friendly_errors
+from ui.api.figures import compare_figure
+from ui.tabs.data.suspects_panel import build_suspects_panel
+from ui.tabs.format import md_escape
+from ui.tabs.notices import info
+from ui.tabs.runs.format import COLUMNS, diff_markdown, runs_table
+
+METRICS = ["loss", "eval_loss", "f1_macro", "accuracy"]
+
+
+class RunsTab:
+    """The Runs tab's components and handlers."""
+
+    def __init__(self, api: Api, state: dict[str, Any]) -> None:
+        self.api = api
+        self.state = state
+        with gr.Row():
+            self.refresh = gr.Button("↻ Refresh", size="sm", scale=0, min_width=110)
+            self.chosen = gr.Dropdown([], multiselect=True, label="Runs to compare (pick one or more)", scale=4)
+            self.metric = gr.Dropdown(METRICS, value="loss", label="Curve", scale=1)
+        self.table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, max_height=320,
+                                  label="Runs (select a row to choose it)")
+        self.curves = gr.Plot(label="Curves")
+        self.diff = gr.Markdown()
+        with gr.Accordion("Selected run", open=True):
+            self.current = gr.Markdown("Select a run in the table.")
+            with gr.Row():
+                self.open = gr.Button("Open in Predict & Attention", variant="primary")
+                self.as_base = gr.Button("Use as base model for training")
+                self.report = gr.Button("HTML report")
+                self.export_zip = gr.Button("Export (zip)")
+                self.export_onnx = gr.Button("Export (ONNX)")
+            with gr.Row():
+                self.name = gr.Textbox(label="Name", max_lines=1, scale=2)
+                self.tags = gr.Textbox(label="Tags (comma-separated)", max_lines=1, scale=2)
+                self.save_meta = gr.Button("Save name and tags", scale=1)
+            with gr.Row():
+                self.delete = gr.Button("Delete run…", variant="stop", visible=not api.context.access.read_only)
+                self.confirm = gr.Button("Yes, delete it for good", variant="stop", visible=False)
+                self.cancel = gr.Button("Keep it", visible=False)
+            self.download = gr.File(label="Download", visible=False)
+        self.selected = gr.State(None)
+        self.suspects = build_suspects_panel(api, self.selected)  # of the run selected in the table
+        self.wire()
+        self.suspects.retrain_event.then(self.on_refresh, None, self.listing_outputs, api_visibility="private")
+
+    @property
+    def listing_outputs(self) -> list[Any]:
+        return [self.table, self.chosen]
+
+    def wire(self) -> None:
+        listing = self.listing_outputs
+        self.refresh.click(self.on_refresh, None, listing, api_visibility="private")
+        self.table.select(self.on_select, [self.table, self.chosen], [self.selected, self.current, self.name,
+                                                                        self.tags, self.chosen],
+                          api_visibility="private")
+        for trigger in (self.chosen.change, self.metric.change):
+            trigger(self.on_compare, [self.chosen, self.metric], [self.curves, self.diff], api_visibility="private")
+        self.open.click(self.on_open, self.selected, self.state["view"], api_visibility="private")
+        self.as_base.click(self.on_as_base, self.selected, self.state["base"], api_visibility="private")
+        self.save_meta.click(self.on_save_meta, [self.selected, self.name, self.tags], listing,
+                             api_visibility="private")
+        self.delete.click(lambda run: self.ask(run, True), self.selected, [self.confirm, self.cancel],
+                          api_visibility="private")
+        self.cancel.click(lambda run: self.ask(run, False), self.selected, [self.confirm, self.cancel],
+                          api_visibility="private")
+        st = self.state
+        self.confirm.click(self.on_delete, [self.selected, st["view"], st["base"]],
+                           [*listing, self.selected, self.current, self.confirm, self.cancel, st["view"], st["base"]],
+                           api_visibility="private")
+        heavy = {"concurrency_id": "heavy", "api_visibility": "private"}
+        self.report.click(self.on_report, self.selected, self.download, **heavy)
+        self.export_zip.click(lambda run: self.on_export(run, "zip"), self.selected, self.download, **heavy)
+        self.export_onnx.click(lambda run: self.on_export(run, "onnx"), self.selected, self.download, **heavy)
+
+    def listing(self) -> dict[Any, Any]:
+        listed = self.api.runs.list_runs()
+        return {self.table: runs_table(listed),
+                self.chosen: gr.Dropdown(choices=[(r.get("name") or r["run_id"], r["run_id"]) for r in listed])}
+
+    def on_refresh(self) -> dict[Any, Any]:
+        return self.listing()
+
+    def on_select(self, table: pd.DataFrame, chosen: list[str] | None, event: gr.SelectData) -> dict[Any, Any]:
+        run_id = str(table.iloc[event.index[0]]["run"])
+        meta = self.api.runs.summary(run_id)
+        picked = list(dict.fromkeys([*(chosen or []), run_id]))[-4:]
+        state = meta.get("state", "?")
+        return {self.selected: run_id, self.name: meta.get("name") or run_id, self.tags: ", ".join(meta.get("tags") or []),
+                self.current: f"**{md_escape(meta.get('name') or run_id)}** ({md_escape(run_id)}) — {md_escape(state)}",
+                self.chosen: picked}
+
+    @friendly_errors
+    def on_compare(self, chosen: list[str] | None, metric: str) -> dict[Any, Any]:
+        chosen = [c for c in chosen or [] if c]
+        if not chosen:
+            return {self.curves: None, self.diff: ""}
+        names = {run_id: self.api.runs.summary(run_id).get("name") or run_id for run_id in chosen}
+        events = {(names.get(run_id, run_id) if names.get(run_id, run_id) == run_id else f"{names[run_id]} ({run_id})"):
+                  self.api.runs.events(run_id) for run_id in chosen}
+        diff = ""
+        if len(chosen) == 2:
+            diff = diff_markdown(self.api.runs.diff_runs(*chosen), *chosen)
+        return {self.curves: compare_figure(events, metric), self.diff: diff}
+
+    @friendly_errors
+    def on_open(self, run_id: str | None) -> str:
+        self.need(run_id)
+        self.api.models.load_model(f"run:{run_id}")  # refuses a run without a saved model, in one sentence
+        info(f"Predict and Attention now show run {run_id}.")
+        return f"run:{run_id}"
+
+    @friendly_errors
+    def on_as_base(self, run_id: str | None) -> str:
+        self.need(run_id)
+        self.api.models.load_model(f"run:{run_id}")
+        info(f"The Train tab will fine-tune run {run_id} further.")
+        return f"run:{run_id}"
+
+    @friendly_errors
+    def on_save_meta(self, run_id: str | None, name: str, tags: str, request: gr.Request = None) -> dict[Any, Any]:
+        self.need(run_id)
+        self.api.runs.describe_run(run_id, name=name, tags=[t.strip() for t in (tags or "").split(",") if t.strip()],
+                                  request=request)
+        info("Saved.")
+        return self.listing()
+
+    def ask(self, run_id: str | None, asking: bool) -> dict[Any, Any]:
+        show = bool(run_id) and asking
+        return {self.confirm: gr.update(visible=show), self.cancel: gr.update(visible=show)}
+
+    @friendly_errors
+    def on_delete(self, run_id: str | None, view: str | None, base: str | None,
+                  request: gr.Request = None) -> dict[Any, Any]:
+        self.need(run_id)
+        removed = self.api.runs.delete_run(run_id, request=request)
+        info(f"Deleted run {run_id} ({removed.get('bytes', 0) / 1e6:.1f} MB freed).")
+        gone = f"run:{run_id}"
+        return {**self.listing(), self.selected: None, self.current: "Select a run in the table.",
+                self.confirm: gr.update(visible=False), self.cancel: gr.update(visible=False),
+                self.state["view"]: "default" if view == gone else view,
+                self.state["base"]: "default" if base == gone else base}
+
+    @friendly_errors
+    def on_report(self, run_id: str | None) -> Any:
+        self.need(run_id)
+        return gr.update(value=self.api.runs.report_file(run_id), visible=True)
+
+    @friendly_errors
+    def on_export(self, run_id: str | None, fmt: str) -> Any:
+        self.need(run_id)
+        return gr.update(value=self.api.runs.export_file(run_id, fmt), visible=True)
+
+    @staticmethod
+    def need(run_id: str | None) -> None:
+        if not run_id:
+            raise gr.Error("Select a run in the table first.")

@@ -1,0 +1,85 @@
+"""What the Train tab shows about a run, as HTML and Markdown built from plain data: progress, status, plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ui.api.figures import current_attempt
+from ui.api.training import run_outcome
+from ui.i18n.languages import tr
+from ui.tabs.format import human_seconds
+
+
+def pretraining(events: list[dict[str, Any]]) -> bool:
+    """True while the run is in its pre-training stage (``core.pretrain``: events with ``stage`` "pretrain",
+    ended by a ``stage_done`` event)."""
+    staged = any(e.get("stage") == "pretrain" for e in events)
+    return staged and not any(e.get("event") == "stage_done" for e in events)
+
+
+def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
+    """A progress bar with step, elapsed time, ETA and throughput from the latest step event (of the
+    pre-training stage while it runs)."""
+    stage = "pretrain" if pretraining(events) else None
+    steps = [e for e in current_attempt(events, stage) if e.get("event") in ("step", "started")]
+    last = steps[-1] if steps else {}
+    total = last.get("total_steps") or 0
+    step = last.get("step") or 0
+    state = status.get("state", "?")
+    if state == "finished":
+        step = total = max(total, 1) if not step else max(step, total)
+    share = min(1.0, step / total) if total else 0.0
+    colour = {"failed": "#c92a2a", "interrupted": "#e67700", "stopped": "#868e96"}.get(state, "#1f5fb4")
+    eta = "—" if state not in ("running", "stopping") else human_seconds(last.get("eta_seconds"))
+    rate = f"{last['samples_per_second']:.1f} samples/s" if last.get("samples_per_second") else ""
+    words = {w: tr(w) for w in ("pre-training", "step", "elapsed", "remaining", "samples/s", state)}
+    rate = rate.replace("samples/s", words["samples/s"])
+    return (
+        f'<div class="ts-progress"><div class="ts-bar" style="width:{share:.1%};background:{colour}"></div></div>'
+        f'<div class="ts-progress-text"><b>{words[state]}</b>{" · " + words["pre-training"] if stage else ""} · '
+        f'{words["step"]} {step}/{total or "?"} · {words["elapsed"]} {human_seconds(last.get("elapsed"))} · '
+        f'{words["remaining"]} {eta} {("· " + rate) if rate else ""}</div>'
+    )
+
+
+def status_markdown(run_dir: str | Path, status: dict[str, Any]) -> str:
+    """The run's id, state, message and (when done) final metrics."""
+    text = f"**Run** `{Path(run_dir).name}` — **{status.get('state')}**"
+    if status.get("message"):
+        text += f"\n\n{status['message']}"
+    outcome = run_outcome(run_dir)
+    metrics, resolved, weights = outcome["metrics"], outcome["resolved"], outcome["weights"]
+    if metrics and metrics.get("multi_label"):
+        text += (f"\n\nValidation: micro F1 **{metrics['f1_micro']:.4f}**, macro F1 **{metrics['f1_macro']:.4f}**, "
+                 f"subset accuracy **{metrics['subset_accuracy']:.4f}** on {metrics.get('samples', '?')} rows "
+                 "(each label at its tuned threshold)")
+    elif metrics:
+        text += (f"\n\nValidation: accuracy **{metrics['accuracy']:.4f}**, macro F1 **{metrics['f1_macro']:.4f}** "
+                 f"on {metrics.get('samples', '?')} rows")
+    if resolved.get("device"):
+        text += (f"\n\nDevice **{resolved['device']}**, precision **{resolved.get('precision')}**"
+                 + (", class weights " + weights["class_weights"] if "class_weights" in weights else "")
+                 + (", positive weights per label " + weights["positive_weights"] if "positive_weights" in weights
+                    else "")
+                 + ({0.0: ", dropout off", "model": ", the model's dropout"}.get(resolved["dropout"],
+                                                                                f", dropout {resolved['dropout']}")
+                    if "dropout" in resolved else "")
+                 + (f", token embeddings frozen ({resolved['frozen_embedding_weights'] / 1e6:.1f} M weights)"
+                    if resolved.get("frozen_embedding_weights") else ""))
+    overlap = resolved.get("train_val_overlap") or {}
+    if overlap.get("val_rows_in_train"):
+        text += (f"\n\n⚠️ {overlap['val_rows_in_train']} validation row(s) "
+                 f"({overlap.get('val_share_in_train', 0):.1%}) also appear in the training data: validation "
+                 "scores will look better than on unseen text.")
+    return text
+
+
+def plan_markdown(base: str, data: str, columns: dict[str, Any] | None) -> str:
+    """What *Start training* will do, in one line: which base model, which data and columns."""
+    if not columns:
+        return f"**Start training** will fine-tune **{base}** — first choose data in the Data tab."
+    detail = f"text `{columns.get('text_column')}`, label `{columns.get('label_column')}`"
+    if columns.get("text_pair_column"):
+        detail += f", second text `{columns['text_pair_column']}`"
+    return f"**Start training** will fine-tune **{base}** on **{data}** ({detail}) into a new run."
