@@ -3,7 +3,8 @@
 ``readers`` (with ``encoding``, ``sniff``, ``delimited``, ``records`` and ``table``) turns bytes into
 a table of strings and refuses damaged files; ``columns`` guesses which column is which and
 ``content`` checks that the text is text and the labels are classes; ``labelled`` cleans rows and
-labels and splits off validation data, ``findings`` words its warnings; ``health`` measures class
+labels and splits off validation data (``labelvalues`` writes and orders label values for it and
+for ``multilabel``), ``findings`` words its warnings; ``health`` measures class
 balance, duplicates and lengths; ``inspect`` builds the report the CLI and the Data tab show;
 ``uploads`` stores uploads under ids and names files in messages as the user knows them. Messages
 name files, lines, columns, counts and classes, never other content. Tokenization for training is

@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.data.labelled import LABEL, TEXT, TEXT_PAIR
 from core.data.multilabel import multi_label_stats
 from core.data.table import short
+from core.models import load_tokenizer, resolve_source
 
-TEXT, TEXT_PAIR, LABEL = "text", "text_pair", "label"  # same as core.data.labelled
 TOKEN_SAMPLE_ROWS = 20_000
 TOKEN_BATCH = 1_000
 HISTOGRAM_BINS = 40
@@ -152,8 +153,6 @@ def token_lengths(frame: pd.DataFrame, tokenizer: Any, model: str | None, max_le
     location = None
     name = str(getattr(tokenizer, "name_or_path", "")) or type(tokenizer).__name__
     if tokenizer is None:
-        from core.models import load_tokenizer, resolve_source
-
         source = resolve_source(model)
         location, name, tokenizer = source.location, source.display, load_tokenizer(source)
     sample = _sample(frame, TOKEN_SAMPLE_ROWS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from core.data.health import health_report, validation_report
 from core.data.labelled import load_labelled
 
 
@@ -32,8 +33,6 @@ def inspect_file(
     ``multi_label`` ('auto', 'yes', 'no') overrides the multi-label detection; ``label_column`` may name several
     0/1 label columns separated by commas. Multi-label data adds ``health["multi_label"]``.
     """
-    from core.data.health import health_report, validation_report
-
     data = load_labelled(path, text_column, label_column, text_pair_column, multi_label=multi_label)
     rep = data.report
     result: dict[str, Any] = {

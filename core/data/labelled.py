@@ -21,6 +21,7 @@ import pandas as pd
 from core.data.columns import check_text, pick_columns
 from core.data.content import check_labels, text_like_labels
 from core.data.findings import warnings_for
+from core.data.labelvalues import normalise_labels, sort_labels
 from core.data.multilabel import (
     binary_columns,
     binary_labels,
@@ -98,21 +99,6 @@ def read_table(path: str | Path, max_bytes: int | None = None) -> tuple[pd.DataF
     ``max_bytes`` defaults to :data:`MAX_FILE_BYTES` (set ``TUNESCOPE_MAX_FILE_MB`` to change it).
     """
     return read_any(Path(path), MAX_FILE_BYTES if max_bytes is None else max_bytes)
-
-
-def sort_labels(values: list[str]) -> list[str]:
-    """Numbers in numeric order, anything else alphabetically."""
-    try:
-        return sorted(values, key=float)
-    except ValueError:
-        return sorted(values)
-
-
-def normalise_labels(labels: pd.Series) -> pd.Series:
-    """Strip whitespace and write integral numbers one way: '1.0', '+1' and ' 1 ' all become '1'."""
-    out = labels.astype("string").str.strip()
-    out = out.str.replace(r"^\+?(-?\d+)(\.0*)?$", r"\1", regex=True)
-    return out.replace("-0", "0")
 
 
 def _strip(series: pd.Series) -> pd.Series:

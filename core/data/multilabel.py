@@ -9,7 +9,7 @@ short parts that mostly appear alone as labels too. 0/1 columns count when two o
 none is named like a label column (``label``, ``target``, ...). The user's ``multi_label`` setting
 ('auto', 'yes', 'no') overrides the detection; ``label_column="billing,bug,refund"`` names 0/1
 columns. :func:`multi_label_stats` measures per-label counts, co-occurrence and labels per row. Cleaning
-rows and the report are ``core.data.labelled``'s.
+rows and the report are ``core.data.labelled``'s; how a label is written is ``core.data.labelvalues``'.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.columns import LABEL_NAMES
+from core.data.labelvalues import normalise_labels
 from core.data.table import short, shown_columns
 from core.errors import DataError
 
@@ -174,8 +175,6 @@ def _separator_rows(counts: pd.Series, values: pd.Series, sep: str, mode: str) -
 
 def split_labels(labels: pd.Series, how: str) -> pd.Series:
     """Per row, the tuple of distinct labels in a cell (``how`` from :func:`list_format`); empty parts dropped."""
-    from core.data.labelled import normalise_labels
-
     def items(value: str) -> list[str]:
         parsed = _parse_list(value)  # '[]' is no label in any layout
         if parsed is not None:
