@@ -20,13 +20,13 @@ import json
 import numpy as np
 import pandas as pd
 
+from core.config import MULTI_LABEL_MODES
 from core.data.columns import LABEL_NAMES
 from core.data.labelvalues import normalise_labels
 from core.data.table import short, shown_columns
 from core.errors import DataError
 
 SEPARATORS = (";", "|", ",")
-MODES = ("auto", "yes", "no")
 TRUE = frozenset({"1", "1.0", "true", "yes", "y", "t"})
 FALSE = frozenset({"0", "0.0", "false", "no", "n", "f"})
 MIN_LIST_ROWS = 2  # rows holding several labels before a separator is believed
@@ -42,7 +42,7 @@ def check_mode(mode: object) -> str:
     if mode is None or mode is True or mode is False:
         return "auto" if mode is None else "yes" if mode else "no"
     text = str(mode).strip().lower()
-    if text not in MODES:
+    if text not in MULTI_LABEL_MODES:
         raise DataError(f"multi_label must be auto, yes or no (got {short(mode)}).")
     return text
 
