@@ -16,8 +16,8 @@ import gradio as gr
 
 from core import runs
 from core.cli.settings import train_command
-from core.config import DataSettings, RunConfig, TrainSettings
-from core.data import inspect_file
+from core.config import DEFAULT_MAX_LENGTH, MAX_LENGTH, DataSettings, RunConfig, TrainSettings
+from core.data import Columns, inspect_file
 from core.data.uploads import upload_path
 from core.inference import load_for_inference, predict_texts
 from core.models import SMOLLM2, describe_model
@@ -59,28 +59,26 @@ class Actions(RunActions, SweepActions, LabelActions):
 
     @friendly_errors
     def inspect_data(self, upload: str, text_column: str | None = None, label_column: str | None = None,
-                     text_pair_column: str | None = None, model: str | None = "default", max_length: int = 128,
-                     preview_rows: int = 0, multi_label: str = "auto") -> dict[str, Any]:
+                     text_pair_column: str | None = None, model: str | None = "default",
+                     max_length: int = DEFAULT_MAX_LENGTH, preview_rows: int = 0,
+                     multi_label: str = "auto") -> dict[str, Any]:
         """The health report of an uploaded file (the CLI's ``inspect``); token lengths under ``model``.
 
         ``multi_label`` ('auto', 'yes', 'no') overrides the multi-label detection; ``label_column`` may name
         several 0/1 label columns separated by commas."""
         path = upload_path(upload, self.places.uploads)
-        if not 8 <= int(max_length) <= 8192:
-            raise gr.Error(f"max_length must be between 8 and 8192 tokens (got {max_length}).")
+        low, high = MAX_LENGTH.minimum, MAX_LENGTH.maximum  # a run's max_length, as declared
+        if not low <= int(max_length) <= high:
+            raise gr.Error(f"max_length must be between {low} and {high} tokens (got {max_length}).")
         source = model_source(model, self.places) if model else None
-        return inspect_file(path, text_column or None, label_column or None, text_pair_column or None,
-                            model=source, max_length=int(max_length), preview_rows=preview_rows,
-                            multi_label=multi_label or "auto")
+        columns = Columns.from_dict({"text_column": text_column, "label_column": label_column,
+                                     "text_pair_column": text_pair_column, "multi_label": multi_label})
+        return inspect_file(path, columns, model=source, max_length=int(max_length), preview_rows=preview_rows)
 
-    def run_config(self, upload: str, base_model: str, train: TrainSettings, columns: dict[str, Any],
+    def run_config(self, upload: str, base_model: str, train: TrainSettings, columns: Columns,
                    val_upload: str | None = None, val_fraction: float | None = None) -> RunConfig:
         """The configuration a new run will train with (nothing is written yet)."""
-        data = DataSettings(train_file=str(upload_path(upload, self.places.uploads)),
-                            text_column=columns.get("text_column") or None,
-                            label_column=columns.get("label_column") or None,
-                            text_pair_column=columns.get("text_pair_column") or None,
-                            multi_label=columns.get("multi_label") or "auto",
+        data = DataSettings(train_file=str(upload_path(upload, self.places.uploads)), **columns.to_dict(),
                             val_file=str(upload_path(val_upload, self.places.uploads)) if val_upload else None)
         if val_fraction is not None:
             data.val_fraction = float(val_fraction)
@@ -117,8 +115,8 @@ class Actions(RunActions, SweepActions, LabelActions):
             raise gr.Error("Give the pre-training text as pretrain_upload (an upload id), not as a path in settings.")
         train = from_values(TrainSettings, settings)
         train.pretrain_file = self.pretrain_path(pretrain_upload)
-        columns = {"text_column": text_column, "label_column": label_column, "text_pair_column": text_pair_column,
-                   "multi_label": multi_label}
+        columns = Columns.from_dict({"text_column": text_column, "label_column": label_column,
+                                     "text_pair_column": text_pair_column, "multi_label": multi_label})
         return self.launch(self.run_config(upload, base_model, train, columns, val_upload, val_fraction), request)
 
     @friendly_errors

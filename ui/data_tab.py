@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from core.data import PREVIEW_ROWS
+from core.data import PREVIEW_ROWS, Columns
 from core.data.uploads import display_name, store_upload
 from core.errors import ModelError
 from core.plots.data import health_figures
@@ -120,13 +120,11 @@ class DataTab:
         for dropdown in (self.text_col, self.label_col, self.pair_col, self.multi):
             dropdown.input(self.on_columns, columns, self.outputs, api_visibility="private")
 
-    def inspect(self, upload: str, columns: dict[str, Any], base: str | None) -> dict[str, Any]:
+    def inspect(self, upload: str, columns: Columns, base: str | None) -> dict[str, Any]:
         """The report for an upload; token lengths fall back to characters when the model cannot load.
 
         The result remembers the multi-label choice it was made with (``multi_label_setting``)."""
-        pair = None if columns.get("text_pair_column") in (None, "", NONE) else columns["text_pair_column"]
-        args = dict(text_column=columns.get("text_column"), label_column=columns.get("label_column"),
-                    text_pair_column=pair, preview_rows=PREVIEW_ROWS, multi_label=columns.get("multi_label") or "auto")
+        args = dict(columns.to_dict(), preview_rows=PREVIEW_ROWS)
         try:
             result = self.actions.inspect_data(upload, model=base or "default", **args)
         except gr.Error as exc:
@@ -141,8 +139,8 @@ class DataTab:
         figures = health_figures(result)
         columns = result["columns"]
         multi = result.pop("multi_label_setting", None) or "auto"
-        choice = {"upload": upload, "text_column": result["text_column"], "label_column": result["label_column"],
-                  "text_pair_column": result.get("text_pair_column"), "multi_label": multi}
+        chosen = Columns(result["text_column"], result["label_column"], result.get("text_pair_column"), multi)
+        choice = {"upload": upload, **chosen.to_dict()}
         return {
             self.state["data"]: choice,
             self.text_col: gr.Dropdown(choices=columns, value=result["text_column"]),
@@ -161,7 +159,7 @@ class DataTab:
         if not path:
             return {}
         upload = store_upload(path, self.actions.places.uploads)
-        result = self.inspect(upload, {}, base)
+        result = self.inspect(upload, Columns(), base)
         warn_all(result.get("warnings", [])[:3])
         return self.show(upload, result)
 
@@ -173,8 +171,9 @@ class DataTab:
         text, label = values[self.text_col], values[self.label_col]
         if text == label:
             raise gr.Error("The text and label columns must differ.")
-        columns = {"text_column": text, "label_column": label, "text_pair_column": values[self.pair_col],
-                   "multi_label": values[self.multi]}
+        pair = None if values[self.pair_col] == NONE else values[self.pair_col]
+        columns = Columns.from_dict({"text_column": text, "label_column": label, "text_pair_column": pair,
+                                     "multi_label": values[self.multi]})
         return self.show(choice["upload"], self.inspect(choice["upload"], columns, values[self.state["base"]]))
 
     def on_sample(self, base: str | None = "default") -> dict[Any, Any]:
@@ -187,7 +186,7 @@ class DataTab:
         choice = valid_data(saved, self.actions.places)
         if choice:
             try:
-                return self.show(choice["upload"], self.inspect(choice["upload"], choice, base))
+                return self.show(choice["upload"], self.inspect(choice["upload"], Columns.from_dict(choice), base))
             except gr.Error:
                 pass
         return self.on_sample(base) if self.sample else {}

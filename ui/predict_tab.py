@@ -17,6 +17,7 @@ import gradio as gr
 import pandas as pd
 
 from core.attention.attributions import attribution_html, integrated_gradients
+from core.data import Columns
 from core.data.uploads import display_name, store_upload, upload_path
 from core.errors import TuneScopeError
 from core.inference import predict_file
@@ -146,7 +147,8 @@ class PredictTab:
         places.predictions.mkdir(parents=True, exist_ok=True)
         stem = Path(display_name(upload)).stem
         out = Path(tempfile.mkstemp(prefix=stem + "-predictions-", suffix=".csv", dir=places.predictions)[1])
-        summary = predict_file(loaded, upload_path(upload, places.uploads), out, (text_column or "").strip() or None,
+        columns = Columns(text=(text_column or "").strip() or None)
+        summary = predict_file(loaded, upload_path(upload, places.uploads), out, columns,
                                progress=lambda done, total: progress(done / total, desc=f"{done}/{total} rows"))
         updates: dict[Any, Any] = {self.result_file: str(out), self.preview: pd.read_csv(out, nrows=50)}
         message = f"Predicted {summary['rows']} rows: {summary['predicted']}"

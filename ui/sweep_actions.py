@@ -16,6 +16,7 @@ import gradio as gr
 
 from core import sweep
 from core.config import RunConfig, TrainSettings
+from core.data import Columns
 from core.settings import from_values
 from ui.common import friendly_errors
 
@@ -83,7 +84,8 @@ class SweepActions:
         settings = dict(settings or {})
         val_fraction = settings.pop("val_fraction", None)
         train = from_values(TrainSettings, settings)
-        columns = {"text_column": text_column, "label_column": label_column, "text_pair_column": text_pair_column}
+        columns = Columns.from_dict({"text_column": text_column, "label_column": label_column,
+                                     "text_pair_column": text_pair_column})
         config = self.run_config(upload, base_model, train, columns, val_upload, val_fraction)  # type: ignore[attr-defined]
         return self.launch_sweep(config, space, trials, minutes, request)
 

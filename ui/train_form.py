@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 
 from core.config import DataSettings, TrainSettings
+from core.data import Columns
 from core.settings import Spec, base_type, from_values, specs
 
 PER_ROW = 4
@@ -99,4 +100,5 @@ def form_run_config(actions: Any, form: dict[str, Any], values: dict[Any, Any], 
     val_upload = store_upload(val_path, uploads) if val_path else None
     if text_path:
         train.pretrain_file = actions.pretrain_path(store_upload(text_path, uploads))
-    return actions.run_config(data["upload"], base or DEFAULT, train, data, val_upload, data_values.get("val_fraction"))
+    return actions.run_config(data["upload"], base or DEFAULT, train, Columns.from_dict(data), val_upload,
+                              data_values.get("val_fraction"))

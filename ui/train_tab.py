@@ -17,6 +17,7 @@ import gradio as gr
 
 from core import runs
 from core.cli.settings import train_command
+from core.data import Columns
 from core.plots.training import loss_figure, metrics_figure, perplexity_figure
 from ui.actions import Actions
 from ui.common import friendly_errors, info
@@ -167,8 +168,7 @@ class TrainTab:
         data = valid_data(data, self.actions.places)
         if not data:
             return plan
-        hint = fewshot_hint(str(self.actions.places.uploads / data["upload"]), data.get("text_column"),
-                            data.get("label_column"), data.get("text_pair_column"), data.get("multi_label", "auto"))
+        hint = fewshot_hint(str(self.actions.places.uploads / data["upload"]), Columns.from_dict(data))
         return plan + (f"\n\n💡 {hint}" if hint else "")
 
     @friendly_errors

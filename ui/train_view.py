@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from core import runs
+from core.data import Columns
 from core.errors import TuneScopeError
 from core.plots.training import current_attempt
 from core.runs.card import class_weights_text
@@ -15,14 +16,14 @@ from ui.i18n import tr
 
 
 @functools.lru_cache(maxsize=64)
-def fewshot_hint(path: str, text: str | None, label: str | None, pair: str | None, multi_label: str) -> str:
+def fewshot_hint(path: str, columns: Columns) -> str:
     """The few-shot recipe's recommendation for this data (``core.fewshot.advice``), or "" (cached: uploads are
     content-addressed, so a path always holds the same bytes)."""
     from core.data import load_labelled
     from core.fewshot import advice
 
     try:
-        data = load_labelled(path, text, label, pair, multi_label=multi_label)
+        data = load_labelled(path, columns)
     except TuneScopeError:
         return ""
     return advice(data) or ""

@@ -16,6 +16,7 @@ from core.cli.fill_commands import FILL_COMMANDS
 from core.cli.label_commands import LABEL_COMMANDS
 from core.cli.model_commands import MODEL_COMMANDS
 from core.cli.sweep_commands import SWEEP_COMMANDS
+from core.data import Columns
 from core.errors import TuneScopeError
 from core.models import SMOLLM2
 
@@ -26,9 +27,8 @@ def cmd_inspect(args: argparse.Namespace) -> Any:
 
     if args.max_length < 1:
         raise ConfigError(f"--max-length must be a positive number of tokens (got {args.max_length}).")
-    return inspect_file(args.data, args.text_column, args.label_column, args.text_pair_column,
-                        model=args.model, max_length=args.max_length, val_path=args.val_data,
-                        multi_label=getattr(args, "multi_label", "auto"))
+    columns = Columns(args.text_column, args.label_column, args.text_pair_column, args.multi_label)
+    return inspect_file(args.data, columns, model=args.model, max_length=args.max_length, val_path=args.val_data)
 
 
 def cmd_train(args: argparse.Namespace) -> Any:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from core.data import Columns
 from core.errors import TuneScopeError
 
 
@@ -62,8 +63,8 @@ def _predict_data(args: argparse.Namespace, loaded: Any) -> Any:
         bars[0].update(done - bars[0].n)
 
     try:
-        summary = predict_file(loaded, args.data, args.output, args.text_column, args.text_pair_column, progress,
-                               label_column=args.label_column, escape_formulas=args.escape_formulas)
+        columns = Columns(args.text_column, args.label_column, args.text_pair_column)
+        summary = predict_file(loaded, args.data, args.output, columns, progress, escape_formulas=args.escape_formulas)
     finally:
         for bar in bars:
             bar.close()
@@ -114,13 +115,12 @@ def cmd_evaluate(args: argparse.Namespace) -> Any:
                 bars.append(tqdm(total=total, desc="evaluating", unit="rows", file=sys.stderr))
             bars[0].update(done - bars[0].n)
 
-    columns = (args.text_column, args.label_column, args.text_pair_column)
+    columns = Columns(args.text_column, args.label_column, args.text_pair_column)
     try:
         if args.run:
-            evaluation = evaluate_run(args.run, args.data, *columns, progress=progress, precision=args.precision)
+            evaluation = evaluate_run(args.run, args.data, columns, progress=progress, precision=args.precision)
         else:
-            evaluation = evaluate_file(args.model, args.data, *columns, progress=progress,
-                                       precision=args.precision)
+            evaluation = evaluate_file(args.model, args.data, columns, progress=progress, precision=args.precision)
     finally:
         for bar in bars:
             bar.close()

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.config import DEFAULT_MAX_LENGTH
 from core.data.labelled import LABEL, TEXT, TEXT_PAIR
 from core.data.multilabel import multi_label_stats
 from core.data.table import short
@@ -28,7 +29,7 @@ IMBALANCE_WARNING = 10.0
 EXAMPLES = 5
 
 
-def health_report(data: Any, model: str | None = None, max_length: int = 128, tokenizer: Any = None) -> dict[str, Any]:
+def health_report(data: Any, model: str | None = None, max_length: int = DEFAULT_MAX_LENGTH, tokenizer: Any = None) -> dict[str, Any]:
     """Rows, class balance, duplicates and lengths of a :class:`core.data.LabelledData`; 'warnings' lists findings."""
     frame, rep = data.frame, data.report
     warnings: list[str] = []

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import MULTI_LABEL_MODES
-from core.data.columns import LABEL_NAMES
+from core.data.columns import LABEL_NAMES, Columns
 from core.data.labelvalues import normalise_labels
 from core.data.table import short, shown_columns
 from core.errors import DataError
@@ -63,9 +63,12 @@ def is_binary(series: pd.Series) -> bool:
     return len(values) > 0 and bool(truth(values).notna().all())
 
 
-def binary_columns(frame: pd.DataFrame, text: str | None, label: str | None, pair: str | None,
-                   mode: str) -> list[str] | None:
-    """The 0/1 label columns (named as ``label`` = 'a,b,c', or detected), or None for one label column."""
+def binary_columns(frame: pd.DataFrame, chosen: Columns) -> list[str] | None:
+    """The 0/1 label columns (named as ``label`` = 'a,b,c', or detected), or None for one label column.
+
+    ``chosen.multi_label`` is a mode from :func:`check_mode`.
+    """
+    text, label, pair, mode = chosen.text, chosen.label, chosen.pair, chosen.multi_label
     columns = [str(c) for c in frame.columns]
     if label and label in columns:
         return None
