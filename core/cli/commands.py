@@ -23,10 +23,7 @@ from core.models import SMOLLM2
 
 def cmd_inspect(args: argparse.Namespace) -> Any:
     from core.data import inspect_file
-    from core.errors import ConfigError
 
-    if args.max_length < 1:
-        raise ConfigError(f"--max-length must be a positive number of tokens (got {args.max_length}).")
     columns = Columns(args.text_column, args.label_column, args.text_pair_column, args.multi_label)
     return inspect_file(args.data, columns, model=args.model, max_length=args.max_length, val_path=args.val_data)
 

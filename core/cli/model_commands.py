@@ -24,8 +24,6 @@ def cmd_predict(args: argparse.Namespace) -> Any:
     if blank:
         which = "every text" if len(blank) == len(args.texts) else f"text {blank[0]}"
         raise TuneScopeError(f"{which[0].upper()}{which[1:]} to classify is empty: give texts with words in them.")
-    if args.similar is not None and args.similar < 1:
-        raise TuneScopeError(f"--similar must be at least 1 (got {args.similar}).")
     if args.similar and args.data:
         raise TuneScopeError("--similar goes with texts to classify, not with --data.")
     if args.label_column and not args.data:
@@ -82,8 +80,6 @@ def _predict_data(args: argparse.Namespace, loaded: Any) -> Any:
 def cmd_index(args: argparse.Namespace) -> Any:
     from core.inference.similar import build_index, progress_lines
 
-    if args.max_rows < 1:
-        raise TuneScopeError(f"--max-rows must be at least 1 (got {args.max_rows}).")
     return build_index(args.run_dir, max_rows=args.max_rows, progress=progress_lines())
 
 
@@ -96,8 +92,6 @@ def cmd_evaluate(args: argparse.Namespace) -> Any:
     if args.model and not args.data:
         raise TuneScopeError("evaluate --model needs a labelled DATA file (or --run RUN to score a run on its "
                              "validation set).")
-    if args.misclassified < 0:
-        raise TuneScopeError(f"--misclassified must be 0 or more (got {args.misclassified}).")
     if args.run:
         from core.runs import require_run
 
