@@ -15,6 +15,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from core.config import MULTI_LABEL_MODES
 from core.data import PREVIEW_ROWS, Columns
 from core.data.uploads import display_name, store_upload
 from core.errors import ModelError
@@ -26,7 +27,7 @@ from ui.suspects_view import build_suspects_panel
 
 FILE_TYPES = [".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".xlsx"]
 NONE = "(none)"
-MULTI_CHOICES = [("detect", "auto"), ("yes", "yes"), ("no", "no")]
+MULTI_CHOICES = [("detect" if mode == "auto" else mode, mode) for mode in MULTI_LABEL_MODES]  # as declared
 TOP_PAIRS = 5
 
 
