@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core.inference.fill import fill
+
 
 def cmd_fill(args: argparse.Namespace) -> dict[str, Any]:
-    from core.inference.fill import fill
-
     return fill(args.model, args.text, args.top)
 
 

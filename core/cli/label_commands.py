@@ -11,10 +11,17 @@ training rows, and with ``--retrain`` a new run with the same settings is traine
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
+from core import runs
 from core.cli.run_options import SHOWN
 from core.errors import TuneScopeError
+from core.inference.predict import escape_frame, write_csv
+from core.labels import find_suspects
+from core.labels.fixes import corrected_data, retrain, top_changes
+from core.labels.suspects import SOURCE, run_rows
+from core.training.stopping import stop_signal
 
 
 def _relabels(items: list[str]) -> dict[int, str]:
@@ -28,10 +35,6 @@ def _relabels(items: list[str]) -> dict[int, str]:
 
 
 def cmd_suspects(args: argparse.Namespace) -> Any:
-    from core import runs
-    from core.labels import find_suspects
-    from core.labels.suspects import SOURCE
-
     run_dir = runs.find_run(args.run, args.root)
     changing = bool(args.drop_top or args.relabel_top or args.drop or args.relabel)
     if args.retrain and not changing:
@@ -44,29 +47,20 @@ def cmd_suspects(args: argparse.Namespace) -> Any:
     table = find_suspects(run_dir, top=top, source=source)
     if not args.out:
         return table.to_dict("records")
-    from pathlib import Path
-
-    from core.inference.predict import escape_frame, write_csv
 
     write_csv(escape_frame(table), Path(args.out))
     return {"output": str(args.out), "rows": len(table), "run": run_dir.name, "source": source}
 
 
 def _change(args: argparse.Namespace, run_dir: Any, table: Any) -> Any:
-    from core.labels.fixes import corrected_data, retrain, top_changes
-    from core.labels.suspects import run_rows
-
     drop, relabel = top_changes(table, args.drop_top, args.relabel_top) if table is not None else ([], {})
     drop = list(dict.fromkeys([*drop, *args.drop]))
     relabel.update(_relabels(args.relabel))
     if not args.retrain:
         fixed = corrected_data(run_rows(run_dir), drop, relabel)
         return {**fixed.changes, "train_file": str(fixed.train_file), "val_file": str(fixed.val_file)}
-    from pathlib import Path
 
-    from core import runs
-    from core.training.run import run_training
-    from core.training.stopping import stop_signal
+    from core.training.run import run_training  # deferred: it imports torch
 
     root = Path(args.root) if args.root else run_dir.resolve().parent
     folder = root / retrain(run_dir, drop, relabel, runs_root=root, start=False)

@@ -15,7 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from core.cli.settings import config_from_args
 from core.errors import TuneScopeError
+from core.sweep import list_sweeps, prepare_sweep, run_sweep, stop_sweep, sweep_status
+from core.sweep.folder import read_spec
+from core.sweep.trial import metric_key
+from core.training.stopping import stop_signal
 
 
 class TrialProgress:
@@ -28,8 +33,6 @@ class TrialProgress:
 
     def event(self, number: int, event: dict[str, Any]) -> None:
         from tqdm import tqdm
-
-        from core.sweep.trial import metric_key
 
         kind = event.get("event")
         if kind == "started" and self.tty:
@@ -67,11 +70,6 @@ def _best_line(status: dict[str, Any]) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> Any:
-    from core.cli.settings import config_from_args
-    from core.sweep import prepare_sweep, run_sweep
-    from core.sweep.folder import read_spec
-    from core.training.stopping import stop_signal
-
     if args.sweep_dir:  # the app's background driver, or continuing a sweep (its budget unless given again)
         folder, trials, timeout = Path(args.sweep_dir), args.trials, args.timeout
     else:
@@ -93,8 +91,6 @@ def cmd_sweep(args: argparse.Namespace) -> Any:
 
 
 def cmd_sweeps(args: argparse.Namespace) -> Any:
-    from core.sweep import list_sweeps, stop_sweep, sweep_status
-
     if args.action == "list":
         if args.sweep_id:
             raise TuneScopeError("sweeps list takes no sweep id: python -m core sweeps [--root R]")
