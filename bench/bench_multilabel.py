@@ -68,10 +68,10 @@ def run_ours(train: Path, dev: Path, test: Path, args: argparse.Namespace, work:
 
 def label_rows(path: Path, labels: list[str] | None = None) -> tuple[list[str], Any, list[str]]:
     """Texts, the boolean label matrix and the labels of a multi-label file, read as core.data reads it."""
-    from core.data import TEXT, load_labelled
+    from core.data import TEXT, Columns, load_labelled
     from core.inference.labelsets import label_matrix
 
-    data = load_labelled(path, "text", "emotions", multi_label="yes")
+    data = load_labelled(path, Columns("text", "emotions", multi_label="yes"))
     labels = labels or data.labels
     return data.frame[TEXT].tolist(), label_matrix(data.frame["label"], labels, path.name), labels
 

@@ -62,6 +62,7 @@ def whole_file(loaded: Any, pipe: Any, repeat: int, folder: Path) -> dict[str, f
     """Median seconds of each engine over the SST-2 test file."""
     import pandas as pd
 
+    from core.data import Columns
     from core.inference import predict_file
 
     def pipeline_file() -> None:
@@ -72,7 +73,7 @@ def whole_file(loaded: Any, pipe: Any, repeat: int, folder: Path) -> dict[str, f
             frame[f"p_{label}"] = [next(s["score"] for s in r if s["label"] == label) for r in results]
         frame.to_csv(folder / "pipeline.csv", index=False)
 
-    engines = {"ours": lambda: predict_file(loaded, SST2_TEST, folder / "ours.csv", "sentence"),
+    engines = {"ours": lambda: predict_file(loaded, SST2_TEST, folder / "ours.csv", Columns(text="sentence")),
                "pipeline": pipeline_file}
     times: dict[str, list[float]] = {"ours": [], "pipeline": []}
     engines["ours"]()

@@ -4,8 +4,9 @@
 way ``HfArgumentParser`` reads dataclass fields). Everything else is derived from these declarations:
 validation here, the CLI flags and the *Equivalent command* (``core.cli.settings``), the Train tab's
 form (``ui.tabs.train.form``), ``config.json`` (``RunConfig.to_dict``) and the model card's settings table
-(``core.runs.card``). Adding a setting means adding one field here. This module does not read data
-or load models.
+(``core.runs.card``). Adding a setting means adding one field here. The specs other commands share
+with a run (the column choice, ``MULTI_LABEL``, ``MAX_LENGTH``, ``PRECISION``) are declared here once
+and reused with ``setting(default, SPEC, ...)``. This module does not read data or load models.
 """
 
 from __future__ import annotations
@@ -17,7 +18,23 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
-from core.settings import check_fields, setting
+from core.settings import Spec, check_fields, setting
+
+MULTI_LABEL_MODES = ("auto", "yes", "no")
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+DEFAULT_MAX_LENGTH = 128
+
+TEXT_COLUMN = Spec(optional=True, group="data", label="Text column", help="column with the text (guessed when omitted)")
+LABEL_COLUMN = Spec(optional=True, group="data", label="Label column",
+                    help="column with the label (guessed when omitted); several 0/1 label columns separated by "
+                         "commas for multi-label data")
+TEXT_PAIR_COLUMN = Spec(optional=True, group="data", label="Second text column",
+                        help="second text column for sentence-pair tasks")
+MULTI_LABEL = Spec(choices=MULTI_LABEL_MODES, group="data", label="Multi-label",
+                   help="several labels per row ('auto': detected from the label column(s))")
+MAX_LENGTH = Spec(minimum=8, maximum=8192, group="basic", label="Max length (tokens)", widget="slider",
+                  ui_range=(16, 512, 8), help="longer texts are truncated")
+PRECISION = Spec(choices=PRECISIONS, label="Precision", help="mixed precision ('auto': bf16 where the hardware supports it)")
 
 
 def parse_dropout(value: object) -> float | str:
@@ -45,17 +62,12 @@ class DataSettings:
     """Where the labelled data is and which columns hold text and label."""
 
     train_file: str = setting("", help="labelled training file", label="Training file", group="data")
-    text_column: str | None = setting(None, optional=True, group="data", label="Text column",
-                                      help="column with the text (guessed when omitted)")
-    label_column: str | None = setting(None, optional=True, group="data", label="Label column",
-                                       help="column with the label (guessed when omitted); several 0/1 label "
-                                            "columns separated by commas for multi-label data")
-    text_pair_column: str | None = setting(None, optional=True, group="data", label="Second text column",
-                                           help="second text column for sentence-pair tasks")
+    text_column: str | None = setting(None, TEXT_COLUMN)
+    label_column: str | None = setting(None, LABEL_COLUMN)
+    text_pair_column: str | None = setting(None, TEXT_PAIR_COLUMN)
     val_file: str | None = setting(None, optional=True, flag="--val-data", group="data", label="Validation file",
                                    help="validation file (default: split off --val-fraction)")
-    multi_label: str = setting("auto", choices=("auto", "yes", "no"), group="data", label="Multi-label",
-                               help="several labels per row ('auto': detected from the label column(s))")
+    multi_label: str = setting("auto", MULTI_LABEL)
     val_fraction: float = setting(0.1, minimum=0, maximum=0.9, above=True, below=True, group="basic",
                                   label="Validation share", widget="slider", ui_range=(0.05, 0.5, 0.05),
                                   help="share of the training file held out for validation (without --val-data)")
@@ -76,8 +88,7 @@ class TrainSettings:
                               help="examples per step and device")
     learning_rate: float = setting(1e-4, minimum=0, maximum=1, above=True, below=True, group="basic",
                                    label="Learning rate", example="5e-5", help="peak learning rate of AdamW")
-    max_length: int = setting(128, minimum=8, maximum=8192, group="basic", label="Max length (tokens)",
-                              widget="slider", ui_range=(16, 512, 8), help="longer texts are truncated")
+    max_length: int = setting(DEFAULT_MAX_LENGTH, MAX_LENGTH)
     seed: int = setting(42, minimum=0, maximum=2**32 - 1, group="basic", label="Seed",
                         help="seed for the head's initial weights, shuffling and the validation split")
     warmup_ratio: float = setting(0.06, minimum=0, maximum=1, below=True, label="Warm-up share", widget="slider",
@@ -105,8 +116,7 @@ class TrainSettings:
                                  help="weight the loss by inverse class frequency ('auto': when classes are 3x apart)")
     device: str = setting("auto", choices=("auto", "cpu", "cuda", "mps"), label="Device",
                           help="where to train ('auto': a GPU when there is one)")
-    precision: str = setting("auto", choices=("auto", "bf16", "fp16", "fp32"), label="Precision",
-                             help="mixed precision ('auto': bf16 where the hardware supports it)")
+    precision: str = setting("auto", PRECISION)
     lora: bool = setting(False, label="LoRA adapters (for large models)",
                          help="train LoRA adapters (merged into model/ at the end)")
     lora_rank: int = setting(8, minimum=1, maximum=256, label="LoRA rank", help="rank of the LoRA adapters")

@@ -1,17 +1,24 @@
-"""How a declared setting is described, converted and checked: the machinery behind ``core.config``.
+"""How a declared setting is described, typed, converted and checked: the machinery behind ``core.config``
+and every command's options (``core.cli``).
 
-A setting is a dataclass field whose metadata holds a :class:`Spec` (created with :func:`setting`).
-``convert`` turns a form value or a command-line string into the field's type, ``check_value`` refuses
-values outside the declared range or choices with a :class:`ConfigError` naming the setting. The
-declarations themselves are in ``core.config``.
+A setting is a dataclass field whose metadata holds a :class:`Spec` (created with :func:`setting`); its
+type is the field's annotation itself, read with ``typing.get_type_hints`` as ``HfArgumentParser`` reads
+it (``int | None`` and ``Optional[int]`` alike), never its text. ``convert`` turns a form value or a
+command-line string into the field's type, ``check_value`` refuses values outside the declared range or
+choices with a :class:`ConfigError` naming the setting (or the flag the user typed). The run settings
+are declared in ``core.config``, the commands' options in ``core.cli.options``.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import math
+import types
+import typing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from typing import Any
 
 from core.errors import ConfigError
@@ -24,13 +31,15 @@ class Spec:
     ``optional`` settings take ``None`` for 'off' (a form shows 0 for it); ``minimum``/``maximum`` bound
     numbers (``above``/``below`` make a bound exclusive); ``flag`` is the CLI flag (``--name`` by
     default); ``negated_flag`` is a boolean flag that sets the setting to False (``--train-embeddings``
-    for ``freeze_embeddings``); ``parse`` turns a form or command-line string into the value; ``group``
-    places the setting in the form ('basic', 'advanced' or 'data'); ``widget`` and ``ui_range`` choose
-    the form control.
+    for ``freeze_embeddings``); ``positional`` makes it a positional argument of its command (left out
+    when it has a default); a list setting's flag takes several values, and with ``repeatable`` may be
+    given several times, each adding to the list; ``parse`` turns a form or command-line string into the
+    value; ``group`` places the setting in the form ('basic', 'advanced' or 'data'); ``widget`` and
+    ``ui_range`` choose the form control.
     """
 
     help: str
-    label: str
+    label: str = ""
     flag: str | None = None
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
@@ -39,6 +48,8 @@ class Spec:
     below: bool = False
     optional: bool = False
     negated_flag: str | None = None
+    positional: bool = False
+    repeatable: bool = False
     parse: Callable[[Any], Any] | None = None
     group: str = "advanced"
     widget: str | None = None
@@ -47,38 +58,101 @@ class Spec:
     example: str | None = None
 
 
-def setting(default: Any, **spec: Any) -> Any:
-    """A dataclass field with its :class:`Spec`."""
-    return field(default=default, metadata={"spec": Spec(**spec)})
+def setting(default: Any = MISSING, like: Spec | None = None, **spec: Any) -> Any:
+    """A dataclass field with its :class:`Spec`: ``spec``'s keywords, or a shared ``like`` with some of them changed.
+
+    Without a default the setting must be given (a required positional argument); a list default is
+    copied for each object.
+    """
+    if like is None:
+        described = Spec(**spec)
+    else:  # the shared spec itself when nothing changes
+        described = dataclasses.replace(like, **spec) if spec else like
+    if isinstance(default, list):
+        return field(default_factory=functools.partial(list, default), metadata={"spec": described})
+    return field(default=default, metadata={"spec": described})
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
 
 
 def specs(cls: type) -> Iterator[tuple[dataclasses.Field, Spec]]:
-    """The declared fields of a settings dataclass with their specs, in declaration order."""
+    """The declared fields of a settings dataclass with their specs, in declaration order.
+
+    Each field's ``type`` is its resolved annotation (a copy of the field: the class is left as it is).
+    """
+    hints = _hints(cls)
     for item in dataclasses.fields(cls):
         if "spec" in item.metadata:
-            yield item, item.metadata["spec"]
+            resolved = copy.copy(item)
+            resolved.type = hints[item.name]
+            yield resolved, item.metadata["spec"]
+
+
+def spec_of(cls: type, name: str) -> Spec:
+    """The spec of ``cls``'s declared field ``name``: to declare another setting like it."""
+    return next(spec for item, spec in specs(cls) if item.name == name)
+
+
+def _without_none(hint: Any) -> tuple[Any, bool]:
+    """The type with ``None`` taken out of a union, and whether ``None`` was in it."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        kept = tuple(arg for arg in typing.get_args(hint) if arg is not type(None))
+        if len(kept) < len(typing.get_args(hint)):
+            return (kept[0] if len(kept) == 1 else typing.Union[kept]), True  # noqa: UP007 (built at run time)
+    return hint, False
+
+
+def allows_none(item: dataclasses.Field) -> bool:
+    """Whether the field's type takes ``None`` (``int | None``, ``Optional[str]``)."""
+    return _without_none(item.type)[1]
+
+
+def is_list(item: dataclasses.Field) -> bool:
+    """Whether the field holds a list of values (``list[int]``)."""
+    return typing.get_origin(_without_none(item.type)[0]) is list
 
 
 def base_type(item: dataclasses.Field) -> str:
-    """'int', 'float', 'bool', 'str' or 'dropout' for a declared field (from its annotation)."""
-    annotation = str(item.type).replace(" ", "")
-    if annotation.startswith("float|str"):
-        return "dropout"
-    for name in ("bool", "int", "float", "str"):
-        if annotation.startswith(name):
-            return name
-    raise TypeError(f"unsupported setting type {item.type}")
+    """'bool', 'int', 'float', 'str' or 'float|str' (a number or a word) for a field from :func:`specs`.
+
+    Read from the type itself: ``None`` in a union is left out, and a list gives its items' type.
+    """
+    if isinstance(item.type, str):
+        raise TypeError(f"{item.name}'s type is unresolved text {item.type!r}: take the field from specs()")
+    hint = _without_none(item.type)[0]
+    if typing.get_origin(hint) is list:
+        hint = typing.get_args(hint)[0]
+    if hint in (bool, int, float, str):
+        return hint.__name__
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and set(typing.get_args(hint)) == {float, str}:
+        return "float|str"
+    raise TypeError(f"unsupported setting type {item.type} for {item.name}")
 
 
-def convert(item: dataclasses.Field, spec: Spec, raw: Any) -> Any:
-    """A value from a form control or a command-line string, as the field's type; ``None`` for 'off'."""
-    kind = base_type(item)
+def has_default(item: dataclasses.Field) -> bool:
+    return item.default is not MISSING or item.default_factory is not MISSING
+
+
+def default_of(item: dataclasses.Field) -> Any:
+    """The field's declared default (a fresh list for a list setting)."""
+    return item.default_factory() if item.default_factory is not MISSING else item.default
+
+
+def convert(item: dataclasses.Field, spec: Spec, raw: Any, name: str | None = None) -> Any:
+    """A value from a form control or a command-line string, as the field's type; ``None`` for 'off'.
+
+    Messages name the setting, or ``name`` (the flag a user typed).
+    """
+    kind, name = base_type(item), name or item.name
     if spec.parse is not None:
         return spec.parse(raw)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if spec.optional:
             return None
-        raise ConfigError(f"{item.name} needs a value, e.g. {spec.example or item.default}.")
+        raise ConfigError(f"{name} needs a value, e.g. {spec.example or item.default}.")
     try:
         if kind == "bool":
             return raw if isinstance(raw, bool) else str(raw).strip().lower() in ("1", "true", "yes", "on")
@@ -92,15 +166,15 @@ def convert(item: dataclasses.Field, spec: Spec, raw: Any) -> Any:
             return float(raw)
         return str(raw).strip()
     except (TypeError, ValueError, OverflowError):  # OverflowError: int(float('inf'))
-        raise ConfigError(f"{item.name} must be a {'whole number' if kind == 'int' else 'number'}, "
+        raise ConfigError(f"{name} must be a {'whole number' if kind == 'int' else 'number'}, "
                           f"e.g. {spec.example or item.default} (got {raw!r}).") from None
 
 
-def check_value(item: dataclasses.Field, spec: Spec, value: Any) -> None:
-    """Raise :class:`ConfigError` naming the setting when ``value`` is not allowed."""
-    name, kind = item.name, base_type(item)
+def check_value(item: dataclasses.Field, spec: Spec, value: Any, name: str | None = None) -> None:
+    """Raise :class:`ConfigError` naming the setting (or ``name``, the flag a user typed) when ``value`` is not allowed."""
+    name, kind = name or item.name, base_type(item)
     if value is None:
-        if spec.optional:
+        if spec.optional or allows_none(item):
             return
         raise ConfigError(f"{name} needs a value, e.g. {spec.example or item.default}.")
     if spec.parse is not None:
@@ -132,6 +206,8 @@ def _check_range(name: str, spec: Spec, value: float, kind: str) -> None:
         return f"{bound:g}" if kind == "float" else str(int(bound))
 
     example = f", e.g. {spec.example}" if spec.example else ""
+    if high is None and low == 0 and not spec.above:
+        raise ConfigError(f"{name} must be 0 or more{example} (got {value}).")
     if high is None:  # one-sided bounds: no ``None`` to format
         raise ConfigError(f"{name} must be {'above' if spec.above else 'at least'} {text(low)}{example} (got {value}).")
     if low is None:

@@ -18,6 +18,7 @@ import numpy as np
 
 from core.errors import DataError, ModelError
 
+ATTENTION_MAX_LENGTH = 512  # tokens read for one text (the attention command's default)
 CAUSAL_TYPES = {"gpt2", "gpt_neo", "gptj", "gpt_neox", "llama", "mistral", "qwen2", "qwen3", "opt", "bloom",
                 "phi", "phi3", "gemma", "gemma2", "falcon", "mpt"}
 
@@ -67,7 +68,7 @@ def is_causal(model: Any) -> bool:
 
 
 def encode(tokenizer: Any, text: str, text_pair: str | None = None,
-           max_length: int = 512) -> tuple[Any, list[bool], list[int]]:
+           max_length: int = ATTENTION_MAX_LENGTH) -> tuple[Any, list[bool], list[int]]:
     """Tokenize one input as the model sees it: (encoding with batch size 1, special-token flags, segments)."""
     if not text or not str(text).strip():
         raise DataError("Type a text to see its attention.")
@@ -87,7 +88,7 @@ def encode(tokenizer: Any, text: str, text_pair: str | None = None,
 
 
 def extract_attention(model: Any, tokenizer: Any, text: str, text_pair: str | None = None,
-                      max_length: int = 512) -> AttentionResult:
+                      max_length: int = ATTENTION_MAX_LENGTH) -> AttentionResult:
     """Run the model once with ``output_attentions=True`` and return every layer's weights."""
     import torch
 

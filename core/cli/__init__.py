@@ -1,18 +1,25 @@
 """Headless command line: ``python -m core inspect|train|predict|evaluate|attention|runs|stop|...``.
 
 JSON results go to stdout; progress goes to stderr; bad input prints one ``error: ...`` line on
-stderr and exits with code 2. ``parser`` declares the commands (train's setting flags are derived
-from ``core.config`` by ``settings``), ``commands`` runs them.
+stderr and exits with code 2. Every command's arguments are declared once as settings dataclasses
+(``options``, ``run_options``; a run's settings in ``core.config``), turned into flags by ``flags`` and
+``settings``; ``parser`` lists the commands, :func:`main` reads the typed, checked options back and
+``commands`` (with ``model_commands``, ``sweep_commands``, ``label_commands``, ``fill_commands``) runs them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sys
 
+from core.cli.commands import COMMANDS
+from core.cli.flags import options_from
+from core.cli.parser import OPTIONS, build_parser
 from core.errors import TuneScopeError
+from core.models import ALLOW_PICKLE
 
 
 def _quiet_libraries(verbose: bool) -> None:
@@ -27,18 +34,15 @@ def _quiet_libraries(verbose: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
-    from core.cli.commands import COMMANDS
-    from core.cli.parser import build_parser
-
     args = build_parser().parse_args(argv)
     if getattr(args, "allow_pickle", False):
-        from core.models import ALLOW_PICKLE
-
         os.environ[ALLOW_PICKLE] = "1"  # for this process (and a training child it starts)
     _quiet_libraries(verbose=args.command in ("train", "resume", "retry"))
     stdout = sys.stdout
     try:
         with contextlib.redirect_stdout(sys.stderr):  # libraries' prints must not corrupt the JSON
+            # the command's options typed and checked against their declaration, defaults filled in
+            vars(args).update(dataclasses.asdict(options_from(args, OPTIONS[args.command])))
             result = COMMANDS[args.command](args)
     except TuneScopeError as exc:
         print(f"error: {exc}", file=sys.stderr)

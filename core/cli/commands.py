@@ -12,30 +12,27 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core import runs
 from core.cli.fill_commands import FILL_COMMANDS
 from core.cli.label_commands import LABEL_COMMANDS
 from core.cli.model_commands import MODEL_COMMANDS
+from core.cli.settings import config_from_args
 from core.cli.sweep_commands import SWEEP_COMMANDS
+from core.data import Columns, inspect_file
 from core.errors import TuneScopeError
 from core.models import SMOLLM2
+from core.runs import request_stop, require_run
+from core.runs.remove import check_removable, folder_bytes
+from core.training.stopping import stop_signal
 
 
 def cmd_inspect(args: argparse.Namespace) -> Any:
-    from core.data import inspect_file
-    from core.errors import ConfigError
-
-    if args.max_length < 1:
-        raise ConfigError(f"--max-length must be a positive number of tokens (got {args.max_length}).")
-    return inspect_file(args.data, args.text_column, args.label_column, args.text_pair_column,
-                        model=args.model, max_length=args.max_length, val_path=args.val_data,
-                        multi_label=getattr(args, "multi_label", "auto"))
+    columns = Columns(args.text_column, args.label_column, args.text_pair_column, args.multi_label)
+    return inspect_file(args.data, columns, model=args.model, max_length=args.max_length, val_path=args.val_data)
 
 
 def cmd_train(args: argparse.Namespace) -> Any:
-    from core import runs
-    from core.cli.settings import config_from_args
-    from core.training.run import run_training
-    from core.training.stopping import stop_signal
+    from core.training.run import run_training  # deferred: it imports torch
 
     if args.run_dir:
         with stop_signal():  # this process is a training process: SIGTERM means a clean stop
@@ -58,9 +55,7 @@ def cmd_train(args: argparse.Namespace) -> Any:
 
 
 def cmd_resume(args: argparse.Namespace) -> Any:
-    from core import runs
-    from core.training.run import run_training
-    from core.training.stopping import stop_signal
+    from core.training.run import run_training  # deferred: it imports torch
 
     runs.check_resumable(args.run_dir)  # not a run, still active, nothing intact to resume: one sentence
     with stop_signal():
@@ -68,9 +63,7 @@ def cmd_resume(args: argparse.Namespace) -> Any:
 
 
 def cmd_retry(args: argparse.Namespace) -> Any:
-    from core import runs
-    from core.training.run import run_training
-    from core.training.stopping import stop_signal
+    from core.training.run import run_training  # deferred: it imports torch
 
     runs.require_run(args.run_dir)
     runs.apply_smaller_batch(args.run_dir)
@@ -83,9 +76,6 @@ RUNS_USAGE = {"list": ("runs [--root R]", 0), "diff": ("runs diff A B", 2), "rm"
 
 
 def cmd_runs(args: argparse.Namespace) -> Any:
-    from core import runs
-    from core.runs.remove import check_removable, folder_bytes
-
     usage, count = RUNS_USAGE[args.action]
     if len(args.targets) != count:
         raise TuneScopeError(f"runs {args.action} takes {count or 'no'} argument{'s' * (count != 1)} after "
@@ -110,8 +100,6 @@ def cmd_runs(args: argparse.Namespace) -> Any:
 
 
 def cmd_stop(args: argparse.Namespace) -> Any:
-    from core.runs import request_stop, require_run
-
     return request_stop(require_run(args.run_dir))
 
 

@@ -4,43 +4,24 @@
 formula-like cells escaped as ``predict --output`` does); ``--drop-top N``, ``--relabel-top N``,
 ``--drop ROW ...`` and ``--relabel ROW=LABEL ...`` choose changes, written as a corrected copy of the
 training rows, and with ``--retrain`` a new run with the same settings is trained on it in this process
-(as ``train`` does). Leaves out the scoring and the files (``core.labels``).
+(as ``train`` does). Its options are in ``core.cli.run_options``. Leaves out the scoring and the files
+(``core.labels``).
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
+from core import runs
+from core.cli.run_options import SHOWN
 from core.errors import TuneScopeError
-
-SHOWN = 20  # suspects printed as JSON without --top or --out
-
-
-def add_label_parsers(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from core.labels.scores import SOURCES
-
-    p = sub.add_parser("suspects", help="training rows whose label is probably wrong; drop or relabel them and retrain",
-                       description="List a finished or stopped run's training rows by how likely their label is "
-                                   "wrong (given label, the model's suggestion, its confidence, a score), or "
-                                   "correct them and train again.")
-    p.add_argument("run", metavar="RUN", help="a run id in the runs folder or a run folder's path")
-    p.add_argument("--root", default=None, help="the runs folder (default: $TUNESCOPE_RUNS, else ./runs)")
-    p.add_argument("--top", type=int, metavar="N", help=f"only the N most suspect rows (default: all with --out, "
-                                                         f"else {SHOWN})")
-    p.add_argument("--out", metavar="FILE.csv", help="write the list as CSV (formula-like cells escaped)")
-    p.add_argument("--source", choices=SOURCES, default=None,
-                   help="probabilities to score: the final model's pass over the rows (default, measured best), "
-                        "the training dynamics, or their mean")
-    p.add_argument("--drop-top", type=int, default=0, metavar="N", help="drop the N most suspect rows")
-    p.add_argument("--relabel-top", type=int, default=0, metavar="N",
-                   help="give the next N suspect rows the model's suggested label")
-    p.add_argument("--drop", type=int, nargs="+", action="extend", default=[], metavar="ROW", help="rows to drop")
-    p.add_argument("--relabel", nargs="+", action="extend", default=[], metavar="ROW=LABEL",
-                   help="rows to relabel (multi-label: ROW='a;b', or ROW= for none)")
-    p.add_argument("--retrain", action="store_true", help="train a new run on the corrected rows (same settings; "
-                                                          "records the changes in its data_changes.json)")
-    return p
+from core.inference.predict import escape_frame, write_csv
+from core.labels import find_suspects
+from core.labels.fixes import corrected_data, retrain, top_changes
+from core.labels.suspects import SOURCE, run_rows
+from core.training.stopping import stop_signal
 
 
 def _relabels(items: list[str]) -> dict[int, str]:
@@ -54,10 +35,6 @@ def _relabels(items: list[str]) -> dict[int, str]:
 
 
 def cmd_suspects(args: argparse.Namespace) -> Any:
-    from core import runs
-    from core.labels import find_suspects
-    from core.labels.suspects import SOURCE
-
     run_dir = runs.find_run(args.run, args.root)
     changing = bool(args.drop_top or args.relabel_top or args.drop or args.relabel)
     if args.retrain and not changing:
@@ -70,29 +47,20 @@ def cmd_suspects(args: argparse.Namespace) -> Any:
     table = find_suspects(run_dir, top=top, source=source)
     if not args.out:
         return table.to_dict("records")
-    from pathlib import Path
-
-    from core.inference.predict import escape_frame, write_csv
 
     write_csv(escape_frame(table), Path(args.out))
     return {"output": str(args.out), "rows": len(table), "run": run_dir.name, "source": source}
 
 
 def _change(args: argparse.Namespace, run_dir: Any, table: Any) -> Any:
-    from core.labels.fixes import corrected_data, retrain, top_changes
-    from core.labels.suspects import run_rows
-
     drop, relabel = top_changes(table, args.drop_top, args.relabel_top) if table is not None else ([], {})
     drop = list(dict.fromkeys([*drop, *args.drop]))
     relabel.update(_relabels(args.relabel))
     if not args.retrain:
         fixed = corrected_data(run_rows(run_dir), drop, relabel)
         return {**fixed.changes, "train_file": str(fixed.train_file), "val_file": str(fixed.val_file)}
-    from pathlib import Path
 
-    from core import runs
-    from core.training.run import run_training
-    from core.training.stopping import stop_signal
+    from core.training.run import run_training  # deferred: it imports torch
 
     root = Path(args.root) if args.root else run_dir.resolve().parent
     folder = root / retrain(run_dir, drop, relabel, runs_root=root, start=False)

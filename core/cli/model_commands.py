@@ -11,20 +11,38 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from core.attention.attributions import integrated_gradients, resolve_target
+from core.attention.extract import extract_attention, rollout, select
+from core.attention.heads import head_importance, head_statistics
+from core.attention.neurons import query_key
+from core.data import Columns
 from core.errors import TuneScopeError
+from core.export import export_run
+from core.inference import load_for_inference, predict_file, predict_texts
+from core.inference.calibration import check_threshold
+from core.inference.evaluate import (
+    evaluate_file,
+    evaluate_run,
+    evaluation_result,
+    score_predicted_file,
+    write_result,
+)
+from core.inference.similar import build_index, progress_lines, similar_examples
+from core.models import describe_model
+from core.plots.attention import sized, standard_figure
+from core.plots.export import export_html, export_png
+from core.plots.headview import head_view_data, neuron_view_data, write_html
+from core.report import build_report
+from core.runs import require_run
 
 
 def cmd_predict(args: argparse.Namespace) -> Any:
-    from core.inference import load_for_inference, predict_texts
-
     if not args.texts and not args.data:
         raise TuneScopeError("Give texts to classify, or --data FILE --output OUT.csv.")
     blank = [i for i, text in enumerate(args.texts, 1) if not text.strip()]
     if blank:
         which = "every text" if len(blank) == len(args.texts) else f"text {blank[0]}"
         raise TuneScopeError(f"{which[0].upper()}{which[1:]} to classify is empty: give texts with words in them.")
-    if args.similar is not None and args.similar < 1:
-        raise TuneScopeError(f"--similar must be at least 1 (got {args.similar}).")
     if args.similar and args.data:
         raise TuneScopeError("--similar goes with texts to classify, not with --data.")
     if args.label_column and not args.data:
@@ -38,8 +56,6 @@ def cmd_predict(args: argparse.Namespace) -> Any:
         return _predict_data(args, loaded)
     results = predict_texts(loaded, args.texts)
     if args.similar:
-        from core.inference.similar import similar_examples
-
         for result in results:
             result["similar"] = similar_examples(loaded, loaded.source.run_dir, result["text"], k=args.similar)
     return results
@@ -49,8 +65,6 @@ def cmd_predict(args: argparse.Namespace) -> Any:
 def _predict_data(args: argparse.Namespace, loaded: Any) -> Any:
     """``predict --data``: the predictions CSV, and the scores when the file has a column of the model's labels."""
     from tqdm import tqdm
-
-    from core.inference import predict_file
 
     if not args.output:
         raise TuneScopeError("--data needs --output OUT.csv to write the predictions to.")
@@ -62,14 +76,12 @@ def _predict_data(args: argparse.Namespace, loaded: Any) -> Any:
         bars[0].update(done - bars[0].n)
 
     try:
-        summary = predict_file(loaded, args.data, args.output, args.text_column, args.text_pair_column, progress,
-                               label_column=args.label_column, escape_formulas=args.escape_formulas)
+        columns = Columns(args.text_column, args.label_column, args.text_pair_column)
+        summary = predict_file(loaded, args.data, args.output, columns, progress, escape_formulas=args.escape_formulas)
     finally:
         for bar in bars:
             bar.close()
     if "true_labels" in summary:
-        from core.inference.evaluate import score_predicted_file
-
         evaluation = score_predicted_file(loaded.labels, summary)
         for key in ("true_labels", "probabilities", "texts", "pairs"):
             summary.pop(key, None)
@@ -79,27 +91,15 @@ def _predict_data(args: argparse.Namespace, loaded: Any) -> Any:
 
 
 def cmd_index(args: argparse.Namespace) -> Any:
-    from core.inference.similar import build_index, progress_lines
-
-    if args.max_rows < 1:
-        raise TuneScopeError(f"--max-rows must be at least 1 (got {args.max_rows}).")
     return build_index(args.run_dir, max_rows=args.max_rows, progress=progress_lines())
 
 
 
 def cmd_evaluate(args: argparse.Namespace) -> Any:
-    from core.inference import load_for_inference
-    from core.inference.calibration import check_threshold
-    from core.inference.evaluate import evaluate_file, evaluate_run, evaluation_result, write_result
-
     if args.model and not args.data:
         raise TuneScopeError("evaluate --model needs a labelled DATA file (or --run RUN to score a run on its "
                              "validation set).")
-    if args.misclassified < 0:
-        raise TuneScopeError(f"--misclassified must be 0 or more (got {args.misclassified}).")
     if args.run:
-        from core.runs import require_run
-
         require_run(args.run)
     loaded = load_for_inference(args.model or args.run)
     if not loaded.multi_label:  # multi-label: one threshold for every label, in place of the tuned ones
@@ -114,13 +114,12 @@ def cmd_evaluate(args: argparse.Namespace) -> Any:
                 bars.append(tqdm(total=total, desc="evaluating", unit="rows", file=sys.stderr))
             bars[0].update(done - bars[0].n)
 
-    columns = (args.text_column, args.label_column, args.text_pair_column)
+    columns = Columns(args.text_column, args.label_column, args.text_pair_column)
     try:
         if args.run:
-            evaluation = evaluate_run(args.run, args.data, *columns, progress=progress, precision=args.precision)
+            evaluation = evaluate_run(args.run, args.data, columns, progress=progress, precision=args.precision)
         else:
-            evaluation = evaluate_file(args.model, args.data, *columns, progress=progress,
-                                       precision=args.precision)
+            evaluation = evaluate_file(args.model, args.data, columns, progress=progress, precision=args.precision)
     finally:
         for bar in bars:
             bar.close()
@@ -133,9 +132,6 @@ def cmd_evaluate(args: argparse.Namespace) -> Any:
 
 
 def cmd_attention(args: argparse.Namespace) -> Any:
-    from core.attention.extract import extract_attention, rollout, select
-    from core.inference import load_for_inference
-
     loaded = load_for_inference(args.model)
     extracted = extract_attention(loaded.model, loaded.tokenizer, args.text, args.text_pair, args.max_length)
     full = extracted.attentions
@@ -154,31 +150,19 @@ def cmd_attention(args: argparse.Namespace) -> Any:
     if args.rollout:
         result["rollout"] = keep(rollout(full), heads=False)
     if args.head_stats:
-        from core.attention.heads import head_statistics
-
         result["head_stats"] = {name: keep(values, heads=True) for name, values in head_statistics(full).items()}
     if args.head_importance:
-        from core.attention.attributions import resolve_target
-        from core.attention.heads import head_importance
-
         target = resolve_target(loaded.model, args.target_label)
         result["head_importance"] = head_importance(loaded.model, loaded.tokenizer, args.text, args.text_pair,
                                                     target, args.max_length)
     if args.attributions:
-        from core.attention.attributions import integrated_gradients
-
         result["attributions"] = integrated_gradients(loaded.model, loaded.tokenizer, args.text, args.text_pair,
                                                       args.target_label, max_length=args.max_length).to_dict()
     if args.export_html or args.export_png:
-        from core.plots.attention import sized, standard_figure
-        from core.plots.export import export_html, export_png
-
         extracted.attentions = full
         layer, head = (args.layer or [0])[0], (args.head or [0])[0]
         figure = sized(standard_figure("head" if args.view == "neuron" else args.view, extracted, layer, head))
         if args.export_html and args.view in ("head", "neuron"):  # the interactive view, one offline file
-            from core.attention.neurons import query_key
-            from core.plots.headview import head_view_data, neuron_view_data, write_html
 
             data = head_view_data(extracted, layer) if args.view == "head" else neuron_view_data(
                 query_key(loaded.model, loaded.tokenizer, args.text, args.text_pair, layer, args.max_length), head)
@@ -196,25 +180,18 @@ def cmd_attention(args: argparse.Namespace) -> Any:
 
 
 def cmd_describe(args: argparse.Namespace) -> Any:
-    from core.inference import load_for_inference
-    from core.models import describe_model
-
     loaded = load_for_inference(args.model)
     return describe_model(loaded.model, loaded.source)
 
 
 
 def cmd_report(args: argparse.Namespace) -> Any:
-    from core.report import build_report
-
     path = build_report(args.run_dir, output=args.output)
     return {"output": str(path), "bytes": path.stat().st_size}
 
 
 
 def cmd_export(args: argparse.Namespace) -> Any:
-    from core.export import export_run
-
     result = export_run(args.run_dir, args.format, args.output)
     if "max_abs_diff" in result:
         print(f"ONNX vs PyTorch on {result['checked_rows']} {result['checked_on']}: largest probability difference "

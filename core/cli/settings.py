@@ -1,66 +1,37 @@
 """Command-line flags for every run setting, and the command that reproduces a configuration.
 
 Both are derived from the declarations in ``core.config``: ``add_setting_flags`` adds one flag per
-field (``--batch-size``, or the field's own ``flag``), ``config_from_args`` turns parsed flags back into
-a :class:`RunConfig`, and ``train_command`` writes the ``python -m core train ...`` line that
-``config_from_args`` parses into the same configuration (tested as a round trip over every setting).
+field (``--batch-size``, or the field's own ``flag``) with the generic ``core.cli.flags.add_flags``,
+``config_from_args`` turns parsed flags back into a :class:`RunConfig`, and ``train_command`` writes the
+``python -m core train ...`` line that ``config_from_args`` parses into the same configuration (tested
+as a round trip over every setting).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import shlex
 from typing import Any
 
+from core.cli.flags import add_flags, flag_of, values_from
 from core.config import DataSettings, RunConfig, TrainSettings
-from core.settings import Spec, base_type, convert, specs
+from core.settings import base_type, specs
 
 ALWAYS_SHOWN = ("epochs", "batch_size", "learning_rate", "max_length", "seed")
 
 
-def flag_of(item: dataclasses.Field, spec: Spec) -> str:
-    """The field's command-line flag: its own, or ``--field-name``."""
-    return spec.negated_flag or spec.flag or "--" + item.name.replace("_", "-")
-
-
-def _settings_classes() -> tuple[type, ...]:
-    return DataSettings, TrainSettings
-
-
 def add_setting_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per declared setting except the training file (the positional ``data``)."""
-    for cls in _settings_classes():
-        for item, spec in specs(cls):
-            if item.name == "train_file":
-                continue
-            flag, kind = flag_of(item, spec), base_type(item)
-            if kind == "bool":
-                action = "store_false" if spec.negated_flag else "store_true"
-                parser.add_argument(flag, dest=item.name, action=action, default=item.default, help=spec.help)
-                continue
-            choices = spec.choices if kind in ("str",) and spec.choices else None
-            parser.add_argument(flag, dest=item.name, default=None, choices=choices, metavar=spec.metavar,
-                                help=f"{spec.help} (default: {_default_text(item, spec)})")
-
-
-def _default_text(item: dataclasses.Field, spec: Spec) -> str:
-    if item.default is None:
-        return "off" if spec.optional else "none"
-    return f"{item.default:g}" if isinstance(item.default, float) else str(item.default)
+    """One flag per declared run setting except the training file (the command's positional ``data``)."""
+    add_flags(parser, DataSettings, skip=("train_file",))
+    add_flags(parser, TrainSettings)
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
-    """The run configuration from parsed ``train`` flags; omitted flags keep their defaults."""
-    parts: dict[type, dict[str, Any]] = {}
-    for cls in _settings_classes():
-        values: dict[str, Any] = {}
-        for item, spec in specs(cls):
-            raw = args.data if item.name == "train_file" else getattr(args, item.name, None)
-            if base_type(item) == "bool" or raw is not None:
-                values[item.name] = raw if base_type(item) == "bool" else convert(item, spec, raw)
-        parts[cls] = values
-    return RunConfig(model=args.model, data=DataSettings(**parts[DataSettings]), train=TrainSettings(**parts[TrainSettings]))
+    """The run configuration from parsed ``train`` (or ``sweep``) flags; omitted flags keep their defaults."""
+    with_file = argparse.Namespace(**vars(args), train_file=args.data)  # the positional data is the training file
+    data = DataSettings(**values_from(with_file, DataSettings, run_settings=True))
+    train = TrainSettings(**values_from(args, TrainSettings, run_settings=True))
+    return RunConfig(model=args.model, data=data, train=train)
 
 
 def _value_text(value: Any) -> str:

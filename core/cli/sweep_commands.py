@@ -1,5 +1,5 @@
 """``python -m core sweep DATA --trials N`` (a hyper-parameter search) and ``python -m core sweeps``
-(list, status, stop): their flags and what they do.
+(list, status, stop): what they do (their options are ``core.cli.run_options``).
 
 ``sweep`` takes every ``train`` setting flag for what is not searched (``core.cli.settings``), runs the
 driver in this process (``core.sweep.run_sweep``) with a progress bar per trial on stderr, and prints
@@ -15,38 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.cli.settings import add_setting_flags
+from core.cli.settings import config_from_args
 from core.errors import TuneScopeError
-
-
-def add_sweep_parsers(sub: argparse._SubParsersAction) -> None:
-    from core.sweep import DEFAULT_SPACE, SEARCHABLE
-
-    p = sub.add_parser("sweep", help="hyper-parameter search with Optuna: each trial a run, poor trials pruned",
-                       description="Search learning rate, epochs, batch size, warm-up and dropout; every other "
-                                   "setting is taken from the usual train flags.")
-    p.add_argument("data", nargs="?", help="labelled training file")
-    p.add_argument("--trials", type=int, help="trials this worker runs (with several workers: each runs N)")
-    p.add_argument("--timeout", type=float, metavar="SECONDS",
-                   help="time budget: no trial starts after it (the running one finishes)")
-    p.add_argument("--space", nargs="+", metavar="NAME=RANGE",
-                   help=f"searched settings ({', '.join(SEARCHABLE)}) as low:high, low:high:log or a,b,c; "
-                        f"only these are searched (default: {DEFAULT_SPACE})")
-    p.add_argument("--storage", metavar="URL", help="Optuna database URL shared by workers, e.g. sqlite:///sweep.db "
-                                                    "(default: a SQLite file in the sweep folder)")
-    p.add_argument("--study", metavar="NAME", help="study name; workers giving the same --storage and --study "
-                                                   "join one search (default: a new sweep id)")
-    p.add_argument("--root", help="runs folder for the trials' runs and the sweep folder (default: $TUNESCOPE_RUNS, "
-                                  "else ./runs)")
-    p.add_argument("--sweep-dir", help="drive an existing sweep folder: what the app spawns, or continue a sweep "
-                                       "(more trials of the same study)")
-    p.add_argument("--model", default="default", help="'default', a Hugging Face id, a model folder or a run folder")
-    add_setting_flags(p)
-
-    p = sub.add_parser("sweeps", help="list sweeps, show one sweep's trials, or stop a sweep")
-    p.add_argument("action", nargs="?", default="list", choices=("list", "status", "stop"))
-    p.add_argument("sweep_id", nargs="?", metavar="SWEEP")
-    p.add_argument("--root", help="the runs folder (default: $TUNESCOPE_RUNS, else ./runs)")
+from core.sweep import list_sweeps, prepare_sweep, run_sweep, stop_sweep, sweep_status
+from core.sweep.folder import read_spec
+from core.sweep.trial import metric_key
+from core.training.stopping import stop_signal
 
 
 class TrialProgress:
@@ -59,8 +33,6 @@ class TrialProgress:
 
     def event(self, number: int, event: dict[str, Any]) -> None:
         from tqdm import tqdm
-
-        from core.sweep.trial import metric_key
 
         kind = event.get("event")
         if kind == "started" and self.tty:
@@ -98,11 +70,6 @@ def _best_line(status: dict[str, Any]) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> Any:
-    from core.cli.settings import config_from_args
-    from core.sweep import prepare_sweep, run_sweep
-    from core.sweep.folder import read_spec
-    from core.training.stopping import stop_signal
-
     if args.sweep_dir:  # the app's background driver, or continuing a sweep (its budget unless given again)
         folder, trials, timeout = Path(args.sweep_dir), args.trials, args.timeout
     else:
@@ -124,8 +91,6 @@ def cmd_sweep(args: argparse.Namespace) -> Any:
 
 
 def cmd_sweeps(args: argparse.Namespace) -> Any:
-    from core.sweep import list_sweeps, stop_sweep, sweep_status
-
     if args.action == "list":
         if args.sweep_id:
             raise TuneScopeError("sweeps list takes no sweep id: python -m core sweeps [--root R]")

@@ -1,4 +1,5 @@
-"""Guess which columns of a table hold the text and the label, and check columns a user named.
+"""The column choice (:class:`Columns`); guess which columns of a table hold the text and the label, and check
+columns a user named.
 
 Guessing looks at a sample of rows: a text column has long, varied, mostly non-numeric cells and a
 name like ``text``/``sentence``; a label column has few distinct short values and is not a
@@ -9,6 +10,8 @@ columns (cut to 40 characters), never cell values. Cleaning rows and labels is i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -21,6 +24,38 @@ GUESS_SAMPLE_ROWS = 20_000
 TEXT_CANDIDATES = 5
 TEXT_NAMES = ("text", "sentence", "review", "content", "body", "comment", "message", "tweet", "document", "question")
 LABEL_NAMES = ("label", "labels", "class", "category", "sentiment", "target", "y", "intent", "topic", "tag")
+KEYS = {"text": "text_column", "label": "label_column", "pair": "text_pair_column", "multi_label": "multi_label"}
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which columns hold the text, the label(s) and the second text, and whether rows have several labels.
+
+    A column left ``None`` is guessed (``pair`` is never guessed); ``label`` may name several 0/1 label
+    columns separated by commas; ``multi_label`` is 'auto', 'yes' or 'no'. Its dict form
+    (:meth:`to_dict`, :meth:`from_dict`) has the keys of a run's ``config.json`` data settings and of the
+    app's saved data choice: ``text_column``, ``label_column``, ``text_pair_column``, ``multi_label``.
+    """
+
+    text: str | None = None
+    label: str | None = None
+    pair: str | None = None
+    multi_label: str = "auto"
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Columns:
+        """The choice from its dict form; other keys are ignored, a blank column is None, no mode is 'auto'."""
+        names = {name: raw.get(key) or None for name, key in KEYS.items() if name != "multi_label"}
+        return cls(**names, multi_label=raw.get("multi_label") or "auto")
+
+    @classmethod
+    def of(cls, settings: Any) -> Columns:
+        """The choice held by a run's data settings (``core.config.DataSettings``)."""
+        return cls.from_dict({key: getattr(settings, key) for key in KEYS.values()})
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"text_column", "label_column", "text_pair_column", "multi_label"}``, as ``config.json`` writes them."""
+        return {key: getattr(self, name) for name, key in KEYS.items()}
 
 
 def column_stats(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -82,8 +117,12 @@ def check_column(frame: pd.DataFrame, name: str, role: str) -> None:
         raise DataError(f"The {role} column '{short(name)}' does not exist; {shown_columns(list(frame.columns))}.")
 
 
-def check_text(frame: pd.DataFrame, text: str, label: str, pair: str | None, named: bool) -> None:
-    """Refuse a text (or second text) column that holds numbers, ids, dates, links or single characters."""
+def check_text(frame: pd.DataFrame, chosen: Columns, named: bool) -> None:
+    """Refuse a text (or second text) column that holds numbers, ids, dates, links or single characters.
+
+    ``chosen`` names every column (as picked); ``named``: the user named the text column.
+    """
+    text, label, pair = chosen.text, chosen.label, chosen.pair
     for column, role in ((text, "text"), (pair, "second text")):
         found = not_text(frame[column]) if column else None
         if found is None:
@@ -98,8 +137,9 @@ def check_text(frame: pd.DataFrame, text: str, label: str, pair: str | None, nam
                         f"values): {hint}, or add one.")
 
 
-def pick_columns(frame: pd.DataFrame, text: str | None, label: str | None, pair: str | None) -> tuple[str, str]:
+def pick_columns(frame: pd.DataFrame, columns: Columns) -> tuple[str, str]:
     """(text column, label column): the named ones, checked to exist, the others guessed."""
+    text, label, pair = columns.text, columns.label, columns.pair
     for name, role in ((text, "text"), (label, "label"), (pair, "second text")):
         if name:
             check_column(frame, name, role)

@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.config import DEFAULT_MAX_LENGTH
+from core.data.labelled import LABEL, TEXT, TEXT_PAIR
 from core.data.multilabel import multi_label_stats
 from core.data.table import short
+from core.models import load_tokenizer, resolve_source
 
-TEXT, TEXT_PAIR, LABEL = "text", "text_pair", "label"  # same as core.data.labelled
 TOKEN_SAMPLE_ROWS = 20_000
 TOKEN_BATCH = 1_000
 HISTOGRAM_BINS = 40
@@ -27,7 +29,7 @@ IMBALANCE_WARNING = 10.0
 EXAMPLES = 5
 
 
-def health_report(data: Any, model: str | None = None, max_length: int = 128, tokenizer: Any = None) -> dict[str, Any]:
+def health_report(data: Any, model: str | None = None, max_length: int = DEFAULT_MAX_LENGTH, tokenizer: Any = None) -> dict[str, Any]:
     """Rows, class balance, duplicates and lengths of a :class:`core.data.LabelledData`; 'warnings' lists findings."""
     frame, rep = data.frame, data.report
     warnings: list[str] = []
@@ -152,8 +154,6 @@ def token_lengths(frame: pd.DataFrame, tokenizer: Any, model: str | None, max_le
     location = None
     name = str(getattr(tokenizer, "name_or_path", "")) or type(tokenizer).__name__
     if tokenizer is None:
-        from core.models import load_tokenizer, resolve_source
-
         source = resolve_source(model)
         location, name, tokenizer = source.location, source.display, load_tokenizer(source)
     sample = _sample(frame, TOKEN_SAMPLE_ROWS)

@@ -9,32 +9,31 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from core.config import DEFAULT_MAX_LENGTH
+from core.data.columns import Columns
+from core.data.health import health_report, validation_report
 from core.data.labelled import load_labelled
 
 
 def inspect_file(
     path: str | Path,
-    text_column: str | None = None,
-    label_column: str | None = None,
-    text_pair_column: str | None = None,
+    columns: Columns | None = None,
     model: str | None = None,
-    max_length: int = 128,
+    max_length: int = DEFAULT_MAX_LENGTH,
     val_path: str | Path | None = None,
     tokenizer: Any = None,
     preview_rows: int = 0,
-    multi_label: str | bool | None = "auto",
 ) -> dict[str, Any]:
     """The CLI's ``inspect`` result as plain JSON-ready data, with a ``health`` report.
 
-    Token lengths are measured when ``model`` ('default', a folder, a run or a hub id) or a loaded
-    ``tokenizer`` is given; ``val_path`` adds the validation file's labels and its overlap with training;
-    ``preview_rows`` (at most :data:`PREVIEW_ROWS`) adds the first rows as read, so a UI need not read the file again.
-    ``multi_label`` ('auto', 'yes', 'no') overrides the multi-label detection; ``label_column`` may name several
-    0/1 label columns separated by commas. Multi-label data adds ``health["multi_label"]``.
+    ``columns`` names the columns to read (the others are guessed; ``label`` may name several 0/1 label
+    columns separated by commas) and its ``multi_label`` ('auto', 'yes', 'no') overrides the multi-label
+    detection. Token lengths are measured when ``model`` ('default', a folder, a run or a hub id) or a
+    loaded ``tokenizer`` is given; ``val_path`` adds the validation file's labels and its overlap with
+    training; ``preview_rows`` (at most :data:`PREVIEW_ROWS`) adds the first rows as read, so a UI need not
+    read the file again. Multi-label data adds ``health["multi_label"]``.
     """
-    from core.data.health import health_report, validation_report
-
-    data = load_labelled(path, text_column, label_column, text_pair_column, multi_label=multi_label)
+    data = load_labelled(path, columns)
     rep = data.report
     result: dict[str, Any] = {
         "rows": rep.rows_kept, "rows_read": rep.rows_read, "columns": rep.columns, "text_column": rep.text_column,
@@ -50,8 +49,7 @@ def inspect_file(
     result["health"] = health_report(data, model=model, max_length=max_length, tokenizer=tokenizer)
     result["warnings"] += result["health"].pop("warnings")
     if val_path is not None:
-        val = load_labelled(val_path, rep.text_column, rep.label_column, text_pair_column,
-                            multi_label="yes" if data.multi_label else "no")
+        val = load_labelled(val_path, data.chosen)  # read as the training file was read
         result["validation"] = validation_report(data, val)
         result["warnings"] += result["validation"].pop("warnings")
     return result

@@ -12,15 +12,16 @@ the file as the user knows it. Tokenization for training lives in ``core.trainin
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from core.data.columns import check_text, pick_columns
+from core.data.columns import Columns, check_text, pick_columns
 from core.data.content import check_labels, text_like_labels
 from core.data.findings import warnings_for
+from core.data.labelvalues import normalise_labels, sort_labels
 from core.data.multilabel import (
     binary_columns,
     binary_labels,
@@ -36,7 +37,7 @@ from core.data.table import short
 from core.data.uploads import file_hash, shown_name
 from core.errors import DataError
 
-__all__ = ["LABEL", "MAX_FILE_BYTES", "PREVIEW_ROWS", "TEXT", "TEXT_PAIR", "DataReport", "LabelledData", "file_hash",
+__all__ = ["LABEL", "MAX_FILE_BYTES", "PREVIEW_ROWS", "TEXT", "TEXT_PAIR", "Columns", "DataReport", "LabelledData", "file_hash",
            "load_labelled", "normalise_labels", "read_table", "sort_labels", "split_train_val"]
 
 TEXT = "text"
@@ -91,6 +92,13 @@ class LabelledData:
     def has_pair(self) -> bool:
         return TEXT_PAIR in self.frame.columns
 
+    @property
+    def chosen(self) -> Columns:
+        """The columns the rows were read from (named or guessed) and whether they are multi-label ('yes'/'no')."""
+        report = self.report
+        return Columns(report.text_column, report.label_column, report.text_pair_column,
+                       "yes" if self.multi_label else "no")
+
 
 def read_table(path: str | Path, max_bytes: int | None = None) -> tuple[pd.DataFrame, TableInfo]:
     """Read any supported file into a DataFrame of strings (missing cells stay missing), with how it was read.
@@ -98,21 +106,6 @@ def read_table(path: str | Path, max_bytes: int | None = None) -> tuple[pd.DataF
     ``max_bytes`` defaults to :data:`MAX_FILE_BYTES` (set ``TUNESCOPE_MAX_FILE_MB`` to change it).
     """
     return read_any(Path(path), MAX_FILE_BYTES if max_bytes is None else max_bytes)
-
-
-def sort_labels(values: list[str]) -> list[str]:
-    """Numbers in numeric order, anything else alphabetically."""
-    try:
-        return sorted(values, key=float)
-    except ValueError:
-        return sorted(values)
-
-
-def normalise_labels(labels: pd.Series) -> pd.Series:
-    """Strip whitespace and write integral numbers one way: '1.0', '+1' and ' 1 ' all become '1'."""
-    out = labels.astype("string").str.strip()
-    out = out.str.replace(r"^\+?(-?\d+)(\.0*)?$", r"\1", regex=True)
-    return out.replace("-0", "0")
 
 
 def _strip(series: pd.Series) -> pd.Series:
@@ -141,27 +134,23 @@ def _clean(frame: pd.DataFrame, text: str, pair: str | None, labels: pd.Series) 
     return clean.astype({c: str for c in clean.columns if c != LABEL or labels.dtype != object}), dropped
 
 
-def load_labelled(
-    path: str | Path,
-    text_column: str | None = None,
-    label_column: str | None = None,
-    text_pair_column: str | None = None,
-    max_bytes: int | None = None,
-    multi_label: str | bool | None = "auto",
-) -> LabelledData:
+def load_labelled(path: str | Path, columns: Columns | None = None, max_bytes: int | None = None) -> LabelledData:
     """Read a labelled file, pick columns, clean rows and labels, and report what happened.
 
-    ``multi_label`` ('auto', 'yes', 'no') overrides the multi-label detection; ``label_column`` may name
-    several 0/1 label columns separated by commas (``"billing,bug,refund"``).
+    ``columns`` names the columns to read (the others are guessed; ``label`` may name several 0/1 label
+    columns separated by commas, ``"billing,bug,refund"``) and its ``multi_label`` ('auto', 'yes', 'no')
+    overrides the multi-label detection.
     """
     frame, info = read_table(path, max_bytes)
     if len(frame) == 0:
         raise DataError(f"{shown_name(path)} has a header but no rows: add labelled examples below the header.")
-    mode, named = check_mode(multi_label), text_column
-    flags = binary_columns(frame, text_column, label_column, text_pair_column, mode)
-    text_column, label_column = pick_columns(frame, text_column, flags[0] if flags else label_column, text_pair_column)
+    columns = columns or Columns()
+    given = replace(columns, multi_label=check_mode(columns.multi_label))
+    mode, pair = given.multi_label, given.pair
+    flags = binary_columns(frame, given)
+    text_column, label_column = pick_columns(frame, replace(given, label=flags[0]) if flags else given)
     raw = binary_labels(frame, flags) if flags else normalise_labels(frame[label_column])
-    clean, dropped = _clean(frame, text_column, text_pair_column, raw)
+    clean, dropped = _clean(frame, text_column, pair, raw)
     skipped = {"malformed row": info.malformed_rows, "repeated header": info.repeated_headers}
     dropped = {**{why: n for why, n in skipped.items() if n}, **dropped}
     how = "columns" if flags else list_format(clean[LABEL].value_counts(), mode)
@@ -179,14 +168,14 @@ def load_labelled(
             f"The label column '{short(label_column)}' has {found}: a classifier needs at least two classes. "
             "Add examples of another class or choose another label column."
         )
-    check_text(frame, text_column, label_column, text_pair_column, named=bool(named))
+    check_text(frame, Columns(text_column, label_column, pair), named=bool(given.text))
     check_labels(counts, label_column)
-    key = [TEXT, TEXT_PAIR] if text_pair_column else [TEXT]
+    key = [TEXT, TEXT_PAIR] if pair else [TEXT]
     duplicates = int(clean.duplicated(subset=key).sum())
     report = DataReport(
         rows_read=len(frame) + info.malformed_rows + info.repeated_headers, rows_kept=len(clean), dropped=dropped,
         labels={label: int(counts[label]) for label in labels}, text_column=text_column, label_column=label_column,
-        text_pair_column=text_pair_column, columns=[str(c) for c in frame.columns], format=info.format,
+        text_pair_column=pair, columns=[str(c) for c in frame.columns], format=info.format,
         encoding=info.encoding, delimiter=info.delimiter, duplicates=duplicates, has_header=info.has_header,
         multi_label=bool(how), label_format=format_name(how), label_columns=flags,
         rows_without_label=int((clean[LABEL].map(len) == 0).sum()) if how else 0,

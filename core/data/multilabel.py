@@ -9,7 +9,7 @@ short parts that mostly appear alone as labels too. 0/1 columns count when two o
 none is named like a label column (``label``, ``target``, ...). The user's ``multi_label`` setting
 ('auto', 'yes', 'no') overrides the detection; ``label_column="billing,bug,refund"`` names 0/1
 columns. :func:`multi_label_stats` measures per-label counts, co-occurrence and labels per row. Cleaning
-rows and the report are ``core.data.labelled``'s.
+rows and the report are ``core.data.labelled``'s; how a label is written is ``core.data.labelvalues``'.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ import json
 import numpy as np
 import pandas as pd
 
-from core.data.columns import LABEL_NAMES
+from core.config import MULTI_LABEL_MODES
+from core.data.columns import LABEL_NAMES, Columns
+from core.data.labelvalues import normalise_labels
 from core.data.table import short, shown_columns
 from core.errors import DataError
 
 SEPARATORS = (";", "|", ",")
-MODES = ("auto", "yes", "no")
 TRUE = frozenset({"1", "1.0", "true", "yes", "y", "t"})
 FALSE = frozenset({"0", "0.0", "false", "no", "n", "f"})
 MIN_LIST_ROWS = 2  # rows holding several labels before a separator is believed
@@ -41,7 +42,7 @@ def check_mode(mode: object) -> str:
     if mode is None or mode is True or mode is False:
         return "auto" if mode is None else "yes" if mode else "no"
     text = str(mode).strip().lower()
-    if text not in MODES:
+    if text not in MULTI_LABEL_MODES:
         raise DataError(f"multi_label must be auto, yes or no (got {short(mode)}).")
     return text
 
@@ -62,9 +63,12 @@ def is_binary(series: pd.Series) -> bool:
     return len(values) > 0 and bool(truth(values).notna().all())
 
 
-def binary_columns(frame: pd.DataFrame, text: str | None, label: str | None, pair: str | None,
-                   mode: str) -> list[str] | None:
-    """The 0/1 label columns (named as ``label`` = 'a,b,c', or detected), or None for one label column."""
+def binary_columns(frame: pd.DataFrame, chosen: Columns) -> list[str] | None:
+    """The 0/1 label columns (named as ``label`` = 'a,b,c', or detected), or None for one label column.
+
+    ``chosen.multi_label`` is a mode from :func:`check_mode`.
+    """
+    text, label, pair, mode = chosen.text, chosen.label, chosen.pair, chosen.multi_label
     columns = [str(c) for c in frame.columns]
     if label and label in columns:
         return None
@@ -174,8 +178,6 @@ def _separator_rows(counts: pd.Series, values: pd.Series, sep: str, mode: str) -
 
 def split_labels(labels: pd.Series, how: str) -> pd.Series:
     """Per row, the tuple of distinct labels in a cell (``how`` from :func:`list_format`); empty parts dropped."""
-    from core.data.labelled import normalise_labels
-
     def items(value: str) -> list[str]:
         parsed = _parse_list(value)  # '[]' is no label in any layout
         if parsed is not None:

@@ -16,10 +16,11 @@ as single-label data for a single-label model. Figures are ``core.plots.evaluati
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from core.data import LABEL, TEXT, TEXT_PAIR, load_labelled
+from core.data import LABEL, TEXT, TEXT_PAIR, Columns, load_labelled
 from core.data.uploads import shown_name
 from core.errors import DataError
 from core.inference.evaluation import Evaluation, evaluate_predictions, unknown_labels_message
@@ -32,24 +33,24 @@ __all__ = ["Evaluation", "MultiLabelEvaluation", "evaluate_file", "evaluate_pred
            "evaluation_result", "predict_probabilities", "score_predicted_file", "write_result"]
 
 
-def evaluate_file(model: str, path: str | Path, text_column: str | None = None, label_column: str | None = None,
-                  text_pair_column: str | None = None, progress: Progress | None = None, max_length: int = 512,
-                  precision: str | None = "auto") -> Evaluation | MultiLabelEvaluation:
+def evaluate_file(model: str, path: str | Path, columns: Columns | None = None, progress: Progress | None = None,
+                  max_length: int = 512, precision: str | None = "auto") -> Evaluation | MultiLabelEvaluation:
     """Predict every row of a labelled file with ``model`` and compare with its labels (the model's label names).
 
+    ``columns`` names the file's columns (the others are guessed; its multi-label mode is the model's).
     ``precision``: "auto" (bf16 autocast where the device has native bf16, else fp32), "bf16", "fp16" or "fp32".
     """
     loaded = load_for_inference(model)
-    data = load_labelled(path, text_column, label_column, text_pair_column, multi_label=_mode(loaded))
+    data = load_labelled(path, _read_as(columns, loaded))
     how = {"max_length": max_length, "batch_size": 64, "precision": precision, "max_tokens": MAX_TOKENS}
     info = {"model": loaded.source.display, "data": shown_name(path), "warnings": loaded.warnings + data.report.warnings}
     return _evaluate_frame(loaded, data.frame, shown_name(path), how, progress, info)
 
 
-def evaluate_run(run_dir: str | Path, path: str | Path | None = None, text_column: str | None = None,
-                 label_column: str | None = None, text_pair_column: str | None = None,
+def evaluate_run(run_dir: str | Path, path: str | Path | None = None, columns: Columns | None = None,
                  progress: Progress | None = None, precision: str | None = None) -> Evaluation | MultiLabelEvaluation:
-    """Score a run's saved model (``RUN/model``) on its own validation rows, or on the labelled file ``path``.
+    """Score a run's saved model (``RUN/model``) on its own validation rows, or on the labelled file ``path``
+    (read with ``columns``, the others guessed).
 
     Rows are run as the run's Trainer evaluated them: truncated at its max_length, in its evaluation
     batches, under the precision it trained with (unless ``precision`` is given; on a device without it,
@@ -67,16 +68,16 @@ def evaluate_run(run_dir: str | Path, path: str | Path | None = None, text_colum
         frame, where = validation_frame(config, run_dir.name), f"the validation rows of run {run_dir.name}"
         info["data"] = "validation set"
     else:
-        data = load_labelled(path, text_column, label_column, text_pair_column, multi_label=_mode(loaded))
+        data = load_labelled(path, _read_as(columns, loaded))
         frame, where = data.frame, shown_name(path)
         info["data"] = where
         info["warnings"] += data.report.warnings
     return _evaluate_frame(loaded, frame, where, how, progress, info)
 
 
-def _mode(loaded: Loaded) -> str:
+def _read_as(columns: Columns | None, loaded: Loaded) -> Columns:
     """How a labelled file is read for ``loaded``: as multi-label data for a multi-label model, else single-label."""
-    return "yes" if loaded.multi_label else "no"
+    return replace(columns or Columns(), multi_label="yes" if loaded.multi_label else "no")
 
 
 def validation_frame(config: Any, run_name: str) -> Any:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.data import guess_columns, read_table
+from core.data import Columns, guess_columns, read_table
 from core.data.uploads import shown_name
 from core.errors import DataError
 from core.inference.labelsets import SEPARATOR, choose, joined, label_sets, names
@@ -190,16 +190,18 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def predict_file(
-    loaded: Loaded, path: str | Path, output: str | Path, text_column: str | None = None,
-    text_pair_column: str | None = None, progress: Progress | None = None, *, label_column: str | None = None,
-    escape_formulas: bool = True, batch_size: int = FILE_BATCH, precision: str = "auto",
+    loaded: Loaded, path: str | Path, output: str | Path, columns: Columns | None = None,
+    progress: Progress | None = None, *, escape_formulas: bool = True, batch_size: int = FILE_BATCH,
+    precision: str = "auto",
 ) -> dict[str, Any]:
     """Predict every row of a file and write a CSV: ``predicted_label`` (multi-label: ``predicted_labels``),
     ``p_<label>`` per class (6 digits), then every input column (one whose name is taken gets ``_input``); formula-like cells escaped unless
     ``escape_formulas`` is False.
 
-    Returns the output path, rows, text column and counts per predicted label. When the file has a
-    column of the model's labels (``label_column``, or a guessed one whose every value is a label), also
+    ``columns`` names the text, second text and true-label columns (its multi-label mode is the model's);
+    an unnamed text column is guessed. Returns the output path, rows, text column and counts per predicted
+    label. When the file has a column of the model's labels (``columns.label``, or a guessed one whose every
+    value is a label), also
     ``label_column``, ``true_labels`` (multi-label: tuples of labels), ``probabilities`` (n x k,
     ``loaded.labels`` order) and ``texts``. Multi-label: counts are rows per chosen label (and ``(none)``),
     and ``thresholds`` ({label: threshold}) is there too.
@@ -207,6 +209,8 @@ def predict_file(
     frame, _ = read_table(path)
     if len(frame) == 0:
         raise DataError(f"{shown_name(path)} has no rows to predict.")
+    columns = columns or Columns()
+    text_column, text_pair_column, label_column = columns.text, columns.pair, columns.label
     if text_column is None:
         text_column = str(frame.columns[0]) if frame.shape[1] == 1 else guess_columns(frame)[0]
     for name in filter(None, [text_column, text_pair_column, label_column]):

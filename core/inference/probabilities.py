@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
+from core.config import PRECISIONS
 from core.errors import ConfigError, DataError
 from core.inference.loading import Loaded
 from core.inference.predict import MAX_TOKENS, clean_text, length_batches
 
 Progress = Callable[[int, int], Any]
-PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 
 
 def resolve_precision(precision: str | None, device: Any) -> str:

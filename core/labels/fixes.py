@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from core.config import RunConfig
-from core.data import LABEL, TEXT, TEXT_PAIR
+from core.data import LABEL, TEXT, TEXT_PAIR, Columns
 from core.errors import DataError
 from core.labels.suspects import RunRows, run_rows
 
@@ -160,11 +160,9 @@ def top_changes(table: pd.DataFrame, drop_top: int = 0, relabel_top: int = 0) ->
 def fixed_config(parent: RunConfig, fixed: FixedData, multi_label: bool) -> RunConfig:
     """The parent's configuration training on the corrected rows, scored on the same validation rows."""
     config = RunConfig.from_dict(parent.to_dict())
-    data = config.data
-    data.train_file, data.val_file = str(fixed.train_file), str(fixed.val_file)
-    data.text_column, data.label_column = TEXT, LABEL
-    data.text_pair_column = TEXT_PAIR if parent.data.text_pair_column else None
-    data.multi_label = "yes" if multi_label else "no"
+    columns = Columns(TEXT, LABEL, TEXT_PAIR if parent.data.text_pair_column else None, "yes" if multi_label else "no")
+    config.data = replace(config.data, train_file=str(fixed.train_file), val_file=str(fixed.val_file),
+                          **columns.to_dict())
     config.labels, config.data_hash, config.resolved = [], None, {}
     return config
 

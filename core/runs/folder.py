@@ -12,7 +12,7 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -111,19 +111,17 @@ def create_run(config: RunConfig, root: str | Path | None = None, run_dir: str |
     Everything that would make the run fail early (``core.runs.preflight``) is refused here, before the
     folder exists and before any training process is started.
     """
-    from core.data import file_hash, load_labelled
+    from core.data import Columns, file_hash, load_labelled
     from core.runs.preflight import check_model_and_data, check_settings
 
     config.validate()
     if run_dir is not None and RunPaths(Path(run_dir)).config.exists():
         raise RunError(f"{run_dir} already holds a run: choose another output folder or resume that run.")
     check_settings(config)
-    data = load_labelled(config.data.train_file, config.data.text_column, config.data.label_column,
-                         config.data.text_pair_column, multi_label=config.data.multi_label)
-    # what 'auto' found is fixed for the run, so the child, a resume and the validation file read the same way
-    config.data.multi_label = "yes" if data.multi_label else "no"
-    config.data.text_column = data.report.text_column
-    config.data.label_column = data.report.label_column
+    data = load_labelled(config.data.train_file, Columns.of(config.data))
+    # the columns found and what 'auto' found are fixed for the run, so the child, a resume and the validation
+    # file read the same way
+    config.data = replace(config.data, **data.chosen.to_dict())
     config.data.train_file = str(Path(config.data.train_file).resolve())
     if config.data.val_file:
         config.data.val_file = str(Path(config.data.val_file).resolve())

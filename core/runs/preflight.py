@@ -11,6 +11,7 @@ Each refusal is one :class:`ConfigError` / :class:`ModelError` / :class:`DataErr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +72,12 @@ def check_validation_labels(config: RunConfig, labels: list[str]) -> None:
     """A validation file must read with the training file's columns and use only the training labels."""
     if not config.data.val_file:
         return
-    from core.data import load_labelled
+    from core.data import Columns, load_labelled
 
     data = config.data
     # read as the training file was read (create_run fixed 'auto' to what it found)
     mode = data.multi_label if data.multi_label in ("yes", "no") else "auto"
-    val = load_labelled(data.val_file, data.text_column, data.label_column, data.text_pair_column, multi_label=mode)
+    val = load_labelled(data.val_file, replace(Columns.of(data), multi_label=mode))
     unknown = sorted(set(val.labels) - set(labels))
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")

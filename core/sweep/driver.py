@@ -53,7 +53,7 @@ def _check_budget(trials: int | None, timeout: float | None) -> None:
 def prepare_sweep(config: RunConfig, space: Any = None, trials: int | None = None, timeout: float | None = None,
                   root: str | Path | None = None, storage: str | None = None, study: str | None = None) -> Path:
     """Check the sweep and write its folder (or join the sweep of the same id); returns the folder."""
-    from core.data import file_hash, load_labelled
+    from core.data import Columns, file_hash, load_labelled
     from core.runs.preflight import check_model_and_data, check_settings
 
     _check_budget(trials, timeout)
@@ -61,8 +61,7 @@ def prepare_sweep(config: RunConfig, space: Any = None, trials: int | None = Non
     config.validate()
     check_base(params, config.train)
     check_settings(config)
-    labelled = load_labelled(config.data.train_file, config.data.text_column, config.data.label_column,
-                             config.data.text_pair_column)
+    labelled = load_labelled(config.data.train_file, Columns.of(config.data))
     check_model_and_data(config, labelled.labels)
     config.data.train_file = str(Path(config.data.train_file).resolve())
     if config.data.val_file:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
-from core.data import LABEL, TEXT, TEXT_PAIR, load_labelled, overlap_report, split_train_val
+from core.data import LABEL, TEXT, TEXT_PAIR, Columns, load_labelled, overlap_report, split_train_val
 from core.data.multilabel import multi_hot
 from core.errors import ConfigError
 
@@ -94,17 +95,14 @@ def load_frames(config: RunConfig) -> tuple[Any, Any, str | None]:
     from core.data import file_hash
 
     data_cfg = config.data
-    data = load_labelled(data_cfg.train_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column,
-                         multi_label=data_cfg.multi_label)
+    columns = Columns.of(data_cfg)
+    data = load_labelled(data_cfg.train_file, columns)
     config.resolved["multi_label"] = data.multi_label
     if config.labels and set(data.labels) != set(config.labels):
         raise ConfigError(f"The training data reads as {len(data.labels)} labels ({', '.join(data.labels[:5])}), not "
                           f"the run's {len(config.labels)}: create the run again with the same multi_label setting.")
     if data_cfg.val_file:  # read the way the training data reads: single- or multi-label
-        val_frame = load_labelled(
-            data_cfg.val_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column,
-            multi_label="yes" if data.multi_label else "no",
-        ).frame
+        val_frame = load_labelled(data_cfg.val_file, replace(columns, multi_label="yes" if data.multi_label else "no")).frame
         frames = (data.frame, val_frame, file_hash(data_cfg.val_file))
     else:
         train_frame, val_frame = split_train_val(data, data_cfg.val_fraction, config.train.seed)

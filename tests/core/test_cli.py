@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import argparse
+import ast
+import dataclasses
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.cli import main
+from core.cli.flags import flag_of, options_from, values_from
+from core.cli.options import EvaluateOptions, InspectOptions, PredictOptions
+from core.cli.parser import COMMAND_TABLE, OPTIONS, build_parser
+from core.cli.run_options import RunsOptions
+from core.config import (
+    DEFAULT_MAX_LENGTH,
+    MAX_LENGTH,
+    MULTI_LABEL_MODES,
+    PRECISIONS,
+    DataSettings,
+    TrainSettings,
+)
+from core.settings import base_type, default_of, has_default, is_list, spec_of, specs
 from tests.tiny import make_tiny_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,3 +144,165 @@ def test_run_commands_on_a_folder_that_is_not_a_run(command: str, kind: str, fra
     assert captured.out == "" and captured.err.count("\n") == 1
     assert captured.err.startswith(f"error: {folder} ") and fragment in captured.err
     assert sorted(p.name for p in labelled_model.iterdir()) == before  # nothing written into a model folder
+
+
+# --- every command's arguments come from declarations ------------------------------------------------------
+
+RUN_SETTINGS = (DataSettings, TrainSettings)
+COMMANDS_SURFACE = {  # the CLI as it was before its flags were declared: (positionals, own flags)
+    "inspect": (["data"], ["--label-column", "--max-length", "--model", "--multi-label", "--text-column",
+                           "--text-pair-column", "--val-data"]),
+    "train": (["data"], ["--allow-pickle", "--model", "--output", "--resume", "--run-dir"]),
+    "predict": (["texts"], ["--allow-pickle", "--data", "--label-column", "--model", "--no-escape-formulas",
+                            "--output", "--similar", "--text-column", "--text-pair-column"]),
+    "index": (["run_dir"], ["--allow-pickle", "--max-rows"]),
+    "evaluate": (["data"], ["--allow-pickle", "--label-column", "--misclassified", "--model", "--output",
+                            "--precision", "--run", "--text-column", "--text-pair-column", "--threshold"]),
+    "describe": ([], ["--allow-pickle", "--model"]),
+    "attention": (["text"], ["--allow-pickle", "--attributions", "--export-html", "--export-png", "--head",
+                             "--head-importance", "--head-stats", "--layer", "--max-length", "--model", "--output",
+                             "--precision", "--rollout", "--target-label", "--text-pair", "--view"]),
+    "fill": (["model", "text"], ["--allow-pickle", "--top"]),
+    "resume": (["run_dir"], ["--allow-pickle"]),
+    "retry": (["run_dir"], ["--allow-pickle"]),
+    "runs": (["action", "targets"], ["--add", "--remove", "--root", "--yes"]),
+    "stop": (["run_dir"], []),
+    "report": (["run_dir"], ["--allow-pickle", "--output"]),
+    "export": (["run_dir"], ["--allow-pickle", "--format", "--output"]),
+    "sweep": (["data"], ["--model", "--root", "--space", "--storage", "--study", "--sweep-dir", "--timeout",
+                         "--trials"]),
+    "sweeps": (["action", "sweep_id"], ["--root"]),
+    "suspects": (["run"], ["--allow-pickle", "--drop", "--drop-top", "--out", "--relabel", "--relabel-top",
+                           "--retrain", "--root", "--source", "--top"]),
+}
+
+
+def subparsers() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def run_setting_flags() -> list[str]:
+    return sorted(flag_of(item, spec) for cls in RUN_SETTINGS for item, spec in specs(cls) if item.name != "train_file")
+
+
+def test_every_command_keeps_its_arguments() -> None:
+    parsers = subparsers()
+    assert [command.name for command in COMMAND_TABLE] == list(parsers) == list(COMMANDS_SURFACE)
+    for command in COMMAND_TABLE:
+        actions = [a for a in parsers[command.name]._actions if a.dest != "help"]
+        positionals, flags = COMMANDS_SURFACE[command.name]
+        assert [a.dest for a in actions if not a.option_strings] == positionals, command.name
+        extra = run_setting_flags() if command.run_settings else []
+        assert sorted(f for a in actions for f in a.option_strings) == sorted(flags + extra), command.name
+
+
+def test_every_argument_is_a_declared_field_with_its_flag_help_and_choices() -> None:
+    parsers = subparsers()
+    for command in COMMAND_TABLE:
+        declared = {item.name: (item, spec) for cls in (command.options, *RUN_SETTINGS * command.run_settings)
+                    for item, spec in specs(cls)}
+        for action in parsers[command.name]._actions:
+            if action.dest == "help":
+                continue
+            item, spec = declared[action.dest]
+            assert action.option_strings == ([] if spec.positional else [flag_of(item, spec)])
+            assert action.help is None or action.help.startswith(spec.help), (command.name, action.dest)
+            if spec.choices and base_type(item) == "str":
+                assert tuple(action.choices) == tuple(spec.choices)
+        names = [item.name for cls in (command.options, *RUN_SETTINGS * command.run_settings)
+                 for item, _ in specs(cls) if item.name != "train_file"]
+        assert len(names) == len(set(names)), f"{command.name} declares a name twice"
+
+
+def test_no_argument_is_added_outside_the_generic_helper() -> None:
+    """Only ``core.cli.flags`` calls ``add_argument``; only ``parser`` builds (sub)parsers and groups."""
+    allowed = {"add_argument": {"flags.py"}, "add_parser": {"parser.py"}, "add_subparsers": {"parser.py"},
+               "add_mutually_exclusive_group": {"parser.py"}, "add_argument_group": set()}
+    for path in sorted((ROOT / "core" / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in allowed:
+                assert path.name in allowed[node.func.attr], f"{path.name}:{node.lineno} calls {node.func.attr}"
+
+
+def test_shared_choices_and_bounds_are_declared_once() -> None:
+    assert spec_of(InspectOptions, "multi_label").choices is MULTI_LABEL_MODES is spec_of(DataSettings, "multi_label").choices
+    assert spec_of(EvaluateOptions, "precision").choices is PRECISIONS is spec_of(TrainSettings, "precision").choices
+    assert spec_of(TrainSettings, "max_length") is MAX_LENGTH and (MAX_LENGTH.minimum, MAX_LENGTH.maximum) == (8, 8192)
+    assert default_of(dict((i.name, i) for i, _ in specs(InspectOptions))["max_length"]) == DEFAULT_MAX_LENGTH == \
+        TrainSettings().max_length
+    for cls in (InspectOptions, PredictOptions, EvaluateOptions):
+        for name in ("text_column", "label_column", "text_pair_column"):
+            assert spec_of(cls, name).label == spec_of(DataSettings, name).label
+
+
+def option_value(item: dataclasses.Field, spec: Any) -> Any:
+    """A valid value different from the declared default, derived from the declaration."""
+    kind, default = base_type(item), default_of(item) if has_default(item) else None
+    if is_list(item):
+        return [1, 2] if kind == "int" else ["one value", "two"]
+    if kind == "bool":
+        return not default
+    if kind == "str":
+        return next(c for c in spec.choices if c != default) if spec.choices else "some value"
+    low = spec.minimum if spec.minimum is not None else 0
+    value = int(low) + 3 if kind == "int" else low + 0.123456789
+    return value + 1 if value == default else value
+
+
+def argv_for(command: Any, tested: str, value: Any) -> list[str]:
+    """The command line giving ``tested`` ``value`` (the required arguments given too, positionals in order)."""
+    words: list[str] = [command.name]
+    fields = list(specs(command.options))
+    last = max((i for i, (item, spec) in enumerate(fields) if spec.positional and (item.name == tested
+                                                                                    or not has_default(item))),
+               default=-1)
+    for index, (item, spec) in enumerate(fields):
+        if item.name == tested:
+            given = value if isinstance(value, list) else [] if isinstance(value, bool) else [value]
+            words += ([] if spec.positional else [flag_of(item, spec)]) + [str(v) for v in given]
+        elif spec.positional and index <= last:
+            words += [str(default_of(item)) if has_default(item) and not is_list(item) else "x"]
+    if command.one_of and tested not in command.one_of:
+        words += ["--" + command.one_of[0], "m"]
+    return words
+
+
+COMMAND_FIELDS = [pytest.param(command, item, spec, id=f"{command.name}.{item.name}")
+                  for command in COMMAND_TABLE for item, spec in specs(command.options)]
+
+
+@pytest.mark.parametrize("command, item, spec", COMMAND_FIELDS)
+def test_each_option_round_trips_from_its_flag_to_its_declared_type(command: Any, item: dataclasses.Field,
+                                                                     spec: Any) -> None:
+    value = option_value(item, spec)
+    args = build_parser().parse_args(argv_for(command, item.name, value))
+    assert args.command == command.name
+    options = options_from(args, OPTIONS[command.name])
+    assert getattr(options, item.name) == value and type(getattr(options, item.name)) is type(value)
+    for other, _ in specs(command.options):  # everything else keeps its declared default
+        if other.name != item.name and has_default(other) and other.name not in command.one_of:
+            assert getattr(options, other.name) == default_of(other), other.name
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["index", "r", "--max-rows", "abc"], "--max-rows must be a whole number"),
+    (["attention", "t", "--layer", "0", "x"], "--layer must be a whole number"),
+    (["evaluate", "d", "--model", "m", "--threshold", "high"], "--threshold must be a number"),
+    (["inspect", "d", "--max-length", "0"], "--max-length must be at least 1 (got 0)."),
+    (["suspects", "r", "--drop", "3", "--drop", "two"], "--drop must be a whole number"),
+])
+def test_option_values_are_checked_against_their_declaration(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                                             message: str) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and captured.err.startswith(f"error: {message}")
+
+
+def test_omitted_options_take_their_declared_defaults() -> None:
+    args = build_parser().parse_args(["runs"])
+    assert options_from(args, OPTIONS["runs"]) == RunsOptions()
+    args = build_parser().parse_args(["attention", "a text"])
+    options = options_from(args, OPTIONS["attention"])
+    assert (options.max_length, options.view, options.model, options.layer) == (512, "grid", "default", None)
+    assert values_from(build_parser().parse_args(["describe"]), OPTIONS["describe"]) == {"allow_pickle": False}

@@ -11,17 +11,19 @@ import math
 import shlex
 import signal
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 
 from core.cli import main
-from core.cli.parser import build_parser
+from core.cli.flags import add_flags, options_from
+from core.cli.options import InspectOptions
+from core.cli.parser import Parser, build_parser
 from core.cli.settings import config_from_args, train_command
-from core.config import DataSettings, RunConfig, TrainSettings
+from core.config import MAX_LENGTH, MULTI_LABEL_MODES, DataSettings, RunConfig, TrainSettings
 from core.errors import ConfigError
 from core.runs.card import settings_table
-from core.settings import Spec, base_type, check_value, convert, setting, specs
+from core.settings import Spec, allows_none, base_type, check_value, convert, is_list, setting, spec_of, specs
 
 TRAIN_FILE = "my data.csv"  # a space: the command must be shell-quoted
 
@@ -40,7 +42,7 @@ def non_default(item: dataclasses.Field, spec: Spec) -> Any:
     kind = base_type(item)
     if kind == "bool":
         return not item.default
-    if kind == "dropout":
+    if kind == "float|str":
         return 0.123456789
     if kind == "str":
         if spec.choices:
@@ -159,7 +161,7 @@ REFUSED = [
         *(_too_high(item, spec) if spec.maximum is not None else []),
         *(["bogus"] if spec.choices else []),
         *([math.nan] if base_type(item) in ("int", "float") else []),
-        *([1.0, -0.1] if base_type(item) == "dropout" else []),
+        *([1.0, -0.1] if base_type(item) == "float|str" else []),
     ]
 ]
 
@@ -188,7 +190,7 @@ def test_check_value_accepts_the_default_and_a_valid_value(cls: type, item: data
 BAD_TEXT = [
     pytest.param(item, spec, raw, id=f"{item.name}={raw}")
     for _, item, spec in SETTINGS
-    for raw in {"int": ["abc", "2.5", "inf"], "float": ["abc", "1,5"], "dropout": ["abc"]}.get(base_type(item), [])
+    for raw in {"int": ["abc", "2.5", "inf"], "float": ["abc", "1,5"], "float|str": ["abc"]}.get(base_type(item), [])
 ]
 
 
@@ -283,3 +285,54 @@ def _rows(table: str) -> dict[str, str]:
     cells = [line.strip("|").split(" | ") for line in lines[2:]]
     assert len({c[0].strip() for c in cells}) == len(cells)  # no setting twice
     return {c[0].strip(): c[1].strip() for c in cells}
+
+
+# --- types come from the annotations themselves (typing.get_type_hints), not from their text -----------------
+
+Count = int  # an alias: the annotation's text ("Count") does not name the type
+
+
+@dataclasses.dataclass(kw_only=True)
+class Typed:
+    word: str = setting(positional=True, help="a required positional")
+    old_style: Optional[int] = setting(None, help="h")  # noqa: UP045 (the spelling under test)
+    new_style: int | None = setting(None, help="h")
+    aliased: Count = setting(3, help="h")
+    switch: bool = setting(False, help="h")
+    rate: Optional[float] = setting(None, help="h")  # noqa: UP045
+    several: list[int] = setting([], repeatable=True, help="h")
+    rate_or_word: float | str = setting("auto", help="h")
+
+
+def test_types_are_read_from_the_annotations_not_their_text() -> None:
+    raw = {item.name: item.type for item in dataclasses.fields(Typed)}
+    assert raw["old_style"] == "Optional[int]" and raw["aliased"] == "Count"  # text a matcher could not read
+    fields = {item.name: item for item, _ in specs(Typed)}
+    assert {name: base_type(item) for name, item in fields.items()} == {
+        "word": "str", "old_style": "int", "new_style": "int", "aliased": "int", "switch": "bool", "rate": "float",
+        "several": "int", "rate_or_word": "float|str"}
+    assert {name for name, item in fields.items() if allows_none(item)} == {"old_style", "new_style", "rate"}
+    assert {name for name, item in fields.items() if is_list(item)} == {"several"}
+    assert [item.type for item in dataclasses.fields(Typed)] == list(raw.values())  # the class is left as it was
+    with pytest.raises(TypeError, match="unresolved"):
+        base_type(dataclasses.fields(Typed)[1])
+
+
+def test_typed_declarations_make_typed_flags() -> None:
+    parser = Parser(prog="typed")
+    add_flags(parser, Typed)
+    args = parser.parse_args(["w", "--old-style", "3", "--new-style", "4", "--aliased", "5", "--switch", "--rate",
+                              "0.5", "--several", "1", "2", "--several", "3", "--rate-or-word", "model"])
+    assert options_from(args, Typed) == Typed(word="w", old_style=3, new_style=4, aliased=5, switch=True, rate=0.5,
+                                              several=[1, 2, 3], rate_or_word="model")
+    assert options_from(parser.parse_args(["w"]), Typed) == Typed(word="w")
+    for flag, text in (("--old-style", "x"), ("--new-style", "2.5"), ("--aliased", "1e400"), ("--rate", "fast")):
+        with pytest.raises(ConfigError, match=f"^{flag} must be a"):
+            options_from(parser.parse_args(["w", flag, text]), Typed)
+
+
+def test_a_shared_spec_is_reused_as_declared_or_changed() -> None:
+    assert spec_of(TrainSettings, "max_length") is MAX_LENGTH
+    inspect = spec_of(InspectOptions, "max_length")
+    assert (inspect.minimum, inspect.maximum, inspect.label) == (1, None, MAX_LENGTH.label)
+    assert spec_of(DataSettings, "multi_label").choices is MULTI_LABEL_MODES

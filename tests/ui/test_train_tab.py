@@ -12,6 +12,7 @@ import pytest
 from core.cli.parser import build_parser
 from core.cli.settings import config_from_args, train_command
 from core.config import DataSettings, RunConfig, TrainSettings
+from core.data import Columns
 from core.errors import ConfigError
 from core.settings import specs
 from ui.api.settings import form_settings
@@ -101,6 +102,6 @@ def test_the_plan_recommends_the_few_shot_recipe_only_for_few_rows_per_class(tmp
     small = tmp_path / "small.csv"
     rows = [f"review number {i} about {topic},{topic}" for topic in ("food", "film", "game") for i in range(10)]
     small.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    assert "setfit" in fewshot_hint(str(small), None, None, None, "auto")
-    assert fewshot_hint(str(SAMPLE), None, None, None, "auto") == ""  # 60 rows per class: fine-tune
-    assert fewshot_hint(str(tmp_path / "gone.csv"), None, None, None, "auto") == ""
+    assert "setfit" in fewshot_hint(str(small), Columns())
+    assert fewshot_hint(str(SAMPLE), Columns()) == ""  # 60 rows per class: fine-tune
+    assert fewshot_hint(str(tmp_path / "gone.csv"), Columns()) == ""

@@ -12,22 +12,23 @@ from typing import Any
 
 import gradio as gr
 
-from core.data import PREVIEW_ROWS, inspect_file, load_labelled
+from core.config import DEFAULT_MAX_LENGTH, MAX_LENGTH, MULTI_LABEL_MODES
+from core.data import PREVIEW_ROWS, Columns, inspect_file, load_labelled
 from core.errors import ModelError, TuneScopeError
 from core.fewshot import advice
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.session import valid_data
 
-__all__ = ["PREVIEW_ROWS", "Data", "fewshot_hint"]
+__all__ = ["MULTI_LABEL_MODES", "PREVIEW_ROWS", "Data", "fewshot_hint"]
 
 
 @functools.lru_cache(maxsize=64)
-def fewshot_hint(path: str, text: str | None, label: str | None, pair: str | None, multi_label: str) -> str:
+def fewshot_hint(path: str, columns: Columns) -> str:
     """The few-shot recipe's recommendation for this data (``core.fewshot.advice``), or "" (cached: uploads are
     content-addressed, so a path always holds the same bytes)."""
     try:
-        data = load_labelled(path, text, label, pair, multi_label=multi_label)
+        data = load_labelled(path, columns)
     except TuneScopeError:
         return ""
     return advice(data) or ""
@@ -41,26 +42,26 @@ class Data:
 
     @friendly_errors
     def inspect_data(self, upload: str, text_column: str | None = None, label_column: str | None = None,
-                     text_pair_column: str | None = None, model: str | None = "default", max_length: int = 128,
-                     preview_rows: int = 0, multi_label: str = "auto") -> dict[str, Any]:
+                     text_pair_column: str | None = None, model: str | None = "default",
+                     max_length: int = DEFAULT_MAX_LENGTH, preview_rows: int = 0,
+                     multi_label: str = "auto") -> dict[str, Any]:
         """The health report of an uploaded file (the CLI's ``inspect``); token lengths under ``model``.
 
         ``multi_label`` ('auto', 'yes', 'no') overrides the multi-label detection; ``label_column`` may name
         several 0/1 label columns separated by commas."""
         path = self.context.upload_path(upload)
-        if not 8 <= int(max_length) <= 8192:
-            raise gr.Error(f"max_length must be between 8 and 8192 tokens (got {max_length}).")
+        low, high = MAX_LENGTH.minimum, MAX_LENGTH.maximum  # a run's max_length, as declared
+        if not low <= int(max_length) <= high:
+            raise gr.Error(f"max_length must be between {low} and {high} tokens (got {max_length}).")
         source = self.context.source(model) if model else None
-        return inspect_file(path, text_column or None, label_column or None, text_pair_column or None,
-                            model=source, max_length=int(max_length), preview_rows=preview_rows,
-                            multi_label=multi_label or "auto")
+        columns = Columns.from_dict({"text_column": text_column, "label_column": label_column,
+                                     "text_pair_column": text_pair_column, "multi_label": multi_label})
+        return inspect_file(path, columns, model=source, max_length=int(max_length), preview_rows=preview_rows)
 
     def report(self, upload: str, columns: dict[str, Any], base: str | None) -> tuple[dict[str, Any], str | None]:
         """The Data tab's report (with a preview) and, when the base model cannot load, why token lengths were
         skipped (they fall back to characters then)."""
-        args = dict(text_column=columns.get("text_column"), label_column=columns.get("label_column"),
-                    text_pair_column=columns.get("text_pair_column"), preview_rows=PREVIEW_ROWS,
-                    multi_label=columns.get("multi_label") or "auto")
+        args = dict(Columns.from_dict(columns).to_dict(), preview_rows=PREVIEW_ROWS)
         try:
             return self.inspect_data(upload, model=base or "default", **args), None
         except gr.Error as exc:
@@ -73,5 +74,4 @@ class Data:
         data = valid_data(choice, self.context.places)
         if not data:
             return ""
-        return fewshot_hint(str(self.context.places.uploads / data["upload"]), data.get("text_column"),
-                            data.get("label_column"), data.get("text_pair_column"), data.get("multi_label", "auto"))
+        return fewshot_hint(str(self.context.places.uploads / data["upload"]), Columns.from_dict(data))

@@ -16,6 +16,7 @@ import gradio as gr
 import pandas as pd
 
 from core.attention.attributions import attribution_html, integrated_gradients
+from core.data import Columns
 from core.data.uploads import display_name, store_upload
 from core.errors import TuneScopeError
 from core.inference import predict_file, predict_texts
@@ -106,7 +107,7 @@ class Predictions:
         places.predictions.mkdir(parents=True, exist_ok=True)
         stem = Path(display_name(upload)).stem
         out = Path(tempfile.mkstemp(prefix=stem + "-predictions-", suffix=".csv", dir=places.predictions)[1])
-        summary = predict_file(loaded, self.context.upload_path(upload), out, (text_column or "").strip() or None,
+        summary = predict_file(loaded, self.context.upload_path(upload), out, Columns(text=(text_column or "").strip() or None),
                                progress=progress)
         return {"path": str(out), "preview": pd.read_csv(out, nrows=PREVIEW_ROWS), "summary": summary,
                 "labels": loaded.labels}

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.config import MULTI_LABEL_MODES
+from core.data import Columns
 from core.data.uploads import display_name, is_upload_id
 from core.errors import ModelError, TuneScopeError
 from core.models import DEFAULT_NAME, SMOLLM2
@@ -118,10 +120,9 @@ def valid_data(choice: Any, places: Places) -> dict[str, Any] | None:
         return None
     if not (places.uploads / choice["upload"]).is_file():
         return None
-    columns = {k: choice.get(k) if isinstance(choice.get(k), str) else None
-               for k in ("text_column", "label_column", "text_pair_column")}
-    mode = choice.get("multi_label") if choice.get("multi_label") in ("auto", "yes", "no") else "auto"
-    return {"upload": choice["upload"], **columns, "multi_label": mode}
+    texts = {k: v for k, v in choice.items() if isinstance(v, str)}
+    mode = texts.get("multi_label") if texts.get("multi_label") in MULTI_LABEL_MODES else "auto"
+    return {"upload": choice["upload"], **Columns.from_dict({**texts, "multi_label": mode}).to_dict()}
 
 
 def data_name(choice: dict[str, Any] | None) -> str:

@@ -16,6 +16,7 @@ import gradio as gr
 
 from core import sweep
 from core.config import RunConfig, TrainSettings
+from core.data import Columns
 from core.settings import from_values
 from core.sweep import DEFAULT_SPACE, SEARCHABLE
 from core.sweep.folder import ACTIVE
@@ -96,7 +97,8 @@ class Sweeps:
         settings = dict(settings or {})
         val_fraction = settings.pop("val_fraction", None)
         train = from_values(TrainSettings, settings)
-        columns = {"text_column": text_column, "label_column": label_column, "text_pair_column": text_pair_column}
+        columns = Columns.from_dict({"text_column": text_column, "label_column": label_column,
+                                     "text_pair_column": text_pair_column})
         config = self.training.run_config(upload, base_model, train, columns, val_upload, val_fraction)
         return self.launch_sweep(config, space, trials, minutes, request)
 

@@ -18,6 +18,7 @@ import gradio as gr
 from core import runs
 from core.cli.settings import train_command
 from core.config import DataSettings, RunConfig, TrainSettings
+from core.data import Columns
 from core.data.uploads import store_upload
 from core.models import SMOLLM2
 from core.runs.card import class_weights_text
@@ -46,15 +47,11 @@ class Training:
     def __init__(self, context: Context) -> None:
         self.context = context
 
-    def run_config(self, upload: str, base_model: str, train: TrainSettings, columns: dict[str, Any],
+    def run_config(self, upload: str, base_model: str, train: TrainSettings, columns: Columns,
                    val_upload: str | None = None, val_fraction: float | None = None) -> RunConfig:
         """The configuration a new run will train with (nothing is written yet)."""
         context = self.context
-        data = DataSettings(train_file=str(context.upload_path(upload)),
-                            text_column=columns.get("text_column") or None,
-                            label_column=columns.get("label_column") or None,
-                            text_pair_column=columns.get("text_pair_column") or None,
-                            multi_label=columns.get("multi_label") or "auto",
+        data = DataSettings(train_file=str(context.upload_path(upload)), **columns.to_dict(),
                             val_file=str(context.upload_path(val_upload)) if val_upload else None)
         if val_fraction is not None:
             data.val_fraction = float(val_fraction)
@@ -76,7 +73,7 @@ class Training:
         val_upload = store_upload(val_path, uploads) if val_path else None
         if text_path:
             train.pretrain_file = self.pretrain_path(store_upload(text_path, uploads))
-        return self.run_config(data["upload"], base or DEFAULT, train, data, val_upload, data_values.get("val_fraction"))
+        return self.run_config(data["upload"], base or DEFAULT, train, Columns.from_dict(data), val_upload, data_values.get("val_fraction"))
 
     def pretrain_path(self, upload: str | None) -> str | None:
         """The server path of an uploaded pre-training text (None without one)."""
@@ -106,8 +103,8 @@ class Training:
             raise gr.Error("Give the pre-training text as pretrain_upload (an upload id), not as a path in settings.")
         train = from_values(TrainSettings, settings)
         train.pretrain_file = self.pretrain_path(pretrain_upload)
-        columns = {"text_column": text_column, "label_column": label_column, "text_pair_column": text_pair_column,
-                   "multi_label": multi_label}
+        columns = Columns.from_dict({"text_column": text_column, "label_column": label_column,
+                                     "text_pair_column": text_pair_column, "multi_label": multi_label})
         return self.launch(self.run_config(upload, base_model, train, columns, val_upload, val_fraction), request)
 
     @friendly_errors

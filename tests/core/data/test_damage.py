@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.data import LabelledData, load_labelled, read_table
+from core.data import Columns, LabelledData, load_labelled, read_table
 from core.data.content import not_text
 from core.data.sniff import find_unclosed_quote
 from core.data.uploads import shown_name, store_upload
@@ -27,17 +27,17 @@ def rows(n: int = 40, sep: str = ",", start: int = 0) -> str:
     return "".join(f"{SECRET} film number {i} was fine{sep}{'pos' if i % 2 else 'neg'}\n" for i in range(start, start + n))
 
 
-def refused(path: Path, **columns: str) -> str:
+def refused(path: Path, columns: Columns | None = None) -> str:
     with pytest.raises(DataError) as info:
-        load_labelled(path, **columns)
+        load_labelled(path, columns)
     message = str(info.value)
     assert SECRET not in message and "\n" not in message and len(message) < 400
     return message
 
 
-def reported(path: Path, **columns: str) -> LabelledData:
+def reported(path: Path, columns: Columns | None = None) -> LabelledData:
     """The loaded file, after checking that no warning quotes its content."""
-    loaded = load_labelled(path, **columns)
+    loaded = load_labelled(path, columns)
     assert not any(SECRET in warning for warning in loaded.report.warnings), loaded.report.warnings
     return loaded
 
@@ -120,7 +120,7 @@ NOT_TEXT = {
 
 @pytest.mark.parametrize("kind", list(NOT_TEXT))
 def test_a_named_text_column_without_text_is_refused_with_the_likely_one(tmp_path: Path, kind: str) -> None:
-    message = refused(_column_file(tmp_path, NOT_TEXT[kind]), text_column="value")
+    message = refused(_column_file(tmp_path, NOT_TEXT[kind]), Columns(text="value"))
     assert "The text column 'value' holds" in message and "choose 'review'" in message
 
 
@@ -138,7 +138,7 @@ SHORT_TEXTS = ["ok", "lol", '"3 stars, would buy again"', "很好", "这个产�
 
 def test_short_legitimate_texts_are_text(tmp_path: Path) -> None:
     path = write(tmp_path, "short.csv", "text,label\n" + "".join(f"{t},{'ab'[i % 2]}\n" for i, t in enumerate(SHORT_TEXTS * 4)))
-    loaded = load_labelled(path, text_column="text")
+    loaded = load_labelled(path, Columns(text="text"))
     assert loaded.report.rows_kept == len(SHORT_TEXTS) * 4
     assert not_text(pd.Series(["好", "赞", "差", "行"])) is None  # one-character texts in Chinese are words
 
@@ -248,10 +248,10 @@ def test_broken_files_never_echo_their_content(tmp_path: Path, case: str) -> Non
 
 def test_shadow_like_first_lines_are_not_column_names_in_messages(tmp_path: Path) -> None:
     shadow = "".join(f"user{i}:$6${SECRET}{i}$hash:19000:0:99999:7:::\n" for i in range(5))
-    message = refused(write(tmp_path, "shadow.csv", shadow), label_column="nope")
+    message = refused(write(tmp_path, "shadow.csv", shadow), Columns(label="nope"))
     assert "does not exist" in message
     htpasswd = "".join(f"user{i}:$apr1${SECRET}{i}\n" for i in range(5))
-    assert "does not look like a header" in refused(write(tmp_path, "pw.csv", htpasswd), label_column="nope")
+    assert "does not look like a header" in refused(write(tmp_path, "pw.csv", htpasswd), Columns(label="nope"))
 
 
 def test_nul_bytes_and_inner_byte_order_marks_are_removed_and_reported(tmp_path: Path) -> None:

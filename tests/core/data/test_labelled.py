@@ -15,6 +15,7 @@ from core.data import (
     LABEL,
     TEXT,
     TEXT_PAIR,
+    Columns,
     inspect_file,
     labelled,
     load_labelled,
@@ -169,7 +170,7 @@ def test_sentence_pair_column_and_hint(tmp_path: Path) -> None:
     single = load_labelled(path)
     assert single.report.label_column == "label"
     assert any("second text column" in w for w in single.report.warnings)
-    paired = load_labelled(path, text_column="premise", text_pair_column="hypothesis")
+    paired = load_labelled(path, Columns(text="premise", pair="hypothesis"))
     assert paired.has_pair and list(paired.frame.columns) == [TEXT, TEXT_PAIR, LABEL]
     assert paired.frame[TEXT_PAIR].iloc[0] == hypotheses[0]
 
@@ -185,9 +186,9 @@ def test_columns_are_guessed_among_distractors(tmp_path: Path) -> None:
 def test_columns_can_be_overridden(tmp_path: Path) -> None:
     path = tmp_path / "o.csv"
     pd.DataFrame({"a": FRAME["review"], "b": FRAME["sentiment"], "c": ["x", "y"] * 4}).to_csv(path, index=False)
-    report = load_labelled(path, text_column="a", label_column="c").report
+    report = load_labelled(path, Columns(text="a", label="c")).report
     assert (report.text_column, report.label_column) == ("a", "c")
-    assert load_labelled(path, label_column="c").report.text_column == "a"
+    assert load_labelled(path, Columns(label="c")).report.text_column == "a"
 
 
 def _zip(path: Path) -> None:
@@ -231,11 +232,11 @@ def test_broken_files_raise_one_clear_sentence(tmp_path: Path, case: str) -> Non
 
 def test_missing_column_names_the_choices(sentiment_csv: Path) -> None:
     with pytest.raises(DataError, match=r"'nope' does not exist; the file has: review, sentiment"):
-        load_labelled(sentiment_csv, text_column="nope")
+        load_labelled(sentiment_csv, Columns(text="nope"))
     with pytest.raises(DataError, match="label column 'missing'"):
-        load_labelled(sentiment_csv, label_column="missing")
+        load_labelled(sentiment_csv, Columns(label="missing"))
     with pytest.raises(DataError, match="both 'review'"):
-        load_labelled(sentiment_csv, text_column="review", label_column="review")
+        load_labelled(sentiment_csv, Columns(text="review", label="review"))
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:
@@ -320,7 +321,7 @@ def test_real_sst2_headerless_copy(sst2: Path, tmp_path: Path) -> None:
 def test_inspect_preview_rows_keeps_the_file_as_read(tmp_path: Path) -> None:
     path = tmp_path / "preview.csv"
     path.write_text("id,text,label\n1,good film,pos\n2,,neg\n3,bad film,neg\n4,fine film,pos\n", encoding="utf-8")
-    result = inspect_file(path, text_column="text", label_column="label", preview_rows=2)
+    result = inspect_file(path, Columns(text="text", label="label"), preview_rows=2)
     assert result["preview"] == [{"id": "1", "text": "good film", "label": "pos"},
                                  {"id": "2", "text": None, "label": "neg"}]
-    assert "preview" not in inspect_file(path, text_column="text", label_column="label")
+    assert "preview" not in inspect_file(path, Columns(text="text", label="label"))

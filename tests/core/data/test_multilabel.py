@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.data import inspect_file, load_labelled, split_train_val
+from core.data import Columns, inspect_file, load_labelled, split_train_val
 from core.errors import DataError
 
 LABELS = ["billing", "bug", "refund"]
@@ -58,14 +58,14 @@ def test_zero_one_columns(tmp_path: Path, yes: str, no: str) -> None:
     assert data.multi_label and data.labels == LABELS and data.report.text_column == "text"
     assert data.report.label_column == "billing,bug,refund" and data.report.label_columns == LABELS
     assert data.frame["label"].tolist() == expected()
-    again = load_labelled(path, label_column=data.report.label_column)  # what a run's config.json holds
+    again = load_labelled(path, Columns(label=data.report.label_column))  # what a run's config.json holds
     assert again.frame["label"].tolist() == expected()
 
 
 def test_named_zero_one_columns_leave_other_flags_out(tmp_path: Path) -> None:
     rows = [[t, int("billing" in r), int("bug" in r), i % 2] for i, (t, r) in enumerate(zip(texts(), ROWS, strict=True))]
     path = write(tmp_path, "named.csv", ["text", "billing", "bug", "verified"], rows)
-    data = load_labelled(path, label_column="billing, bug")
+    data = load_labelled(path, Columns(label="billing, bug"))
     assert data.labels == ["billing", "bug"] and data.report.label_column == "billing,bug"
 
 
@@ -85,15 +85,15 @@ def test_errors_say_what_to_fix(tmp_path: Path, label_column: str | None, multi_
     rows = [[t, int("billing" in r), int("bug" in r)] for t, r in zip(texts(), ROWS, strict=True)]
     path = write(tmp_path, "flags.csv", ["text", "billing", "bug"], rows)
     with pytest.raises(DataError, match=message):
-        load_labelled(path, label_column=label_column, multi_label=multi_label)
+        load_labelled(path, Columns(label=label_column, multi_label=multi_label))
 
 
 def test_override_no_keeps_combinations_as_classes_and_yes_forces_lists(tmp_path: Path) -> None:
     path = write(tmp_path, "tickets.csv", ["text", "labels"], [[t, ";".join(r) or "none"] for t, r in zip(texts(), ROWS, strict=True)])
-    single = load_labelled(path, multi_label="no")
+    single = load_labelled(path, Columns(multi_label="no"))
     assert not single.multi_label and "billing;bug" in single.labels
     plain = write(tmp_path, "plain.csv", ["text", "label"], [[t, (r or ["none"])[0]] for t, r in zip(texts(), ROWS, strict=True)])
-    forced = load_labelled(plain, multi_label="yes")
+    forced = load_labelled(plain, Columns(multi_label="yes"))
     assert forced.multi_label and all(len(labels) == 1 for labels in forced.frame["label"])
     assert not load_labelled(plain).multi_label
 
@@ -128,7 +128,7 @@ def test_inspect_reports_counts_co_occurrence_and_labels_per_row(tmp_path: Path)
                                                                       ("bug", "refund"): 1}
     assert stats["labels_per_row"] == {"0": 1, "1": 8, "2": 3} and stats["rows_without_label"] == 1
     json.dumps(result)  # JSON-ready for the CLI and the API
-    assert not inspect_file(path, multi_label="no")["multi_label"]
+    assert not inspect_file(path, Columns(multi_label="no"))["multi_label"]
 
 
 def test_validation_file_reads_the_way_training_does(tmp_path: Path) -> None:
@@ -152,6 +152,6 @@ def test_forced_multi_label_reads_the_separator_even_with_empty_json_lists(tmp_p
     path = tmp_path / "tickets.csv"
     path.write_text("text,labels\nhello,[]\ncrash,bug\nmoney,refund\ncharged,billing\nboth,bug;refund\n"
                     "again,refund;billing\nmore,billing;bug\nsome,bug\n", encoding="utf-8")
-    auto, forced = load_labelled(path), load_labelled(path, multi_label="yes")
+    auto, forced = load_labelled(path), load_labelled(path, Columns(multi_label="yes"))
     assert auto.labels == forced.labels == ["billing", "bug", "refund"]
     assert forced.multi_label and auto.multi_label

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.data import Columns
 from core.errors import DataError
 from core.inference import load_for_inference, predict_file, predict_texts
 from core.inference.predict import class_probabilities
@@ -92,6 +93,6 @@ def test_predict_file_refuses_labels_the_model_does_not_know(model: Path, tmp_pa
     data = tmp_path / "odd.csv"
     data.write_text("text,emotions\nhello,joy|surprise\nbye,fear\n", encoding="utf-8")
     with pytest.raises(DataError, match="labels the model does not know: surprise"):
-        predict_file(load_for_inference(str(model)), data, tmp_path / "out.csv", label_column="emotions")
+        predict_file(load_for_inference(str(model)), data, tmp_path / "out.csv", Columns(label="emotions"))
     summary = predict_file(load_for_inference(str(model)), data, tmp_path / "out.csv")  # guessed: not scored
     assert "true_labels" not in summary

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from core.cli import main
+from core.data import Columns
 from core.errors import ConfigError, DataError
 from core.inference import load_for_inference, predict_file, predict_texts
 from core.inference.predict import class_probabilities, clean_text
@@ -58,7 +59,7 @@ def test_lone_surrogates_become_replacement_characters(classifier: Path, capsys:
 def test_a_file_with_empty_rows_is_still_predicted(classifier: Path, tmp_path: Path) -> None:
     data = tmp_path / "texts.csv"
     data.write_text('text\n""\n""\n', encoding="utf-8")
-    result = predict_file(load_for_inference(str(classifier)), data, tmp_path / "out.csv", text_column="text")
+    result = predict_file(load_for_inference(str(classifier)), data, tmp_path / "out.csv", Columns(text="text"))
     assert result["rows"] == 2
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from core.cli import main
+from core.data import Columns
 from core.errors import DataError
 from core.inference import load_for_inference, predict_file, predict_texts
 from core.inference.predict import escape_cell, escape_frame
@@ -72,7 +73,7 @@ def test_non_text_cells_and_names_are_handled() -> None:
 def test_prediction_columns_come_first_and_inputs_are_kept(model: Path, tmp_path: Path) -> None:
     data = write(tmp_path / "in.csv", REVIEWS)
     loaded = load_for_inference(str(model))
-    summary = predict_file(loaded, data, tmp_path / "out.csv", text_column="review")
+    summary = predict_file(loaded, data, tmp_path / "out.csv", Columns(text="review"))
     rows = raw_rows(tmp_path / "out.csv")
     assert rows[0] == ["predicted_label", "p_negative", "p_positive", "review", "id", "score"]
     assert [r[3:] for r in rows[1:]] == [["a wonderful film", "1", "-3.5"], ["dull and long", "2", "+4"],
@@ -112,7 +113,7 @@ def test_predicted_labels_that_look_like_formulas_are_escaped(tmp_path: Path) ->
 def test_input_columns_named_like_outputs_are_renamed(model: Path, tmp_path: Path) -> None:
     data = write(tmp_path / "again.csv", [["text", "predicted_label", "p_negative"], ["good film", "x", "0.1"],
                                           ["bad film", "y", "0.2"]])
-    predict_file(load_for_inference(str(model)), data, tmp_path / "out.csv", text_column="text")
+    predict_file(load_for_inference(str(model)), data, tmp_path / "out.csv", Columns(text="text"))
     header = raw_rows(tmp_path / "out.csv")[0]
     assert header == ["predicted_label", "p_negative", "p_positive", "text", "predicted_label_input",
                       "p_negative_input"]
@@ -132,7 +133,7 @@ def test_true_labels_are_passed_on_when_the_file_has_them(model: Path, tmp_path:
     expected = predict_texts(loaded, guessed["texts"])
     np.testing.assert_allclose(probabilities, [[r["scores"][k] for k in loaded.labels] for r in expected], atol=1e-6)
     assert calls and calls[-1] == (4, 4)
-    given = predict_file(loaded, data, tmp_path / "b.csv", label_column="sentiment")
+    given = predict_file(loaded, data, tmp_path / "b.csv", Columns(label="sentiment"))
     assert given["true_labels"] == guessed["true_labels"]
 
 
@@ -145,7 +146,7 @@ def test_a_given_label_column_must_hold_the_models_labels(model: Path, tmp_path:
                                                           message: str, capsys: pytest.CaptureFixture[str]) -> None:
     data = write(tmp_path / "bad.csv", rows)
     with pytest.raises(DataError, match=message):
-        predict_file(load_for_inference(str(model)), data, tmp_path / "out.csv", "text", label_column="label")
+        predict_file(load_for_inference(str(model)), data, tmp_path / "out.csv", Columns(text="text", label="label"))
     assert main(["predict", "--model", str(model), "--data", str(data), "--output", str(tmp_path / "o.csv"),
                  "--label-column", "label"]) == 2
     err = capsys.readouterr().err

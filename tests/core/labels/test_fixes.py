@@ -10,7 +10,7 @@ import pytest
 
 from core import runs
 from core.cli import main
-from core.data import load_labelled
+from core.data import Columns, load_labelled
 from core.data.uploads import is_upload_id
 from core.errors import DataError
 from core.labels import find_suspects, fix_data, retrain
@@ -50,7 +50,7 @@ def test_retrain_creates_a_run_with_the_same_settings_and_validation_rows_and_re
 def test_a_multi_label_run_is_corrected_with_label_sets(run_copy) -> None:
     run_dir = run_copy("multi")
     path = fix_data(run_dir, drop=[], relabel={0: "billing;refund", 1: "", 2: ["bug"]})
-    fixed = load_labelled(path, multi_label="yes")
+    fixed = load_labelled(path, Columns(multi_label="yes"))
     assert fixed.multi_label and fixed.frame["label"].tolist()[:3] == [("billing", "refund"), (), ("bug",)]
     table = find_suspects(run_dir)
     drop, relabel = top_changes(table, drop_top=1, relabel_top=3)

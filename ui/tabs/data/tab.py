@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from ui.api.data import PREVIEW_ROWS
+from ui.api.data import MULTI_LABEL_MODES, PREVIEW_ROWS
 from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.figures import health_figures
@@ -26,7 +26,7 @@ from ui.tabs.notices import warn_all, warning
 
 FILE_TYPES = [".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".xlsx"]
 NONE = "(none)"
-MULTI_CHOICES = [("detect", "auto"), ("yes", "yes"), ("no", "no")]
+MULTI_CHOICES = [("detect" if mode == "auto" else mode, mode) for mode in MULTI_LABEL_MODES]  # as declared
 
 
 class DataTab:
