@@ -20,14 +20,14 @@ from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import inspect_file
 from core.data.uploads import upload_path
 from core.inference import load_for_inference, predict_texts
-from core.models import SMOLLM2, describe_model
+from core.models import describe_model
 from core.settings import from_values
 from ui.access import READ_ONLY_MESSAGE, Access
 from ui.common import friendly_errors
 from ui.label_actions import LabelActions
 from ui.limits import HEAVY_CONCURRENCY, checked_text, give_back_memory, guard
 from ui.run_actions import RunActions
-from ui.session import Places, model_name, model_source, valid_ref
+from ui.session import ModelRef, Places
 from ui.sweep_actions import SweepActions
 
 
@@ -49,7 +49,7 @@ class Actions(RunActions, SweepActions, LabelActions):
 
     def load(self, model: str | None) -> Any:
         """The loaded model for a model reference (cached and shared, never changed)."""
-        return load_for_inference(model_source(model, self.places))
+        return load_for_inference(self.places.model(model))
 
     @friendly_errors
     def load_model(self, model: str = "default") -> dict[str, Any]:
@@ -68,7 +68,7 @@ class Actions(RunActions, SweepActions, LabelActions):
         path = upload_path(upload, self.places.uploads)
         if not 8 <= int(max_length) <= 8192:
             raise gr.Error(f"max_length must be between 8 and 8192 tokens (got {max_length}).")
-        source = model_source(model, self.places) if model else None
+        source = self.places.model(model) if model else None
         return inspect_file(path, text_column or None, label_column or None, text_pair_column or None,
                             model=source, max_length=int(max_length), preview_rows=preview_rows,
                             multi_label=multi_label or "auto")
@@ -84,10 +84,9 @@ class Actions(RunActions, SweepActions, LabelActions):
                             val_file=str(upload_path(val_upload, self.places.uploads)) if val_upload else None)
         if val_fraction is not None:
             data.val_fraction = float(val_fraction)
-        source = model_source(base_model, self.places)
-        if source == SMOLLM2 and not train.lora:
-            train.lora = True  # a 135M decoder on a shared server: LoRA adapters, its sensible default (as the CLI)
-        return RunConfig(model=source, data=data, train=train)
+        config = RunConfig(model=self.places.model(base_model), data=data, train=train)
+        config.apply_model_defaults()  # the embedded decoder: LoRA adapters, as the CLI
+        return config
 
     def pretrain_path(self, upload: str | None) -> str | None:
         """The server path of an uploaded pre-training text (None without one)."""
@@ -165,7 +164,7 @@ class Actions(RunActions, SweepActions, LabelActions):
         result = predict_texts(loaded, [text], [text_pair] if text_pair.strip() else None)[0]
         ranked = sorted(result["scores"].items(), key=lambda item: -item[1])
         out = {"label": result["label"], "confidences": [{"label": k, "confidence": v} for k, v in ranked],
-               "model": model_name(model), "warnings": loaded.warnings}
+               "model": ModelRef.parse(model).name, "warnings": loaded.warnings}
         if loaded.multi_label:
             out.update(multi_label=True, labels=result["labels"], thresholds=result["thresholds"])
         return out
@@ -182,7 +181,7 @@ class Actions(RunActions, SweepActions, LabelActions):
         if not text.strip():
             raise gr.Error("Type a text to see its attention.")
         try:
-            result = render(model_source(model, self.places), text, text_pair, view, layer, head, threshold,
+            result = render(self.places.model(model), text, text_pair, view, layer, head, threshold,
                             show_special, renormalise, target, should_stop=guard())
         finally:
             give_back_memory()
@@ -199,12 +198,12 @@ class Actions(RunActions, SweepActions, LabelActions):
 
         text = checked_text(text)
         try:
-            return fill(model_source(model, self.places), text, int(top))
+            return fill(self.places.model(model), text, int(top))
         finally:
             give_back_memory()
 
     def usable_ref(self, ref: Any) -> str | None:
-        return valid_ref(ref, self.places)
+        return self.places.usable(ref)
 
 
 HEAVY = {"concurrency_id": "heavy", "concurrency_limit": HEAVY_CONCURRENCY}

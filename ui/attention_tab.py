@@ -30,7 +30,7 @@ from ui.actions import HEAVY, Actions
 from ui.attention_views import TABLE_COLUMNS, VIEWS, config_shape, model_shape, render
 from ui.common import friendly_errors, info, warn_all
 from ui.limits import checked_text, give_back_memory, guard
-from ui.session import model_name, model_source
+from ui.session import ModelRef
 
 EXAMPLE = "The night train was delayed by four hours."
 # gr.HTML runs this once per page; it redraws whenever the value (the view's JSON) changes.
@@ -53,12 +53,12 @@ class AttentionTab:
         self.actions = actions
         self.state = state
         gr.Markdown(f"> ⚠️ {CAVEAT}")
-        self.model_note = gr.Markdown(f"Model in view: **{model_name(None)}**")
+        self.model_note = gr.Markdown(f"Model in view: **{ModelRef().name}**")
         with gr.Row():
             self.text = gr.Textbox(EXAMPLE, label="Text", lines=3, placeholder="Type a text to look inside the model…")
             self.pair = gr.Textbox("", label="Second text (optional, for sentence-pair models)", lines=3)
         self.view = gr.Radio(list(VIEWS), value="Head", label="View")
-        layers, heads = model_shape(model_source(state["view"].value, actions.places))
+        layers, heads = model_shape(actions.places.model(state["view"].value))
         with gr.Row():
             self.layer = gr.Slider(0, layers - 1, value=0, step=1, label="Layer")
             self.head = gr.Slider(0, heads - 1, value=0, step=1, label="Head")
@@ -121,7 +121,7 @@ class AttentionTab:
                           api_visibility="private")
 
     def render_values(self, values: dict[Any, Any]) -> dict[str, Any]:
-        source = model_source(values[self.state["view"]], self.actions.places)
+        source = self.actions.places.model(values[self.state["view"]])
         text, pair = checked_text(values[self.text]), checked_text(values[self.pair], "second text")
         try:
             return render(source, text, pair, values[self.view], values[self.layer], values[self.head],
@@ -159,12 +159,12 @@ class AttentionTab:
         """Aggregates start on the last layer: mean of its heads and rollout through every layer."""
         if VIEWS.get(values[self.view]) != "aggregates":
             return {self.layer: gr.skip()}
-        layers, _ = model_shape(model_source(values[self.state["view"]], self.actions.places))
+        layers, _ = model_shape(self.actions.places.model(values[self.state["view"]]))
         return {self.layer: gr.Slider(value=layers - 1)}
 
     def on_model(self, ref: str | None) -> dict[Any, Any]:
         """A new model in view: name it, and size the layer/head sliders and classes to it."""
-        updates: dict[Any, Any] = {self.model_note: f"Model in view: **{model_name(ref)}**"}
+        updates: dict[Any, Any] = {self.model_note: f"Model in view: **{ModelRef.parse(ref).name}**"}
         try:
             loaded = self.actions.load(ref)
         except TuneScopeError:

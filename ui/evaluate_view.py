@@ -19,7 +19,7 @@ import pandas as pd
 from core.data.uploads import store_upload
 from ui.actions import Actions
 from ui.common import friendly_errors, md_escape
-from ui.session import split_ref
+from ui.session import RUN, ModelRef
 
 EXAMPLE_COLUMNS = ["text", "true", "predicted", "confidence"]
 OUTCOMES = {"true positive": "tp", "false positive": "fp", "false negative": "fn", "true negative": "tn"}
@@ -109,10 +109,10 @@ class EvaluateView:
                 self.true_class, self.pred_class, self.cell, self.mistakes, self.reliability, self.curve]
 
     def run_id(self, ref: str | None) -> str:
-        kind, value = split_ref(ref)
-        if kind != "run":
+        parsed = ModelRef.parse(ref)
+        if parsed.kind != RUN:
             raise gr.Error("Evaluation needs a trained run as the model in view: open one in the Model or Runs tab.")
-        return value
+        return parsed.value
 
     @friendly_errors
     def evaluate_validation(self, ref: str | None) -> dict[Any, Any]:

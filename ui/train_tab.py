@@ -21,8 +21,7 @@ from core.plots.training import loss_figure, metrics_figure, perplexity_figure
 from ui.actions import Actions
 from ui.common import friendly_errors, info
 from ui.live import log_tail, view_for
-from ui.model_tab import smollm2_installed
-from ui.session import DEFAULT, SMOLLM2, data_name, model_name, valid_data
+from ui.session import DEFAULT, RUN, SMOLLM2, ModelRef, data_name, smollm2_installed, valid_data
 from ui.train_form import build_form, form_run_config
 from ui.train_view import (
     fewshot_hint,
@@ -45,11 +44,11 @@ class TrainTab:
     def base_choices(self, current: str | None = None, listed: list[dict[str, Any]] | None = None
                      ) -> list[tuple[str, str]]:
         """The default model, the current base (a hub id or folder chosen in the Model tab), and runs."""
-        choices = [(model_name(DEFAULT), DEFAULT)] + ([(model_name(SMOLLM2), SMOLLM2)] if smollm2_installed() else [])
-        if current and current not in (DEFAULT, SMOLLM2) and not current.startswith("run:"):
-            choices.append((model_name(current), current))
+        choices = [(ModelRef().name, DEFAULT)] + ([(ModelRef(SMOLLM2).name, SMOLLM2)] if smollm2_installed() else [])
+        if current and ModelRef.parse(current).kind not in (DEFAULT, SMOLLM2, RUN):
+            choices.append((ModelRef.parse(current).name, current))
         listed = self.actions.list_runs() if listed is None else listed
-        return choices + [(f"run {label}", f"run:{run_id}") for label, run_id in run_choices(listed, True)]
+        return choices + [(f"run {label}", ModelRef(RUN, run_id).format()) for label, run_id in run_choices(listed, True)]
 
     def base_dropdown(self, current: str | None, listed: list[dict[str, Any]] | None = None) -> Any:
         current = current if self.actions.usable_ref(current) else DEFAULT
@@ -59,7 +58,7 @@ class TrainTab:
         with gr.Row():
             self.base = gr.Dropdown(self.base_choices(), value=DEFAULT, label="Base model to fine-tune", scale=2,
                                     info="Not the model in view: pick an earlier run here to fine-tune it further.")
-            self.plan = gr.Markdown(plan_markdown(model_name(DEFAULT), "", None))
+            self.plan = gr.Markdown(plan_markdown(ModelRef().name, "", None))
         self.form = build_form()
         with gr.Row():
             self.val_file = gr.File(label="Validation file (optional; else the validation share is split off)",
@@ -134,7 +133,7 @@ class TrainTab:
             updates[self.base] = self.base_dropdown(base, listed)
         if ended_now and has_model and state == "finished":
             info(f"Run {run_id} finished: Predict and Attention now show its model.")
-            updates[self.state["view"]] = f"run:{run_id}"
+            updates[self.state["view"]] = ModelRef(RUN, run_id).format()
         elif ended_now and has_model and state == "stopped":
             info(f"Run {run_id} stopped with a saved model. Press “Use this run's model” to predict with it.")
         return updates
@@ -163,7 +162,7 @@ class TrainTab:
 
     def show_plan(self, base: str | None, data: dict[str, Any] | None) -> str:
         """The plan line, and the few-shot recipe's recommendation when the data has few rows per class."""
-        plan = plan_markdown(model_name(base), data_name(data), data)
+        plan = plan_markdown(ModelRef.parse(base).name, data_name(data), data)
         data = valid_data(data, self.actions.places)
         if not data:
             return plan
@@ -210,7 +209,7 @@ class TrainTab:
             raise gr.Error("No run chosen.")
         self.actions.run_dir(run_id)
         info(f"Predict and Attention now show the model of run {run_id}.")
-        return f"run:{run_id}"
+        return ModelRef(RUN, run_id).format()
 
     @friendly_errors
     def watch(self, values: dict[Any, Any]) -> dict[Any, Any]:

@@ -17,7 +17,6 @@ from core.cli.label_commands import LABEL_COMMANDS
 from core.cli.model_commands import MODEL_COMMANDS
 from core.cli.sweep_commands import SWEEP_COMMANDS
 from core.errors import TuneScopeError
-from core.models import SMOLLM2
 
 
 def cmd_inspect(args: argparse.Namespace) -> Any:
@@ -43,8 +42,7 @@ def cmd_train(args: argparse.Namespace) -> Any:
     if not args.data:
         raise TuneScopeError("train needs a labelled data file (or --run-dir of an existing run).")
     config = config_from_args(args)
-    if str(config.model).strip().lower() == SMOLLM2 and not config.train.lora:
-        config.train.lora = True  # a 135M decoder on a CPU: LoRA adapters, as the model's sensible default
+    config.apply_model_defaults()  # the embedded decoder trains LoRA adapters unless told otherwise
     run_dir = Path(args.output) if args.output else None
     if int(os.environ.get("RANK", "0")) == 0:
         run_dir = runs.create_run(config, run_dir=run_dir)

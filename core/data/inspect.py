@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from core.data.labelled import load_labelled
+from core.modelref import ModelLike
 
 
 def inspect_file(
@@ -17,7 +18,7 @@ def inspect_file(
     text_column: str | None = None,
     label_column: str | None = None,
     text_pair_column: str | None = None,
-    model: str | None = None,
+    model: ModelLike = None,
     max_length: int = 128,
     val_path: str | Path | None = None,
     tokenizer: Any = None,
