@@ -20,6 +20,7 @@ import gradio as gr
 from core.data.uploads import upload_path
 from ui.common import friendly_errors
 from ui.limits import give_back_memory
+from ui.session import RUN, ModelRef
 
 EVALUATIONS = 8
 
@@ -100,7 +101,7 @@ class RunActions:
             raise gr.Error(f"Run {run_id} has no similar-examples index yet (it is built in the seconds after a run "
                            "finishes; runs trained before TuneScope kept one have none): try again shortly, or the "
                            f"admin can build it with `python -m core index {run_id}`.")
-        return similar_examples(self.load(f"run:{run_id}"), folder, text, text_pair, k=k)
+        return similar_examples(self.load(ModelRef(RUN, run_id).format()), folder, text, text_pair, k=k)
 
     def score_predictions(self, labels: list[str], summary: dict[str, Any]) -> dict[str, Any]:
         """Evaluate a predicted labelled file from its probabilities: the report and a token, as ``evaluate``."""

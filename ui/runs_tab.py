@@ -16,6 +16,7 @@ import pandas as pd
 from core import runs
 from ui.actions import Actions
 from ui.common import friendly_errors, human_seconds, info, md_escape
+from ui.session import RUN, ModelRef
 from ui.suspects_view import build_suspects_panel
 
 COLUMNS = ["run", "name", "state", "model", "data", "best metric", "duration", "date", "tags"]
@@ -158,16 +159,16 @@ class RunsTab:
     @friendly_errors
     def on_open(self, run_id: str | None) -> str:
         self.need(run_id)
-        self.actions.load_model(f"run:{run_id}")  # refuses a run without a saved model, in one sentence
+        self.actions.load_model(ModelRef(RUN, run_id).format())  # refuses a run without a saved model, in one sentence
         info(f"Predict and Attention now show run {run_id}.")
-        return f"run:{run_id}"
+        return ModelRef(RUN, run_id).format()
 
     @friendly_errors
     def on_as_base(self, run_id: str | None) -> str:
         self.need(run_id)
-        self.actions.load_model(f"run:{run_id}")
+        self.actions.load_model(ModelRef(RUN, run_id).format())
         info(f"The Train tab will fine-tune run {run_id} further.")
-        return f"run:{run_id}"
+        return ModelRef(RUN, run_id).format()
 
     @friendly_errors
     def on_save_meta(self, run_id: str | None, name: str, tags: str, request: gr.Request = None) -> dict[Any, Any]:
@@ -187,7 +188,7 @@ class RunsTab:
         self.need(run_id)
         removed = self.actions.delete_run(run_id, request=request)
         info(f"Deleted run {run_id} ({removed.get('bytes', 0) / 1e6:.1f} MB freed).")
-        gone = f"run:{run_id}"
+        gone = ModelRef(RUN, run_id).format()
         return {**self.listing(), self.selected: None, self.current: "Select a run in the table.",
                 self.confirm: gr.update(visible=False), self.cancel: gr.update(visible=False),
                 self.state["view"]: "default" if view == gone else view,

@@ -19,6 +19,7 @@ from core.plots.sweep import trials_parallel, trials_scatter
 from core.sweep import DEFAULT_SPACE, SEARCHABLE
 from core.sweep.folder import ACTIVE
 from ui.common import friendly_errors, human_seconds, info, md_escape
+from ui.session import RUN, ModelRef
 
 RANGES = {name: "" for name in SEARCHABLE} | dict(entry.split("=", 1) for entry in DEFAULT_SPACE.split())
 PLOTS = ("metric by learning rate", "parallel coordinates")
@@ -163,9 +164,9 @@ class SweepPanel:
         best = (self.actions.sweep_status(sweep_id).get("best") or {}).get("run_id") if sweep_id else None
         if not best:
             raise gr.Error("No trial has completed yet: wait for the first one.")
-        self.actions.load_model(f"run:{best}")  # refuses a run without a saved model, in one sentence
+        self.actions.load_model(ModelRef(RUN, best).format())  # refuses a run without a saved model, in one sentence
         info(f"Predict and Attention now show run {best}, the sweep's best.")
-        return f"run:{best}"
+        return ModelRef(RUN, best).format()
 
     def restore(self) -> dict[Any, Any]:
         """On page load: watch the newest active sweep, if any (wire to ``demo.load``)."""
