@@ -242,7 +242,7 @@ class ModelRef:
         return text
 
 
-ModelLike: TypeAlias = "ModelSource | ModelRef | str | os.PathLike[str] | None"
+ModelLike: TypeAlias = ModelSource | ModelRef | str | os.PathLike[str] | None  # what the loaders accept
 
 
 def ref_of(model: ModelRef | str | os.PathLike[str] | None) -> ModelRef:
