@@ -16,30 +16,14 @@ ROOT = Path(__file__).resolve().parent
 SAMPLE = ROOT / "assets" / "sample.csv"
 
 
-def model_reference(model: str, runs: str | None) -> str:
-    """The admin's ``--model`` ('default', a hub id, a model folder or a run folder) as a model reference."""
-    from core.runs import runs_root
-
-    text = (model or "default").strip()
-    if text == "default":
-        return text
-    path = Path(text).expanduser()
-    if not path.is_dir():
-        return f"hub:{text}"
-    root = runs_root(runs).resolve()
-    if path.resolve().parent == root and (path / "config.json").exists() and (path / "events.jsonl").exists():
-        return f"run:{path.name}"
-    return f"folder:{path.resolve()}"
-
-
 def build_presenter(demo_runs: list[str], runs: str | None) -> object:
     """The presenter page for the admin's runs (ids, or folders inside the runs folder)."""
-    from ui.api.session import Places
+    from ui.api.session import ModelRef, Places
     from ui.tabs.demo.page import Demo
 
     folders = {Path(run).expanduser().resolve().parent for run in demo_runs if Path(run).expanduser().is_dir()}
-    root = runs or (next(iter(folders)) if len(folders) == 1 else None)
-    return Demo([Path(run).name for run in demo_runs], Places.at(root)).build()
+    places = Places.at(runs or (next(iter(folders)) if len(folders) == 1 else None))
+    return Demo([ModelRef.from_admin(run, runs=places.root).value for run in demo_runs], places).build()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,13 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from core.errors import TuneScopeError
     from ui.api.access import Access, check_bind, load_accounts
-    from ui.api.session import offered_folders
+    from ui.api.session import FOLDER, ModelRef, Places, offered_folders
 
     try:
         accounts = load_accounts(args.auth, args.auth_file)
         warning = check_bind(args.host, accounts, args.no_auth)
-        model = model_reference(args.model, args.runs)
-        folders = offered_folders([args.model] if model.startswith("folder:") else [], args.models)
+        model = ModelRef.from_admin(args.model or None, runs=Places.at(args.runs).root)  # a run inside --runs: its id
+        folders = offered_folders([model.value] if model.kind == FOLDER else [], args.models)
     except (TuneScopeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -94,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     access = Access(accounts, read_only=args.read_only or bool(args.demo))
     try:
         demo = (build_presenter(args.demo, args.runs) if args.demo else
-                build_app(data=args.data or None, model=model, runs_root=args.runs, folders=folders, access=access))
+                build_app(data=args.data or None, model=model.format(), runs_root=args.runs, folders=folders, access=access))
     except TuneScopeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

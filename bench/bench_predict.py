@@ -149,13 +149,13 @@ def main() -> None:
     from transformers.utils import logging as hf_logging
 
     from core.inference import load_for_inference, predict_texts
-    from core.models import resolve_source
+    from core.modelref import source_of
 
     hf_logging.set_verbosity_error()
     torch.set_num_threads(args.threads)  # this benchmark process only
     texts = pd.read_csv(SST2_TEST)["sentence"].astype(str).tolist()
     loaded = load_for_inference(args.model)  # the cached model, eager attention, as the app loads it
-    pipe = pipeline("text-classification", model=resolve_source(args.model).location, top_k=None)
+    pipe = pipeline("text-classification", model=source_of(args.model).location, top_k=None)
     print(f"{loaded.source.display}; torch {torch.__version__}, {torch.get_num_threads()} torch thread(s) for both "
           f"engines; SST-2 test sentences")
 

@@ -242,7 +242,7 @@ def run_tutorial_baseline(train: Any, args: argparse.Namespace) -> dict[str, Any
 def _fresh_model() -> tuple[Any, Any]:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, set_seed
 
-    from core.models import default_model_path
+    from core.modelref import default_model_path
 
     set_seed(42)
     path = default_model_path()
@@ -330,7 +330,7 @@ def _setup(train: Any, args: argparse.Namespace) -> dict[str, Any]:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from core.models import default_model_path
+    from core.modelref import default_model_path
 
     tokenizer = AutoTokenizer.from_pretrained(default_model_path())
     lengths = [len(ids) for ids in tokenizer(list(train["sentence"]), truncation=True,

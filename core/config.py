@@ -6,7 +6,8 @@ validation here, the CLI flags and the *Equivalent command* (``core.cli.settings
 form (``ui.tabs.train.form``), ``config.json`` (``RunConfig.to_dict``) and the model card's settings table
 (``core.runs.card``). Adding a setting means adding one field here. The specs other commands share
 with a run (the column choice, ``MULTI_LABEL``, ``MAX_LENGTH``, ``PRECISION``) are declared here once
-and reused with ``setting(default, SPEC, ...)``. This module does not read data or load models.
+and reused with ``setting(default, SPEC, ...)``. ``RunConfig.model`` is a ``core.modelref.ModelRef``, written to
+``config.json`` as the text runs always held. This module does not read data or load models.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
+from core.modelref import ModelRef
 from core.settings import Spec, check_fields, setting
 
 MULTI_LABEL_MODES = ("auto", "yes", "no")
@@ -177,23 +179,35 @@ class TrainSettings:
 
 @dataclass
 class RunConfig:
-    """Everything needed to reproduce a run: model, data (with its hash), columns and settings."""
+    """Everything needed to reproduce a run: model, data (with its hash), columns and settings.
+
+    ``model`` may be given as the admin's text (a flag, an older ``config.json``): it is read as a ``ModelRef``.
+    """
 
     data: DataSettings
     train: TrainSettings = field(default_factory=TrainSettings)
-    model: str = "default"
+    model: ModelRef = field(default_factory=ModelRef)
     labels: list[str] = field(default_factory=list)
     data_hash: str | None = None
     resolved: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, ModelRef):
+            self.model = ModelRef.from_admin(self.model)
+
+    def apply_model_defaults(self) -> None:
+        """Settings that follow from the model: LoRA adapters for the embedded decoder (``lora_by_default``)."""
+        if self.model.lora_by_default:
+            self.train.lora = True
+
     def validate(self) -> None:
-        if not self.model or not str(self.model).strip():
-            raise ConfigError("No model chosen: use 'default', a Hugging Face id, a local folder or a run folder.")
         self.data.validate()
         self.train.validate()
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        raw = dataclasses.asdict(self)
+        raw["model"] = str(self.model)  # the admin's text, as every config.json holds it
+        return raw
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> RunConfig:

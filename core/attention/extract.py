@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 
 from core.errors import DataError, ModelError
+from core.models import is_decoder
 
 ATTENTION_MAX_LENGTH = 512  # tokens read for one text (the attention command's default)
-CAUSAL_TYPES = {"gpt2", "gpt_neo", "gptj", "gpt_neox", "llama", "mistral", "qwen2", "qwen3", "opt", "bloom",
-                "phi", "phi3", "gemma", "gemma2", "falcon", "mpt"}
 
 
 
@@ -60,11 +59,6 @@ class AttentionResult:
             "heads": int(self.attentions.shape[1]),
             "prediction": self.prediction,
         }
-
-
-def is_causal(model: Any) -> bool:
-    """True for decoder-only models, whose attention is masked to earlier tokens."""
-    return bool(getattr(model.config, "is_decoder", False) or model.config.model_type in CAUSAL_TYPES)
 
 
 def encode(tokenizer: Any, text: str, text_pair: str | None = None,
@@ -108,7 +102,7 @@ def extract_attention(model: Any, tokenizer: Any, text: str, text_pair: str | No
     id2label = model.config.id2label
     prediction = {"label": str(id2label[int(probs.argmax())]),
                   "scores": {str(id2label[i]): float(p) for i, p in enumerate(probs)}}
-    return AttentionResult(tokens, weights, special, segments, is_causal(model), prediction)
+    return AttentionResult(tokens, weights, special, segments, is_decoder(model.config), prediction)
 
 
 def _segments(encoded: Any, text_pair: str | None) -> list[int]:

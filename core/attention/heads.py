@@ -23,6 +23,7 @@ import numpy as np
 
 from core.attention.extract import AttentionResult, encode, extract_attention
 from core.errors import DataError, ModelError
+from core.modelref import ModelLike
 
 # model_type -> name suffix of the module whose *input* is the concatenated per-head context.
 OUTPUT_PROJECTIONS: dict[str, str] = {
@@ -112,12 +113,12 @@ def base_model_of(run_dir: str) -> str:
     return str(load_config(run_dir).model)
 
 
-def compare_run(model_source: str, text: str, text_pair: str | None = None, metric: str = "js",
+def compare_run(model: ModelLike, text: str, text_pair: str | None = None, metric: str = "js",
                 max_length: int = 512) -> Comparison:
     """Base vs fine-tuned for a run folder: its base model (config.json) against its saved model."""
     from core.inference.loading import load_for_inference
 
-    tuned = load_for_inference(model_source)
+    tuned = load_for_inference(model)
     if tuned.source.kind != "run" or tuned.source.run_dir is None:
         raise ModelError("Base vs fine-tuned needs a run folder: choose a finished run as the model.")
     base = load_for_inference(base_model_of(str(tuned.source.run_dir)))

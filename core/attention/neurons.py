@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from core.attention.extract import encode, is_causal
+from core.attention.extract import encode
 from core.errors import DataError, ModelError
+from core.models import is_decoder
 
 # (query child, key child) of an attention module; GPT-2's fused c_attn holds q, k and v.
 PROJECTIONS = (("query", "key"), ("q_lin", "k_lin"), ("query_proj", "key_proj"), ("q_proj", "k_proj"),
@@ -148,7 +149,7 @@ def query_key(model: Any, tokenizer: Any, text: str, text_pair: str | None = Non
     weights = output.attentions[layer][0].float().cpu().numpy()
     queries, keys, scale, notes = _vectors(model, recorder.calls[layer], weights.shape[0])
     tokens = tokenizer.convert_ids_to_tokens(encoded["input_ids"][0].tolist())
-    qk = QueryKey(tokens, special, segments, is_causal(model), layer, queries, keys, scale, weights, notes)
+    qk = QueryKey(tokens, special, segments, is_decoder(model.config), layer, queries, keys, scale, weights, notes)
     if model.config.model_type.startswith("deberta"):
         qk.other = _other_terms(qk)
         qk.notes.append("DeBERTa's disentangled attention: the vectors make only the content-to-content score; "

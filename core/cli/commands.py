@@ -20,7 +20,6 @@ from core.cli.settings import config_from_args
 from core.cli.sweep_commands import SWEEP_COMMANDS
 from core.data import Columns, inspect_file
 from core.errors import TuneScopeError
-from core.models import SMOLLM2
 from core.runs import request_stop, require_run
 from core.runs.remove import check_removable, folder_bytes
 from core.training.stopping import stop_signal
@@ -40,8 +39,7 @@ def cmd_train(args: argparse.Namespace) -> Any:
     if not args.data:
         raise TuneScopeError("train needs a labelled data file (or --run-dir of an existing run).")
     config = config_from_args(args)
-    if str(config.model).strip().lower() == SMOLLM2 and not config.train.lora:
-        config.train.lora = True  # a 135M decoder on a CPU: LoRA adapters, as the model's sensible default
+    config.apply_model_defaults()  # the embedded decoder trains LoRA adapters unless told otherwise
     run_dir = Path(args.output) if args.output else None
     if int(os.environ.get("RANK", "0")) == 0:
         run_dir = runs.create_run(config, run_dir=run_dir)

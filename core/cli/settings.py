@@ -60,6 +60,6 @@ def setting_args(settings: Any, always: tuple[str, ...] = ()) -> list[str]:
 
 def train_command(config: RunConfig, program: str = "python -m core") -> str:
     """The headless ``train`` command that builds ``config`` again (shell-quoted)."""
-    parts = [*program.split(), "train", config.data.train_file, "--model", config.model]
+    parts = [*program.split(), "train", config.data.train_file, "--model", str(config.model)]
     parts += setting_args(config.data) + setting_args(config.train, ALWAYS_SHOWN)
     return " ".join(shlex.quote(p) for p in parts)

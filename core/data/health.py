@@ -20,7 +20,8 @@ from core.config import DEFAULT_MAX_LENGTH
 from core.data.labelled import LABEL, TEXT, TEXT_PAIR
 from core.data.multilabel import multi_label_stats
 from core.data.table import short
-from core.models import load_tokenizer, resolve_source
+from core.modelref import ModelLike, source_of
+from core.models import load_tokenizer
 
 TOKEN_SAMPLE_ROWS = 20_000
 TOKEN_BATCH = 1_000
@@ -29,7 +30,8 @@ IMBALANCE_WARNING = 10.0
 EXAMPLES = 5
 
 
-def health_report(data: Any, model: str | None = None, max_length: int = DEFAULT_MAX_LENGTH, tokenizer: Any = None) -> dict[str, Any]:
+def health_report(data: Any, model: ModelLike = None, max_length: int = DEFAULT_MAX_LENGTH,
+                  tokenizer: Any = None) -> dict[str, Any]:
     """Rows, class balance, duplicates and lengths of a :class:`core.data.LabelledData`; 'warnings' lists findings."""
     frame, rep = data.frame, data.report
     warnings: list[str] = []
@@ -149,12 +151,12 @@ def suggest_max_length(p95: int, model_max: int | None) -> int:
     return min(suggested, model_max) if model_max else suggested
 
 
-def token_lengths(frame: pd.DataFrame, tokenizer: Any, model: str | None, max_length: int) -> dict[str, Any]:
+def token_lengths(frame: pd.DataFrame, tokenizer: Any, model: ModelLike, max_length: int) -> dict[str, Any]:
     """Token-length distribution of a sample under the model's tokenizer, truncated share and a max_length."""
     location = None
     name = str(getattr(tokenizer, "name_or_path", "")) or type(tokenizer).__name__
     if tokenizer is None:
-        source = resolve_source(model)
+        source = source_of(model)
         location, name, tokenizer = source.location, source.display, load_tokenizer(source)
     sample = _sample(frame, TOKEN_SAMPLE_ROWS)
     texts = sample[TEXT].tolist()

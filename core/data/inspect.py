@@ -13,12 +13,13 @@ from core.config import DEFAULT_MAX_LENGTH
 from core.data.columns import Columns
 from core.data.health import health_report, validation_report
 from core.data.labelled import load_labelled
+from core.modelref import ModelLike
 
 
 def inspect_file(
     path: str | Path,
     columns: Columns | None = None,
-    model: str | None = None,
+    model: ModelLike = None,
     max_length: int = DEFAULT_MAX_LENGTH,
     val_path: str | Path | None = None,
     tokenizer: Any = None,

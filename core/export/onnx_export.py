@@ -26,6 +26,8 @@ import numpy as np
 
 from core.errors import ConfigError, DataError, ModelError, TuneScopeError
 from core.export.archive import card_text, folder_name, model_files, require_model, write_zip
+from core.modelref import RUN, ModelRef
+from core.models import load_classifier, load_tokenizer
 
 TOLERANCE = 1e-3
 MAX_ROWS = 2000  # validation rows checked (the first ones, in the split's order)
@@ -169,9 +171,8 @@ def export_onnx(run_dir: str | Path, output: str | Path | None = None, tolerance
     run_dir = require_model(run_dir)
     from core import runs
     from core.inference.loading import is_multi_label
-    from core.models import load_classifier, load_tokenizer, resolve_source
 
-    source = resolve_source(str(run_dir))
+    source = ModelRef(RUN, str(run_dir)).resolve()
     tokenizer = load_tokenizer(source)
     model = load_classifier(source, attn_implementation="eager").float().eval()
     max_length = runs.load_config(run_dir).train.max_length

@@ -29,7 +29,6 @@ SETFIT_LEARNING_RATE = 2e-5  # SetFit's own body learning rate
 def train_fewshot(config: RunConfig, run_dir: Path, main: bool) -> tuple[Any, Any, dict[str, Any]]:
     """Train, score and save a few-shot run; returns the body trainer, its train output and the final report."""
     from core.devices import pick_device
-    from core.models import resolve_source
     from core.training.datasets import is_multi_label, load_frames
     from core.training.threads import choose_cpu_threads
 
@@ -42,7 +41,7 @@ def train_fewshot(config: RunConfig, run_dir: Path, main: bool) -> tuple[Any, An
     if device == "cpu":
         choose_cpu_threads()  # this is the training child: its thread count is its own
     texts, ids = rows(train_frame, config.labels)
-    model = setfit.SetFitModel.from_pretrained(resolve_source(config.model).location, device=device)
+    model = setfit.SetFitModel.from_pretrained(config.model.resolve().location, device=device)
     model.model_body.max_seq_length = config.train.max_length
     trainer = _trainer(setfit, model, config, run_dir, len(texts))
     if main:

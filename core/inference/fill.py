@@ -1,6 +1,6 @@
 """What a model predicts for a word: fill-mask for encoders, next-token for decoders, top k with probabilities.
 
-The model is a model reference as elsewhere ('default', 'smollm2', a hub id, a folder, a run folder); a
+The model is a model reference as elsewhere (``core.modelref``: 'default', 'smollm2', a hub id, a folder, a run folder); a
 run whose pre-training stage finished uses its adapted model with the trained head
 (``pretrain/model/``, see ``core.pretrain``). Encoders guess each ``[MASK]`` of the text (written
 ``[MASK]`` whatever the tokenizer's own mask token is); decoders guess the token after the text. A head
@@ -15,12 +15,13 @@ from __future__ import annotations
 import functools
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
 from core.inference.loading import files_stamp
-from core.models import ModelSource, load_tokenizer, pickle_allowed, resolve_source
+from core.modelref import ModelLike, ModelSource, ref_of, source_of
+from core.models import load_tokenizer, pickle_allowed
+from core.pretrain.lm import load_language_model
 from core.pretrain.paths import adapted_model
 
 MASK = "[MASK]"
@@ -41,20 +42,18 @@ class LanguageModelView:
     warnings: tuple[str, ...]
 
 
-def lm_source(model: str | None) -> tuple[ModelSource, str | None]:
+def lm_source(model: ModelLike) -> tuple[ModelSource, str | None]:
     """The source to predict with, and a note when a run's pre-training stage supplies it."""
-    path = Path(str(model or "")).expanduser()
-    adapted = adapted_model(path) if str(model or "").strip() and path.is_dir() else None
+    run_dir = model.run_dir if isinstance(model, ModelSource) else ref_of(model).run_dir()
+    adapted = adapted_model(run_dir) if run_dir is not None else None
     if adapted is not None:
-        return resolve_source(str(adapted)), f"run {path.name}'s pre-trained model (with its trained LM head)"
-    return resolve_source(model), None
+        return source_of(adapted), f"run {run_dir.name}'s pre-trained model (with its trained LM head)"
+    return source_of(model), None
 
 
 @functools.lru_cache(maxsize=2)
 def _load(source: ModelSource, stamp: tuple[tuple[str, int], ...], allow_pickle: bool) -> LanguageModelView:
     import torch
-
-    from core.pretrain.lm import load_language_model
 
     tokenizer = load_tokenizer(source)
     with torch.random.fork_rng(devices=[]):  # a new head is seeded, and the process's random state kept
@@ -71,14 +70,14 @@ def _load(source: ModelSource, stamp: tuple[tuple[str, int], ...], allow_pickle:
     return LanguageModelView(source, lm.model, tokenizer, lm.decoder, warnings)
 
 
-def language_model(model: str | None) -> LanguageModelView:
+def language_model(model: ModelLike) -> LanguageModelView:
     """Load (or reuse) the language-model form of ``model`` for predictions."""
     source, _ = lm_source(model)
     with _LOCK:  # one load at a time; a cached model returns at once
         return _load(source, files_stamp(source.location), pickle_allowed())
 
 
-def fill(model: str | None, text: str, top: int = 5) -> dict[str, Any]:
+def fill(model: ModelLike, text: str, top: int = 5) -> dict[str, Any]:
     """Top ``top`` tokens with probabilities: for each ``[MASK]`` (encoders) or for the next token (decoders).
 
     Returns ``mode`` ('fill-mask' or 'next-token'), ``model``, ``tokens`` (the input as the model reads it),

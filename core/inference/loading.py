@@ -32,14 +32,8 @@ from typing import Any
 
 from core.devices import cpu_supports_bf16
 from core.errors import ConfigError
-from core.models import (
-    ModelSource,
-    load_classifier,
-    load_tokenizer,
-    model_labels,
-    pickle_allowed,
-    resolve_source,
-)
+from core.modelref import ModelLike, ModelSource, source_of
+from core.models import load_classifier, load_tokenizer, model_labels, pickle_allowed
 
 CACHE_SIZE = 3  # e.g. a fine-tuned run and its base model side by side, plus one more
 WEIGHT_PATTERNS = ("config.json", "*.safetensors", "*.bin", "tokenizer*.json")
@@ -126,9 +120,12 @@ def files_stamp(location: str | Path) -> tuple[tuple[str, int], ...]:
     return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in files))
 
 
-def load_for_inference(model: str | None, attn_implementation: str = "eager") -> Loaded:
-    """Load (or reuse) a classifier in eval mode; eager attention so attention weights are returned."""
-    source = resolve_source(model)
+def load_for_inference(model: ModelLike, attn_implementation: str = "eager") -> Loaded:
+    """Load (or reuse) a classifier in eval mode; eager attention so attention weights are returned.
+
+    ``model``: a resolved ``ModelSource``, a ``ModelRef``, or the admin's text ('default', a hub id, a folder,
+    a run folder; ``core.modelref``)."""
+    source = source_of(model)
     key = (source.location, attn_implementation, files_stamp(source.location), pickle_allowed())
     with _CACHE_LOCK:
         if key in _CACHE:

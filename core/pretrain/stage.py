@@ -24,7 +24,7 @@ from core.config import RunConfig
 from core.data import TEXT
 from core.devices import pick_device
 from core.errors import ConfigError, RunError
-from core.models import load_tokenizer, resolve_source
+from core.models import load_tokenizer
 from core.pretrain.data import Collator, lm_datasets
 from core.pretrain.lm import keep_base_weights, load_language_model
 from core.pretrain.paths import STAGE, adapted_model, stage_paths
@@ -85,7 +85,7 @@ def run_pretrain(config: RunConfig, run_dir: Path, train_frame: Any, main: bool)
     if done is not None:
         return done
     paths = stage_paths(run_dir)
-    source = resolve_source(config.model)
+    source = config.model.resolve()
     tokenizer = load_tokenizer(source)
     t, sub = config.train, stage_config(config)
     train_texts, held_texts = split_texts(stage_texts(config, train_frame), t.seed)

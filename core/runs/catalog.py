@@ -11,12 +11,11 @@ works) and folders with neither file (uploads, predictions) are not runs. Leaves
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from core.errors import RunError
-from core.models import DEFAULT, DEFAULT_NAME
+from core.modelref import ModelRef
 from core.runs.folder import RUN_ID, RunPaths, runs_root
 from core.runs.meta import read_meta
 from core.runs.status import ACTIVE_STATES, read_status
@@ -55,17 +54,7 @@ def base_model_name(model: Any) -> str | None:
     """How a run's base model reads in a list: the default's name, 'run <id>', a folder's name or a hub id."""
     if not isinstance(model, str) or not model.strip():
         return None
-    text = model.strip()
-    if text.lower() in (DEFAULT, "minilm", "default (minilm-l6)"):
-        return DEFAULT_NAME
-    if not (text.startswith((".", "/", "~")) or text.count("/") > 1 or os.sep in text.strip("/").replace("/", "", 1)):
-        return text  # a Hugging Face id
-    path = Path(text.rstrip("/"))
-    if path.name == "model" and RunPaths(path.parent).status.exists():
-        return f"run {path.parent.name}"
-    if RunPaths(path).status.exists():
-        return f"run {path.name}"
-    return path.name or text
+    return ModelRef.from_admin(model).list_name
 
 
 def _rows(config: dict[str, Any], paths: RunPaths) -> int | None:

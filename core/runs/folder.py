@@ -18,6 +18,7 @@ from typing import Any
 
 from core.config import RunConfig
 from core.errors import RunError
+from core.modelref import DEFAULT
 
 
 def runs_root(root: str | Path | None = None) -> Path:
@@ -87,7 +88,7 @@ def _slug(text: str) -> str:
 def new_run_id(config: RunConfig) -> str:
     """A sortable, readable id: time, data file stem and model name."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    model = "minilm" if config.model == "default" else Path(str(config.model).rstrip("/")).name
+    model = "minilm" if config.model.kind == DEFAULT else Path(str(config.model).rstrip("/")).name
     return f"{stamp}-{_slug(Path(config.data.train_file).stem)}-{_slug(model)}"
 
 

@@ -19,7 +19,7 @@ from core.config import RunConfig
 from core.errors import ConfigError
 from core.fewshot.recipe import check_recipe
 from core.devices import pick_device, pick_precision
-from core.models import check_weights, load_model_config, load_tokenizer, resolve_source
+from core.models import check_weights, load_model_config, load_tokenizer
 
 
 def check_settings(config: RunConfig) -> str:
@@ -57,7 +57,7 @@ def max_input_length(model_config: Any, tokenizer: Any = None) -> int | None:
 
 def check_model(config: RunConfig) -> int | None:
     """Resolve and cheaply load the base model (configuration, weight files, tokenizer); returns its input limit."""
-    source = resolve_source(config.model)
+    source = config.model.resolve()
     model_config = load_model_config(source)
     check_weights(source)
     tokenizer = load_tokenizer(source)

@@ -25,7 +25,7 @@ from core import runs
 from core.config import RunConfig
 from core.devices import pick_device
 from core.errors import RunError
-from core.models import load_tokenizer, resolve_source
+from core.models import load_tokenizer
 from core.training.arguments import build_arguments
 from core.training.datasets import load_frames, tokenize_frames
 from core.training.metrics import final_report, label_thresholds
@@ -101,7 +101,7 @@ def _train(config: RunConfig, run_dir: Path, checkpoint: Path | None, main: bool
     """Load, tokenize, train and save; returns the trainer, the train result and the final report."""
     if config.train.recipe == "setfit":
         return _train_fewshot(config, run_dir, main)
-    tokenizer = load_tokenizer(resolve_source(config.model))
+    tokenizer = load_tokenizer(config.model.resolve())
     frames = load_frames(config)
     if pick_device(config.train.device) == "cpu":
         choose_cpu_threads()  # this is the training child: its thread count is its own

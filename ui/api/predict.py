@@ -25,7 +25,7 @@ from core.inference.similar import index_folder, similar_examples
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.limits import checked_text, give_back_memory, guard
-from ui.api.session import model_name, split_ref
+from ui.api.session import RUN, ModelRef
 
 PREVIEW_ROWS = 50  # rows of a predicted file shown in the page
 
@@ -47,7 +47,7 @@ class Predictions:
         result = predict_texts(loaded, [text], [text_pair] if text_pair.strip() else None)[0]
         ranked = sorted(result["scores"].items(), key=lambda item: -item[1])
         out = {"label": result["label"], "confidences": [{"label": k, "confidence": v} for k, v in ranked],
-               "model": model_name(model), "warnings": loaded.warnings}
+               "model": ModelRef.parse(model).name, "warnings": loaded.warnings}
         if loaded.multi_label:
             out.update(multi_label=True, labels=result["labels"], thresholds=result["thresholds"])
         return out
@@ -77,8 +77,9 @@ class Predictions:
     def nearest(self, text: str, model: str | None, text_pair: str) -> list[dict[str, Any]] | None:
         """The most similar training examples when the model in view is a run with an index; None otherwise
         (runs trained before the index existed have none)."""
-        kind, run_id = split_ref(model)
-        if kind != "run":
+        ref = ModelRef.parse(model)
+        kind, run_id = ref.kind, ref.value
+        if kind != RUN:
             return None
         try:
             return self.similar(run_id, checked_text(text), checked_text(text_pair) or None)

@@ -1,16 +1,15 @@
 """What one browser session has chosen, as small values the server can check.
 
-A model is referred to by a *model reference*: ``default``, ``hub:<id>``, ``folder:<path>`` (only a
-folder the admin offered with ``--model``/``--models``) or ``run:<run id>``; data by an upload id
-(``core.data.uploads``). These small strings live in ``gr.BrowserState`` (encrypted with the app's
-secret) so the choices survive a page reload, and every one of them is checked again when it is used:
+A model is referred to by a *model reference* (``core.modelref.ModelRef``, re-exported here for the tabs):
+``default``, ``smollm2``, ``hub:<id>``, ``folder:<path>`` (only a folder the admin offered with
+``--model``/``--models``) or ``run:<run id>``; data by an upload id (``core.data.uploads``). These small
+strings live in ``gr.BrowserState`` (encrypted with the app's secret) so the choices survive a page reload, and every one of them is checked again when it is used:
 a run id must name a run inside the runs folder, an upload id a file in the upload area.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,14 +18,16 @@ from typing import Any
 from core.config import MULTI_LABEL_MODES
 from core.data import Columns
 from core.data.uploads import display_name, is_upload_id
-from core.errors import ModelError, TuneScopeError
-from core.models import DEFAULT_NAME, SMOLLM2
-from core.pretrain.lm import SMOLLM2_NAME
-from core.runs import run_folder, runs_root
+from core.modelref import DEFAULT as DEFAULT
+from core.modelref import FOLDER as FOLDER
+from core.modelref import HUB as HUB
+from core.modelref import RUN as RUN
+from core.modelref import SMOLLM2 as SMOLLM2
+from core.modelref import ModelRef as ModelRef
+from core.modelref import Reach
+from core.modelref import smollm2_installed as smollm2_installed
+from core.runs import runs_root
 
-HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
-
-DEFAULT = "default"
 TABS = ("model", "data", "train", "attention", "predict", "runs")
 
 
@@ -41,13 +42,18 @@ class Places:
     def at(cls, root: str | Path | None, folders: list[str | Path] | tuple[str | Path, ...] = ()) -> Places:
         return cls(runs_root(root).resolve(), tuple(Path(f).expanduser().resolve() for f in folders))
 
-    def model_folder(self, value: str) -> Path:
-        """An offered model folder; a ModelError for any other path (clients cannot name server paths)."""
-        path = Path(value).expanduser().resolve()
-        if path not in self.folders:
-            raise ModelError("That model folder is not one this app offers: choose one from the list, or ask the "
-                             "admin to start the app with --models DIR.")
-        return path
+    @property
+    def reach(self) -> Reach:
+        """What a client's model reference may name here: runs inside the runs folder and the offered folders."""
+        return Reach(self.root, self.folders)
+
+    def model(self, ref: Any) -> ModelRef:
+        """A client's model reference, checked against :attr:`reach`, in the form core loads (folders as paths)."""
+        return ModelRef.parse(ref).located(self.reach)
+
+    def usable(self, ref: Any) -> str | None:
+        """``ref`` when it still names a usable model here, else None (restoring a session)."""
+        return ModelRef.usable(ref, self.reach)
 
     @property
     def uploads(self) -> Path:
@@ -58,60 +64,9 @@ class Places:
         return self.root / "predictions"
 
 
-def model_ref(kind: str, value: str = "") -> str:
-    """A model reference from the Model tab's choice ('default', 'hub', 'folder' or 'run')."""
-    value = (value or "").strip()
-    if kind == SMOLLM2:
-        return SMOLLM2
-    return DEFAULT if kind == DEFAULT or not value else f"{kind}:{value}"
-
-
-def split_ref(ref: str | None) -> tuple[str, str]:
-    """(kind, value) of a model reference; bare strings from older sessions read as paths or hub ids."""
-    ref = (ref or DEFAULT).strip()
-    if ref in (DEFAULT, ""):
-        return DEFAULT, ""
-    if ref == SMOLLM2:
-        return SMOLLM2, ""
-    kind, sep, value = ref.partition(":")
-    if sep and kind in ("hub", "folder", "run"):
-        return kind, value
-    return ("folder" if ref.startswith(("/", ".", "~")) else "hub"), ref
-
-
-def model_source(ref: str | None, places: Places) -> str:
-    """The string core understands ('default', a hub id, a folder) for a model reference."""
-    kind, value = split_ref(ref)
-    if kind == "run":
-        return str(run_folder(value, places.root))
-    if kind == "folder":
-        return str(places.model_folder(value))
-    if kind == SMOLLM2:
-        return SMOLLM2
-    if kind == "hub" and (not HUB_ID.match(value) or ".." in value):
-        raise ModelError(f"'{value[:80]}' is not a Hugging Face model id (like org/name).")
-    return value or DEFAULT
-
-
-def model_name(ref: str | None) -> str:
-    """How a model reference is shown to the user."""
-    kind, value = split_ref(ref)
-    if kind == DEFAULT:
-        return DEFAULT_NAME
-    if kind == SMOLLM2:
-        return SMOLLM2_NAME
-    return {"hub": f"Hugging Face model {value}", "folder": f"model folder {value}", "run": f"run {value}"}[kind]
-
-
-def valid_ref(ref: Any, places: Places) -> str | None:
-    """``ref`` when it still names a usable model reference here, else None (for restoring a session)."""
-    if not isinstance(ref, str):
-        return None
-    try:
-        model_source(ref, places)
-    except TuneScopeError:
-        return None
-    return ref
+def model_name(ref: Any) -> str:
+    """How a model reference is shown to people (``core.modelref.ModelRef.name``)."""
+    return ModelRef.parse(ref).name
 
 
 def valid_data(choice: Any, places: Places) -> dict[str, Any] | None:

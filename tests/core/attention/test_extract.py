@@ -133,7 +133,7 @@ def test_divergence_and_ranking() -> None:
 def test_default_model_is_exact_and_long_inputs_stay_light() -> None:
     from transformers import AutoModel, AutoTokenizer
 
-    from core.models import default_model_path
+    from core.modelref import default_model_path
     from core.plots.attention import model_grid_figure
 
     loaded = load_for_inference("default")

@@ -12,13 +12,14 @@ import plotly.graph_objects as go
 import pytest
 
 from core.data import LABEL, TEXT, health, inspect_file
-from core.models import load_tokenizer, resolve_source
+from core.modelref import source_of
+from core.models import load_tokenizer
 from core.plots.data import health_figures
 
 
 @pytest.fixture(scope="module")
 def tokenizer() -> Any:
-    return load_tokenizer(resolve_source("default"))
+    return load_tokenizer(source_of("default"))
 
 
 def _write(path: Path, rows: list[tuple[str, str]]) -> Path:

@@ -20,7 +20,8 @@ from core.attention.attributions import integrated_gradients
 from core.attention.extract import extract_attention
 from core.attention.heads import head_importance
 from core.inference import load_for_inference, loading, predict_texts
-from core.models import load_classifier, resolve_source
+from core.modelref import source_of
+from core.models import load_classifier
 from tests.tiny import make_tiny_model
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -125,7 +126,7 @@ def test_integrated_gradients_work_on_a_shared_frozen_model(classifier: Path) ->
     cached = load_for_inference(str(classifier))
     assert not any(p.requires_grad for p in cached.model.parameters())
     weights = {name: p.detach().clone() for name, p in cached.model.named_parameters()}
-    fresh = load_classifier(resolve_source(str(classifier)), attn_implementation="eager").eval()
+    fresh = load_classifier(source_of(str(classifier)), attn_implementation="eager").eval()
     assert all(p.requires_grad for p in fresh.parameters())
     shared = integrated_gradients(cached.model, cached.tokenizer, TEXTS[0], target=1, n_steps=16)
     own = integrated_gradients(fresh, cached.tokenizer, TEXTS[0], target=1, n_steps=16)

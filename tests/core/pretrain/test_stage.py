@@ -37,7 +37,7 @@ def test_masked_lm_stage_then_fine_tuning_from_it(tmp_path: Path, tiny_models: A
     original = run_module.build_trainer
 
     def spy(config: RunConfig, *args: Any, **kwargs: Any) -> Any:
-        loaded_from.append(config.model)
+        loaded_from.append(str(config.model))
         return original(config, *args, **kwargs)
 
     monkeypatch.setattr(run_module, "build_trainer", spy)
@@ -46,7 +46,7 @@ def test_masked_lm_stage_then_fine_tuning_from_it(tmp_path: Path, tiny_models: A
     assert summary["state"] == "finished"
     adapted = adapted_model(run_dir)
     assert adapted is not None and loaded_from == [str(adapted)]
-    assert runs.load_config(run_dir).model == str(tiny_models("bert"))  # the run still names its base model
+    assert str(runs.load_config(run_dir).model) == str(tiny_models("bert"))  # the run still names its base model
     evals = stage_events(run_dir, "eval")
     assert evals and all(math.isclose(e["perplexity"], math.exp(e["loss"]), rel_tol=1e-9) for e in evals)
     assert stage_events(run_dir, "started")[0]["objective"] == "masked_lm"

@@ -137,12 +137,13 @@ def test_create_run_raises_typed_errors(tmp_path: Path, tiny_models: Any, sentim
 
 
 def test_roberta_positions_leave_out_the_padding_offset(tiny_models: Any) -> None:
-    from core.models import load_model_config, load_tokenizer, resolve_source
+    from core.modelref import source_of
+    from core.models import load_model_config, load_tokenizer
     from core.runs.preflight import max_input_length
 
-    source = resolve_source(str(tiny_models("roberta")))
+    source = source_of(str(tiny_models("roberta")))
     assert max_input_length(load_model_config(source), load_tokenizer(source)) == 128  # 130 positions, pad id 1
-    bert = resolve_source(str(tiny_models("bert")))
+    bert = source_of(str(tiny_models("bert")))
     assert max_input_length(load_model_config(bert), load_tokenizer(bert)) == 130  # tokenizer says 512
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import file_hash, load_labelled
-from core.models import load_tokenizer, resolve_source
+from core.modelref import source_of
+from core.models import load_tokenizer
 from core.training.datasets import _cache_key, cache_dir, prepare_datasets, tokenize_frame
 
 
@@ -34,7 +35,7 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def tokenizer() -> Any:
-    return load_tokenizer(resolve_source("default"))
+    return load_tokenizer(source_of("default"))
 
 
 def test_tokenize_frame_second_call_loads_from_cache(sentiment_csv: Path, tokenizer: Any) -> None:

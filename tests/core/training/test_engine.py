@@ -98,7 +98,7 @@ def test_the_final_report_reuses_the_best_checkpoints_evaluation(tmp_path: Path,
 
 def test_a_slim_checkpoint_is_refused_as_a_model_folder(tmp_path: Path) -> None:
     from core.errors import ModelError
-    from core.models import resolve_source
+    from core.modelref import source_of
     from core.training.engine import FROZEN_FILE
 
     folder = tmp_path / "checkpoint-6"
@@ -106,4 +106,4 @@ def test_a_slim_checkpoint_is_refused_as_a_model_folder(tmp_path: Path) -> None:
     (folder / "config.json").write_text("{}", encoding="utf-8")
     (folder / FROZEN_FILE).write_text('{"left_out": ["bert.embeddings.word_embeddings.weight"]}', encoding="utf-8")
     with pytest.raises(ModelError, match="checkpoint"):
-        resolve_source(str(folder))
+        source_of(str(folder))

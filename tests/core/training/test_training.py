@@ -244,12 +244,13 @@ def test_thread_override(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_trainer_uses_shuffled_length_batches(tmp_path: Path, tiny_models: Any, sentiment_csv: Path) -> None:
-    from core.models import load_tokenizer, resolve_source
+    from core.modelref import source_of
+    from core.models import load_tokenizer
     from core.training.sampler import ShuffledLengthGroupedSampler
 
     run_dir = make_run(tmp_path, sentiment_csv, tiny_models("bert"), gradient_accumulation_steps=2)
     config = runs.load_config(run_dir)
-    tokenizer = load_tokenizer(resolve_source(config.model))
+    tokenizer = load_tokenizer(source_of(config.model))
     train, val = train_data.prepare_datasets(config, tokenizer)
     trainer = train_trainer.build_trainer(config, run_dir, tokenizer, train, val)
     loader = trainer.get_train_dataloader()

@@ -22,7 +22,7 @@ from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.limits import HEAVY
 from ui.api.models import smollm2_installed
-from ui.api.session import DEFAULT, SMOLLM2, model_name, model_ref, split_ref
+from ui.api.session import DEFAULT, HUB, SMOLLM2, ModelRef, model_name
 from ui.tabs.format import run_choices
 from ui.tabs.model.format import choices_markdown, model_markdown, predictions_frame
 from ui.tabs.notices import info, warn_all
@@ -116,7 +116,7 @@ class ModelTab:
             raise gr.Error({"hub": "Type a Hugging Face model id, e.g. distilbert-base-uncased.",
                             "folder": "Choose one of the model folders this app offers.",
                             "run": "No earlier run chosen: train one first, or pick another kind of model."}[kind])
-        return model_ref(kind, str(value))
+        return ModelRef.choice(kind, str(value)).format()
 
     @friendly_errors
     def on_load(self, values: dict[Any, Any]) -> str:
@@ -128,7 +128,7 @@ class ModelTab:
     @friendly_errors
     def on_as_base(self, values: dict[Any, Any]) -> str:
         ref = self.chosen_ref(values)
-        if split_ref(ref)[0] != "hub":  # a hub id may be fetched when training starts; the rest must load now
+        if ModelRef.parse(ref).kind != HUB:  # a hub id may be fetched when training starts; the rest must load now
             self.api.models.load_model(ref)
         info(f"The Train tab will fine-tune {model_name(ref)}.")
         return ref
