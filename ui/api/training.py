@@ -20,7 +20,6 @@ from core.cli.settings import train_command
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import Columns
 from core.data.uploads import store_upload
-from core.models import SMOLLM2
 from core.runs.card import class_weights_text
 from core.settings import from_values
 from ui.api.context import Context
@@ -55,10 +54,9 @@ class Training:
                             val_file=str(context.upload_path(val_upload)) if val_upload else None)
         if val_fraction is not None:
             data.val_fraction = float(val_fraction)
-        source = context.source(base_model)
-        if source == SMOLLM2 and not train.lora:
-            train.lora = True  # a 135M decoder on a shared server: LoRA adapters, its sensible default (as the CLI)
-        return RunConfig(model=source, data=data, train=train)
+        config = RunConfig(model=context.source(base_model), data=data, train=train)
+        config.apply_model_defaults()  # the embedded decoder: LoRA adapters, as the CLI
+        return config
 
     def form_config(self, data_choice: Any, base: str | None, raw: dict[str, Any], val_path: str | None = None,
                     text_path: str | None = None) -> RunConfig:
