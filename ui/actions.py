@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from core import runs
+from core import job, runs
 from core.cli.settings import train_command
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import inspect_file
@@ -96,7 +96,7 @@ class Actions(RunActions, SweepActions, LabelActions):
     def launch(self, config: RunConfig, request: Any = None) -> dict[str, Any]:
         """Create the run folder and start its training process."""
         self.require_change(request)
-        folder = runs.create_run(config, root=self.places.root)
+        folder = job.create_run(config, root=self.places.root)
         runs.start_run(folder)
         return {"run_id": folder.name, "command": train_command(runs.load_config(folder))}
 

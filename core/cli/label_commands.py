@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core import job
 from core.errors import TuneScopeError
 
 SHOWN = 20  # suspects printed as JSON without --top or --out
@@ -91,13 +92,12 @@ def _change(args: argparse.Namespace, run_dir: Any, table: Any) -> Any:
     from pathlib import Path
 
     from core import runs
-    from core.training.run import run_training
     from core.training.stopping import stop_signal
 
     root = Path(args.root) if args.root else run_dir.resolve().parent
     folder = root / retrain(run_dir, drop, relabel, runs_root=root, start=False)
     with stop_signal():
-        summary = run_training(folder)
+        summary = job.run_training(folder)
     return {"run_id": folder.name, "changes": runs.read_json(folder / "data_changes.json"), **summary}
 
 

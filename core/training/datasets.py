@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
-from core.data import LABEL, TEXT, TEXT_PAIR, load_labelled, overlap_report, split_train_val
+from core.data import LABEL, TEXT, TEXT_PAIR, file_hash, load_labelled, overlap_report, split_train_val
 from core.data.multilabel import multi_hot
 from core.errors import ConfigError
 
@@ -91,8 +91,6 @@ def _cache_key(config: RunConfig, split: str, tokenizer: Any, data_hash: str | N
 
 def load_frames(config: RunConfig) -> tuple[Any, Any, str | None]:
     """Train and validation tables (a given validation file or a seeded split) and the validation hash."""
-    from core.data import file_hash
-
     data_cfg = config.data
     data = load_labelled(data_cfg.train_file, data_cfg.text_column, data_cfg.label_column, data_cfg.text_pair_column,
                          multi_label=data_cfg.multi_label)

@@ -10,7 +10,7 @@ import pytest
 
 from core import runs
 from core.errors import RunError
-from core.training.run import run_training
+from core.job import run_training
 from core.training.saving import SaveFailed, save_model_folder
 from tests.core.training.test_training import make_run
 

@@ -9,22 +9,22 @@ from typing import Any
 
 import pytest
 
-from core import runs
+from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.errors import RunError
+from core.job import run_training
 from core.plots.training import current_attempt
 from core.training import arguments as train_args
 from core.training import datasets as train_data
 from core.training import threads as train_threads
 from core.training import trainer as train_trainer
-from core.training.run import run_training
 
 
 def make_run(tmp_path: Path, data: Path, model: Path, name: str = "run", **train: Any) -> Path:
     settings = {"max_steps": 6, "batch_size": 4, "logging_steps": 1, "eval_steps": 3, **train}
     config = RunConfig(data=DataSettings(train_file=str(data), val_fraction=0.2), model=str(model),
                        train=TrainSettings(**settings))
-    return runs.create_run(config, run_dir=tmp_path / name)
+    return job.create_run(config, run_dir=tmp_path / name)
 
 
 def imbalanced_csv(tmp_path: Path, minority: int = 4, majority: int = 28) -> Path:
