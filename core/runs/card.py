@@ -22,7 +22,7 @@ def class_weights_text(weights: dict[str, float] | list[float] | None) -> str:
     return ", ".join(f"{float(w):.2f}" for w in weights)
 
 
-def write_model_card(run_dir: Path, config: RunConfig, report: dict[str, Any], how: str = "fine-tuned") -> Path:
+def write_model_card(run_dir: Path, config: RunConfig, report: dict[str, Any], how: str) -> Path:
     """Write a short model card: base model, data, labels, settings and final metrics.
 
     ``how`` says how the model was made, in the card's first sentence (the job composes it from the recipe
