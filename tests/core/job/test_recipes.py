@@ -4,6 +4,8 @@ job runs whatever a recipe returns into a normal run folder (lock, status, outpu
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +104,10 @@ def test_the_job_writes_any_recipes_result_as_a_normal_run(tmp_path: Path, tiny_
     assert json.loads((run_dir / "metrics.json").read_text())["eval_loss"] == 0.25
     assert (run_dir / "model" / "config.json").exists()
     assert "Text classifier assembled by hand with TuneScope" in (run_dir / "README.md").read_text()
+
+
+def test_importing_the_job_layer_loads_no_torch() -> None:
+    """The app, the sweep and the CLI import ``core.job`` to create runs: the recipes' training loads only to train."""
+    script = "import sys, core.job\nprint(sorted({'torch', 'transformers', 'setfit'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
