@@ -53,7 +53,7 @@ class StageCallback(EventCallback):
                            **metrics})
         if state.is_world_process_zero:
             echo(f"pre-training eval at step {state.global_step}: loss {metrics['loss']:.4f} "
-                  f"perplexity {metrics['perplexity']:.2f}")
+                 f"perplexity {metrics['perplexity']:.2f}")
         return None
 
 

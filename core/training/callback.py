@@ -105,7 +105,7 @@ class EventCallback(TrainerCallback):
             self._emit(state, event)
             if state.is_world_process_zero:
                 echo(f"step {step}/{state.max_steps} loss {loss:.4f} lr {event['learning_rate'] or 0:.2e} "
-                      f"{rate:.1f} samples/s" + (f" eta {eta:.0f}s" if eta is not None else ""))
+                     f"{rate:.1f} samples/s" + (f" eta {eta:.0f}s" if eta is not None else ""))
             if not math.isfinite(loss) and not self.non_finite:
                 self.non_finite = (f"The training loss became {loss} at step {step}: training was stopped. "
                                    "Lower the learning rate, or use fp32 precision.")
@@ -120,7 +120,7 @@ class EventCallback(TrainerCallback):
                                "seconds": round(seconds, 3)})
             if state.is_world_process_zero:
                 echo(f"eval at step {step}: loss {metrics.get('loss', float('nan')):.4f} "
-                      f"accuracy {metrics.get('accuracy', float('nan')):.4f} f1_macro {metrics.get('f1_macro', float('nan')):.4f}")
+                     f"accuracy {metrics.get('accuracy', float('nan')):.4f} f1_macro {metrics.get('f1_macro', float('nan')):.4f}")
 
     def on_evaluate(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self._restart_rate(state)
