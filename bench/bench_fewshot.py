@@ -54,13 +54,13 @@ def dev_subset(data: Path, name: str, rows: int, folder: Path) -> Path:
 
 
 def train_one(train_file: Path, dev_file: Path, folder: Path, settings: dict[str, Any]) -> dict[str, Any]:
-    from core import runs
+    from core import job, runs
     from core.config import DataSettings, RunConfig, TrainSettings
-    from core.training.run import run_training
+    from core.job import run_training
 
     config = RunConfig(data=DataSettings(train_file=str(train_file), val_file=str(dev_file)),
                        train=TrainSettings(**settings))
-    run_dir = runs.create_run(config, run_dir=folder)
+    run_dir = job.create_run(config, run_dir=folder)
     started = time.perf_counter()
     summary = run_training(run_dir)
     resolved = runs.load_config(run_dir).resolved

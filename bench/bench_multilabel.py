@@ -5,8 +5,8 @@
 
 On GoEmotions (Ekman labels: Reddit comments with one or more of anger, disgust, fear, joy, neutral,
 sadness, surprise, joined by ``;``) it trains
-  ours      the default model (MiniLM-L6) through the run API (``core.runs.create_run`` +
-            ``core.training.run.run_training``) on a seeded sample of the train split, with the dev split as
+  ours      the default model (MiniLM-L6) through the run API (``core.job.create_run`` +
+            ``core.job.run_training``) on a seeded sample of the train split, with the dev split as
             its validation set: the run tunes one decision threshold per label on dev and stores it with the
             model; the test split is then scored with ``core.inference.evaluate.evaluate_run``;
   baseline  scikit-learn TF-IDF (word 1-2 grams) + one-vs-rest logistic regression on the same rows, with its
@@ -47,14 +47,14 @@ def sample_split(folder: Path, name: str, rows: int, out: Path) -> Path:
 
 def run_ours(train: Path, dev: Path, test: Path, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """Train the default model on ``train`` (validation: ``dev``) and score the test rows with the run's model."""
-    from core import runs
+    from core import job, runs
     from core.config import DataSettings, RunConfig, TrainSettings
     from core.inference.evaluate import evaluate_run
-    from core.training.run import run_training
+    from core.job import run_training
 
     config = RunConfig(data=DataSettings(train_file=str(train), val_file=str(dev), multi_label="yes"),
                        train=TrainSettings(epochs=args.epochs))
-    run_dir = runs.create_run(config, run_dir=work / "ours")
+    run_dir = job.create_run(config, run_dir=work / "ours")
     started = time.perf_counter()
     summary = run_training(run_dir)
     seconds = time.perf_counter() - started

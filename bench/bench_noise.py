@@ -12,7 +12,7 @@ scored on SST-2 dev (872 rows, the same validation file for every run):
   accuracy   dev accuracy of the model trained on the clean sample, on the noisy sample, on the noisy
              sample without its top-N suspects (``core.labels.retrain``: same settings, same validation
              rows) and without N random rows; "recovers half" = cleaned - noisy >= 0.5 * (clean - noisy).
-Every model is a real TuneScope run (``core.runs.create_run`` + ``core.training.run.run_training``). It
+Every model is a real TuneScope run (``core.job.create_run`` + ``core.job.run_training``). It
 prints what it measured; nothing is asserted.
 """
 
@@ -55,13 +55,13 @@ def noisy_sample(data: Path, rows: int, noise: float, seed: int, folder: Path) -
 
 def train(data_file: Path, dev: Path, root: Path, args: argparse.Namespace, seed: int) -> Path:
     """A TuneScope run on ``data_file`` with the defaults (1 epoch), validated on ``dev``; its folder."""
-    from core import runs
+    from core import job
     from core.config import DataSettings, RunConfig, TrainSettings
-    from core.training.run import run_training
+    from core.job import run_training
 
     config = RunConfig(data=DataSettings(train_file=str(data_file), val_file=str(dev)),
                        train=TrainSettings(max_length=args.max_length, seed=seed))
-    folder = runs.create_run(config, root=root)
+    folder = job.create_run(config, root=root)
     run_training(folder)
     return folder
 
@@ -74,8 +74,8 @@ def accuracy(folder: Path) -> float:
 
 def retrained(parent: Path, drop: list[int], root: Path) -> Path:
     """The parent run retrained without ``drop`` (``core.labels.retrain``, trained in this process)."""
+    from core.job import run_training
     from core.labels import retrain
-    from core.training.run import run_training
 
     folder = root / retrain(parent, drop, {}, runs_root=root, start=False)
     run_training(folder)

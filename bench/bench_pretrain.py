@@ -58,8 +58,8 @@ def one_run(folder: Path, data: Path, seed: int, args: argparse.Namespace, pretr
             stage_from: Path | None = None) -> dict:
     from core.config import DataSettings, RunConfig, TrainSettings
     from core.inference.evaluate import evaluate_run
-    from core.runs import create_run, load_config
-    from core.training.run import run_training
+    from core.job import create_run, run_training
+    from core.runs import load_config
 
     train = TrainSettings(epochs=args.epochs, seed=seed, pretrain="file" if pretrain else "off",
                           pretrain_file=str(pretrain) if pretrain else None, pretrain_epochs=args.pretrain_epochs,

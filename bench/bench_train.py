@@ -85,7 +85,7 @@ def run_ours(train_csv: Path, dev_csv: Path, args: argparse.Namespace, work: Pat
     ``index`` (the similar-examples index) are timed here around the functions the run calls at its end;
     ``setup`` is the rest of the wall time (data, tokenization, model loading, thread choice).
     """
-    from core import runs
+    from core import job, runs
     from core.config import DataSettings, RunConfig, TrainSettings
     from core.settings import from_values
 
@@ -94,17 +94,18 @@ def run_ours(train_csv: Path, dev_csv: Path, args: argparse.Namespace, work: Pat
               **dict(item.split("=", 1) for item in args.set or [])}
     settings = from_values(TrainSettings, values)
     config = RunConfig(data=DataSettings(train_file=str(train_csv), val_file=str(dev_csv)), train=settings)
-    run_dir = runs.create_run(config, run_dir=work / f"ours{tag}")
+    run_dir = job.create_run(config, run_dir=work / f"ours{tag}")
     summary, wall, timed, cpu = _timed_training(run_dir)
     events = runs.read_events(run_dir)
     steps = [e for e in events if e["event"] == "step"]
     evals = sum(e.get("seconds", 0.0) for e in events if e["event"] == "eval")
     saves = sum(e.get("seconds", 0.0) for e in events if e["event"] == "checkpoint")
     runtime = summary["train_runtime"]
-    phases = {"setup": wall - runtime - timed.get("_save_outputs", 0.0) - timed.get("_write_index", 0.0),
+    outputs = timed.get("save_outputs", 0.0)  # model/ (save_model_folder), config, metrics and card
+    phases = {"setup": wall - runtime - timed.get("final_model", 0.0) - outputs - timed.get("write_index", 0.0),
               "steps": runtime - evals - saves, "evaluations": evals, "checkpoint_saves": saves,
-              "final_predict": timed.get("_save_outputs", 0.0) - timed.get("save_model_folder", 0.0),
-              "final_save": timed.get("save_model_folder", 0.0), "index": timed.get("_write_index", 0.0)}
+              "final_predict": timed.get("final_model", 0.0) + outputs - timed.get("save_model_folder", 0.0),
+              "final_save": timed.get("save_model_folder", 0.0), "index": timed.get("write_index", 0.0)}
     return {"samples_per_second": summary["train_samples_per_second"], "runtime": runtime,
             "wall_seconds": wall, "cpu_seconds": cpu, "phases": phases,
             "evaluations": sum(e["event"] == "eval" for e in events),
@@ -116,13 +117,17 @@ def run_ours(train_csv: Path, dev_csv: Path, args: argparse.Namespace, work: Pat
 
 def _timed_training(run_dir: Path) -> tuple[dict[str, Any], float, dict[str, float], float]:
     """``run_training(run_dir)``: its summary, wall seconds, the seconds of the functions it calls at its end
-    (``_save_outputs``, ``save_model_folder``, ``_write_index``) and the CPU seconds of ``Trainer.train``
-    (steadier than wall time on a busy machine)."""
-    from core.training import run as run_module
+    (``final_model``: the final prediction; ``save_outputs`` with its ``save_model_folder``; ``write_index``)
+    and the CPU seconds of ``Trainer.train`` (steadier than wall time on a busy machine)."""
+    from core.job import outputs as outputs_module
+    from core.job import run as run_module
+    from core.training import finetune as finetune_module
     from core.training.trainer import WeightedTrainer
 
     timed: dict[str, float] = {}
-    originals = {name: getattr(run_module, name) for name in ("_save_outputs", "save_model_folder", "_write_index")}
+    where = {"final_model": finetune_module, "save_outputs": run_module, "save_model_folder": outputs_module,
+             "write_index": run_module}  # the module whose global name each caller looks up
+    originals = {name: getattr(module, name) for name, module in where.items()}
     train, cpu = WeightedTrainer.train, [0.0]
 
     def timing(name: str) -> Any:
@@ -141,16 +146,16 @@ def _timed_training(run_dir: Path) -> tuple[dict[str, Any], float, dict[str, flo
         finally:
             cpu[0] += time.process_time() - c0
 
-    for name in originals:
-        setattr(run_module, name, timing(name))
+    for name, module in where.items():
+        setattr(module, name, timing(name))
     WeightedTrainer.train = cpu_timed
     t0 = time.perf_counter()
     try:
         summary = run_module.run_training(run_dir)
     finally:
         WeightedTrainer.train = train
-        for name, function in originals.items():
-            setattr(run_module, name, function)
+        for name, module in where.items():
+            setattr(module, name, originals[name])
     return summary, time.perf_counter() - t0, timed, cpu[0]
 
 

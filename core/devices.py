@@ -1,6 +1,6 @@
 """Where a run computes and in what precision: the device (CUDA, Apple MPS or the CPU) and bf16/fp16/fp32.
 
-For training (``core.training.arguments``, ``core.runs.preflight``), which refuses a device or precision
+For training (``core.training.arguments``, ``core.job.preflight``), which refuses a device or precision
 the machine lacks with one sentence, and for inference, which asks whether the CPU has native bf16
 (``core.inference.loading``, ``core.inference.probabilities``). Leaves out loading models (``core.models``).
 """

@@ -64,10 +64,8 @@ def setting(default: Any = MISSING, like: Spec | None = None, **spec: Any) -> An
     Without a default the setting must be given (a required positional argument); a list default is
     copied for each object.
     """
-    if like is None:
-        described = Spec(**spec)
-    else:  # the shared spec itself when nothing changes
-        described = dataclasses.replace(like, **spec) if spec else like
+    # a shared spec is used itself when nothing changes
+    described = Spec(**spec) if like is None else dataclasses.replace(like, **spec) if spec else like
     if isinstance(default, list):
         return field(default_factory=functools.partial(list, default), metadata={"spec": described})
     return field(default=default, metadata={"spec": described})

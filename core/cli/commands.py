@@ -7,12 +7,11 @@ Each command calls the same core functions the UI calls. Errors are raised as ty
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 from typing import Any
 
-from core import runs
+from core import job, runs
 from core.cli.fill_commands import FILL_COMMANDS
 from core.cli.label_commands import LABEL_COMMANDS
 from core.cli.model_commands import MODEL_COMMANDS
@@ -31,42 +30,39 @@ def cmd_inspect(args: argparse.Namespace) -> Any:
 
 
 def cmd_train(args: argparse.Namespace) -> Any:
-    from core.training.run import run_training  # deferred: it imports torch
 
     if args.run_dir:
         with stop_signal():  # this process is a training process: SIGTERM means a clean stop
-            return run_training(args.run_dir, resume=args.resume)
+            return job.run_training(args.run_dir, resume=args.resume)
     if not args.data:
         raise TuneScopeError("train needs a labelled data file (or --run-dir of an existing run).")
     config = config_from_args(args)
     config.apply_model_defaults()  # the embedded decoder trains LoRA adapters unless told otherwise
     run_dir = Path(args.output) if args.output else None
-    if int(os.environ.get("RANK", "0")) == 0:
-        run_dir = runs.create_run(config, run_dir=run_dir)
+    if job.is_main_process():
+        run_dir = job.create_run(config, run_dir=run_dir)
     else:  # other ranks of torchrun / accelerate wait for rank 0 to write the folder
         if run_dir is None:
             raise TuneScopeError("With several processes, give --output so every rank uses the same run folder.")
         while not runs.RunPaths(run_dir).status.exists():
             time.sleep(0.2)
     with stop_signal():
-        return run_training(run_dir)
+        return job.run_training(run_dir)
 
 
 def cmd_resume(args: argparse.Namespace) -> Any:
-    from core.training.run import run_training  # deferred: it imports torch
 
     runs.check_resumable(args.run_dir)  # not a run, still active, nothing intact to resume: one sentence
     with stop_signal():
-        return run_training(args.run_dir, resume=True)
+        return job.run_training(args.run_dir, resume=True)
 
 
 def cmd_retry(args: argparse.Namespace) -> Any:
-    from core.training.run import run_training  # deferred: it imports torch
 
     runs.require_run(args.run_dir)
     runs.apply_smaller_batch(args.run_dir)
     with stop_signal():
-        return run_training(args.run_dir, resume=runs.last_checkpoint(args.run_dir) is not None)
+        return job.run_training(args.run_dir, resume=runs.last_checkpoint(args.run_dir) is not None)
 
 
 RUNS_USAGE = {"list": ("runs [--root R]", 0), "diff": ("runs diff A B", 2), "rm": ("runs rm RUN --yes", 1),

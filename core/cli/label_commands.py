@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from core import runs
+from core import job, runs
 from core.cli.run_options import SHOWN
 from core.errors import TuneScopeError
 from core.inference.predict import escape_frame, write_csv
@@ -60,12 +60,11 @@ def _change(args: argparse.Namespace, run_dir: Any, table: Any) -> Any:
         fixed = corrected_data(run_rows(run_dir), drop, relabel)
         return {**fixed.changes, "train_file": str(fixed.train_file), "val_file": str(fixed.val_file)}
 
-    from core.training.run import run_training  # deferred: it imports torch
 
     root = Path(args.root) if args.root else run_dir.resolve().parent
     folder = root / retrain(run_dir, drop, relabel, runs_root=root, start=False)
     with stop_signal():
-        summary = run_training(folder)
+        summary = job.run_training(folder)
     return {"run_id": folder.name, "changes": runs.read_json(folder / "data_changes.json"), **summary}
 
 

@@ -3,7 +3,7 @@
 SetFit trains the sentence-embedding body with a sentence-transformers ``Trainer`` that logs
 ``embedding_loss``; this callback writes those as the usual ``step`` events (so the Train tab's live view
 and the loss curve work unchanged), honours stop requests, and keeps the body trainer from evaluating
-or checkpointing (the few-shot route scores its final classifier itself, see ``core.fewshot.train``).
+or checkpointing (the few-shot recipe scores its final classifier itself, see ``core.fewshot.train``).
 """
 
 from __future__ import annotations

@@ -1,17 +1,22 @@
-"""When the few-shot (SetFit) recipe applies: the recommendation for a data set, and the settings it refuses.
+"""The few-shot (SetFit) recipe (``recipe="setfit"``): when it applies, the settings it refuses, and its entry.
 
-Light on purpose (no torch, no setfit import): ``core.runs.preflight`` calls :func:`check_recipe` before a
-run folder exists, and the app shows :func:`advice` beside the data report. Training is
-``core.fewshot.train``.
+:data:`SETFIT` has the shape of ``core.job.recipe.Recipe`` (without importing it) and is registered in
+``core.job.recipes``: preflight (``core.job.preflight``) calls its :meth:`SetFit.check` before a run folder
+exists, and the training child its :meth:`SetFit.train`. The app shows :func:`advice` beside the data
+report. Light on purpose (no torch, no setfit import): training is ``core.fewshot.train``.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import statistics
+from pathlib import Path
 from typing import Any
 
+from core.config import RunConfig
 from core.errors import ConfigError
+from core.modelref import ModelRef
+from core.training.outcome import Trained
 
 # Rows per class up to which the few-shot route is recommended. bench/bench_fewshot.py (default model, two
 # seeds, 200 dev rows): SST-2 at 8/16/32 rows per class 0.673/0.713/0.750 against full fine-tuning's
@@ -54,19 +59,36 @@ def import_setfit() -> Any:
     return setfit
 
 
-def check_recipe(config: Any) -> None:
-    """Refuse settings the setfit recipe cannot train with (a :class:`ConfigError` saying what to change)."""
-    if config.train.recipe != "setfit":
-        return
-    import_setfit()
-    if config.train.lora:
-        raise ConfigError("The setfit recipe trains the whole (small) body: turn LoRA off or choose recipe finetune.")
-    if config.data.text_pair_column:
-        raise ConfigError("The setfit recipe classifies single texts: remove the second text column or choose "
-                          "recipe finetune for sentence pairs.")
-    if getattr(config.train, "pretrain", "off") != "off":
-        raise ConfigError("The setfit recipe starts from the sentence-embedding body as it is: turn pre-training "
-                          "off or choose recipe finetune.")
-    if getattr(config.data, "multi_label", "no") == "yes":
-        raise ConfigError("The setfit recipe trains single-label classifiers: choose recipe finetune for "
-                          "multi-label data.")
+class SetFit:
+    """SetFit: contrastive training of a sentence-embedding body, then a logistic-regression head, saved as a
+    standard classifier. No checkpoints: a stopped run keeps the body trained so far."""
+
+    name = "setfit"
+    how = ("trained with the few-shot SetFit recipe (a contrastively tuned sentence-embedding body, a mean-pooling "
+           "layer and a logistic-regression head)")
+
+    def check(self, config: RunConfig) -> None:
+        """Refuse settings the setfit recipe cannot train with (a :class:`ConfigError` saying what to change)."""
+        import_setfit()
+        if config.train.lora:
+            raise ConfigError("The setfit recipe trains the whole (small) body: turn LoRA off or choose recipe "
+                              "finetune.")
+        if config.data.text_pair_column:
+            raise ConfigError("The setfit recipe classifies single texts: remove the second text column or choose "
+                              "recipe finetune for sentence pairs.")
+        if config.train.pretrain != "off":
+            raise ConfigError("The setfit recipe starts from the sentence-embedding body as it is: turn "
+                              "pre-training off or choose recipe finetune.")
+        if config.data.multi_label == "yes":
+            raise ConfigError("The setfit recipe trains single-label classifiers: choose recipe finetune for "
+                              "multi-label data.")
+
+    def train(self, config: RunConfig, run_dir: Path, *, start: ModelRef, checkpoint: Path | None, main: bool) -> Trained:
+        """Train the run in ``run_dir`` from ``start`` (``core.fewshot.train.train_fewshot``); ``checkpoint`` is
+        ignored (a few-shot run has none: a relaunch trains again)."""
+        from core.fewshot.train import train_fewshot
+
+        return train_fewshot(config, run_dir, start=start, main=main)
+
+
+SETFIT = SetFit()

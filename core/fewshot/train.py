@@ -1,17 +1,19 @@
-"""The training child's few-shot path (``recipe="setfit"``): SetFit body training, head, scores, ``model/``.
+"""The few-shot recipe's training (``recipe="setfit"``): SetFit body training, the head, the final scores.
 
 Contrastive pairs are drawn from the labelled rows and the sentence-embedding body is trained on them
 with SetFit (``CosineSimilarityLoss``, through its sentence-transformers ``Trainer``, so stop requests,
 progress events and the optional metrics tracker work as for fine-tuning). The head is then fitted on
 what a standard ``AutoModelForSequenceClassification`` feeds its last layer (``core.fewshot.head``), and
-that classifier is scored on the validation rows and saved as ``model/`` with ``metrics.json`` and the
-card. SetFit's own prediction (logistic regression on mean-pooled embeddings) is scored too and kept in
-``config.resolved`` for comparison. The device lock, status and final events stay with
-``core.training.run``; there are no checkpoints (a stopped few-shot run keeps the body trained so far).
+that classifier is scored on the validation rows and handed back as a :class:`Trained`, which the job
+(``core.job``) saves as ``model/`` with ``metrics.json`` and the card. SetFit's own prediction (logistic
+regression on mean-pooled embeddings) is scored too and kept in ``config.resolved`` for comparison. There
+are no checkpoints (a stopped few-shot run keeps the body trained so far).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
@@ -20,56 +22,51 @@ import numpy as np
 from core import runs
 from core.config import RunConfig
 from core.data import TEXT
+from core.devices import pick_device
 from core.errors import ConfigError
+from core.fewshot.events import FewShotEvents
+from core.fewshot.head import classifier_from_body, fit_head, head_inputs
 from core.fewshot.recipe import import_setfit
+from core.modelref import ModelRef, source_of
+from core.training import stopping
+from core.training.arguments import report_to, show_bar
+from core.training.datasets import is_multi_label, label_column, load_frames
+from core.training.metrics import full_report
+from core.training.outcome import Trained
 
 SETFIT_LEARNING_RATE = 2e-5  # SetFit's own body learning rate
 
 
-def train_fewshot(config: RunConfig, run_dir: Path, main: bool) -> tuple[Any, Any, dict[str, Any]]:
-    """Train, score and save a few-shot run; returns the body trainer, its train output and the final report."""
-    from core.devices import pick_device
-    from core.training.datasets import is_multi_label, load_frames
-    from core.training.threads import choose_cpu_threads
-
+def train_fewshot(config: RunConfig, run_dir: Path, *, start: ModelRef, main: bool) -> Trained:
+    """Train and score a few-shot run from ``start`` (a sentence-embedding body); ``main`` alone writes."""
     setfit = import_setfit()
     train_frame, val_frame, _ = load_frames(config)
     if is_multi_label(train_frame):
         raise ConfigError("The setfit recipe trains single-label classifiers: choose recipe finetune for "
                           "multi-label data.")
     device = pick_device(config.train.device)
-    if device == "cpu":
-        choose_cpu_threads()  # this is the training child: its thread count is its own
     texts, ids = rows(train_frame, config.labels)
-    model = setfit.SetFitModel.from_pretrained(config.model.resolve().location, device=device)
+    model = setfit.SetFitModel.from_pretrained(source_of(start).location, device=device)
     model.model_body.max_seq_length = config.train.max_length
     trainer = _trainer(setfit, model, config, run_dir, len(texts))
     if main:
         config.save(runs.RunPaths(run_dir).config)
     trainer.train_embeddings(texts, ids)
     body_trainer = trainer.st_trainer
-    report = _finish(model, config, run_dir, (texts, ids), rows(val_frame, config.labels), main)
+    classifier, tokenizer, report = _finish(model, config, (texts, ids), rows(val_frame, config.labels))
     _emit_eval(run_dir, body_trainer.state, report, main)
-    return body_trainer, _train_output(body_trainer), report
+    return Trained.from_trainer(body_trainer, _train_output(body_trainer), classifier, tokenizer, report)
 
 
 def rows(frame: Any, labels: list[str]) -> tuple[list[str], list[int]]:
     """Texts and label ids of a clean single-label frame (unknown labels are refused)."""
-    from core.training.datasets import label_column
-
     return [str(t) for t in frame[TEXT]], label_column(frame, labels)
 
 
 def _trainer(setfit: Any, model: Any, config: RunConfig, run_dir: Path, n_rows: int) -> Any:
     """SetFit's ``Trainer`` with the run's settings, our event callback and no printed log dictionaries."""
-    import math
-
     from transformers import set_seed
     from transformers.trainer_callback import PrinterCallback
-
-    from core.fewshot.events import FewShotEvents
-    from core.training.arguments import report_to, show_bar
-    from core.training.stopping import stop_requested
 
     t = config.train
     learning_rate = body_learning_rate(t)
@@ -86,7 +83,7 @@ def _trainer(setfit: Any, model: Any, config: RunConfig, run_dir: Path, n_rows: 
         warmup_proportion=t.warmup_ratio, max_length=t.max_length, seed=t.seed, logging_strategy="steps",
         logging_steps=config.resolved["logging_steps"], eval_strategy="no", save_strategy="no",
         report_to=report_to(config, run_dir), run_name=Path(run_dir).name, show_progress_bar=show_bar())
-    callback = FewShotEvents(run_dir, stop_requested, info=dict(config.resolved))
+    callback = FewShotEvents(run_dir, stopping.stop_requested, info=dict(config.resolved))
     trainer = setfit.Trainer(model=model, args=args, callbacks=[callback])
     trainer.st_trainer.remove_callback(PrinterCallback)  # our callback prints readable lines instead
     return trainer
@@ -97,20 +94,13 @@ def body_learning_rate(train: Any) -> float:
 
     With 16 SST-2 rows per class (one seed, 300 dev rows) SetFit scored 0.717 at 2e-5 and 0.643 at 1e-4.
     """
-    import dataclasses
-
     default = next(f.default for f in dataclasses.fields(train) if f.name == "learning_rate")
     return SETFIT_LEARNING_RATE if train.learning_rate == default else float(train.learning_rate)
 
 
-def _finish(model: Any, config: RunConfig, run_dir: Path, train: tuple[list[str], list[int]],
-            val: tuple[list[str], list[int]], main: bool) -> dict[str, Any]:
-    """Fit the head into a standard classifier, score it on ``val`` and save ``model/``, metrics and card."""
-    from core.fewshot.head import classifier_from_body, fit_head, head_inputs
-    from core.runs.card import write_model_card
-    from core.training.metrics import full_report
-    from core.training.saving import SaveFailed, save_model_folder
-
+def _finish(model: Any, config: RunConfig, train: tuple[list[str], list[int]],
+            val: tuple[list[str], list[int]]) -> tuple[Any, Any, dict[str, Any]]:
+    """Fit the head into a standard classifier and score it on ``val``: the classifier, its tokenizer, the report."""
     body, tokenizer = model.model_body[0].auto_model, model.model_body.tokenizer
     classifier = classifier_from_body(body, config.labels)
     config.resolved.update(fit_head(classifier, tokenizer, *train, config.train.max_length, config.train.seed))
@@ -119,15 +109,7 @@ def _finish(model: Any, config: RunConfig, run_dir: Path, train: tuple[list[str]
     true = np.asarray(val[1])
     report = full_report(true, logits.argmax(-1), config.labels)
     report["eval_loss"] = _cross_entropy(logits, true)
-    if main:
-        save_model_folder(classifier, tokenizer, runs.RunPaths(run_dir).model)
-        config.save(runs.RunPaths(run_dir).config)
-        try:
-            runs.write_json(runs.RunPaths(run_dir).metrics, report)
-            write_model_card(run_dir, config, report)
-        except OSError as exc:
-            raise SaveFailed("metrics.json and README.md", exc) from exc
-    return report
+    return classifier, tokenizer, report
 
 
 def _setfit_own_accuracy(model: Any, train: tuple[list[str], list[int]], val: tuple[list[str], list[int]]) -> float:
@@ -151,7 +133,7 @@ def _emit_eval(run_dir: Path, state: Any, report: dict[str, Any], main: bool) ->
 
 
 def _train_output(body_trainer: Any) -> Any:
-    """What ``Trainer.train`` returns, for ``core.training.run``'s summary."""
+    """What ``Trainer.train`` returns (the body trainer's counters and train metrics), for the run's summary."""
     from transformers.trainer_utils import TrainOutput
 
     history = [entry for entry in body_trainer.state.log_history if "train_runtime" in entry]

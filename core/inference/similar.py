@@ -3,7 +3,7 @@
 A run's optional ``index/`` folder holds ``embeddings.npy`` (float16, one L2-normalised row per
 training example: the mean over real tokens of the fine-tuned encoder's last hidden states),
 ``rows.jsonl`` (text, optional text_pair, label, in the same order) and ``meta.json`` (how it was
-built). The training child writes it after saving ``model/`` (``core.training.run``); ``build_index``
+built). The training child writes it after saving ``model/`` (``core.job.outputs``); ``build_index``
 writes it for older runs too (``python -m core index RUN``). It is written aside and renamed into
 place, so it is complete or absent. A query is embedded the same way (same model copy, pooling and
 max_length) and compared with every row by one float32 matrix product. Leaves out: approximate

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from core import job, runs
 from core.config import RunConfig
 from core.data import LABEL, TEXT, TEXT_PAIR, Columns
 from core.errors import DataError
@@ -174,13 +175,11 @@ def retrain(run_dir: str | Path, drop: list[int], relabel: dict[Any, Any], runs_
     The new run folder gets ``data_changes.json`` (parent run, dropped rows, relabels with old and new
     label, the files used). ``start=False`` only creates the run (``python -m core train --run-dir`` trains it).
     """
-    from core import runs
-
     parent_dir = runs.require_run(run_dir)
     rows = run_rows(parent_dir)
     fixed = corrected_data(rows, drop, relabel, uploads)
     root = Path(runs_root) if runs_root is not None else parent_dir.resolve().parent
-    folder = runs.create_run(fixed_config(rows.config, fixed, rows.multi_label), root=root)
+    folder = job.create_run(fixed_config(rows.config, fixed, rows.multi_label), root=root)
     runs.write_json(folder / CHANGES, fixed.changes)
     runs.tag_run(folder, add=[TAG], remove=[])
     if start:

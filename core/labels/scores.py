@@ -1,6 +1,6 @@
 """How likely each given label is wrong, from probabilities a run produced: plain arrays in, arrays out.
 
-Two sources of probabilities: the training dynamics (``core.labels.dynamics``: the probabilities the
+Two sources of probabilities: the training dynamics (``core.training.dynamics``: the probabilities the
 training forward passes gave each row, epoch by epoch; the first epoch's are close to out-of-sample,
 later ones in-sample) and one pass of the final model over the training rows. Each source is turned
 into label-quality scores by ``cleanlab`` (self-confidence: the probability of the given label;
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.labels.dynamics import TrainingDynamics
+from core.training.dynamics import TrainingDynamics
 
 METHOD = "self_confidence"
 # bench/bench_noise.py, SST-2 (3,000 training rows, 150 flipped, default model, 1 epoch, max_length 64), share

@@ -22,9 +22,8 @@ from core.config import RunConfig
 from core.data import LABEL, TEXT, TEXT_PAIR
 from core.errors import DataError, RunError
 from core.labels import scores
-from core.labels.dynamics import TrainingDynamics
+from core.training.dynamics import DYNAMICS_FILE, TrainingDynamics
 
-DYNAMICS = "dynamics.npz"
 FINAL = "train_probabilities.npz"
 SOURCE = "final"  # what bench/bench_noise.py measured to rank flipped labels best (core.labels.scores)
 GIVEN_ABSENT, ABSENT_PRESENT = "given but probably absent", "absent but probably present"
@@ -119,7 +118,7 @@ def _read_cache(path: Path, stamp: str, shape: tuple[int, int]) -> np.ndarray | 
 
 def dynamics_probabilities(rows: RunRows) -> np.ndarray | None:
     """The mean recorded probabilities per row, or None when the run recorded no usable dynamics."""
-    path = rows.run_dir / DYNAMICS
+    path = rows.run_dir / DYNAMICS_FILE
     if not path.is_file():
         return None
     dynamics = TrainingDynamics.load(path)

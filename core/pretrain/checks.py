@@ -1,6 +1,6 @@
 """Refuse a pre-training stage that would fail, before the run's folder or training process exists.
 
-For ``core.runs.preflight``: the pre-training file must read as at least two texts, and the base model
+For ``core.job.preflight``: the pre-training file must read as at least two texts, and the base model
 must have a language-model form (a masked LM for an encoder, a causal LM for a decoder) and, as an
 encoder, a mask token. Only the model's configuration and tokenizer are read, never its weights.
 """

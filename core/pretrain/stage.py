@@ -8,7 +8,8 @@ evaluation the held-out loss and perplexity (exp of it). The held-out texts of a
 once, with the run's seed, so every evaluation scores the same positions. A relaunch of the run
 continues pre-training from its newest intact checkpoint; once ``pretrain/model/`` exists the stage is
 never redone and its checkpoints are deleted. The Trainer, its schedule, events and stop handling are
-fine-tuning's own (``core.training``). Fine-tuning itself is ``core.training.run``.
+fine-tuning's own (``core.training``). The job (``core.job.run``) runs this stage before the recipe, which then
+starts from ``pretrain/model/``.
 """
 
 from __future__ import annotations
@@ -29,8 +30,12 @@ from core.pretrain.data import Collator, lm_datasets
 from core.pretrain.lm import keep_base_weights, load_language_model
 from core.pretrain.paths import STAGE, adapted_model, stage_paths
 from core.pretrain.texts import check_count, read_texts, split_texts
-from core.training.callback import EventCallback, _echo
+from core.training.arguments import build_arguments
+from core.training.callback import EventCallback, echo
+from core.training.datasets import load_frames
+from core.training.saving import save_model_folder
 from core.training.stopping import stop_requested
+from core.training.trainer import WeightedTrainer
 
 
 class StageCallback(EventCallback):
@@ -47,8 +52,8 @@ class StageCallback(EventCallback):
         self._emit(state, {"event": "eval", "step": state.global_step, "epoch": logs.get("epoch", state.epoch),
                            **metrics})
         if state.is_world_process_zero:
-            _echo(f"pre-training eval at step {state.global_step}: loss {metrics['loss']:.4f} "
-                  f"perplexity {metrics['perplexity']:.2f}")
+            echo(f"pre-training eval at step {state.global_step}: loss {metrics['loss']:.4f} "
+                 f"perplexity {metrics['perplexity']:.2f}")
         return None
 
 
@@ -57,9 +62,10 @@ def perplexity(loss: float) -> float:
     return math.exp(min(float(loss), 50.0))
 
 
-def stage_texts(config: RunConfig, train_frame: Any) -> list[str]:
+def stage_texts(config: RunConfig) -> list[str]:
     """The unlabelled texts: the training split's text column, or the pre-training file's texts."""
     if config.train.pretrain == "training text":
+        train_frame = load_frames(config)[0]
         return check_count([str(t) for t in train_frame[TEXT] if str(t).strip()], "The training data")
     if not config.train.pretrain_file:
         raise ConfigError("pretrain is 'file' but no pre-training file was given: choose a .txt, .csv or .jsonl file.")
@@ -76,11 +82,9 @@ def stage_config(config: RunConfig) -> RunConfig:
     return dataclasses.replace(config, train=train, resolved={})
 
 
-def run_pretrain(config: RunConfig, run_dir: Path, train_frame: Any, main: bool) -> Path:
+def run_pretrain(config: RunConfig, run_dir: Path, main: bool) -> Path:
     """Pre-train (or finish pre-training) and return ``pretrain/model/``; records what it did in
     ``config.resolved["pretrain"]``. A stop request ends the run as stopped, resumable from here."""
-    from core.training.arguments import build_arguments
-
     done = adapted_model(run_dir)
     if done is not None:
         return done
@@ -88,7 +92,7 @@ def run_pretrain(config: RunConfig, run_dir: Path, train_frame: Any, main: bool)
     source = config.model.resolve()
     tokenizer = load_tokenizer(source)
     t, sub = config.train, stage_config(config)
-    train_texts, held_texts = split_texts(stage_texts(config, train_frame), t.seed)
+    train_texts, held_texts = split_texts(stage_texts(config), t.seed)
     lm = load_language_model(source, attn_implementation="eager" if pick_device(t.device) == "cpu" else None)
     if not lm.decoder and tokenizer.mask_token is None:
         raise ConfigError(f"{source.display} has no mask token, so it cannot be pre-trained as a masked LM: "
@@ -109,9 +113,8 @@ def run_pretrain(config: RunConfig, run_dir: Path, train_frame: Any, main: bool)
 
 
 def _check_ended(run_dir: Path, trainer: Any) -> None:
-    callback = next(c for c in trainer.callback_handler.callbacks if isinstance(c, StageCallback))
-    if callback.non_finite:
-        raise RunError(callback.non_finite.replace("training loss", "pre-training loss"))
+    if trainer.events.non_finite:
+        raise RunError(trainer.events.non_finite.replace("training loss", "pre-training loss"))
     if stop_requested(run_dir):
         raise RunError("Stopped during pre-training: resume the run to continue pre-training from its last "
                        "checkpoint.")
@@ -119,8 +122,6 @@ def _check_ended(run_dir: Path, trainer: Any) -> None:
 
 def _save(config: RunConfig, run_dir: Path, trainer: Any, tokenizer: Any, source: Any, info: dict[str, Any],
           main: bool) -> Path:
-    from core.training.saving import save_model_folder
-
     paths = stage_paths(run_dir)
     model = trainer.model
     if hasattr(model, "merge_and_unload"):
@@ -143,8 +144,6 @@ def _trainer(sub: RunConfig, run_dir: Path, tokenizer: Any, lm: Any, train: Any,
     from transformers import set_seed
     from transformers.trainer_callback import PrinterCallback
 
-    from core.training.trainer import WeightedTrainer
-
     t = sub.train
     set_seed(t.seed)
     model = lm.model
@@ -156,6 +155,6 @@ def _trainer(sub: RunConfig, run_dir: Path, tokenizer: Any, lm: Any, train: Any,
     trainer = WeightedTrainer(model=model, args=args, train_dataset=train, eval_dataset=held,
                               processing_class=tokenizer,
                               data_collator=Collator(tokenizer, None if lm.decoder else t.mlm_probability),
-                              callbacks=[StageCallback(run_dir, stop_requested, info=info)])
+                              events=StageCallback(run_dir, stop_requested, info=info))
     trainer.remove_callback(PrinterCallback)
     return trainer

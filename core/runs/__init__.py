@@ -1,10 +1,10 @@
 """Run folders: a run is a folder that the app, the CLI and the training child all read and write.
 
-``folder`` (paths, ids, create, load), ``preflight`` (refuse a run that would fail before it exists),
-``status`` (state, one writer per fact), ``events`` (the event log), ``process`` (start, resume, retry,
-stop the training child), ``checkpoints`` (verified resume points),
-``catalog`` (list runs), ``lock`` (one run per device), ``card`` (the model card). The training
-itself is ``core.training``. ``from core import runs; runs.create_run(...)`` reaches the common API.
+A run folder's bookkeeping only: ``folder`` (paths, ids, load), ``status`` (state, one writer per fact),
+``events`` (the event log), ``process`` (start, resume, retry, stop the training child), ``checkpoints``
+(verified resume points), ``catalog`` (list runs), ``lock`` (one run per device), ``card`` (the model card).
+Creating a run (its checks and data) and running it in the training child is ``core.job``; the training
+itself is the recipes'. ``from core import runs; runs.start_run(...)`` reaches the common API.
 """
 
 from core.errors import RunError
@@ -21,7 +21,6 @@ from core.runs.diff import diff_runs
 from core.runs.events import EventTail, append_event, read_events
 from core.runs.folder import (
     RunPaths,
-    create_run,
     load_config,
     new_run_id,
     read_json,
@@ -44,7 +43,7 @@ from core.runs.remove import remove_run
 from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status, write_status
 
 __all__ = ["ACTIVE_STATES", "FINAL_STATES", "EventTail", "ResumePoint", "RunError", "RunPaths", "append_event",
-           "apply_smaller_batch", "check_resumable", "checkpoint_problem", "create_run", "find_resume_point",
+           "apply_smaller_batch", "check_resumable", "checkpoint_problem", "find_resume_point",
            "last_checkpoint", "latest_active_run", "list_runs", "load_config", "run_summary", "new_run_id", "read_events",
            "read_json", "read_status", "request_stop", "require_run", "resume_point", "resume_run",
            "retry_smaller_batch", "run_folder", "runs_root", "smaller_batch", "start_run", "wait_for", "write_json",

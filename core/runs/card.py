@@ -13,16 +13,6 @@ from core.config import RunConfig
 from core.settings import specs
 
 
-def how_trained(config: RunConfig) -> str:
-    """How the model was made, in the card's first sentence."""
-    if getattr(config.train, "recipe", "finetune") == "setfit":
-        return ("trained with the few-shot SetFit recipe (a contrastively tuned sentence-embedding body, a mean-pooling "
-                "layer and a logistic-regression head)")
-    if getattr(config.train, "pretrain", "off") != "off":
-        return "pre-trained on unlabelled text, then fine-tuned"
-    return "fine-tuned"
-
-
 def class_weights_text(weights: dict[str, float] | list[float] | None) -> str:
     """'neg 2.50, pos 0.62' from config.json's class weights (label -> weight), or 'off'."""
     if not weights:
@@ -32,8 +22,11 @@ def class_weights_text(weights: dict[str, float] | list[float] | None) -> str:
     return ", ".join(f"{float(w):.2f}" for w in weights)
 
 
-def write_model_card(run_dir: Path, config: RunConfig, report: dict[str, Any]) -> Path:
-    """Write a short model card: base model, data, labels, settings and final metrics."""
+def write_model_card(run_dir: Path, config: RunConfig, report: dict[str, Any], how: str) -> Path:
+    """Write a short model card: base model, data, labels, settings and final metrics.
+
+    ``how`` says how the model was made, in the card's first sentence (the job composes it from the recipe
+    and the pre-training stage: "pre-trained on unlabelled text, then fine-tuned")."""
     r = config.resolved
     weights_text = class_weights_text(r.get("class_weights"))
     dropout = r.get("dropout", "model")
@@ -49,7 +42,7 @@ tags: [tunescope, text-classification]
 ---
 # {Path(run_dir).name}
 
-{"Multi-label text classifier (a sigmoid per label: any number of labels per text)" if multi else "Text classifier"} {how_trained(config)} with TuneScope from `{config.model}` on `{Path(config.data.train_file).name}`
+{"Multi-label text classifier (a sigmoid per label: any number of labels per text)" if multi else "Text classifier"} {how} with TuneScope from `{config.model}` on `{Path(config.data.train_file).name}`
 (text column `{config.data.text_column}`, label column `{config.data.label_column}`
 {f", second text column `{config.data.text_pair_column}`" if config.data.text_pair_column else ""}).
 

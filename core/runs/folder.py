@@ -1,8 +1,9 @@
-"""A run folder's files, its id, atomic JSON writes, creating a new run and loading its config.
+"""A run folder's files, its id, atomic JSON writes, and loading its config.
 
 A run is a folder (docs/ARCHITECTURE.md): ``config.json``, ``data_report.json``, ``events.jsonl``,
 ``status.json``, ``launch.json``, ``checkpoints/``, ``model/``, ``metrics.json``, ``README.md`` and
-``train.log``. Processes are ``core.runs.process``; states are ``core.runs.status``.
+``train.log``. Processes are ``core.runs.process``; states are ``core.runs.status``. Creating a run (the
+checks, the data read once, the first files) is ``core.job.create_run``, which writes through :class:`RunPaths`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import datetime as dt
 import json
 import os
 import re
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core import files
 from core.config import RunConfig
 from core.errors import RunError
 from core.modelref import DEFAULT
@@ -94,9 +95,7 @@ def new_run_id(config: RunConfig) -> str:
 
 def write_json(path: Path, payload: Any) -> None:
     """Write JSON atomically (temp file + rename) so readers never see half a file."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    files.write_json(path, payload)
 
 
 def read_json(path: Path, default: Any = None) -> Any:
@@ -104,44 +103,6 @@ def read_json(path: Path, default: Any = None) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return default
-
-
-def create_run(config: RunConfig, root: str | Path | None = None, run_dir: str | Path | None = None) -> Path:
-    """Validate ``config``, check the data and the model, and write a new run folder in state 'created'.
-
-    Everything that would make the run fail early (``core.runs.preflight``) is refused here, before the
-    folder exists and before any training process is started.
-    """
-    from core.data import Columns, file_hash, load_labelled
-    from core.runs.preflight import check_model_and_data, check_settings
-
-    config.validate()
-    if run_dir is not None and RunPaths(Path(run_dir)).config.exists():
-        raise RunError(f"{run_dir} already holds a run: choose another output folder or resume that run.")
-    check_settings(config)
-    data = load_labelled(config.data.train_file, Columns.of(config.data))
-    # the columns found and what 'auto' found are fixed for the run, so the child, a resume and the validation
-    # file read the same way
-    config.data = replace(config.data, **data.chosen.to_dict())
-    config.data.train_file = str(Path(config.data.train_file).resolve())
-    if config.data.val_file:
-        config.data.val_file = str(Path(config.data.val_file).resolve())
-    if config.train.pretrain_file:
-        config.train.pretrain_file = str(Path(config.train.pretrain_file).resolve())
-    config.labels = data.labels
-    check_model_and_data(config, data.labels)
-    config.data_hash = file_hash(config.data.train_file)
-    if run_dir is None:
-        run_dir = runs_root(root) / new_run_id(config)
-    run_dir = Path(run_dir)
-    if RunPaths(run_dir).config.exists():
-        raise RunError(f"{run_dir} already holds a run: choose another output folder or resume that run.")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    paths = RunPaths(run_dir)
-    config.save(paths.config)
-    write_json(paths.data_report, data.report.to_dict())
-    write_json(paths.status, {"state": "created", "updated_at": now(), "updated": time.time()})
-    return run_dir
 
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")

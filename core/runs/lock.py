@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from core.config import RunConfig
+from core.devices import pick_device
 from core.errors import RunError
 from core.runs.status import write_status
 
@@ -34,8 +35,6 @@ def device_lock(run_dir: Path, config: RunConfig, main: bool,
         yield
         return
     import fcntl
-
-    from core.devices import pick_device
 
     device = pick_device(config.train.device)
     folder = lock_dir()

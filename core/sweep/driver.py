@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
+from core.data import Columns, file_hash, load_labelled
 from core.errors import ConfigError, RunError
+from core.job.preflight import check_model_and_data, check_settings
 from core.runs.folder import now, runs_root
 from core.runs.process import spawn_child
 from core.sweep.folder import (
@@ -53,9 +55,6 @@ def _check_budget(trials: int | None, timeout: float | None) -> None:
 def prepare_sweep(config: RunConfig, space: Any = None, trials: int | None = None, timeout: float | None = None,
                   root: str | Path | None = None, storage: str | None = None, study: str | None = None) -> Path:
     """Check the sweep and write its folder (or join the sweep of the same id); returns the folder."""
-    from core.data import Columns, file_hash, load_labelled
-    from core.runs.preflight import check_model_and_data, check_settings
-
     _check_budget(trials, timeout)
     params = parse_space(space)
     config.validate()

@@ -1,7 +1,7 @@
 """One sweep trial: a normal run folder trained by its own child process, watched and pruned from outside.
 
 The trial's settings are the sweep's base settings with the values Optuna sampled. The run is created
-(``core.runs.create_run``) as ``<runs folder>/<sweep id>-t<number>`` with the tags ``sweep:<id>`` and
+(``core.job.create_run``) as ``<runs folder>/<sweep id>-t<number>`` with the tags ``sweep:<id>`` and
 ``trial:<number>``, started like any run (``core.runs.start_run``: same child, same device lock, same
 run-folder contract), and followed through its ``events.jsonl``: each validation reports the run's
 metric to the trial (step = the k-th validation, so trials of different lengths are compared at the same
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core import runs
+from core import job, runs
 from core.config import RunConfig
 from core.errors import RunError, TuneScopeError
 from core.sweep.space import Param, apply_params
@@ -63,7 +63,7 @@ def create_trial_run(spec: dict[str, Any], params: tuple[Param, ...], trial: Any
     config = RunConfig.from_dict(spec["base"])
     try:
         config.train = apply_params(config.train, values)
-        run_dir = runs.create_run(config, run_dir=trial_folder(root, spec["sweep_id"], trial.number))
+        run_dir = job.create_run(config, run_dir=trial_folder(root, spec["sweep_id"], trial.number))
     except TuneScopeError as exc:
         trial.set_user_attr("message", str(exc))
         raise TrialFailed(str(exc)) from None

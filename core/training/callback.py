@@ -58,7 +58,7 @@ class EventCallback(TrainerCallback):
             "warmup": args.warmup_steps, "seed": args.seed, **self.info,
         })
         if state.is_world_process_zero:
-            _echo(f"started: {state.max_steps} steps" + (f", resumed at step {state.global_step}" if state.global_step else ""))
+            echo(f"started: {state.max_steps} steps" + (f", resumed at step {state.global_step}" if state.global_step else ""))
 
     def _stop_now(self, args: Any) -> bool:
         """The stop request, agreed by all processes under torchrun (a rank stopping alone would hang)."""
@@ -104,8 +104,8 @@ class EventCallback(TrainerCallback):
                      "total_steps": state.max_steps}
             self._emit(state, event)
             if state.is_world_process_zero:
-                _echo(f"step {step}/{state.max_steps} loss {loss:.4f} lr {event['learning_rate'] or 0:.2e} "
-                      f"{rate:.1f} samples/s" + (f" eta {eta:.0f}s" if eta is not None else ""))
+                echo(f"step {step}/{state.max_steps} loss {loss:.4f} lr {event['learning_rate'] or 0:.2e} "
+                     f"{rate:.1f} samples/s" + (f" eta {eta:.0f}s" if eta is not None else ""))
             if not math.isfinite(loss) and not self.non_finite:
                 self.non_finite = (f"The training loss became {loss} at step {step}: training was stopped. "
                                    "Lower the learning rate, or use fp32 precision.")
@@ -119,8 +119,8 @@ class EventCallback(TrainerCallback):
             self._emit(state, {"event": "eval", "step": step, "epoch": logs.get("epoch", state.epoch), **metrics,
                                "seconds": round(seconds, 3)})
             if state.is_world_process_zero:
-                _echo(f"eval at step {step}: loss {metrics.get('loss', float('nan')):.4f} "
-                      f"accuracy {metrics.get('accuracy', float('nan')):.4f} f1_macro {metrics.get('f1_macro', float('nan')):.4f}")
+                echo(f"eval at step {step}: loss {metrics.get('loss', float('nan')):.4f} "
+                     f"accuracy {metrics.get('accuracy', float('nan')):.4f} f1_macro {metrics.get('f1_macro', float('nan')):.4f}")
 
     def on_evaluate(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self._restart_rate(state)
@@ -146,7 +146,7 @@ class EventCallback(TrainerCallback):
         self._last_time, self._last_step = time.time(), state.global_step
 
 
-def _echo(line: str) -> None:
+def echo(line: str) -> None:
     """Readable progress lines where no tqdm bar is shown (child runs' train.log, pipes)."""
     if os.environ.get("TUNESCOPE_CHILD") == "1" or not sys.stderr.isatty():
         print(line, file=sys.stderr, flush=True)

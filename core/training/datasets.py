@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
-from core.data import LABEL, TEXT, TEXT_PAIR, Columns, load_labelled, overlap_report, split_train_val
+from core.data import (
+    LABEL,
+    TEXT,
+    TEXT_PAIR,
+    Columns,
+    file_hash,
+    load_labelled,
+    overlap_report,
+    split_train_val,
+)
 from core.data.multilabel import multi_hot
 from core.errors import ConfigError
 
@@ -92,8 +101,6 @@ def _cache_key(config: RunConfig, split: str, tokenizer: Any, data_hash: str | N
 
 def load_frames(config: RunConfig) -> tuple[Any, Any, str | None]:
     """Train and validation tables (a given validation file or a seeded split) and the validation hash."""
-    from core.data import file_hash
-
     data_cfg = config.data
     columns = Columns.of(data_cfg)
     data = load_labelled(data_cfg.train_file, columns)

@@ -11,12 +11,13 @@ new one, or absent, never half a model that prediction would load.
 from __future__ import annotations
 
 import errno
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 from core.errors import RunError
+from core.files import partial_of, swap_folder
+from core.runs.checkpoints import last_checkpoint
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
@@ -33,7 +34,7 @@ class SaveFailed(RunError):
 def save_model_folder(model: Any, tokenizer: Any, target: Path) -> None:
     """``save_pretrained`` model and tokenizer into ``target`` all at once (written aside, then renamed)."""
     target = Path(target)
-    partial, old = target.with_name(target.name + ".partial"), target.with_name(target.name + ".old")
+    partial = partial_of(target)
     shutil.rmtree(partial, ignore_errors=True)
     try:
         model.save_pretrained(partial)
@@ -41,11 +42,7 @@ def save_model_folder(model: Any, tokenizer: Any, target: Path) -> None:
     except OSError as exc:
         shutil.rmtree(partial, ignore_errors=True)  # give the space back; the previous model/ is untouched
         raise SaveFailed(f"{target.name}/", exc) from exc
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(partial, target)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_folder(partial, target)
 
 
 def _os_error(exc: BaseException) -> OSError | None:
@@ -72,8 +69,6 @@ def save_error_kind(exc: BaseException) -> str | None:
 
 def save_failure_message(exc: BaseException, run_dir: Path) -> str | None:
     """One sentence for a run that failed writing a file: what failed and which checkpoint resume uses."""
-    from core.runs.checkpoints import last_checkpoint
-
     kind = save_error_kind(exc)
     if kind is None:
         return None

@@ -1,8 +1,9 @@
 """The configured ``transformers.Trainer`` for a run: model (dropout, frozen embeddings, LoRA),
 class-weighted loss (sigmoid and binary cross-entropy with per-label positive weights for multi-label
 data), shuffled length-grouped batches, callbacks and progress display. The training forward passes
-also record every train row's probabilities (``core.labels.dynamics``): the train table's ``row``
+also record every train row's probabilities (``core.training.dynamics``): the train table's ``row``
 column travels through the collator beside the model inputs and is popped in :meth:`compute_loss`.
+The trainer keeps its event callback as ``events`` (its stop and non-finite-loss flags are read after training).
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from typing import Any
 from transformers import Trainer
 
 from core.config import RunConfig
-from core.models import load_classifier
+from core.models import load_classifier, load_model_config
+from core.training import stopping
 from core.training.arguments import build_arguments, class_weights, positive_weights, show_bar
+from core.training.callback import EventCallback
 from core.training.datasets import ROW
+from core.training.dynamics import TrainingDynamics
 from core.training.engine import EnginePhases
 from core.training.metrics import trainer_metrics
+from core.training.saving import SaveFailed
 
 
 class RowCollator:
@@ -39,13 +44,17 @@ class RowCollator:
 class WeightedTrainer(EnginePhases, Trainer):
     """``Trainer`` whose loss can weight classes (or, multi-label, positives per label) and records dynamics.
 
-    ``recorder`` (a ``core.labels.dynamics.TrainingDynamics``) receives each training batch's
+    ``events`` (an :class:`EventCallback`, the first callback) writes the run's events; it stays reachable
+    as ``trainer.events``. ``recorder`` (a :class:`TrainingDynamics`) receives each training batch's
     probabilities, taken from the forward pass that computes the loss.
     """
 
-    def __init__(self, *args: Any, class_weights: Any = None, multi_label: bool = False, recorder: Any = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, events: EventCallback | None = None, class_weights: Any = None,
+                 multi_label: bool = False, recorder: TrainingDynamics | None = None, **kwargs: Any) -> None:
+        if events is not None:
+            kwargs["callbacks"] = [events, *(kwargs.get("callbacks") or [])]
         super().__init__(*args, **kwargs)
+        self.events = events
         self.class_weights = class_weights  # per-label positive weights when multi_label
         self.multi_label = multi_label
         self.recorder = recorder
@@ -75,8 +84,6 @@ class WeightedTrainer(EnginePhases, Trainer):
 
     def _save_checkpoint(self, model: Any, trial: Any) -> None:
         """The Trainer's checkpoint save; a failed write (a full disk) names the checkpoint it left half-written."""
-        from core.training.saving import SaveFailed
-
         try:
             super()._save_checkpoint(model, trial)
         except OSError as exc:
@@ -122,10 +129,6 @@ def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, 
     import torch
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback
 
-    from core.labels.dynamics import TrainingDynamics
-    from core.training.callback import EventCallback
-    from core.training.stopping import stop_requested
-
     t = config.train
     args = args if args is not None else build_arguments(config, run_dir, len(train))
     multi = multi_label_dataset(train)
@@ -134,9 +137,9 @@ def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, 
     model = _model(config, tokenizer, multi, label_priors(train["labels"], weights) if multi else None)
     recorder = TrainingDynamics(rows=len(train), labels=len(config.labels), multi_label=multi) \
         if ROW in getattr(train, "column_names", ()) else None
-    callbacks: list[Any] = [EventCallback(run_dir, stop_requested, info=dict(config.resolved))]
-    if t.early_stopping_patience:
-        callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
+    events = EventCallback(run_dir, stopping.stop_requested, info=dict(config.resolved))
+    callbacks = [EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience)] \
+        if t.early_stopping_patience else []
     device = config.resolved.get("device")
     trainer = WeightedTrainer(
         model=model,
@@ -146,6 +149,7 @@ def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, 
         processing_class=tokenizer,
         data_collator=RowCollator(DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if device == "cuda" else None)),
         compute_metrics=trainer_metrics,
+        events=events,
         callbacks=callbacks,
         class_weights=torch.tensor(weights) if weights else None,
         multi_label=multi,
@@ -215,8 +219,6 @@ def label_priors(label_rows: Any, weights: list[float] | None) -> Any:
 
 def model_labels_differ(source: Any, labels: list[str], multi: bool) -> bool:
     """True when the base model has no multi-label head for exactly these labels (its head will be new)."""
-    from core.models import load_model_config
-
     base = load_model_config(source)
     names = [str((base.id2label or {}).get(i)) for i in range(len(base.id2label or {}))]
     return not multi or names != list(labels) or base.problem_type != "multi_label_classification"

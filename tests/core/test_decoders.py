@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core import runs
+from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.errors import ConfigError
+from core.job import run_training
 from core.modelref import source_of
 from core.models import load_classifier, load_tokenizer
-from core.training.run import run_training
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_decoder_pretrains_fine_tunes_predicts_evaluates_and_attends_causally(fa
                              pretrain_epochs=2.0, learning_rate=1e-3)
     config = RunConfig(data=DataSettings(train_file=str(reviews(tmp_path)), val_fraction=0.25), model=str(folder),
                        train=settings)
-    run_dir = runs.create_run(config, run_dir=tmp_path / "run")
+    run_dir = job.create_run(config, run_dir=tmp_path / "run")
     assert run_training(run_dir)["state"] == "finished"
     assert runs.load_config(run_dir).resolved["pretrain"]["objective"] == "causal_lm"
     assert fill(str(run_dir), "the movie was", top=3)["mode"] == "next-token"

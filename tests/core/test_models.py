@@ -99,7 +99,7 @@ def test_weight_files_decide_what_loads(tmp_path: Path, tiny_models, monkeypatch
     from huggingface_hub import constants
 
     from core.models import check_weights
-    from tests.core.runs.test_preflight import pickle_only
+    from tests.core.job.test_preflight import pickle_only
 
     monkeypatch.setenv("TUNESCOPE_ALLOW_PICKLE", "0")
     check_weights(source_of("default"))  # safetensors: fine

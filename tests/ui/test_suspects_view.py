@@ -10,7 +10,7 @@ import gradio as gr
 import pandas as pd
 import pytest
 
-from core import runs
+from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
 from ui.api.access import Access
 from ui.api.endpoints import Api
@@ -29,11 +29,11 @@ def test_ticked_rows_become_drops_and_relabels_relabel_winning() -> None:
 
 
 def _run(root: Path, data: Path, model: Path) -> Path:
-    from core.training.run import run_training
+    from core.job import run_training
 
     train = TrainSettings(max_steps=4, batch_size=4, eval_steps=2, learning_rate=1e-3, device="cpu")
     config = RunConfig(data=DataSettings(train_file=str(data), val_fraction=0.25), model=str(model), train=train)
-    run_dir = runs.create_run(config, root=root)
+    run_dir = job.create_run(config, root=root)
     assert run_training(run_dir)["state"] == "finished"
     return run_dir
 

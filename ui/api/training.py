@@ -15,7 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from core import runs
+from core import job, runs
 from core.cli.settings import train_command
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import Columns
@@ -80,7 +80,7 @@ class Training:
     def launch(self, config: RunConfig, request: Any = None) -> dict[str, Any]:
         """Create the run folder and start its training process."""
         self.context.require_change(request)
-        folder = runs.create_run(config, root=self.context.places.root)
+        folder = job.create_run(config, root=self.context.places.root)
         runs.start_run(folder)
         return {"run_id": folder.name, "command": train_command(runs.load_config(folder))}
 

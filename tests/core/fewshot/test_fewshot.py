@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core import runs
+from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.errors import ConfigError
-from core.training.run import run_training
+from core.job import run_training
 
 pytest.importorskip("setfit")
 
@@ -21,7 +21,7 @@ def fewshot_run(tmp_path: Path, data: Path, model: Path, name: str = "run", **tr
     settings = {"recipe": "setfit", "fewshot_pairs": 2, "batch_size": 8, "max_length": 32, "logging_steps": 1, **train}
     config = RunConfig(data=DataSettings(train_file=str(data), val_fraction=0.25), model=str(model),
                        train=TrainSettings(**settings))
-    return runs.create_run(config, run_dir=tmp_path / name)
+    return job.create_run(config, run_dir=tmp_path / name)
 
 
 def test_setfit_run_is_a_normal_run_folder(tmp_path: Path, tiny_models: Any, sentiment_csv: Path) -> None:

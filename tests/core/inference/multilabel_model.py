@@ -66,9 +66,9 @@ def make_multilabel_run(folder: Path, base_model: Path, steps: int = 40) -> Path
     """Train ``base_model`` for ``steps`` steps on :func:`write_topics` (multi-label); the run is ``folder/run``."""
     import pytest
 
-    from core import runs
+    from core import job
     from core.config import DataSettings, RunConfig, TrainSettings
-    from core.training.run import run_training
+    from core.job import run_training
 
     config = RunConfig(data=DataSettings(train_file=str(write_topics(folder / "topics.csv")), val_fraction=0.3),
                        model=str(base_model),
@@ -76,6 +76,6 @@ def make_multilabel_run(folder: Path, base_model: Path, steps: int = 40) -> Path
                                            logging_steps=steps // 2, max_length=16, device="cpu"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TUNESCOPE_CACHE", str(folder / "cache"))
-        run_dir = runs.create_run(config, run_dir=folder / "run")
+        run_dir = job.create_run(config, run_dir=folder / "run")
         assert run_training(run_dir)["state"] == "finished"
     return run_dir

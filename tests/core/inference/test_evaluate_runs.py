@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from core import runs
+from core import job, runs
 from core.cli import main
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.errors import DataError, ModelError, RunError
 from core.inference.evaluate import Evaluation, evaluate_run
-from core.training.run import run_training
+from core.job import run_training
 from tests.tiny import make_tiny_model
 
 WORDS = {"sport": ["match", "goal", "team", "coach", "league"], "food": ["bread", "soup", "spice", "cook", "meal"],
@@ -42,7 +42,7 @@ def topic_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                            logging_steps=30, max_length=12, device="cpu"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TUNESCOPE_CACHE", str(folder / "cache"))
-        run_dir = runs.create_run(config, run_dir=folder / "run")
+        run_dir = job.create_run(config, run_dir=folder / "run")
         assert run_training(run_dir)["state"] == "finished"
     return run_dir
 
@@ -192,7 +192,7 @@ def test_real_minilm_run_is_reproduced_exactly(tmp_path: Path, sst2: Path) -> No
     sample.to_csv(data, index=False)
     config = RunConfig(data=DataSettings(train_file=str(data), val_fraction=0.5),
                        train=TrainSettings(max_steps=15, batch_size=16, learning_rate=1e-4, max_length=64))
-    run_dir = runs.create_run(config, run_dir=tmp_path / "real")
+    run_dir = job.create_run(config, run_dir=tmp_path / "real")
     assert run_training(run_dir)["state"] == "finished"
     recorded = json.loads((run_dir / "metrics.json").read_text())
     report = evaluate_run(run_dir).report()

@@ -12,7 +12,7 @@ import pytest
 from core.cli import main
 from core.errors import ModelError
 from core.inference import load_for_inference, loading, predict_texts
-from tests.core.runs.test_preflight import pickle_only
+from tests.core.job.test_preflight import pickle_only
 from tests.tiny import make_tiny_model
 
 ROOT = Path(__file__).resolve().parents[3]

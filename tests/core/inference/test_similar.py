@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core import runs
+from core import job, runs
 from core.cli import main
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.errors import ConfigError, DataError, ModelError, RunError
@@ -29,7 +29,7 @@ BAD = ["awful film", "hated it", "terrible acting", "a chore to watch", "dull an
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory, tiny_models: Any) -> Iterator[Path]:
     """A tiny run trained to the end (its index written by the training child's last step)."""
-    from core.training.run import run_training
+    from core.job import run_training
 
     folder = tmp_path_factory.mktemp("similar")
     rows = [f"{t},positive" for t in GOOD] + [f"{t},negative" for t in BAD]
@@ -40,7 +40,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory, tiny_models: Any) -> Itera
                                            freeze_embeddings=False))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TUNESCOPE_CACHE", str(folder / "cache"))
-        run_dir = runs.create_run(config, run_dir=folder / "run")
+        run_dir = job.create_run(config, run_dir=folder / "run")
         run_training(run_dir)
     yield run_dir
 
@@ -157,11 +157,11 @@ def test_bad_queries_are_refused(indexed: Path, tmp_path: Path, tiny_models: Any
 
 def test_a_stopped_run_gets_no_index_and_loses_an_older_one(trained: Path, tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    from core.training.run import _write_index
+    from core.job.outputs import write_index
 
     run_dir = Path(shutil.copytree(trained, tmp_path / "stopped", ignore=shutil.ignore_patterns("checkpoints")))
     runs.RunPaths(run_dir).stop_flag.write_text("")  # a stop asked for while the model was being saved
-    _write_index(run_dir, None)
+    write_index(run_dir, None)
     assert not index_folder(run_dir).exists()
     assert "no similar-examples index" in capsys.readouterr().err
 

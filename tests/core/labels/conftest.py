@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core import runs
+from core import job
 from core.config import DataSettings, RunConfig, TrainSettings
 
 WORDS = ["great film", "loved it", "wonderful acting", "awful film", "hated it", "terrible acting"]
@@ -33,11 +33,11 @@ def tickets(path: Path) -> Path:
 
 
 def _train(data: Path, folder: Path, model: Path) -> Path:
-    from core.training.run import run_training
+    from core.job import run_training
 
     train = TrainSettings(max_steps=6, batch_size=4, logging_steps=1, eval_steps=3, learning_rate=1e-3, device="cpu")
     config = RunConfig(data=DataSettings(train_file=str(data), val_fraction=0.25), model=str(model), train=train)
-    run_dir = runs.create_run(config, run_dir=folder)
+    run_dir = job.create_run(config, run_dir=folder)
     assert run_training(run_dir)["state"] == "finished"
     return run_dir
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.labels import scores
-from core.labels.dynamics import TrainingDynamics
+from core.training.dynamics import TrainingDynamics
 
 
 def test_single_label_ranks_the_improbable_given_label_first_and_suggests_another_label() -> None:

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from core import runs
+from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.errors import ConfigError
+from core.job import run_training
 from core.plots.training import current_attempt, loss_figure, perplexity_figure
 from core.pretrain import stage as stage_module
 from core.pretrain.paths import adapted_model, stage_paths
-from core.training import run as run_module
-from core.training.run import run_training
+from core.training import finetune as finetune_module
 
 
 def make_run(tmp_path: Path, data: Path, model: Path, **train: Any) -> Path:
@@ -24,7 +24,7 @@ def make_run(tmp_path: Path, data: Path, model: Path, **train: Any) -> Path:
                 "pretrain": "training text", "pretrain_epochs": 2.0, "pretrain_learning_rate": 1e-3, **train}
     config = RunConfig(data=DataSettings(train_file=str(data), val_fraction=0.2), model=str(model),
                        train=TrainSettings(**settings))
-    return runs.create_run(config, run_dir=tmp_path / "run")
+    return job.create_run(config, run_dir=tmp_path / "run")
 
 
 def stage_events(run_dir: Path, kind: str) -> list[dict[str, Any]]:
@@ -34,13 +34,13 @@ def stage_events(run_dir: Path, kind: str) -> list[dict[str, Any]]:
 def test_masked_lm_stage_then_fine_tuning_from_it(tmp_path: Path, tiny_models: Any, sentiment_csv: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     loaded_from: list[str] = []
-    original = run_module.build_trainer
+    original = finetune_module.build_trainer
 
     def spy(config: RunConfig, *args: Any, **kwargs: Any) -> Any:
         loaded_from.append(str(config.model))
         return original(config, *args, **kwargs)
 
-    monkeypatch.setattr(run_module, "build_trainer", spy)
+    monkeypatch.setattr(finetune_module, "build_trainer", spy)
     run_dir = make_run(tmp_path, sentiment_csv, tiny_models("bert"))
     summary = run_training(run_dir)
     assert summary["state"] == "finished"
@@ -92,16 +92,16 @@ def test_stop_during_pretraining_resumes_it_from_its_checkpoint(tmp_path: Path, 
 def test_failed_fine_tuning_does_not_redo_pretraining(tmp_path: Path, tiny_models: Any, sentiment_csv: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     run_dir = make_run(tmp_path, sentiment_csv, tiny_models("bert"))
-    original = run_module.build_trainer
+    original = finetune_module.build_trainer
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("killed while fine-tuning")
 
-    monkeypatch.setattr(run_module, "build_trainer", broken)
+    monkeypatch.setattr(finetune_module, "build_trainer", broken)
     with pytest.raises(RuntimeError):
         run_training(run_dir)
     assert adapted_model(run_dir) is not None and runs.read_status(run_dir)["state"] == "failed"
-    monkeypatch.setattr(run_module, "build_trainer", original)
+    monkeypatch.setattr(finetune_module, "build_trainer", original)
     assert run_training(run_dir, resume=True)["state"] == "finished"
     assert len(stage_events(run_dir, "started")) == 1 and len(stage_events(run_dir, "stage_done")) == 1
 

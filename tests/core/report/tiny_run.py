@@ -22,9 +22,9 @@ def write_reviews(path: Path) -> Path:
 
 def make_tiny_run(folder: Path, model: Path) -> Path:
     """Train ``model`` for 6 steps on the hostile reviews; the run folder is ``folder/'run <b>1'``."""
-    from core import runs
+    from core import job
     from core.config import DataSettings, RunConfig, TrainSettings
-    from core.training.run import run_training
+    from core.job import run_training
 
     data = write_reviews(folder / "reviews.csv")
     config = RunConfig(data=DataSettings(train_file=str(data), text_column=TEXT_COLUMN, label_column="sentiment",
@@ -33,6 +33,6 @@ def make_tiny_run(folder: Path, model: Path) -> Path:
                                                              max_length=64))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TUNESCOPE_CACHE", str(folder / "cache"))
-        run_dir = runs.create_run(config, run_dir=folder / "run <b>1")
+        run_dir = job.create_run(config, run_dir=folder / "run <b>1")
         assert run_training(run_dir)["state"] == "finished"
     return run_dir

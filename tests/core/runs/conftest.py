@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core import runs
+from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
 
 WORDS = ["great film", "loved it", "wonderful acting", "awful film", "hated it", "terrible acting"]
@@ -27,7 +27,7 @@ def trained_runs(tmp_path_factory: pytest.TempPathFactory, tiny_models: Any) -> 
 
     Shared by the session: tests copy them (``copy_run``) before changing anything.
     """
-    from core.training.run import run_training
+    from core.job import run_training
 
     base = tmp_path_factory.mktemp("trained")
     data = write_reviews(base / "reviews.csv")
@@ -37,7 +37,7 @@ def trained_runs(tmp_path_factory: pytest.TempPathFactory, tiny_models: Any) -> 
                               metric_for_best_model=metric, device="cpu")
         config = RunConfig(data=DataSettings(train_file=str(data), val_fraction=0.25), model=str(tiny_models("bert")),
                            train=train)
-        run_dir = runs.create_run(config, run_dir=base / "runs" / f"20260101-00000{len(found)}-reviews-{key}")
+        run_dir = job.create_run(config, run_dir=base / "runs" / f"20260101-00000{len(found)}-reviews-{key}")
         assert run_training(run_dir)["state"] == "finished"
         found[key] = run_dir
     return found

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from core import runs
+from core import job, runs
 from core.cli import main
 from core.config import DataSettings, RunConfig, TrainSettings
 
@@ -18,7 +18,7 @@ from core.config import DataSettings, RunConfig, TrainSettings
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory, tiny_models: Any) -> Path:
     """A finished tiny run with checkpoint-3 and checkpoint-6 (trained once for the module)."""
-    from core.training.run import run_training
+    from core.job import run_training
 
     folder = tmp_path_factory.mktemp("trained")
     data = folder / "reviews.csv"
@@ -28,7 +28,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory, tiny_models: Any) -> Path:
                        train=TrainSettings(max_steps=6, batch_size=4, logging_steps=1, eval_steps=3))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TUNESCOPE_CACHE", str(folder / "cache"))
-        run_dir = runs.create_run(config, run_dir=folder / "run")
+        run_dir = job.create_run(config, run_dir=folder / "run")
         assert run_training(run_dir)["state"] == "finished"
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["checkpoint-3", "checkpoint-6"]
     return run_dir
@@ -97,7 +97,7 @@ def test_no_intact_checkpoint_is_one_sentence(run_copy: Path, capsys: pytest.Cap
 
 
 def test_resume_skips_the_damaged_checkpoint_and_says_so(run_copy: Path) -> None:
-    from core.training.run import run_training
+    from core.job import run_training
 
     _truncate(run_copy / "checkpoints" / "checkpoint-6" / "model.safetensors")
     shutil.rmtree(run_copy / "model")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from core import runs
+from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.plots.training import current_attempt
 
@@ -25,7 +25,7 @@ def make_run(tmp_path: Path, data: Path, model: Path, **train: Any) -> Path:
     settings = {"max_steps": 30, "batch_size": 4, "logging_steps": 1, "eval_steps": 5, **train}
     config = RunConfig(data=DataSettings(train_file=str(data), val_fraction=0.2), model=str(model),
                        train=TrainSettings(**settings))
-    return runs.create_run(config, run_dir=tmp_path / "run")
+    return job.create_run(config, run_dir=tmp_path / "run")
 
 
 def wait_event(run_dir: Path, kind: str, timeout: float = 120) -> dict[str, Any]:
@@ -157,13 +157,13 @@ def test_torchrun_two_cpu_processes(tmp_path: Path, tiny_models: Any, sentiment_
 def test_real_minilm_beats_chance_on_sst2(tmp_path: Path, sst2: Path) -> None:
     import pandas as pd
 
-    from core.training.run import run_training
+    from core.job import run_training
 
     train = pd.read_csv(sst2 / "train.csv").sample(n=320, random_state=0)
     train_csv = tmp_path / "train.csv"
     train.to_csv(train_csv, index=False)
     config = RunConfig(data=DataSettings(train_file=str(train_csv), val_file=str(sst2 / "dev.csv")),
                        train=TrainSettings(epochs=3, batch_size=16, learning_rate=1e-4, seed=42, eval_steps=60))
-    summary = run_training(runs.create_run(config, run_dir=tmp_path / "real"))
+    summary = run_training(job.create_run(config, run_dir=tmp_path / "real"))
     assert summary["state"] == "finished"
     assert summary["metrics"]["accuracy"] > 0.6

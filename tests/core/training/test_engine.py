@@ -11,17 +11,17 @@ import pytest
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-from core import runs
+from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
+from core.job import run_training
 from core.training.engine import FROZEN_FILE, checkpoint_state, frozen_weight_names
-from core.training.run import run_training
 
 
 def make_run(tmp_path: Path, data: Path, model: Path, name: str, **train: Any) -> Path:
     settings = {"max_steps": 8, "batch_size": 4, "logging_steps": 1, "eval_steps": 3, "seed": 3, **train}
     config = RunConfig(data=DataSettings(train_file=str(data), val_fraction=0.2), model=str(model),
                        train=TrainSettings(**settings))
-    return runs.create_run(config, run_dir=tmp_path / name)
+    return job.create_run(config, run_dir=tmp_path / name)
 
 
 def keys(path: Path) -> set[str]:

@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core import runs
+from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
-from core.labels.dynamics import TrainingDynamics
+from core.job import run_training
 from core.training import metrics
 from core.training.arguments import positive_weights
 from core.training.datasets import load_frames
-from core.training.run import run_training
+from core.training.dynamics import TrainingDynamics
 
 TOPICS = {"billing": "my card was charged twice", "bug": "the app crashes on start",
           "refund": "please send my money back"}
@@ -40,7 +40,7 @@ def make_run(tmp_path: Path, data: Path, model: Path, **train: Any) -> Path:
     settings = {"max_steps": 6, "batch_size": 8, "logging_steps": 1, "eval_steps": 3, "learning_rate": 1e-3, **train}
     config = RunConfig(data=DataSettings(train_file=str(data), val_fraction=0.25), model=str(model),
                        train=TrainSettings(**settings))
-    return runs.create_run(config, run_dir=tmp_path / "run")
+    return job.create_run(config, run_dir=tmp_path / "run")
 
 
 def test_multi_label_run_end_to_end(tmp_path: Path, tiny_models: Any) -> None:

@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
-from core import runs
+from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.errors import ConfigError
-from core.training.run import run_training
+from core.job import run_training
 
 
 def tracked_run(tmp_path: Path, data: Path, model: Path, name: str, tracking: str) -> Path:
     settings = {"max_steps": 4, "batch_size": 4, "logging_steps": 1, "eval_steps": 2, "tracking": tracking}
     config = RunConfig(data=DataSettings(train_file=str(data), val_fraction=0.2), model=str(model),
                        train=TrainSettings(**settings))
-    return runs.create_run(config, run_dir=tmp_path / "runs" / name)
+    return job.create_run(config, run_dir=tmp_path / "runs" / name)
 
 
 def listing(folder: Path) -> set[str]:
@@ -73,7 +73,7 @@ def test_setfit_recipe_reports_its_loss_too(tmp_path: Path, tiny_models: Any, se
     config = RunConfig(data=DataSettings(train_file=str(sentiment_csv), val_fraction=0.2), model=str(tiny_models("bert")),
                        train=TrainSettings(recipe="setfit", fewshot_pairs=2, batch_size=8, max_length=32,
                                            logging_steps=1, tracking="tensorboard"))
-    run_dir = runs.create_run(config, run_dir=tmp_path / "runs" / "fewshot")
+    run_dir = job.create_run(config, run_dir=tmp_path / "runs" / "fewshot")
     assert run_training(run_dir)["state"] == "finished"
     assert list((tmp_path / "elsewhere" / "fewshot").glob("events.out.tfevents.*"))
     assert not (run_dir / "checkpoints").exists() or not any((run_dir / "checkpoints").iterdir())

@@ -1,4 +1,6 @@
-"""In-process training on tiny models: events, options, failures, reproducibility, LoRA."""
+"""In-process fine-tuning on tiny models: events, options, reproducibility, LoRA.
+
+The job's side of a run (stop, resume, failures) is tested in tests/core/job."""
 
 from __future__ import annotations
 
@@ -9,22 +11,20 @@ from typing import Any
 
 import pytest
 
-from core import runs
+from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
-from core.errors import RunError
-from core.plots.training import current_attempt
+from core.job import run_training
 from core.training import arguments as train_args
 from core.training import datasets as train_data
 from core.training import threads as train_threads
 from core.training import trainer as train_trainer
-from core.training.run import run_training
 
 
 def make_run(tmp_path: Path, data: Path, model: Path, name: str = "run", **train: Any) -> Path:
     settings = {"max_steps": 6, "batch_size": 4, "logging_steps": 1, "eval_steps": 3, **train}
     config = RunConfig(data=DataSettings(train_file=str(data), val_fraction=0.2), model=str(model),
                        train=TrainSettings(**settings))
-    return runs.create_run(config, run_dir=tmp_path / name)
+    return job.create_run(config, run_dir=tmp_path / name)
 
 
 def imbalanced_csv(tmp_path: Path, minority: int = 4, majority: int = 28) -> Path:
@@ -121,88 +121,6 @@ def test_early_stopping_keeps_best(tmp_path: Path, tiny_models: Any, sentiment_c
     assert summary["state"] == "finished" and Path(summary["best_checkpoint"]).name == "checkpoint-1"
     assert Path(summary["best_checkpoint"]).is_dir() and (run_dir / "model" / "config.json").exists()
     assert runs.read_events(run_dir)[-1]["early_stopped"] is True
-
-
-def test_stop_file_saves_usable_model(tmp_path: Path, tiny_models: Any, sentiment_csv: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    run_dir = make_run(tmp_path, sentiment_csv, tiny_models("bert"), max_steps=30, eval_steps=10)
-    append = runs.append_event
-
-    def stop_at_step_4(folder: Any, event: dict[str, Any]) -> None:
-        append(folder, event)
-        if event.get("event") == "step" and event["step"] == 4:
-            runs.request_stop(folder)
-
-    monkeypatch.setattr(runs, "append_event", stop_at_step_4)
-    summary = run_training(run_dir)
-    assert summary["state"] == "stopped" and summary["global_step"] == 5  # seen at the next step end
-    assert runs.read_status(run_dir)["state"] == "stopped" and not (run_dir / "STOP").exists()
-    assert kinds(runs.read_events(run_dir))[-5:] == ["stopping", "step", "eval", "checkpoint", "stopped"]
-    from transformers import pipeline
-
-    assert pipeline("text-classification", model=str(run_dir / "model"))("great film")[0]["label"] in (
-        "positive", "negative")
-
-
-def test_resume_continues_and_curves_stay_clean(tmp_path: Path, tiny_models: Any, sentiment_csv: Path) -> None:
-    run_dir = make_run(tmp_path, sentiment_csv, tiny_models("bert"), max_steps=8, eval_steps=3)
-    run_training(run_dir)
-    # pretend the process died after step 5 (checkpoint-3 is the newest usable one): drop later files
-    import shutil
-
-    for name in ("checkpoint-6", "checkpoint-8"):
-        shutil.rmtree(run_dir / "checkpoints" / name, ignore_errors=True)
-    shutil.rmtree(run_dir / "model")
-    summary = run_training(run_dir, resume=True)
-    assert summary["resumed_from_step"] == 3 and summary["global_step"] == 8
-    events = current_attempt(runs.read_events(run_dir))
-    steps = [e["step"] for e in events if e["event"] == "step"]
-    assert steps == sorted(set(steps)) == list(range(1, 9))
-
-
-def test_nan_loss_stops_with_message(tmp_path: Path, tiny_models: Any, sentiment_csv: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from core.training.trainer import WeightedTrainer
-
-    original = WeightedTrainer.compute_loss
-
-    def nan_loss(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original(self, *args, **kwargs)
-        return (result[0] * float("nan"), result[1]) if isinstance(result, tuple) else result * float("nan")
-
-    monkeypatch.setattr(WeightedTrainer, "compute_loss", nan_loss)
-    run_dir = make_run(tmp_path, sentiment_csv, tiny_models("bert"), max_steps=20)
-    with pytest.raises(RunError, match="loss became nan"):
-        run_training(run_dir)
-    status = runs.read_status(run_dir)
-    assert status["state"] == "failed" and status["error_kind"] == "non_finite_loss"
-    assert "Lower the learning rate" in status["message"]
-    assert kinds(runs.read_events(run_dir))[-1] == "failed"
-    assert max(e["step"] for e in runs.read_events(run_dir) if e["event"] == "step") == 1
-
-
-def test_out_of_memory_fails_with_retry_hint(tmp_path: Path, tiny_models: Any, sentiment_csv: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import functools
-
-    import torch
-    from transformers import BertForSequenceClassification
-
-    @functools.wraps(BertForSequenceClassification.forward)  # the Trainer reads the forward signature
-    def oom(self: Any, *args: Any, **kwargs: Any) -> Any:
-        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-
-    monkeypatch.setattr(BertForSequenceClassification, "forward", oom)
-    run_dir = make_run(tmp_path, sentiment_csv, tiny_models("bert"), batch_size=8, gradient_accumulation_steps=2)
-    with pytest.raises(torch.cuda.OutOfMemoryError):
-        run_training(run_dir)
-    status = runs.read_status(run_dir)
-    assert status["state"] == "failed" and status["error_kind"] == "out_of_memory"
-    assert status["retry"] == {"batch_size": 4, "gradient_accumulation_steps": 4}
-    assert "retry with batch size 4 and gradient accumulation 4" in status["message"]
-    config = runs.apply_smaller_batch(run_dir)
-    assert (config.train.batch_size, config.train.gradient_accumulation_steps) == (4, 4)
-    assert runs.load_config(run_dir).train.batch_size == 4
 
 
 def test_lora_model_loads_with_pipeline(tmp_path: Path, tiny_models: Any, sentiment_csv: Path) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.errors import RunError
-from core.labels.dynamics import TrainingDynamics
+from core.training.dynamics import TrainingDynamics
 
 
 def test_records_accumulate_per_row_across_epochs_and_round_trip(tmp_path: Path) -> None:

@@ -1,25 +1,30 @@
 """Refuse a run that would fail, before its folder or training process exists.
 
-``core.runs.create_run`` (the UI's *Start training* and the CLI's ``train``) calls
-:func:`check_settings` before reading the data and :func:`check_model_and_data` after it: a device
-this machine lacks, a precision it cannot train in, a model that cannot be resolved or loaded (its
-configuration and tokenizer only: no weights are read), pickle-only weights without the admin's
-opt-in, validation labels the training data lacks, a ``max_length`` beyond the model's positions, a
-metrics tracker that is not installed, and settings the setfit recipe cannot train with.
-Each refusal is one :class:`ConfigError` / :class:`ModelError` / :class:`DataError` sentence.
+``core.job.create_run`` (the UI's *Start training*, the CLI's ``train``, a sweep's trials, a retrain on
+corrected data) and a sweep's ``prepare_sweep`` call :func:`check_settings` before reading the data and
+:func:`check_model_and_data` after it: a device this machine lacks, a precision it cannot train in, a
+model that cannot be resolved or loaded (its configuration and tokenizer only: no weights are read),
+pickle-only weights without the admin's opt-in, validation labels the training data lacks, a
+``max_length`` beyond the model's positions, a metrics tracker that is not installed, a pre-training
+stage that cannot run (``core.pretrain.checks``), and what the chosen recipe refuses (its ``check``,
+found in the registry ``core.job.recipes``). Each refusal is one :class:`ConfigError` /
+:class:`ModelError` / :class:`DataError` sentence.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
-from core.errors import ConfigError
-from core.fewshot.recipe import check_recipe
+from core.data import Columns, load_labelled
 from core.devices import pick_device, pick_precision
+from core.errors import ConfigError
+from core.job.recipes import recipe_for
 from core.models import check_weights, load_model_config, load_tokenizer
+from core.pretrain.checks import check_pretrain
 
 
 def check_settings(config: RunConfig) -> str:
@@ -27,7 +32,7 @@ def check_settings(config: RunConfig) -> str:
     device = pick_device(config.train.device)
     pick_precision(device, config.train.precision)
     check_tracking(config.train.tracking)
-    check_recipe(config)
+    recipe_for(config).check(config)
     return device
 
 
@@ -36,8 +41,6 @@ TRACKER_PACKAGES = {"tensorboard": "tensorboard", "mlflow": "mlflow", "trackio":
 
 def check_tracking(tracker: str) -> None:
     """A :class:`ConfigError` naming the pip command when the chosen metrics tracker is not installed."""
-    import importlib.util
-
     package = TRACKER_PACKAGES.get(tracker)
     if package and importlib.util.find_spec(package) is None:
         raise ConfigError(f"tracking is '{tracker}' but {package} is not installed: run `pip install {package}` "
@@ -72,8 +75,6 @@ def check_validation_labels(config: RunConfig, labels: list[str]) -> None:
     """A validation file must read with the training file's columns and use only the training labels."""
     if not config.data.val_file:
         return
-    from core.data import Columns, load_labelled
-
     data = config.data
     # read as the training file was read (create_run fixed 'auto' to what it found)
     mode = data.multi_label if data.multi_label in ("yes", "no") else "auto"
@@ -89,6 +90,4 @@ def check_model_and_data(config: RunConfig, labels: list[str]) -> None:
     """Everything :func:`check_settings` leaves for after the training data is read."""
     check_validation_labels(config, labels)
     check_model(config)
-    from core.pretrain.checks import check_pretrain
-
     check_pretrain(config)  # a pre-training stage needs readable text and a model with a language-model form

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from core import runs
+from core import job, runs
 from core.cli import main
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.errors import ConfigError, ModelError
@@ -36,7 +36,7 @@ def no_spawn(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Fail the test if anything starts a training process or trains in-process."""
     import subprocess
 
-    import core.training.run as training_run
+    import core.job
 
     started: list[Any] = []
 
@@ -45,7 +45,7 @@ def no_spawn(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         raise AssertionError("a training process was started")
 
     monkeypatch.setattr(subprocess, "Popen", refuse)
-    monkeypatch.setattr(training_run, "run_training", refuse)
+    monkeypatch.setattr(core.job, "run_training", refuse)
     return started
 
 
@@ -128,18 +128,18 @@ def test_create_run_raises_typed_errors(tmp_path: Path, tiny_models: Any, sentim
 
     with pytest.raises(ConfigError, match="max_length 256 is more than .* can read \\(130 tokens\\): choose a "
                                           "max_length of 130 or less"):
-        runs.create_run(config(tiny_models("bert"), max_length=256), run_dir=tmp_path / "a")
+        job.create_run(config(tiny_models("bert"), max_length=256), run_dir=tmp_path / "a")
     with pytest.raises(ModelError, match="fp16"):
-        runs.create_run(config(tiny_models("bert"), device="cpu", precision="fp16"), run_dir=tmp_path / "b")
+        job.create_run(config(tiny_models("bert"), device="cpu", precision="fp16"), run_dir=tmp_path / "b")
     with pytest.raises(ModelError, match="TUNESCOPE_ALLOW_PICKLE=1 / pass --allow-pickle"):
-        runs.create_run(config(pickle_only(tmp_path / "p", tiny_models("bert"))), run_dir=tmp_path / "c")
+        job.create_run(config(pickle_only(tmp_path / "p", tiny_models("bert"))), run_dir=tmp_path / "c")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p", "reviews.csv"]
 
 
 def test_roberta_positions_leave_out_the_padding_offset(tiny_models: Any) -> None:
+    from core.job.preflight import max_input_length
     from core.modelref import source_of
     from core.models import load_model_config, load_tokenizer
-    from core.runs.preflight import max_input_length
 
     source = source_of(str(tiny_models("roberta")))
     assert max_input_length(load_model_config(source), load_tokenizer(source)) == 128  # 130 positions, pad id 1
@@ -155,6 +155,6 @@ def test_good_settings_create_the_run(tmp_path: Path, tiny_models: Any, sentimen
     pickled = pickle_only(tmp_path / "pickled", make_tiny_model(tmp_path / "base", "bert"))
     config = RunConfig(data=DataSettings(train_file=str(sentiment_csv), val_file=str(val)), model=str(pickled),
                        train=TrainSettings(max_length=130, device="cpu", precision="fp32"))
-    run_dir = runs.create_run(config, run_dir=tmp_path / "ok")
+    run_dir = job.create_run(config, run_dir=tmp_path / "ok")
     assert runs.read_status(run_dir)["state"] == "created"
     assert runs.load_config(run_dir).labels == ["negative", "positive"]

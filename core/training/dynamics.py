@@ -1,22 +1,24 @@
 """Training dynamics: every train row's predicted probabilities, each time training saw the row.
 
-The trainer calls :meth:`TrainingDynamics.record` from its training forward passes (no extra passes);
-the run saves the record as ``dynamics.npz`` when training ends. Each row keeps its records in the
-order they came (a row is normally seen once per epoch), with the epoch each was recorded at.
-Leaves out scoring the rows (``core.labels.scores``) and the run folder's bookkeeping.
+The trainer (``core.training.trainer.WeightedTrainer``) calls :meth:`TrainingDynamics.record` from its
+training forward passes (no extra passes); fine-tuning (``core.training.finetune``) saves the record as the
+run folder's ``dynamics.npz`` (:data:`DYNAMICS_FILE`) when training ends or stops. Each row keeps its records
+in the order they came (a row is normally seen once per epoch), with the epoch each was recorded at.
+``core.labels`` reads it back (:meth:`TrainingDynamics.load`). Leaves out scoring the rows (``core.labels.scores``).
 """
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from core.errors import RunError
+from core.files import replace_with
 
 FORMAT = 1
+DYNAMICS_FILE = "dynamics.npz"  # in the run folder
 
 
 class TrainingDynamics:
@@ -70,8 +72,7 @@ class TrainingDynamics:
         np.savez_compressed(tmp, format=np.int32(FORMAT), multi_label=np.bool_(self.multi_label),
                             counts=self.counts, probabilities=self.probabilities[:, :width],
                             epochs=self.epochs[:, :width])
-        os.replace(tmp, path)
-        return path
+        return replace_with(tmp, path)
 
     @classmethod
     def load(cls, path: str | Path) -> TrainingDynamics:

@@ -1,0 +1,55 @@
+"""Create a run: check its settings, read its data once, and write its folder in state 'created'.
+
+The one way a run folder comes to exist (the UI's *Start training*, ``python -m core train``, a sweep's
+trials, a retrain on corrected data). Everything that would make the run fail early
+(``core.job.preflight``) is refused here, before the folder exists and before any training process is
+started. The folder's files and their names are ``core.runs``' (``RunPaths``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from core import runs
+from core.config import RunConfig
+from core.data import Columns, file_hash, load_labelled
+from core.errors import RunError
+from core.job.preflight import check_model_and_data, check_settings
+from core.runs.folder import now
+
+
+def create_run(config: RunConfig, root: str | Path | None = None, run_dir: str | Path | None = None) -> Path:
+    """Validate ``config``, check the data and the model, and write a new run folder in state 'created'.
+
+    The folder is ``run_dir``, else a new id inside the runs folder ``root`` (``core.runs.runs_root``).
+    """
+    config.validate()
+    _refuse_existing(run_dir)
+    check_settings(config)
+    data = load_labelled(config.data.train_file, Columns.of(config.data))
+    # the columns found and what 'auto' found are fixed for the run, so the child, a resume and the validation
+    # file read the same way
+    config.data = replace(config.data, **data.chosen.to_dict())
+    config.data.train_file = str(Path(config.data.train_file).resolve())
+    if config.data.val_file:
+        config.data.val_file = str(Path(config.data.val_file).resolve())
+    if config.train.pretrain_file:
+        config.train.pretrain_file = str(Path(config.train.pretrain_file).resolve())
+    config.labels = data.labels
+    check_model_and_data(config, data.labels)
+    config.data_hash = file_hash(config.data.train_file)
+    run_dir = Path(run_dir) if run_dir is not None else runs.runs_root(root) / runs.new_run_id(config)
+    _refuse_existing(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    paths = runs.RunPaths(run_dir)
+    config.save(paths.config)
+    runs.write_json(paths.data_report, data.report.to_dict())
+    runs.write_json(paths.status, {"state": "created", "updated_at": now(), "updated": time.time()})
+    return run_dir
+
+
+def _refuse_existing(run_dir: str | Path | None) -> None:
+    if run_dir is not None and runs.RunPaths(Path(run_dir)).config.exists():
+        raise RunError(f"{run_dir} already holds a run: choose another output folder or resume that run.")
