@@ -12,6 +12,9 @@ import os
 import sys
 from pathlib import Path
 
+from core.errors import TuneScopeError
+from ui.api.access import Access, check_bind, load_accounts
+
 ROOT = Path(__file__).resolve().parent
 SAMPLE = ROOT / "assets" / "sample.csv"
 
@@ -54,8 +57,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from core.errors import TuneScopeError
-    from ui.api.access import Access, check_bind, load_accounts
     from ui.api.session import FOLDER, ModelRef, Places, offered_folders
 
     try:

@@ -22,6 +22,7 @@ import numpy as np
 
 from core.attention.extract import encode
 from core.errors import DataError, ModelError
+from core.inference.loading import is_multi_label
 
 CAVEAT = (
     "Attention weights are not an explanation: they show where each head reads from, not why the model "
@@ -66,8 +67,6 @@ def resolve_target(model: Any, target: int | str | None) -> int | None:
 
 def output_kind(model: Any, output: str | None) -> str:
     """``output`` checked, or its default: 'logit' for a multi-label model, else 'probability'."""
-    from core.inference.loading import is_multi_label
-
     output = output or ("logit" if is_multi_label(model.config) else "probability")
     if output not in ("probability", "logit"):
         raise DataError("output must be 'probability' or 'logit'.")
@@ -78,7 +77,6 @@ def _activation(model: Any, output: str) -> Callable[[Any], Any]:
     """Logits to what is attributed: themselves, each label's sigmoid (multi-label) or the softmax."""
     import torch
 
-    from core.inference.loading import is_multi_label
 
     if output == "logit":
         return lambda logits: logits

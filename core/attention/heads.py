@@ -23,7 +23,9 @@ import numpy as np
 
 from core.attention.extract import AttentionResult, encode, extract_attention
 from core.errors import DataError, ModelError
+from core.inference.loading import load_for_inference
 from core.modelref import ModelLike
+from core.runs import load_config
 
 # model_type -> name suffix of the module whose *input* is the concatenated per-head context.
 OUTPUT_PROJECTIONS: dict[str, str] = {
@@ -108,16 +110,12 @@ def compare_models(base: Any, tuned: Any, text: str, text_pair: str | None = Non
 
 def base_model_of(run_dir: str) -> str:
     """The model a run was fine-tuned from (its config.json ``model`` field)."""
-    from core.runs import load_config
-
     return str(load_config(run_dir).model)
 
 
 def compare_run(model: ModelLike, text: str, text_pair: str | None = None, metric: str = "js",
                 max_length: int = 512) -> Comparison:
     """Base vs fine-tuned for a run folder: its base model (config.json) against its saved model."""
-    from core.inference.loading import load_for_inference
-
     tuned = load_for_inference(model)
     if tuned.source.kind != "run" or tuned.source.run_dir is None:
         raise ModelError("Base vs fine-tuned needs a run folder: choose a finished run as the model.")

@@ -12,6 +12,7 @@ from typing import Any
 
 from core.errors import ConfigError
 from core.export.archive import export_zip, require_model
+from core.export.onnx_export import export_onnx
 
 FORMATS = ("zip", "onnx")
 
@@ -21,8 +22,6 @@ def export_run(run_dir: str | Path, format: str = "zip", output: str | Path | No
     if format not in FORMATS:
         raise ConfigError(f"Unknown export format '{format}': choose one of {', '.join(FORMATS)}.")
     if format == "onnx":
-        from core.export.onnx_export import export_onnx
-
         return export_onnx(run_dir, output)
     return export_zip(run_dir, output)
 

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from core import runs
 from core.errors import RunError
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
@@ -23,8 +24,6 @@ WEIGHTS = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.ckpt", "*.h5", "*.msgpa
 
 def require_model(run_dir: str | Path) -> Path:
     """The run folder when it holds a saved model (``RUN/model/config.json``); a one-sentence RunError if not."""
-    from core import runs
-
     run_dir = runs.require_run(run_dir)
     if not (runs.RunPaths(run_dir).model / "config.json").is_file():
         raise RunError(f"Run {run_dir.name} has no saved model yet: wait for it to finish, stop it (Stop saves a "

@@ -24,10 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from core import runs
+from core.data import TEXT, TEXT_PAIR
 from core.errors import ConfigError, DataError, ModelError, TuneScopeError
 from core.export.archive import card_text, folder_name, model_files, require_model, write_zip
+from core.inference.loading import is_multi_label
 from core.modelref import RUN, ModelRef
 from core.models import load_classifier, load_tokenizer
+from core.training.datasets import load_frames
 
 TOLERANCE = 1e-3
 MAX_ROWS = 2000  # validation rows checked (the first ones, in the split's order)
@@ -63,9 +67,6 @@ def require_onnx() -> None:
 
 def _validation_rows(run_dir: Path) -> tuple[list[str], list[str] | None, str]:
     """Texts (and second texts) to check the export on, and what they are."""
-    from core import runs
-    from core.data import TEXT, TEXT_PAIR
-    from core.training.datasets import load_frames
 
     try:
         frame = load_frames(runs.load_config(run_dir))[1].head(MAX_ROWS)
@@ -133,8 +134,6 @@ def parity(model: Any, tokenizer: Any, onnx_path: Path, texts: list[str], pairs:
            max_length: int, batch_size: int = 32) -> float:
     """The largest absolute difference between PyTorch's and onnxruntime's probabilities on ``texts`` (softmax, or
     each label's sigmoid for a multi-label model)."""
-    from core.inference.loading import is_multi_label
-
     activate = _sigmoid if is_multi_label(model.config) else _softmax
     import onnxruntime
     import torch
@@ -169,8 +168,6 @@ def export_onnx(run_dir: str | Path, output: str | Path | None = None, tolerance
     """Export ``RUN/model`` to ONNX, check it on the validation rows, zip it (default ``./<run-id>-onnx.zip``)."""
     require_onnx()
     run_dir = require_model(run_dir)
-    from core import runs
-    from core.inference.loading import is_multi_label
 
     source = ModelRef(RUN, str(run_dir)).resolve()
     tokenizer = load_tokenizer(source)

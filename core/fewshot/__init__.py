@@ -7,6 +7,6 @@ calls and whose ``train`` the training child calls, chosen by the setting ``reci
 package does not import torch or setfit.
 """
 
-from core.fewshot.recipe import FEW_ROWS_PER_CLASS, SETFIT, SetFit, advice, import_setfit
+from core.fewshot.recipe import FEW_ROWS_PER_CLASS, SETFIT, SetFit, advice
 
-__all__ = ["FEW_ROWS_PER_CLASS", "SETFIT", "SetFit", "advice", "import_setfit"]
+__all__ = ["FEW_ROWS_PER_CLASS", "SETFIT", "SetFit", "advice"]

@@ -50,15 +50,6 @@ def setfit_installed() -> bool:
     return importlib.util.find_spec("setfit") is not None
 
 
-def import_setfit() -> Any:
-    """The ``setfit`` module, or a :class:`ConfigError` naming the pip command when it is missing."""
-    if not setfit_installed():
-        raise ConfigError(f"The setfit recipe needs the setfit library: {SETFIT_PIP}.")
-    import setfit
-
-    return setfit
-
-
 class SetFit:
     """SetFit: contrastive training of a sentence-embedding body, then a logistic-regression head, saved as a
     standard classifier. No checkpoints: a stopped run keeps the body trained so far."""
@@ -69,7 +60,8 @@ class SetFit:
 
     def check(self, config: RunConfig) -> None:
         """Refuse settings the setfit recipe cannot train with (a :class:`ConfigError` saying what to change)."""
-        import_setfit()
+        if not setfit_installed():
+            raise ConfigError(f"The setfit recipe needs the setfit library: {SETFIT_PIP}.")
         if config.train.lora:
             raise ConfigError("The setfit recipe trains the whole (small) body: turn LoRA off or choose recipe "
                               "finetune.")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import setfit
 
 from core import runs
 from core.config import RunConfig
@@ -26,7 +27,6 @@ from core.devices import pick_device
 from core.errors import ConfigError
 from core.fewshot.events import FewShotEvents
 from core.fewshot.head import classifier_from_body, fit_head, head_inputs
-from core.fewshot.recipe import import_setfit
 from core.modelref import ModelRef, source_of
 from core.training import stopping
 from core.training.arguments import report_to, show_bar
@@ -39,7 +39,6 @@ SETFIT_LEARNING_RATE = 2e-5  # SetFit's own body learning rate
 
 def train_fewshot(config: RunConfig, run_dir: Path, *, start: ModelRef, main: bool) -> Trained:
     """Train and score a few-shot run from ``start`` (a sentence-embedding body); ``main`` alone writes."""
-    setfit = import_setfit()
     train_frame, val_frame, _ = load_frames(config)
     if is_multi_label(train_frame):
         raise ConfigError("The setfit recipe trains single-label classifiers: choose recipe finetune for "

@@ -20,7 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from core.data import LABEL, TEXT, TEXT_PAIR, Columns, load_labelled
+from core import runs
+from core.data import LABEL, TEXT, TEXT_PAIR, Columns, file_hash, load_labelled
 from core.data.uploads import shown_name
 from core.errors import DataError
 from core.inference.evaluation import Evaluation, evaluate_predictions, unknown_labels_message
@@ -28,6 +29,7 @@ from core.inference.labelsets import label_matrix
 from core.inference.loading import Loaded, load_for_inference
 from core.inference.multilabel import MultiLabelEvaluation, multilabel_predictions
 from core.inference.probabilities import MAX_TOKENS, Progress, predict_probabilities, resolve_precision
+from core.training.datasets import load_frames
 
 __all__ = ["Evaluation", "MultiLabelEvaluation", "evaluate_file", "evaluate_predictions", "evaluate_run",
            "evaluation_result", "predict_probabilities", "score_predicted_file", "write_result"]
@@ -56,8 +58,6 @@ def evaluate_run(run_dir: str | Path, path: str | Path | None = None, columns: C
     batches, under the precision it trained with (unless ``precision`` is given; on a device without it,
     fp32). Without ``path`` the scores therefore equal the run's ``metrics.json``.
     """
-    from core import runs
-
     run_dir = runs.require_run(run_dir)
     config = runs.load_config(run_dir)
     loaded = load_for_inference(str(run_dir))  # a ModelError naming the run when it has no model yet
@@ -82,8 +82,6 @@ def _read_as(columns: Columns | None, loaded: Loaded) -> Columns:
 
 def validation_frame(config: Any, run_name: str) -> Any:
     """The validation rows (text, label[, text_pair]) run ``run_name`` was scored on, rebuilt from its config."""
-    from core.data import file_hash
-    from core.training.datasets import load_frames
 
     data = config.data
     for name in filter(None, [data.train_file, data.val_file]):

@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.data.multilabel import list_format, split_labels
 from core.errors import DataError
 from core.inference.evaluation import unknown_labels_message
+from core.training.metrics import multi_label_summary
 
 SEPARATOR = ";"  # how chosen labels are joined in files and messages
 
@@ -27,8 +29,6 @@ def label_sets(cells: Iterable[Any]) -> list[tuple[str, ...]]:
     """Each cell's labels as a tuple: tuples and lists (``core.data``'s multi-label tables) as they are, text
     cells split the way ``core.data`` reads a multi-label column forced to multi-label (``a;b``, ``a|b``,
     a JSON list, or one label per cell); an empty cell is no label."""
-    from core.data.multilabel import list_format, split_labels
-
     values = list(cells)
     if all(isinstance(value, tuple | list) for value in values):
         return [tuple(str(v) for v in value) for value in values]
@@ -75,7 +75,6 @@ def multilabel_scores(true: np.ndarray, predicted: np.ndarray, labels: list[str]
     """
     from sklearn.metrics import hamming_loss, multilabel_confusion_matrix, precision_recall_fscore_support
 
-    from core.training.metrics import multi_label_summary
 
     true, predicted = np.asarray(true, dtype=int), np.asarray(predicted, dtype=int)
     precision, recall, f1, support = precision_recall_fscore_support(true, predicted, average=None, zero_division=0)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.config import PRECISIONS
+from core.devices import cpu_supports_bf16
 from core.errors import ConfigError, DataError
 from core.inference.loading import Loaded
 from core.inference.predict import MAX_TOKENS, clean_text, length_batches
@@ -30,7 +31,6 @@ def resolve_precision(precision: str | None, device: Any) -> str:
     fp32; a precision the device cannot run (bf16 on an older CPU, fp16 off a GPU) falls back to fp32."""
     import torch
 
-    from core.devices import cpu_supports_bf16
 
     precision = precision or "auto"
     if precision not in PRECISIONS:

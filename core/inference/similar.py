@@ -25,10 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from core.data import LABEL, TEXT, TEXT_PAIR
 from core.errors import ConfigError, DataError, ModelError, RunError
 from core.inference.labelsets import SEPARATOR
 from core.inference.loading import Loaded, load_for_inference
 from core.inference.predict import clean_text, run_batches
+from core.runs.folder import load_config, require_run
+from core.training.datasets import load_frames
 
 INDEX = "index"
 EMBEDDINGS, ROWS, META = "embeddings.npy", "rows.jsonl", "meta.json"
@@ -76,15 +79,11 @@ def build_index(run_dir: str | Path, frame: Any = None, *, max_rows: int = MAX_R
                 progress: Progress | None = None) -> dict[str, Any]:
     """Write ``run_dir/index/`` from the run's saved model and its training rows (``frame``, else read again
     from the run's data file and split as in training); returns what ``meta.json`` records."""
-    from core.data import LABEL, TEXT, TEXT_PAIR
-    from core.runs.folder import load_config, require_run
 
     run_dir = require_run(run_dir).resolve()
     config = load_config(run_dir)
     loaded = load_for_inference(str(run_dir))
     if frame is None:
-        from core.training.datasets import load_frames
-
         try:
             frame = load_frames(config)[0]
         except DataError as exc:

@@ -22,7 +22,9 @@ import pandas as pd
 from core import job, runs
 from core.config import RunConfig
 from core.data import LABEL, TEXT, TEXT_PAIR, Columns
+from core.data.uploads import store_upload
 from core.errors import DataError
+from core.inference.labelsets import SEPARATOR, label_matrix
 from core.labels.suspects import RunRows, run_rows
 
 CHANGES = "data_changes.json"
@@ -72,8 +74,6 @@ def checked_changes(rows: RunRows, drop: list[int], relabel: dict[Any, Any]) -> 
 def _label_value(rows: RunRows, label: Any) -> Any:
     """A new label as the frame holds it: a label name, or a tuple of label names in the run's order."""
     if rows.multi_label:
-        from core.inference.labelsets import label_matrix
-
         value = tuple(map(str, label)) if isinstance(label, list | tuple) else \
             (str(label),) if str(label) in rows.labels else str(label)
         matrix = label_matrix([value], rows.labels, "the new labels")
@@ -94,8 +94,6 @@ def _written_labels(frame: pd.DataFrame, multi_label: bool) -> pd.DataFrame:
 
 def _store(frame: pd.DataFrame, name: str, uploads: Path) -> Path:
     """Write ``frame`` as CSV into the upload area under a server-issued id; returns the stored file."""
-    from core.data.uploads import store_upload
-
     with tempfile.TemporaryDirectory(prefix="tunescope-fix-") as folder:
         source = Path(folder) / name
         frame.to_csv(source, index=False)
@@ -123,8 +121,6 @@ def corrected_data(rows: RunRows, drop: list[int], relabel: dict[Any, Any],
 
 
 def _shown(label: Any) -> str:
-    from core.inference.labelsets import SEPARATOR
-
     return SEPARATOR.join(label) if isinstance(label, tuple | list) else str(label)
 
 
@@ -139,8 +135,6 @@ def top_changes(table: pd.DataFrame, drop_top: int = 0, relabel_top: int = 0) ->
     """Changes from a suspect list (``find_suspects``, most suspect first): drop the rows of its first
     ``drop_top`` lines, give the rows of the next ``relabel_top`` lines their suggested label (multi-label:
     every suggested flip of a row applied together, as a label set ``a;b``)."""
-    from core.inference.labelsets import SEPARATOR
-
     if drop_top < 0 or relabel_top < 0:
         raise DataError("--drop-top and --relabel-top are numbers of suspect rows, 0 or more.")
     drop = list(dict.fromkeys(int(r) for r in table["row"].head(drop_top)))

@@ -18,10 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core import runs
 from core.config import RunConfig
-from core.data import LABEL, TEXT, TEXT_PAIR
+from core.data import LABEL, TEXT, TEXT_PAIR, file_hash
+from core.data.multilabel import multi_hot
 from core.errors import DataError, RunError
+from core.inference.labelsets import joined
+from core.inference.loading import files_stamp, load_for_inference
+from core.inference.probabilities import predict_probabilities
 from core.labels import scores
+from core.training.datasets import is_multi_label, load_frames
 from core.training.dynamics import DYNAMICS_FILE, TrainingDynamics
 
 FINAL = "train_probabilities.npz"
@@ -45,16 +51,11 @@ class RunRows:
 
     def label_text(self, value: Any) -> str:
         """A given label (class id) or label set (boolean row) as text: ``a;b`` for a set."""
-        from core.inference.labelsets import joined
-
         return joined(value, self.labels) if self.multi_label else self.labels[int(value)]
 
 
 def run_rows(run_dir: str | Path) -> RunRows:
     """The training rows of a run that ended, rebuilt as training saw them; a one-sentence error if they cannot be."""
-    from core import runs
-    from core.data import file_hash
-    from core.training.datasets import is_multi_label, load_frames
 
     run_dir = runs.require_run(run_dir)
     state = runs.read_status(run_dir).get("state")
@@ -71,8 +72,6 @@ def run_rows(run_dir: str | Path) -> RunRows:
     labels = list(config.labels)
     multi = is_multi_label(frame)
     if multi:
-        from core.data.multilabel import multi_hot
-
         given = multi_hot(frame[LABEL], labels).astype(bool)
     else:
         index = {label: i for i, label in enumerate(labels)}
@@ -82,8 +81,6 @@ def run_rows(run_dir: str | Path) -> RunRows:
 
 def final_probabilities(rows: RunRows, progress: Progress | None = None) -> np.ndarray:
     """The saved model's probabilities of every training row (rows x labels, the run's label order), cached."""
-    from core.inference.loading import files_stamp, load_for_inference
-    from core.inference.probabilities import predict_probabilities
 
     model = rows.run_dir / "model"
     if not (model / "config.json").exists():

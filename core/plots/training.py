@@ -12,6 +12,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from core.errors import ConfigError
 from core.plots.style import styled
 
 
@@ -103,8 +104,6 @@ def compare_figure(runs: dict[str, list[dict[str, Any]]], metric: str = "loss", 
     ``metric`` is 'loss' (train, smoothed), 'eval_loss', 'accuracy' or 'f1_macro'; ``x`` is 'step' or
     'epoch' (epochs line up runs with different batch sizes).
     """
-    from core.errors import ConfigError
-
     if metric not in COMPARE_METRICS:
         raise ConfigError(f"Cannot compare runs by '{metric}': choose one of {', '.join(COMPARE_METRICS)}.")
     if x not in ("step", "epoch"):

@@ -15,10 +15,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+from core import runs
 from core.errors import RunError, TuneScopeError
+from core.inference import load_for_inference
 from core.report import examples as picks
 from core.report import sections
 from core.report.page import page
+from core.training.datasets import load_frames
 
 HEADINGS = ("Run", "Headline metrics", "Training curves", "Per-class scores", "Confusion matrix", "Calibration",
             "Example explanations", "Data health", "Model card")
@@ -40,8 +43,6 @@ def build_report(run_dir: str | Path, evaluation: Any = None, output: str | Path
     ``evaluation`` is an ``Evaluation`` (``core.inference.evaluate``), a report dict of the same shape as
     ``Evaluation.report()`` (optionally with ``misclassified`` rows), or None to evaluate the run now.
     """
-    from core import runs
-    from core.inference import load_for_inference
 
     run_dir = runs.require_run(run_dir)
     paths = runs.RunPaths(run_dir)
@@ -80,8 +81,6 @@ def _examples(loaded: Any, config: Any, evaluation: Any, report: dict[str, Any])
         return picks.from_evaluation(evaluation, labels), None
     rows, note = list(report.get("misclassified") or []), None
     try:
-        from core.training.datasets import load_frames
-
         rows += picks.predicted_sample(loaded, load_frames(config)[1])
     except (TuneScopeError, OSError) as exc:
         note = f"Only the listed mistakes are explained: the validation rows could not be read ({exc})"

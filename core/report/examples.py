@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.attention.attributions import attribution_html, integrated_gradients
 from core.data import LABEL, TEXT, TEXT_PAIR
+from core.errors import TuneScopeError
+from core.inference import predict_texts
 
 MAX_EXAMPLES = 6
 MAX_CORRECT = 4  # classes shown with a correct row; mistakes fill the rest
@@ -26,8 +29,6 @@ def _row(text: Any, pair: Any, true: Any, predicted: str, confidence: float, tar
 
 def predicted_sample(loaded: Any, frame: Any) -> list[dict[str, Any]]:
     """Predictions for a small, class-balanced sample of the validation rows, in the frame's order."""
-    from core.inference import predict_texts
-
     if frame is None or len(frame) == 0:
         return []
     per_class = max(4, SAMPLE_ROWS // max(1, frame[LABEL].nunique()))
@@ -74,8 +75,6 @@ def explain(loaded: Any, examples: list[dict[str, Any]], max_length: int = 128,
             n_steps: int = 32) -> list[dict[str, Any]]:
     """Each example with ``html``: its tokens highlighted by integrated gradients of its ``target`` label (the
     predicted class when it has none)."""
-    from core.attention.attributions import attribution_html, integrated_gradients
-    from core.errors import TuneScopeError
 
     explained = []
     for example in examples:

@@ -35,8 +35,10 @@ from core.sweep.folder import (
     write_worker,
 )
 from core.sweep.space import base_values, check_base, parse_space, space_text
+from core.sweep.status import sweep_status
 from core.sweep.study import hidden, open_study
 from core.sweep.trial import EventSink, TrialFailed, TrialStopped, run_trial
+from core.training.stopping import stop_requested
 
 MAX_TRIALS = 1000
 MAX_FAILED_IN_A_ROW = 3
@@ -86,8 +88,6 @@ def run_sweep(folder: str | Path, trials: int | None = None, timeout: float | No
               sink: EventSink | None = None, on_trial: Callable[[dict[str, Any]], None] | None = None,
               extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     """Drive the sweep in ``folder`` in this process until its budget is used or it is stopped; returns the status."""
-    from core.sweep.status import sweep_status
-    from core.training.stopping import stop_requested
 
     folder = Path(folder).resolve()
     spec = read_spec(folder)

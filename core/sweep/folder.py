@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.data.uploads import shown_name
 from core.errors import ConfigError, RunError
 from core.runs.folder import now, read_json, runs_root, write_json
 from core.runs.status import alive
@@ -76,7 +77,6 @@ def sweep_id_for(study: str | None, data_file: str) -> str:
             return study
         slug = re.sub(r"[^A-Za-z0-9]+", "-", study).strip("-")[:24] or "study"
         return f"{slug}-{hashlib.sha1(study.encode()).hexdigest()[:8]}"
-    from core.data.uploads import shown_name
 
     stem = re.sub(r"[^A-Za-z0-9]+", "-", Path(shown_name(data_file)).stem).strip("-").lower()[:12] or "data"
     return f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{stem}-sweep"

@@ -15,7 +15,7 @@ from core.errors import TuneScopeError
 from core.runs.folder import RUN_ID, runs_root
 from core.runs.timeline import last_event
 from core.sweep.folder import ACTIVE, read_spec, storage_url, sweep_folder, sweep_state
-from core.sweep.study import best_row, load_study, trial_rows
+from core.sweep.study import best_row, direction, load_study, trial_rows
 
 
 def _progress(row: dict[str, Any], root: Path) -> dict[str, Any]:
@@ -33,8 +33,6 @@ def _progress(row: dict[str, Any], root: Path) -> dict[str, Any]:
 def sweep_status(sweep_id: str, root: str | Path | None = None, storage: str | None = None) -> dict[str, Any]:
     """``{"sweep_id", "study", "state", "message", "metric", "direction", "space", "budget", "trials": [...],
     "counts", "best"}``: each trial has number, state, params, value, run_id, local, message."""
-    from core.sweep.study import direction
-
     folder = sweep_folder(sweep_id, root)
     spec = read_spec(folder)
     study, problem = None, None
