@@ -64,8 +64,9 @@ def setting(default: Any = MISSING, like: Spec | None = None, **spec: Any) -> An
     Without a default the setting must be given (a required positional argument); a list default is
     copied for each object.
     """
-    # a shared spec is used itself when nothing changes
-    described = Spec(**spec) if like is None else dataclasses.replace(like, **spec) if spec else like
+    if like is not None and spec:
+        like = dataclasses.replace(like, **spec)
+    described = like if like is not None else Spec(**spec)  # a shared spec unchanged is that very spec
     if isinstance(default, list):
         return field(default_factory=functools.partial(list, default), metadata={"spec": described})
     return field(default=default, metadata={"spec": described})

@@ -15,6 +15,7 @@ from core import job, runs
 from core.cli.fill_commands import FILL_COMMANDS
 from core.cli.label_commands import LABEL_COMMANDS
 from core.cli.model_commands import MODEL_COMMANDS
+from core.cli.run_options import RUNS_USAGE
 from core.cli.settings import config_from_args
 from core.cli.sweep_commands import SWEEP_COMMANDS
 from core.data import Columns, inspect_file
@@ -63,10 +64,6 @@ def cmd_retry(args: argparse.Namespace) -> Any:
     runs.apply_smaller_batch(args.run_dir)
     with stop_signal():
         return job.run_training(args.run_dir, resume=runs.last_checkpoint(args.run_dir) is not None)
-
-
-RUNS_USAGE = {"list": ("runs [--root R]", 0), "diff": ("runs diff A B", 2), "rm": ("runs rm RUN --yes", 1),
-              "tag": ("runs tag RUN --add T --remove T", 1), "rename": ("runs rename RUN NAME", 2)}
 
 
 def cmd_runs(args: argparse.Namespace) -> Any:

@@ -15,7 +15,9 @@ from core.labels.scores import SOURCES
 from core.settings import setting
 from core.sweep import DEFAULT_SPACE, SEARCHABLE
 
-RUNS_ACTIONS = ("list", "diff", "rm", "tag", "rename")
+RUNS_USAGE = {"list": ("runs [--root R]", 0), "diff": ("runs diff A B", 2), "rm": ("runs rm RUN --yes", 1),
+              "tag": ("runs tag RUN --add T --remove T", 1), "rename": ("runs rename RUN NAME", 2)}  # and RUNs taken
+RUNS_ACTIONS = tuple(RUNS_USAGE)
 SWEEPS_ACTIONS = ("list", "status", "stop")
 SHOWN = 20  # suspects printed as JSON without --top or --out
 
