@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from core.errors import ConfigError, ModelError, RunError, TuneScopeError
-from core.files import child_by_id
+from core.files import child_by_id, is_id
 
 DEFAULT, SMOLLM2, HUB, FOLDER, RUN = "default", "smollm2", "hub", "folder", "run"
 KINDS = (DEFAULT, SMOLLM2, HUB, FOLDER, RUN)
@@ -49,6 +49,17 @@ class ModelSource:
         return Path(self.location).parent if self.kind == "run" else None
 
 
+NOT_A_RUN_ID = "'{id}' is not a run id: choose a run from the list."
+NO_RUN = "There is no run '{id}' in the runs folder: choose a run from the list."
+
+
+def find_run(root: Path, run_id: Any) -> Path:
+    """The folder of run ``run_id`` (a plain name) inside the runs folder ``root``; a :class:`RunError` for
+    anything else. The one lookup of a run by id (``core.runs.run_folder`` and :class:`Reach` use it)."""
+    return child_by_id(root, run_id, not_an_id=NOT_A_RUN_ID, missing=NO_RUN, error=RunError,
+                       exists=lambda path: (path / "config.json").exists())
+
+
 @dataclass(frozen=True)
 class Reach:
     """Where references may lead: run ids inside ``runs`` and the ``folders`` the admin offers (a client of the
@@ -60,11 +71,9 @@ class Reach:
 
     def run_folder(self, run_id: Any) -> Path:
         """The folder of run ``run_id`` inside the runs folder; a :class:`RunError` for anything else."""
-        missing = "There is no run '{id}' in the runs folder: choose a run from the list."
         if self.runs is None:
-            raise RunError(missing.format(id=str(run_id)[:80]))
-        return child_by_id(self.runs, run_id, not_an_id="'{id}' is not a run id: choose a run from the list.",
-                           missing=missing, exists=lambda path: (path / "config.json").exists(), error=RunError)
+            raise RunError(NO_RUN.format(id=str(run_id)[:80]))
+        return find_run(self.runs, run_id)
 
     def offered(self, value: str) -> Path:
         """An offered model folder; a ModelError for any other path (clients cannot name server paths)."""
@@ -160,7 +169,7 @@ class ModelRef:
             if path.resolve().parent == root and is_run_folder(path):
                 return cls(RUN, path.name)
             return cls(FOLDER, str(path.resolve()))
-        if not looks_like_path(text) and "/" not in text and ".." not in text and is_run_folder(root / text):
+        if is_id(text) and is_run_folder(root / text):
             return cls(RUN, text)  # a run id
         return cls(FOLDER if looks_like_path(text) else HUB, text)
 
@@ -207,7 +216,7 @@ class ModelRef:
         if reach.anywhere or self.kind in (DEFAULT, SMOLLM2):
             return self
         if self.kind == HUB:
-            if not HUB_ID.match(self.value) or ".." in self.value:
+            if not is_id(self.value, HUB_ID):
                 raise ModelError(f"'{self.value[:80]}' is not a Hugging Face model id (like org/name).")
             return self
         if self.kind == FOLDER:

@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from core.errors import DataError
+from core.files import child_by_id, is_id, written_aside
 
 _ID = re.compile(r"^[0-9a-f]{10}-[A-Za-z0-9][A-Za-z0-9._ -]{0,150}$")
 
@@ -42,24 +43,20 @@ def store_upload(source: str | Path, folder: str | Path) -> str:
     upload_id = f"{file_hash(source)[:10]}-{safe_name(source.name)}"
     target = folder / upload_id
     if not target.exists():
-        tmp = target.with_name(target.name + ".part")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
+        with written_aside(target, ".part") as tmp:
+            shutil.copyfile(source, tmp)
     return upload_id
 
 
 def is_upload_id(value: object) -> bool:
-    return isinstance(value, str) and bool(_ID.match(value)) and ".." not in value
+    return is_id(value, _ID)
 
 
 def upload_path(upload_id: str, folder: str | Path) -> Path:
     """The stored file of ``upload_id``; a :class:`DataError` for anything that is not one."""
-    if not is_upload_id(upload_id):
-        raise DataError("Unknown upload: upload the file again (uploads are referred to by the id the app gave).")
-    path = Path(folder) / upload_id
-    if not path.is_file():
-        raise DataError(f"The upload '{display_name(upload_id)}' is no longer on the server: upload it again.")
-    return path
+    return child_by_id(folder, upload_id, pattern=_ID, error=DataError, exists=Path.is_file, shown=display_name,
+                       not_an_id="Unknown upload: upload the file again (uploads are referred to by the id the app gave).",
+                       missing="The upload '{id}' is no longer on the server: upload it again.")
 
 
 def display_name(upload_id: str) -> str:

@@ -9,7 +9,6 @@ export is ``core.export.onnx_export``.
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from core import runs
 from core.errors import RunError
+from core.files import written_aside
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 WEIGHTS = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.ckpt", "*.h5", "*.msgpack")
@@ -67,17 +67,15 @@ def write_zip(output: Path, folder: str, files: list[Path], texts: dict[str, str
         raise RunError(f"Cannot export: unsafe or repeated file names {', '.join(bad) or 'in the model folder'}.")
     if output.is_dir():
         raise RunError(f"{output} is a folder: give a file name ending in .zip for --output.")
-    tmp = output.with_name(output.name + ".tmp")
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        with written_aside(output) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED,
+                                                           compresslevel=6) as archive:
             for path in files:
                 archive.write(path, f"{folder}/{path.name}")
             for name, text in texts.items():
                 archive.writestr(f"{folder}/{name}", text)
-        os.replace(tmp, output)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise RunError(f"Cannot write {output}: {exc.strerror or exc}. Choose another --output.") from exc
     return output
 

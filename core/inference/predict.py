@@ -16,7 +16,6 @@ empty when none does) and ``p_<label>`` per label. Cells a spreadsheet would run
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ import pandas as pd
 from core.data import Columns, guess_columns, read_table
 from core.data.uploads import shown_name
 from core.errors import DataError
+from core.files import written_aside
 from core.inference.labelsets import SEPARATOR, choose, joined, label_sets, names
 from core.inference.loading import Loaded, prediction_model
 
@@ -295,10 +295,8 @@ def write_csv(frame: pd.DataFrame, output: Path) -> None:
     """Write ``frame`` as CSV beside ``output`` and rename it into place, so a reader never sees half a file
     (prediction files, the suspect-label list)."""
     output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".partial")
     try:
-        frame.to_csv(partial, index=False)
-        os.replace(partial, output)
+        with written_aside(output, ".partial") as partial:
+            frame.to_csv(partial, index=False)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise DataError(f"Cannot write {output}: {exc.strerror or exc}. Choose another output file.") from exc

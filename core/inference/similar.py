@@ -13,7 +13,6 @@ search (50,000 rows take milliseconds) and choosing which runs get an index.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import threading
@@ -27,6 +26,7 @@ import numpy as np
 
 from core.data import LABEL, TEXT, TEXT_PAIR
 from core.errors import ConfigError, DataError, ModelError, RunError
+from core.files import partial_of, swap_folder
 from core.inference.labelsets import SEPARATOR
 from core.inference.loading import Loaded, load_for_inference
 from core.inference.predict import clean_text, run_batches
@@ -110,7 +110,7 @@ def _shown(label: Any) -> str:
 
 def _write_index(target: Path, vectors: np.ndarray, rows: list[dict[str, Any]], meta: dict[str, Any]) -> None:
     """Write the three files into ``index.partial`` and rename it over ``index`` (complete or absent)."""
-    partial, old = target.with_name(target.name + ".partial"), target.with_name(target.name + ".old")
+    partial = partial_of(target)
     shutil.rmtree(partial, ignore_errors=True)
     try:
         partial.mkdir(parents=True)
@@ -121,11 +121,7 @@ def _write_index(target: Path, vectors: np.ndarray, rows: list[dict[str, Any]], 
     except OSError:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(partial, target)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_folder(partial, target)
 
 
 def load_index(run_dir: str | Path) -> tuple[np.ndarray, list[dict[str, Any]], dict[str, Any]]:

@@ -9,7 +9,6 @@ into scores. Leaves out changing the data and retraining (``core.labels.fixes``)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from core.config import RunConfig
 from core.data import LABEL, TEXT, TEXT_PAIR, file_hash
 from core.data.multilabel import multi_hot
 from core.errors import DataError, RunError
+from core.files import written_aside
 from core.inference.labelsets import joined
 from core.inference.loading import files_stamp, load_for_inference
 from core.inference.probabilities import predict_probabilities
@@ -96,9 +96,8 @@ def final_probabilities(rows: RunRows, progress: Progress | None = None) -> np.n
     probabilities = predict_probabilities(
         loaded, rows.frame[TEXT].tolist(), pairs, batch_size=max(train.batch_size, 64), max_length=train.max_length,
         progress=progress, precision=rows.config.resolved.get("precision") or "fp32", max_tokens=None)[:, order]
-    tmp = cache.with_name(cache.name + ".partial.npz")
-    np.savez_compressed(tmp, probabilities=probabilities.astype(np.float32), stamp=np.array(stamp))
-    os.replace(tmp, cache)
+    with written_aside(cache, ".partial.npz") as tmp:
+        np.savez_compressed(tmp, probabilities=probabilities.astype(np.float32), stamp=np.array(stamp))
     return probabilities.astype(np.float32)
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import os
 from pathlib import Path
 from typing import Any
 
 from core import runs
 from core.errors import RunError, TuneScopeError
+from core.files import atomic_write
 from core.inference import load_for_inference
 from core.report import examples as picks
 from core.report import sections
@@ -93,9 +93,7 @@ def _write(path: Path, text: str) -> Path:
         raise RunError(f"{path} is a folder: give a file name ending in .html for --output.")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, text)
     except OSError as exc:
         raise RunError(f"Cannot write the report to {path}: {exc.strerror or exc}. Choose another --output.") from exc
     return path

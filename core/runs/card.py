@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
+from core.files import atomic_write
 from core.settings import specs
 
 
@@ -65,7 +66,7 @@ Resolved on this machine: device {r.get('device')}, precision {r.get('precision'
 dropout {dropout_text}, token embeddings {"frozen" if r.get("frozen_embedding_weights") else "trained"}.
 """
     path = Path(run_dir) / "README.md"
-    path.write_text(text, encoding="utf-8")
+    atomic_write(path, text)
     return path
 
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from core.errors import RunError
 from core.modelref import ModelRef
-from core.runs.folder import RUN_ID, RunPaths, runs_root
+from core.files import is_id
+from core.runs.folder import RunPaths, runs_root
 from core.runs.meta import read_meta
 from core.runs.status import ACTIVE_STATES, read_status
 from core.runs.timeline import last_event, run_times
@@ -159,7 +160,7 @@ def find_run(ref: str | Path, root: str | Path | None = None) -> Path:
     """
     text = str(ref)
     base = runs_root(root)
-    if RUN_ID.match(text) and ".." not in text and (base / text).is_dir():
+    if is_id(text) and (base / text).is_dir():
         return base / text
     path = Path(text).expanduser()
     if text.strip() and (path.is_dir() or path.is_symlink()):

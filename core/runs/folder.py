@@ -19,7 +19,7 @@ from typing import Any
 from core import files
 from core.config import RunConfig
 from core.errors import RunError
-from core.modelref import DEFAULT
+from core.modelref import DEFAULT, find_run
 
 
 def runs_root(root: str | Path | None = None) -> Path:
@@ -105,7 +105,7 @@ def read_json(path: Path, default: Any = None) -> Any:
         return default
 
 
-RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+RUN_ID = files.PLAIN_ID
 
 
 def run_folder(run_id: str, root: str | Path | None = None) -> Path:
@@ -113,12 +113,7 @@ def run_folder(run_id: str, root: str | Path | None = None) -> Path:
 
     Run ids are folder names (no paths, no ``..``), so a client naming a run can only reach runs.
     """
-    if not isinstance(run_id, str) or not RUN_ID.match(run_id) or ".." in run_id:
-        raise RunError(f"'{run_id}' is not a run id: choose a run from the list.")
-    folder = runs_root(root) / run_id
-    if not RunPaths(folder).config.exists():
-        raise RunError(f"There is no run '{run_id}' in the runs folder: choose a run from the list.")
-    return folder
+    return find_run(runs_root(root), run_id)
 
 
 def require_run(run_dir: str | Path) -> Path:

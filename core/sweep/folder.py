@@ -28,6 +28,7 @@ from typing import Any
 
 from core.data.uploads import shown_name
 from core.errors import ConfigError, RunError
+from core.files import child_by_id, is_id
 from core.runs.folder import now, read_json, runs_root, write_json
 from core.runs.status import alive
 
@@ -73,7 +74,7 @@ def sweeps_root(root: str | Path | None = None) -> Path:
 def sweep_id_for(study: str | None, data_file: str) -> str:
     """A sweep id: the study name when it is a short id, else its slug and a hash; else time and data name."""
     if study:
-        if SWEEP_ID.match(study) and ".." not in study:
+        if is_id(study, SWEEP_ID):
             return study
         slug = re.sub(r"[^A-Za-z0-9]+", "-", study).strip("-")[:24] or "study"
         return f"{slug}-{hashlib.sha1(study.encode()).hexdigest()[:8]}"
@@ -84,12 +85,10 @@ def sweep_id_for(study: str | None, data_file: str) -> str:
 
 def sweep_folder(sweep_id: str, root: str | Path | None = None) -> Path:
     """The folder of sweep ``sweep_id``; a :class:`RunError` for anything that is not a sweep id here."""
-    if not isinstance(sweep_id, str) or not SWEEP_ID.match(sweep_id) or ".." in sweep_id:
-        raise RunError(f"'{str(sweep_id)[:40]}' is not a sweep id: choose a sweep from the list.")
-    folder = sweeps_root(root) / sweep_id
-    if not SweepPaths(folder).spec.exists():
-        raise RunError(f"There is no sweep '{sweep_id}' in the runs folder: choose a sweep from the list.")
-    return folder
+    return child_by_id(sweeps_root(root), sweep_id, pattern=SWEEP_ID, error=RunError,
+                       not_an_id="'{id}' is not a sweep id: choose a sweep from the list.",
+                       missing="There is no sweep '{id}' in the runs folder: choose a sweep from the list.",
+                       exists=lambda folder: SweepPaths(folder).spec.exists())
 
 
 def read_spec(folder: Path) -> dict[str, Any]:

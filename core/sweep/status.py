@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import TuneScopeError
-from core.runs.folder import RUN_ID, runs_root
+from core.files import is_id
+from core.runs.folder import runs_root
 from core.runs.timeline import last_event
 from core.sweep.folder import ACTIVE, read_spec, storage_url, sweep_folder, sweep_state
 from core.sweep.study import best_row, direction, load_study, trial_rows
@@ -21,7 +22,7 @@ from core.sweep.study import best_row, direction, load_study, trial_rows
 def _progress(row: dict[str, Any], root: Path) -> dict[str, Any]:
     """Whether the trial's run folder is here, and a running trial's step / total."""
     run_id = row.get("run_id")
-    folder = root / run_id if isinstance(run_id, str) and RUN_ID.match(run_id) else None
+    folder = root / run_id if is_id(run_id) else None
     local = bool(folder and (folder / "config.json").exists())
     out = {"local": local}
     if local and row["state"] == "running":

@@ -16,6 +16,7 @@ from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.errors import ConfigError
 from core.job import RECIPES, Recipe, recipe_for
+from core.modelref import ModelRef
 from core.settings import specs
 from core.training.metrics import full_report
 from core.training.outcome import Trained
@@ -80,10 +81,12 @@ class Handmade:
     def check(self, config: RunConfig) -> None:
         return None
 
-    def train(self, config: RunConfig, run_dir: Path, *, start: str, checkpoint: Path | None, main: bool) -> Trained:
+    def train(self, config: RunConfig, run_dir: Path, *, start: ModelRef, checkpoint: Path | None,
+              main: bool) -> Trained:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        self.calls.append({"start": start, "checkpoint": checkpoint, "main": main})
+        self.calls.append({"start": str(start), "checkpoint": checkpoint, "main": main})
+        start = start.resolve().location
         model = AutoModelForSequenceClassification.from_pretrained(start, num_labels=len(config.labels))
         report = {**full_report(np.array([0, 1]), np.array([0, 1]), config.labels), "eval_loss": 0.25}
         return Trained(model=model, tokenizer=AutoTokenizer.from_pretrained(start), report=report, global_step=2,
