@@ -244,10 +244,14 @@ def test_atomic_writes_and_folder_swaps_are_written_once() -> None:
         "\n".join(bad)
 
 
-def test_ids_and_decoders_are_recognised_in_one_place() -> None:
-    """Guarded id lookups go through ``core.files.child_by_id``/``is_id``; decoders through ``is_decoder``."""
+def test_ids_model_references_and_decoders_are_recognised_in_one_place() -> None:
+    """Guarded id lookups go through ``core.files.child_by_id``/``is_id``; decoders through ``is_decoder``; model
+    references are written and read by ``core.modelref.ModelRef`` only (no ``f"run:{id}"``, no prefix tests)."""
     for module, path in MODULES.items():
         text = path.read_text(encoding="utf-8")
+        if module != "core.modelref":
+            assert not re.search(r'f?"(run|hub|folder):[{"]|startswith\(\(?"(run|hub|folder)', text), \
+                f"{module} writes or reads a model reference by hand: use core.modelref.ModelRef"
         if module != "core.models":
             assert "CAUSAL_TYPES = " not in text, f"{module} lists decoder types: use core.models.is_decoder"
         if module != "core.files":

@@ -25,7 +25,7 @@ from core.inference.similar import index_folder, similar_examples
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.limits import checked_text, give_back_memory, guard
-from ui.api.session import RUN, ModelRef
+from ui.api.session import RUN, ModelRef, run_ref
 
 PREVIEW_ROWS = 50  # rows of a predicted file shown in the page
 
@@ -72,7 +72,7 @@ class Predictions:
             raise gr.Error(f"Run {run_id} has no similar-examples index yet (it is built in the seconds after a run "
                            "finishes; runs trained before TuneScope kept one have none): try again shortly, or the "
                            f"admin can build it with `python -m core index {run_id}`.")
-        return similar_examples(self.context.load(f"run:{run_id}"), folder, text, text_pair, k=k)
+        return similar_examples(self.context.load(run_ref(run_id)), folder, text, text_pair, k=k)
 
     def nearest(self, text: str, model: str | None, text_pair: str) -> list[dict[str, Any]] | None:
         """The most similar training examples when the model in view is a run with an index; None otherwise

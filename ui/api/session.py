@@ -64,6 +64,11 @@ class Places:
         return self.root / "predictions"
 
 
+def run_ref(run_id: str) -> str:
+    """The client's model reference of a run (``run:<id>``), written by :class:`ModelRef`."""
+    return ModelRef(RUN, run_id).format()
+
+
 def model_name(ref: Any) -> str:
     """How a model reference is shown to people (``core.modelref.ModelRef.name``)."""
     return ModelRef.parse(ref).name

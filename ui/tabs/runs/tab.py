@@ -12,6 +12,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from ui.api.session import run_ref
 from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.figures import compare_figure
@@ -121,16 +122,16 @@ class RunsTab:
     @friendly_errors
     def on_open(self, run_id: str | None) -> str:
         self.need(run_id)
-        self.api.models.load_model(f"run:{run_id}")  # refuses a run without a saved model, in one sentence
+        self.api.models.load_model(run_ref(run_id))  # refuses a run without a saved model, in one sentence
         info(f"Predict and Attention now show run {run_id}.")
-        return f"run:{run_id}"
+        return run_ref(run_id)
 
     @friendly_errors
     def on_as_base(self, run_id: str | None) -> str:
         self.need(run_id)
-        self.api.models.load_model(f"run:{run_id}")
+        self.api.models.load_model(run_ref(run_id))
         info(f"The Train tab will fine-tune run {run_id} further.")
-        return f"run:{run_id}"
+        return run_ref(run_id)
 
     @friendly_errors
     def on_save_meta(self, run_id: str | None, name: str, tags: str, request: gr.Request = None) -> dict[Any, Any]:
@@ -150,7 +151,7 @@ class RunsTab:
         self.need(run_id)
         removed = self.api.runs.delete_run(run_id, request=request)
         info(f"Deleted run {run_id} ({removed.get('bytes', 0) / 1e6:.1f} MB freed).")
-        gone = f"run:{run_id}"
+        gone = run_ref(run_id)
         return {**self.listing(), self.selected: None, self.current: "Select a run in the table.",
                 self.confirm: gr.update(visible=False), self.cancel: gr.update(visible=False),
                 self.state["view"]: "default" if view == gone else view,

@@ -18,6 +18,7 @@ import pandas as pd
 from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.figures import trials_parallel, trials_scatter
+from ui.api.session import run_ref
 from ui.api.sweeps import RANGES, is_active
 from ui.tabs.format import human_seconds, md_escape
 from ui.tabs.notices import info
@@ -163,9 +164,9 @@ class SweepPanel:
         best = (self.api.sweeps.sweep_status(sweep_id).get("best") or {}).get("run_id") if sweep_id else None
         if not best:
             raise gr.Error("No trial has completed yet: wait for the first one.")
-        self.api.models.load_model(f"run:{best}")  # refuses a run without a saved model, in one sentence
+        self.api.models.load_model(run_ref(best))  # refuses a run without a saved model, in one sentence
         info(f"Predict and Attention now show run {best}, the sweep's best.")
-        return f"run:{best}"
+        return run_ref(best)
 
     def restore(self) -> dict[Any, Any]:
         """On page load: watch the newest active sweep, if any (wire to ``demo.load``)."""

@@ -17,7 +17,7 @@ from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.figures import loss_figure, metrics_figure, perplexity_figure
 from ui.api.models import smollm2_installed
-from ui.api.session import DEFAULT, SMOLLM2, data_name, model_name
+from ui.api.session import DEFAULT, RUN, SMOLLM2, ModelRef, data_name, model_name, run_ref
 from ui.tabs.format import run_choices
 from ui.tabs.notices import info
 from ui.tabs.train.form import build_form, form_run_config
@@ -37,10 +37,10 @@ class TrainTab:
                      ) -> list[tuple[str, str]]:
         """The default model, the current base (a hub id or folder chosen in the Model tab), and runs."""
         choices = [(model_name(DEFAULT), DEFAULT)] + ([(model_name(SMOLLM2), SMOLLM2)] if smollm2_installed() else [])
-        if current and current not in (DEFAULT, SMOLLM2) and not current.startswith("run:"):
+        if current and current not in (DEFAULT, SMOLLM2) and ModelRef.parse(current).kind != RUN:
             choices.append((model_name(current), current))
         listed = self.api.runs.list_runs() if listed is None else listed
-        return choices + [(f"run {label}", f"run:{run_id}") for label, run_id in run_choices(listed, True)]
+        return choices + [(f"run {label}", run_ref(run_id)) for label, run_id in run_choices(listed, True)]
 
     def base_dropdown(self, current: str | None, listed: list[dict[str, Any]] | None = None) -> Any:
         current = current if self.api.models.usable_ref(current) else DEFAULT
@@ -121,7 +121,7 @@ class TrainTab:
             updates[self.base] = self.base_dropdown(base, listed)
         if ended_now and has_model and state == "finished":
             info(f"Run {run_id} finished: Predict and Attention now show its model.")
-            updates[self.state["view"]] = f"run:{run_id}"
+            updates[self.state["view"]] = run_ref(run_id)
         elif ended_now and has_model and state == "stopped":
             info(f"Run {run_id} stopped with a saved model. Press “Use this run's model” to predict with it.")
         return updates
@@ -193,7 +193,7 @@ class TrainTab:
             raise gr.Error("No run chosen.")
         self.api.context.run_dir(run_id)
         info(f"Predict and Attention now show the model of run {run_id}.")
-        return f"run:{run_id}"
+        return run_ref(run_id)
 
     @friendly_errors
     def watch(self, values: dict[Any, Any]) -> dict[Any, Any]:
