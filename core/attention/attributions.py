@@ -77,7 +77,6 @@ def _activation(model: Any, output: str) -> Callable[[Any], Any]:
     """Logits to what is attributed: themselves, each label's sigmoid (multi-label) or the softmax."""
     import torch
 
-
     if output == "logit":
         return lambda logits: logits
     if is_multi_label(model.config):

@@ -60,7 +60,6 @@ def _change(args: argparse.Namespace, run_dir: Any, table: Any) -> Any:
         fixed = corrected_data(run_rows(run_dir), drop, relabel)
         return {**fixed.changes, "train_file": str(fixed.train_file), "val_file": str(fixed.val_file)}
 
-
     root = Path(args.root) if args.root else run_dir.resolve().parent
     folder = root / retrain(run_dir, drop, relabel, runs_root=root, start=False)
     with stop_signal():

@@ -75,7 +75,6 @@ def multilabel_scores(true: np.ndarray, predicted: np.ndarray, labels: list[str]
     """
     from sklearn.metrics import hamming_loss, multilabel_confusion_matrix, precision_recall_fscore_support
 
-
     true, predicted = np.asarray(true, dtype=int), np.asarray(predicted, dtype=int)
     precision, recall, f1, support = precision_recall_fscore_support(true, predicted, average=None, zero_division=0)
     cells = multilabel_confusion_matrix(true, predicted)  # per label [[TN, FP], [FN, TP]]

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from core import devices
 from core.config import PRECISIONS
-from core.devices import cpu_supports_bf16
 from core.errors import ConfigError, DataError
 from core.inference.loading import Loaded
 from core.inference.predict import MAX_TOKENS, clean_text, length_batches
@@ -31,12 +31,11 @@ def resolve_precision(precision: str | None, device: Any) -> str:
     fp32; a precision the device cannot run (bf16 on an older CPU, fp16 off a GPU) falls back to fp32."""
     import torch
 
-
     precision = precision or "auto"
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)} (got '{precision}').")
     kind = getattr(device, "type", str(device))
-    bf16 = cpu_supports_bf16() if kind == "cpu" else kind == "cuda" and torch.cuda.is_bf16_supported()
+    bf16 = devices.cpu_supports_bf16() if kind == "cpu" else kind == "cuda" and torch.cuda.is_bf16_supported()
     if precision == "auto":
         return "bf16" if bf16 else "fp32"
     if (precision == "bf16" and not bf16) or (precision == "fp16" and kind != "cuda"):
