@@ -37,7 +37,6 @@ SHEET_SCAN = 64 * 1024  # bytes of a sheet's XML read for its <dimension>
 COUNT_ABOVE = 32 * 1024**2  # a sheet whose XML is larger has its rows and cells counted, whatever it declares
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".jsonl", ".ndjson", ".json")
 STREAMS = {"gzip": (b"\x1f\x8b", gzip.open), "bzip2": (b"BZh", bz2.open), "xz": (b"\xfd7zXZ\x00", lzma.open)}
-UNZIP = "unzip it and choose the CSV (or other table) inside"
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"")
 _TARGET = re.compile(rb"<Relationship\b[^>]*>")
@@ -56,14 +55,14 @@ def inner_name(name: str) -> str:
     return path.stem if path.suffix.lower() in (".gz", ".gzip", ".bz2", ".xz", ".zip") else name
 
 
-def _read_capped(handle: Any, name: str, limit: int, fix: str, consumed: Any) -> bytes:
+def _read_capped(handle: Any, name: str, limit: int, consumed: Any) -> bytes:
     """Everything ``handle`` expands to, refused past ``limit`` or once it expands more than the ratio limit over the
     compressed bytes read so far (``consumed()``: a bomb is refused after a few MB, whatever it expands to)."""
     chunks, total = [], 0
     while chunk := handle.read(BLOCK):
         total += len(chunk)
         if total > limit:
-            raise refuse_expanded(name, limit, fix)
+            raise refuse_expanded(name, limit)
         if too_dense(total, consumed()):
             raise refuse_ratio(name, total)
         chunks.append(chunk)
@@ -74,7 +73,7 @@ def decompress(path: Path, name: str, kind: str, limit: int) -> bytes:
     """The bytes a gzip, bzip2 or xz file holds, refused once they pass ``limit`` or the ratio limit."""
     try:
         with open(path, "rb") as raw, STREAMS[kind][1](raw, "rb") as handle:
-            return _read_capped(handle, name, limit, "split the file, or compress a smaller part of it", raw.tell)
+            return _read_capped(handle, name, limit, raw.tell)
     except (OSError, EOFError, lzma.LZMAError) as exc:
         raise DataError(f"{name} is a damaged {kind} file: compress the table again, or send it uncompressed.") from exc
 
@@ -89,20 +88,22 @@ def zip_members(path: Path, name: str) -> list[zipfile.ZipInfo]:
     if end >= 0 and len(tail) >= end + 12:
         declared = struct.unpack("<H", tail[end + 10:end + 12])[0]
         if declared > MAX_ZIP_MEMBERS:
-            raise DataError(f"{name} is a zip of {declared:,} files; the limit is {MAX_ZIP_MEMBERS:,}: {UNZIP}.")
+            raise DataError(f"{name} is a zip of {declared:,} files; the limit is {MAX_ZIP_MEMBERS:,}: unzip it and "
+                            "choose the CSV (or other table) inside.")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise DataError(f"{name} is a damaged zip or Excel file: export it again as .xlsx or CSV.") from exc
     if len(members) > MAX_ZIP_MEMBERS:
-        raise DataError(f"{name} is a zip of {len(members):,} files; the limit is {MAX_ZIP_MEMBERS:,}: {UNZIP}.")
+        raise DataError(f"{name} is a zip of {len(members):,} files; the limit is {MAX_ZIP_MEMBERS:,}: unzip it and "
+                        "choose the CSV (or other table) inside.")
     return members
 
 
-def _declared(members: list[zipfile.ZipInfo], name: str, limit: int, fix: str) -> None:
+def _declared(members: list[zipfile.ZipInfo], name: str, limit: int) -> None:
     if sum(member.file_size for member in members) > limit:
-        raise refuse_expanded(name, limit, fix)
+        raise refuse_expanded(name, limit)
 
 
 def zipped_table(path: Path, name: str, members: list[zipfile.ZipInfo], limit: int) -> tuple[bytes, str]:
@@ -111,15 +112,14 @@ def zipped_table(path: Path, name: str, members: list[zipfile.ZipInfo], limit: i
              and not Path(m.filename).name.startswith(".")]
     tables = [m for m in files if Path(m.filename).suffix.lower() in TABLE_SUFFIXES]
     if len(files) != 1:
-        raise DataError(f"{name} is a zip archive of {len(files):,} files: {UNZIP}, or zip one CSV, TSV or JSONL "
-                        "file alone.")
+        raise DataError(f"{name} is a zip archive of {len(files):,} files: unzip it and choose the CSV (or other "
+                        "table) inside, or zip one CSV, TSV or JSONL file alone.")
     if not tables:
-        raise DataError(f"{name} holds one file that is not a CSV, TSV or JSON table: {UNZIP}.")
-    fix = "split the file, or zip a smaller part of it"
-    _declared(tables, name, limit, fix)
+        raise DataError(f"{name} holds one file that is not a CSV, TSV or JSON table: unzip it and check what it is.")
+    _declared(tables, name, limit)
     try:
         with zipfile.ZipFile(path) as archive, archive.open(tables[0]) as handle:
-            return (_read_capped(handle, name, limit, fix, lambda: tables[0].compress_size),
+            return (_read_capped(handle, name, limit, lambda: tables[0].compress_size),
                     Path(tables[0].filename).name)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise DataError(f"{name} is a damaged or encrypted zip: zip the table again without a password.") from exc
@@ -163,7 +163,7 @@ def _count(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
 
 def check_excel(path: Path, name: str, members: list[zipfile.ZipInfo], limit: int) -> None:
     """Refuse a workbook that expands past ``limit`` or whose first sheet is over the row or cell limits."""
-    _declared(members, name, limit, "split the file or save it as CSV")
+    _declared(members, name, limit)
     sizes = {m.filename: m.file_size for m in members}
     with zipfile.ZipFile(path) as archive:
         sheet = _first_sheet(archive, set(sizes))
@@ -192,9 +192,8 @@ def read_parquet(path: Path, name: str, limit: int) -> Any:
     parquet = pq.ParquetFile(path)  # a damaged footer is the reader's 'Could not read' sentence
     meta, schema = parquet.metadata, parquet.schema_arrow
     check_shape(name, meta.num_rows, len(schema))
-    fix = "split the file or save it as CSV"
     if sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)) > limit:
-        raise refuse_expanded(name, limit, fix)
+        raise refuse_expanded(name, limit)
     texts = [field.name for field in schema if pa.types.is_string(field.type) or pa.types.is_binary(field.type)]
     table = pq.ParquetFile(path, read_dictionary=texts).read()
     expanded = 0
@@ -206,5 +205,5 @@ def read_parquet(path: Path, name: str, limit: int) -> Any:
             else:
                 expanded += chunk.nbytes
         if expanded > limit:
-            raise refuse_expanded(name, limit, fix)
+            raise refuse_expanded(name, limit)
     return table

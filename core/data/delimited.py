@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from core.data.encoding import SAMPLE_BYTES
-from core.data.limits import MAX_CELL_CHARS, MAX_COLUMNS, check_arrow, check_shape, refuse_long_cell
+from core.data.limits import MAX_CELL_CHARS, MAX_COLUMNS, check_arrow, check_shape, refuse_long_line
 from core.data.sniff import find_unclosed_quote, record_lines, rows_inside, sniff_delimiter
 from core.data.table import TableInfo, apply_header, note_skipped
 from core.errors import DataError
@@ -38,7 +38,7 @@ def read_delimited(data: bytes, name: str, suffix: str, encoding: str) -> tuple[
     longest, start = _longest_run(data, delimiter)
     if longest > 4 * MAX_CELL_CHARS:  # bytes with no delimiter or line break between them belong to one cell
         line = data.count(b"\n", 0, start) + 1
-        raise refuse_long_cell(name, longest, f"on line {line:,}", "bytes")
+        raise refuse_long_line(name, longest, line)
     if data.count(b'"') % 2:
         line = find_unclosed_quote(data.decode("utf-8"), delimiter)
         if line:

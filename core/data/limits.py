@@ -26,7 +26,6 @@ MAX_JSON_DEPTH = 64  # nested lists and objects inside a JSON record
 MAX_ZIP_MEMBERS = 10_000  # files inside a zip or .xlsx
 MAX_RATIO = 100  # a compressed CSV or JSON file may expand this many times over (text rarely passes 20) ...
 RATIO_FLOOR = 64 * 1024**2  # ... once it has expanded past this many bytes (small files compress better)
-SPLIT_HINT = "split the file or sample it down"
 
 
 def mb(size: int) -> str:
@@ -38,8 +37,9 @@ def expanded_limit(max_bytes: int) -> int:
     return min(max_bytes, MAX_EXPANDED_BYTES)
 
 
-def refuse_expanded(name: str, limit: int, fix: str = "split the file or save it as CSV") -> DataError:
-    return DataError(f"{name} expands to more than {mb(limit)}; the limit is {mb(limit)}: {fix}.")
+def refuse_expanded(name: str, limit: int) -> DataError:
+    return DataError(f"{name} expands to more than {mb(limit)}; the limit is {mb(limit)}: split the file or save it "
+                     "as CSV.")
 
 
 def too_dense(expanded: int, compressed: int) -> bool:
@@ -59,17 +59,25 @@ def check_shape(name: str, rows: int, columns: int, cells: int | None = None) ->
         raise DataError(f"{name} has {columns:,} columns; the limit is {MAX_COLUMNS:,}: keep the text and label "
                         "columns (and a few others) and save it again.")
     if rows > MAX_ROWS:
-        raise DataError(f"{name} has {rows:,} rows; the limit is {MAX_ROWS:,}: {SPLIT_HINT}.")
+        raise DataError(f"{name} has {rows:,} rows; the limit is {MAX_ROWS:,}: split the file or sample it down.")
     cells = rows * columns if cells is None else cells
     if cells > MAX_CELLS:
         raise DataError(f"{name} has {cells:,} cells; the limit is {MAX_CELLS:,}: drop the columns you do not need, "
-                        f"or {SPLIT_HINT}.")
+                        "or split the file.")
 
 
-def refuse_long_cell(name: str, length: int, where: str, unit: str = "characters") -> DataError:
-    """A cell of ``length`` ``unit`` (characters, or bytes of the file) ``where`` ('in column 2', 'on line 9')."""
-    return DataError(f"{name} has a cell of {length:,} {unit} {where}; the limit is {MAX_CELL_CHARS:,} characters: "
-                     "shorten the texts (a model reads only the first few hundred words) or fix the quoting.")
+def refuse_long_cell(name: str, length: int, column: str) -> DataError:
+    """A cell of ``length`` characters in ``column`` (a quoted name, or a number)."""
+    return DataError(f"{name} has a cell of {length:,} characters in column {column}; the limit is "
+                     f"{MAX_CELL_CHARS:,} characters: shorten the texts (a model reads only the first few hundred "
+                     "words) or fix the quoting.")
+
+
+def refuse_long_line(name: str, length: int, line: int) -> DataError:
+    """A stretch of ``length`` bytes without a delimiter or line break, from ``line`` on: one cell at least that long."""
+    return DataError(f"{name} has a cell of {length:,} bytes on line {line:,}; the limit is {MAX_CELL_CHARS:,} "
+                     "characters: shorten the texts (a model reads only the first few hundred words) or fix the "
+                     "quoting.")
 
 
 def check_arrow(name: str, table: Any, column_names: list[str] | None = None) -> None:
@@ -83,7 +91,7 @@ def check_arrow(name: str, table: Any, column_names: list[str] | None = None) ->
             continue
         longest = pc.max(pc.utf8_length(column)).as_py() if table.num_rows else None
         if longest is not None and longest > MAX_CELL_CHARS:
-            shown = f"in column '{column_names[number]}'" if column_names else f"in column {number + 1}"
+            shown = f"'{column_names[number]}'" if column_names else str(number + 1)
             raise refuse_long_cell(name, longest, shown)
 
 
@@ -94,4 +102,4 @@ def check_frame(name: str, frame: Any) -> None:
         lengths = frame[column].str.len()
         longest = lengths.max() if len(lengths) else None
         if longest is not None and longest == longest and longest > MAX_CELL_CHARS:
-            raise refuse_long_cell(name, int(longest), f"in column '{str(column)[:40]}'")
+            raise refuse_long_cell(name, int(longest), f"'{str(column)[:40]}'")

@@ -22,7 +22,7 @@ import pandas as pd
 from core.data import compressed
 from core.data.delimited import read_delimited
 from core.data.encoding import BOMS, EXPORT_HINT, SAMPLE_BYTES, remove_stray_bytes, to_utf8
-from core.data.limits import check_frame, expanded_limit, mb
+from core.data.limits import check_frame, expanded_limit
 from core.data.records import arrow_to_strings, cell_text, read_json
 from core.data.table import TableInfo, apply_header, note_skipped, short
 from core.data.uploads import shown_name
@@ -110,7 +110,7 @@ def _check_file(path: Path, name: str, max_bytes: int) -> None:
         raise DataError(f"{name} is empty: export the data again with a header row and at least two classes.")
     if size > max_bytes:
         raise DataError(
-            f"{name} is {mb(size)}, over the {mb(max_bytes)} limit: sample it down "
+            f"{name} is {size / 1024**2:,.0f} MB, over the {max_bytes / 1024**2:,.0f} MB limit: sample it down "
             "or raise the limit (TUNESCOPE_MAX_FILE_MB)."
         )
 
