@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from core.data import load_labelled, read_table
-from core.data.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ZIP_MEMBERS
+from core.data.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ZIP_MEMBERS, check_shape
 from core.errors import DataError
 from tests.core.data import bombs
 
@@ -171,3 +171,13 @@ def test_deep_json_is_refused_not_recursed(tmp_path: Path) -> None:
     shallow = tmp_path / "shallow.jsonl"
     shallow.write_text("".join(json.dumps({"text": [[["a"]]], "label": "ab"[i % 2]}) + "\n" for i in range(10)))
     assert read_table(shallow)[0]["text"][0] == '[[["a"]]]'
+
+
+def test_the_table_limits_each_name_their_limit() -> None:
+    for rows, columns, expected in ((5_000_001, 2, "x.csv has 5,000,001 rows; the limit is 5,000,000: split the file"),
+                                    (10_001, 2_000, "x.csv has 20,002,000 cells; the limit is 20,000,000: drop the"),
+                                    (3, 2_001, "x.csv has 2,001 columns; the limit is 2,000")):
+        with pytest.raises(DataError) as info:
+            check_shape("x.csv", rows, columns)
+        assert str(info.value).startswith(expected)
+    check_shape("x.csv", 5_000_000, 4)  # at the limits: fine
