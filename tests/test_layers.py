@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # lowest first; a unit is a module or a package (every module below it)
 LAYERS: tuple[tuple[str, str], ...] = (
     ("core.errors", "typed errors with a fix in the message"),
+    ("core.text", "user text in HTML, Markdown and figures: never markup, never a link"),
     ("core.files", "atomic writes, folder swaps, ids looked up as names"),
     ("core.settings", "the machinery of a declared setting"),
     ("core.modelref", "the one model reference: parse, format, name, resolve"),

@@ -9,12 +9,14 @@ file's content. Choosing the header is ``core.data.table``'s job; other formats 
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import Any
 
 import pandas as pd
 
 from core.data.encoding import SAMPLE_BYTES
+from core.data.limits import MAX_CELL_CHARS, MAX_COLUMNS, check_arrow, check_shape, refuse_long_line
 from core.data.sniff import find_unclosed_quote, record_lines, rows_inside, sniff_delimiter
 from core.data.table import TableInfo, apply_header, note_skipped
 from core.errors import DataError
@@ -31,12 +33,19 @@ def read_delimited(data: bytes, name: str, suffix: str, encoding: str) -> tuple[
     if not sample.strip():
         raise DataError(f"{name} has no text, only blank lines: export the data again with a header row.")
     delimiter, n_columns = sniff_delimiter(sample, suffix)
+    if n_columns > MAX_COLUMNS or b"\n" not in data[:SAMPLE_BYTES]:
+        check_shape(name, 1, _first_row_fields(data, delimiter))
+    longest, start = _longest_run(data, delimiter)
+    if longest > 4 * MAX_CELL_CHARS:  # bytes with no delimiter or line break between them belong to one cell
+        line = data.count(b"\n", 0, start) + 1
+        raise refuse_long_line(name, longest, line)
     if data.count(b'"') % 2:
         line = find_unclosed_quote(data.decode("utf-8"), delimiter)
         if line:
             raise DataError(f"{name} has a double quote on line {line:,} that is never closed properly, so the lines "
                             f"after it would read as one text: {QUOTE_FIX}")
     table, bad = _parse(data, delimiter, n_columns)
+    check_arrow(name, table)
     _refuse_swallowed_rows(table, data, name, delimiter, len(bad))
     info = TableInfo("csv", encoding, delimiter)
     head = apply_header(table.to_pandas())
@@ -48,6 +57,38 @@ def read_delimited(data: bytes, name: str, suffix: str, encoding: str) -> tuple[
         note_skipped(info, head, lines.get)
         _note_malformed(bad, len(head.frame), delimiter, name, first_bad, info)
     return head.frame, info
+
+
+def _longest_run(data: bytes, delimiter: str, chunk: int = 1 << 22) -> tuple[int, int]:
+    """The longest stretch of bytes without the delimiter or a line break, and where it starts."""
+    import numpy as np
+
+    array = np.frombuffer(data, dtype=np.uint8)
+    stops = (ord(delimiter), 0x0A)
+    best, best_start, last = 0, 0, -1
+    for begin in range(0, len(array), chunk):
+        part = array[begin:begin + chunk]
+        ends = np.flatnonzero((part == stops[0]) | (part == stops[1])) + begin
+        marks = np.concatenate(([last], ends, [len(array)] if begin + chunk >= len(array) else []))
+        if len(marks) > 1:
+            gaps = np.diff(marks) - 1
+            i = int(gaps.argmax())
+            if gaps[i] > best:
+                best, best_start = int(gaps[i]), int(marks[i]) + 1
+            last = int(marks[-1])
+    return best, best_start
+
+
+def _first_row_fields(data: bytes, delimiter: str) -> int:
+    """Fields on the first line (a wide header can be longer than the sample the delimiter was sniffed from)."""
+    end = data.find(b"\n")
+    line = data[:end if end >= 0 else len(data)].rstrip(b"\r")
+    if b'"' in line:
+        try:
+            return len(next(csv.reader([line.decode("utf-8")], delimiter=delimiter)))
+        except (csv.Error, StopIteration):
+            pass
+    return line.count(delimiter.encode("utf-8")) + 1
 
 
 def _parse(data: bytes, delimiter: str, n_columns: int) -> tuple[Any, list[int]]:

@@ -11,7 +11,6 @@ the file as the user knows it. Tokenization for training lives in ``core.trainin
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from core.data.columns import Columns, check_text, pick_columns
 from core.data.content import check_labels, text_like_labels
 from core.data.findings import warnings_for
 from core.data.labelvalues import normalise_labels, sort_labels
+from core.data.limits import MAX_FILE_BYTES
 from core.data.multilabel import (
     binary_columns,
     binary_labels,
@@ -43,7 +43,6 @@ __all__ = ["LABEL", "MAX_FILE_BYTES", "PREVIEW_ROWS", "TEXT", "TEXT_PAIR", "Colu
 TEXT = "text"
 TEXT_PAIR = "text_pair"
 LABEL = "label"
-MAX_FILE_BYTES = int(float(os.environ.get("TUNESCOPE_MAX_FILE_MB", 2048)) * 1024**2)
 PREVIEW_ROWS = 50
 
 

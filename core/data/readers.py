@@ -1,7 +1,9 @@
 """Turn the bytes of a labelled file into a table of strings, and say how it was read.
 
 Recognises a file by its content as well as its name: CSV/TSV and other single-character
-delimiters (sniffed), JSON Lines or a JSON array of records, Parquet and Excel (.xlsx). Detects the
+delimiters (sniffed), JSON Lines or a JSON array of records, Parquet and Excel (.xlsx), and a CSV, TSV or
+JSON table compressed with gzip, bzip2 or xz or alone in a zip (``core.data.compressed`` checks what a
+compressed file expands to before anything parses it; ``core.data.limits`` bounds every table). Detects the
 encoding (UTF-8 with or without BOM, UTF-16/32 with BOM, cp1252/latin-1 and others through
 charset-normalizer) and whether the first row is a header; headerless files get ``column_1``,
 ``column_2``, ... Refuses images, archives, web pages, binary data and broken quoting with a
@@ -13,13 +15,14 @@ cleaning labels is ``core.data.columns``' and ``core.data.labelled``'s job.
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import pandas as pd
 
+from core.data import compressed
 from core.data.delimited import read_delimited
 from core.data.encoding import BOMS, EXPORT_HINT, SAMPLE_BYTES, remove_stray_bytes, to_utf8
+from core.data.limits import check_frame, expanded_limit
 from core.data.records import arrow_to_strings, cell_text, read_json
 from core.data.table import TableInfo, apply_header, note_skipped, short
 from core.data.uploads import shown_name
@@ -29,7 +32,7 @@ __all__ = ["TableInfo", "read_any"]
 
 NOT_TABLES = [  # (magic bytes, what it is)
     (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"), (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"%PDF", "a PDF document"), (b"7z\xbc\xaf", "a 7-Zip archive"),
     (b"Rar!", "a RAR archive"), (b"BM", "a BMP image"), (b"SQLite format 3", "an SQLite database"),
     (b"\xd0\xcf\x11\xe0", "an old Excel/Office file (.xls)"), (b"\x7fELF", "a program"),
 ]
@@ -37,6 +40,7 @@ MARKUP = [(b"<!doctype html", "a web page (HTML)"), (b"<html", "a web page (HTML
           (b"<body", "a web page (HTML)"), (b"<?xml", "an XML document"), (b"<!--", "a web page or XML document")]
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+PACKED = ("zip", *compressed.STREAMS)
 
 
 def read_any(path: Path, max_bytes: int) -> tuple[pd.DataFrame, TableInfo]:
@@ -45,30 +49,55 @@ def read_any(path: Path, max_bytes: int) -> tuple[pd.DataFrame, TableInfo]:
     _check_file(path, name, max_bytes)
     with open(path, "rb") as handle:
         head = handle.read(SAMPLE_BYTES)
-    kind = _content_kind(path, name, head)
+    limit = expanded_limit(max_bytes)
     try:
-        if kind == "parquet":
-            return _read_parquet(path), TableInfo("parquet")
-        if kind == "excel":
+        kind = _content_kind(path.suffix.lower(), name, head)
+        members = compressed.zip_members(path, name) if kind == "zip" else []
+        if kind == "zip" and any(m.filename == "xl/workbook.xml" for m in members):
+            compressed.check_excel(path, name, members, limit)
             return _read_excel(path, name)
-        raw = path.read_bytes()
-        data, encoding = to_utf8(raw, name)
-        del raw
-        data, notes = remove_stray_bytes(data)
-        if kind == "json" or _looks_like_json_lines(data):
-            kind = "json" if data.lstrip().startswith(b"[") else "jsonl"
-            frame, found = read_json(data, name)
-            info = TableInfo(kind, encoding, notes=found)
+        if kind == "parquet":
+            return arrow_to_strings(compressed.read_parquet(path, name, limit), name), TableInfo("parquet")
+        suffix = path.suffix.lower()
+        if kind in PACKED:
+            raw, inner = _unpacked(path, name, kind, members, limit)
+            suffix = Path(inner).suffix.lower()
+            kind = _content_kind(suffix, name, raw[:SAMPLE_BYTES])
+            if kind not in ("json", "text"):
+                raise DataError(f"{name} holds a compressed file or workbook inside: unpack it and choose the table "
+                                "(CSV, TSV, JSONL, Parquet or .xlsx).")
         else:
-            frame, info = read_delimited(data, name, path.suffix.lower(), encoding)
-        info.notes[:0] = notes
-        return frame, info
+            raw = path.read_bytes()
+        return _read_text(raw, name, suffix, kind)
     except DataError:
         raise
     except MemoryError as exc:
         raise DataError(f"{name} does not fit in memory: sample it down and try again.") from exc
     except Exception as exc:  # parsers raise many types, and their messages may quote the file: one sentence instead
         raise DataError(f"Could not read {name} as a table ({type(exc).__name__}): {EXPORT_HINT}.") from exc
+
+
+def _unpacked(path: Path, name: str, kind: str, members: list, limit: int) -> tuple[bytes, str]:
+    """The bytes of the table inside a gzip, bzip2, xz or zip file, and that table's file name."""
+    if kind != "zip":
+        return compressed.decompress(path, name, kind, limit), compressed.inner_name(name)
+    if any(m.filename.startswith("word/") for m in members):
+        raise DataError(f"{name} is a Word document, not a table: {EXPORT_HINT}.")
+    return compressed.zipped_table(path, name, members, limit)
+
+
+def _read_text(raw: bytes, name: str, suffix: str, kind: str) -> tuple[pd.DataFrame, TableInfo]:
+    data, encoding = to_utf8(raw, name)
+    del raw
+    data, notes = remove_stray_bytes(data)
+    if kind == "json" or _looks_like_json_lines(data):
+        kind = "json" if data.lstrip().startswith(b"[") else "jsonl"
+        frame, found = read_json(data, name)
+        info = TableInfo(kind, encoding, notes=found)
+    else:
+        frame, info = read_delimited(data, name, suffix, encoding)
+    info.notes[:0] = notes
+    return frame, info
 
 
 def _check_file(path: Path, name: str, max_bytes: int) -> None:
@@ -86,13 +115,15 @@ def _check_file(path: Path, name: str, max_bytes: int) -> None:
         )
 
 
-def _content_kind(path: Path, name: str, head: bytes) -> str:
-    """'parquet', 'excel', 'json' or 'text'; refuses known non-table formats by their magic bytes."""
-    suffix = path.suffix.lower()
+def _content_kind(suffix: str, name: str, head: bytes) -> str:
+    """'parquet', 'zip', 'gzip', 'bzip2', 'xz', 'json' or 'text'; refuses known non-table formats by their magic bytes."""
     if head.startswith(b"PAR1"):
         return "parquet"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return _zip_kind(path, name)
+        return "zip"
+    stream = compressed.stream_kind(head)
+    if stream:
+        return stream
     if not head.startswith(tuple(bom for bom, _, _ in BOMS)):
         for magic, what in NOT_TABLES:
             if head.startswith(magic) and not (magic == b"BM" and suffix in (".csv", ".tsv", ".txt")):
@@ -109,31 +140,12 @@ def _content_kind(path: Path, name: str, head: bytes) -> str:
     return "json" if suffix in JSON_SUFFIXES else "text"
 
 
-def _zip_kind(path: Path, name: str) -> str:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile as exc:
-        raise DataError(f"{name} is a damaged zip or Excel file: export it again as .xlsx or CSV.") from exc
-    if "xl/workbook.xml" in names:
-        return "excel"
-    if any(member.startswith("word/") for member in names):
-        raise DataError(f"{name} is a Word document, not a table: {EXPORT_HINT}.")
-    raise DataError(f"{name} is a zip archive: unzip it and choose the CSV (or other table) inside.")
-
-
 def _looks_like_json_lines(data: bytes) -> bool:
     first = data.lstrip()[:1]
     if first != b"{":
         return False
     line = data.lstrip().split(b"\n", 1)[0].rstrip()
     return line.endswith(b"}")
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
-    return arrow_to_strings(pq.read_table(path))
 
 
 def _read_excel(path: Path, name: str) -> tuple[pd.DataFrame, TableInfo]:
@@ -149,6 +161,7 @@ def _read_excel(path: Path, name: str) -> tuple[pd.DataFrame, TableInfo]:
                           "elsewhere.")
     sheet_rows = raw.index.to_numpy() + 1
     frame = raw.map(cell_text).astype("string").reset_index(drop=True)
+    check_frame(name, frame)
     frame.columns = range(frame.shape[1])
     head = apply_header(frame)
     info.has_header = head.has_header

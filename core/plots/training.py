@@ -1,8 +1,10 @@
 """Training curves from a run's events: loss (raw, smoothed, evaluation) and validation metrics, and
 several runs overlaid on one figure (``compare_figure``).
 
-No model or file access here: callers pass the parsed ``events.jsonl`` lines. ``current_attempt``
-drops the events a resume replays, so a resumed run draws one continuous curve.
+No model or file access here: callers pass the parsed ``events.jsonl`` lines (``core.runs.events`` skips
+lines that are not JSON objects). A value that is not a finite number where a number belongs (a tampered
+or damaged event) leaves its point out instead of failing the figure. ``current_attempt`` drops the
+events a resume replays, so a resumed run draws one continuous curve.
 """
 
 from __future__ import annotations
@@ -14,6 +16,21 @@ import plotly.graph_objects as go
 
 from core.errors import ConfigError
 from core.plots.style import styled
+from core.text import plot_text
+
+
+def number(value: Any) -> float | None:
+    """``value`` when it is a finite int or float (not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return value
+
+
+def _points(events: list[dict[str, Any]], kind: str, key: str, x: str = "step") -> tuple[list[float], list[float]]:
+    """(x, y) of the ``kind`` events whose ``x`` and ``key`` are numbers."""
+    pairs = [(number(e.get(x)), number(e.get(key))) for e in events if e.get("event") == kind]
+    pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
+    return [a for a, _ in pairs], [b for _, b in pairs]
 
 
 def current_attempt(events: list[dict[str, Any]], stage: str | None = None) -> list[dict[str, Any]]:
@@ -26,9 +43,9 @@ def current_attempt(events: list[dict[str, Any]], stage: str | None = None) -> l
     for event in events:
         if event.get("stage") != stage:
             continue
-        if event.get("event") == "started" and event.get("resumed_from_step") is not None:
-            cut = event["resumed_from_step"]  # 0 for a restart from scratch: the earlier attempt goes
-            kept = [e for e in kept if e.get("step") is None or e["step"] <= cut]
+        cut = number(event.get("resumed_from_step")) if event.get("event") == "started" else None
+        if cut is not None:  # 0 for a restart from scratch: the earlier attempt goes
+            kept = [e for e in kept if number(e.get("step")) is None or e["step"] <= cut]
         kept.append(event)
     return kept
 
@@ -36,7 +53,7 @@ def current_attempt(events: list[dict[str, Any]], stage: str | None = None) -> l
 def smooth(values: list[float], weight: float = 0.8) -> list[float]:
     """Debiased exponential moving average (as TensorBoard draws it)."""
     out, average = [], 0.0
-    finite = [v for v in values if v is not None and math.isfinite(v)]
+    finite = [v for v in values if number(v) is not None]
     for i, value in enumerate(finite, 1):
         average = weight * average + (1 - weight) * value
         out.append(average / (1 - weight**i))
@@ -46,17 +63,15 @@ def smooth(values: list[float], weight: float = 0.8) -> list[float]:
 def loss_figure(events: list[dict[str, Any]], log_scale: bool = False, stage: str | None = None) -> go.Figure:
     """Train loss (raw and smoothed) with evaluation loss overlaid, by step (of fine-tuning, or of ``stage``)."""
     events = current_attempt(events, stage)
-    steps = [e for e in events if e.get("event") == "step" and e.get("loss") is not None]
-    evals = [e for e in events if e.get("event") == "eval" and e.get("loss") is not None]
+    x, y = _points(events, "step", "loss")
     fig = go.Figure()
-    x = [e["step"] for e in steps]
-    y = [e["loss"] for e in steps]
     fig.add_trace(go.Scatter(x=x, y=y, name="train loss", mode="lines", line=dict(color="#9ab8e0", width=1)))
     if len(y) > 2:
         fig.add_trace(go.Scatter(x=x, y=smooth(y), name="train loss (smoothed)", mode="lines",
                                  line=dict(color="#1f5fb4", width=2.5)))
-    fig.add_trace(go.Scatter(x=[e["step"] for e in evals], y=[e["loss"] for e in evals], name="eval loss",
-                             mode="lines+markers", marker=dict(size=9, color="#d9480f")))
+    eval_x, eval_y = _points(events, "eval", "loss")
+    fig.add_trace(go.Scatter(x=eval_x, y=eval_y, name="eval loss", mode="lines+markers",
+                             marker=dict(size=9, color="#d9480f")))
     fig.update_xaxes(title="step", rangemode="tozero")
     fig.update_yaxes(title="loss", type="log" if log_scale else "linear")
     return styled(fig, "Pre-training loss" if stage == "pretrain" else "Loss", hovermode="x unified")
@@ -64,9 +79,9 @@ def loss_figure(events: list[dict[str, Any]], log_scale: bool = False, stage: st
 
 def perplexity_figure(events: list[dict[str, Any]]) -> go.Figure:
     """Held-out perplexity (exp of the held-out loss) of the pre-training stage, by step."""
-    evals = [e for e in current_attempt(events, "pretrain") if e.get("event") == "eval" and e.get("perplexity")]
-    fig = go.Figure(go.Scatter(x=[e["step"] for e in evals], y=[e["perplexity"] for e in evals], name="perplexity",
-                               mode="lines+markers", line=dict(color="#d9480f")))
+    x, y = _points(current_attempt(events, "pretrain"), "eval", "perplexity")
+    x, y = [a for a, b in zip(x, y, strict=True) if b > 0], [b for b in y if b > 0]
+    fig = go.Figure(go.Scatter(x=x, y=y, name="perplexity", mode="lines+markers", line=dict(color="#d9480f")))
     fig.update_xaxes(title="pre-training step", rangemode="tozero")
     fig.update_yaxes(title="perplexity (log scale)", type="log")
     return styled(fig, "Pre-training: held-out perplexity", hovermode="x unified")
@@ -74,11 +89,11 @@ def perplexity_figure(events: list[dict[str, Any]]) -> go.Figure:
 
 def metrics_figure(events: list[dict[str, Any]]) -> go.Figure:
     """Evaluation accuracy and macro F1 by step."""
-    evals = [e for e in current_attempt(events) if e.get("event") == "eval"]
+    evals = current_attempt(events)
     fig = go.Figure()
     for key, color in (("accuracy", "#2b8a3e"), ("f1_macro", "#862e9c")):
-        fig.add_trace(go.Scatter(x=[e["step"] for e in evals], y=[e.get(key) for e in evals], name=key,
-                                 mode="lines+markers", line=dict(color=color)))
+        x, y = _points(evals, "eval", key)
+        fig.add_trace(go.Scatter(x=x, y=y, name=key, mode="lines+markers", line=dict(color=color)))
     fig.update_xaxes(title="step", rangemode="tozero")
     fig.update_yaxes(title="score", range=[0, 1.02])
     return styled(fig, "Validation metrics", hovermode="x unified")
@@ -92,10 +107,8 @@ _COMPARE_TITLES = {"loss": "Train loss (smoothed)", "eval_loss": "Validation los
 def _series(events: list[dict[str, Any]], metric: str, x: str) -> tuple[list[Any], list[float]]:
     """(x, y) of one run's ``metric``: train loss from step events, the others from eval events."""
     kind, key = ("step", "loss") if metric == "loss" else ("eval", "loss" if metric == "eval_loss" else metric)
-    points = [(e.get(x), e.get(key)) for e in current_attempt(events) if e.get("event") == kind]
-    points = [(a, float(b)) for a, b in points if isinstance(a, int | float) and isinstance(b, int | float)
-              and math.isfinite(b)]
-    return [a for a, _ in points], [b for _, b in points]
+    xs, ys = _points(current_attempt(events), kind, key, x)
+    return xs, [float(y) for y in ys]
 
 
 def compare_figure(runs: dict[str, list[dict[str, Any]]], metric: str = "loss", x: str = "step") -> go.Figure:
@@ -113,7 +126,8 @@ def compare_figure(runs: dict[str, list[dict[str, Any]]], metric: str = "loss", 
         xs, ys = _series(events, metric, x)
         if metric == "loss":
             ys = smooth(ys)
-        fig.add_trace(go.Scatter(x=xs, y=ys, name=str(name) if ys else f"{name} (no {metric} yet)",
+        shown = plot_text(name)  # a run's name is the user's text: never markup or a link in the legend
+        fig.add_trace(go.Scatter(x=xs, y=ys, name=shown if ys else f"{shown} (no {metric} yet)",
                                  mode="lines" if metric == "loss" else "lines+markers"))
     fig.update_xaxes(title=x, rangemode="tozero")
     score = metric in ("accuracy", "f1_macro")

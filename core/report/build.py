@@ -1,6 +1,8 @@
 """Gather a run's facts and write its one-file HTML report (``python -m core report RUN``).
 
-Reads the run folder (config, status, events, data report, model card), scores the saved model on the
+Reads the run folder (config, status, events, data report, model card) through the readers that skip
+what a crashed or tampered process left (``core.runs``: damaged event lines are skipped with a note on
+the page, an unreadable status or data report reads as unknown), scores the saved model on the
 run's validation rows (``core.inference.evaluate.evaluate_run``, imported only when no evaluation is
 passed in) and explains a few rows with integrated gradients. Old runs without an evaluation cache
 render the same way: the evaluation is recomputed. The page itself is ``core.report.page`` and
@@ -23,6 +25,7 @@ from core.report import sections
 from core.report.page import page
 from core.training.datasets import load_frames
 
+CARD_BYTES = 2 * 1024 * 1024  # a model card is a few KB; more is not shown
 HEADINGS = ("Run", "Headline metrics", "Training curves", "Per-class scores", "Confusion matrix", "Calibration",
             "Example explanations", "Data health", "Model card")
 
@@ -56,22 +59,40 @@ def build_report(run_dir: str | Path, evaluation: Any = None, output: str | Path
     loaded = load_for_inference(str(run_dir))
     chosen, note = _examples(loaded, config, evaluation, report)
     explained = picks.explain(loaded, chosen, max_length=config.train.max_length)
+    events, damaged = runs.read_events_noted(run_dir)
     bodies = [
-        sections.run_section(run_dir.name, runs.read_json(paths.config, {}), runs.read_status(run_dir)),
+        sections.run_section(run_dir.name, runs.read_json(paths.config, {}), _status(run_dir)),
         sections.metrics_section(report),
-        sections.curves_section(runs.read_events(run_dir)),
+        sections.curves_section(events, damaged),
         sections.per_class_section(report),
         sections.confusion_section(report),
         sections.calibration_section(report),
         sections.examples_section(explained, note),
         sections.data_section(runs.read_json(paths.data_report)),
-        sections.card_section(paths.readme.read_text(encoding="utf-8") if paths.readme.exists() else None),
+        sections.card_section(_card(paths.readme)),
     ]
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     subtitle = (f"{config.model} fine-tuned on {Path(config.data.train_file).name}, {len(config.labels)} labels; "
                 f"report made {stamp}")
     text = page(run_dir.name, subtitle, list(zip(HEADINGS, bodies, strict=True)))
     return _write(Path(output) if output else run_dir / "report.html", text)
+
+
+def _status(run_dir: Path) -> dict[str, Any]:
+    """The run's state, or a state saying why it is unknown (a damaged status.json does not stop the report)."""
+    try:
+        return runs.read_status(run_dir)
+    except (RunError, TypeError, ValueError):
+        return {"state": "unknown (status.json is damaged)"}
+
+
+def _card(readme: Path) -> str | None:
+    """The model card's text (bytes that are not UTF-8 shown as '\ufffd'), at most CARD_BYTES of it."""
+    try:
+        with open(readme, "rb") as handle:
+            return handle.read(CARD_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _examples(loaded: Any, config: Any, evaluation: Any, report: dict[str, Any]) -> tuple[list[dict], str | None]:
@@ -83,7 +104,8 @@ def _examples(loaded: Any, config: Any, evaluation: Any, report: dict[str, Any])
     try:
         rows += picks.predicted_sample(loaded, load_frames(config)[1])
     except (TuneScopeError, OSError) as exc:
-        note = f"Only the listed mistakes are explained: the validation rows could not be read ({exc})"
+        reason = (exc.strerror or type(exc).__name__) if isinstance(exc, OSError) else str(exc)  # never a path
+        note = f"Only the listed mistakes are explained: the validation rows could not be read ({reason})"
     return picks.choose_examples(rows, labels), note
 
 

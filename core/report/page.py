@@ -3,7 +3,9 @@
 A strict Content-Security-Policy allows only the page's own inline scripts and styles (and data:
 images, which plotly uses for heatmaps): no request ever leaves the file. Figures are embedded with
 ``fig.to_html(full_html=False, include_plotlyjs=False)``. What the sections say is left to
-``core.report.sections``; every value from user data is escaped there with :func:`esc`.
+``core.report.sections``; every value from user data is escaped there with :func:`esc`, which also breaks
+what link detectors look for (``core.text.unlinked``), so a label or text holding a URL or an e-mail
+address is never a link, whatever opens the file.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
+
+from core.text import unlinked
 
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; "
        "font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
@@ -47,8 +51,8 @@ pre { white-space: pre-wrap; word-break: break-word; background: #f5f7fa; paddin
 
 
 def esc(value: Any) -> str:
-    """``value`` as text safe inside HTML elements and quoted attributes."""
-    return html.escape(str(value), quote=True)
+    """``value`` as text safe inside HTML elements and quoted attributes, never turned into a link."""
+    return html.escape(unlinked(value), quote=True)
 
 
 def figure_html(fig: Any) -> str:

@@ -2,7 +2,10 @@
 
 Every value that comes from the user's data (texts, labels, column and file names, the model card)
 is escaped with ``core.report.page.esc`` or rendered by markdown-it with raw HTML, links and images
-off. Figures come from ``core.plots``; a figure module that is not there leaves its table alone.
+off, and never becomes a link (``core.text``); labels drawn in figures go through ``core.text.plot_text``.
+Values read from a run's files may be damaged or of the wrong type: a section shows what it can and '?'
+for the rest, never fails. Figures come from ``core.plots``; a figure module that is not there leaves its
+table alone.
 A multi-label report (``multi_label`` in it) shows micro/macro F1, subset accuracy and Hamming loss,
 per-label scores with each label's threshold, and each label's TP/FP/FN/TN in place of a confusion matrix.
 Gathering the data (run folder, evaluation, attributions) is ``core.report.build``'s job.
@@ -15,16 +18,34 @@ from pathlib import Path
 from typing import Any
 
 from core.report.page import esc, figure_html, table
+from core.text import plot_text, unlinked
 
 
 def _f(value: Any, digits: int = 3) -> str:
-    return f"{value:.{digits}f}" if isinstance(value, int | float) else "–"
+    return f"{value:.{digits}f}" if isinstance(value, int | float) and not isinstance(value, bool) else "–"
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _count(value: Any) -> int | float:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def notes_html(notes: list[str | None]) -> str:
+    """What could not be read, as warning notes (e.g. 'events.jsonl: 2 damaged lines skipped')."""
+    return "".join(f'<p class="note warn">{esc(note)}</p>' for note in notes if note)
 
 
 def run_section(name: str, config: dict[str, Any], status: dict[str, Any]) -> str:
     """Name, base model, data files and columns, labels, state and the main settings."""
-    data, train = config.get("data") or {}, config.get("train") or {}
-    resolved = config.get("resolved") or {}
+    config, status = _dict(config), _dict(status)
+    data, train, resolved = _dict(config.get("data")), _dict(config.get("train")), _dict(config.get("resolved"))
     rows = [["run", name], ["state", status.get("state", "?")], ["base model", config.get("model", "?")],
             ["training data", Path(str(data.get("train_file") or "?")).name],
             ["validation", Path(str(data["val_file"])).name if data.get("val_file")
@@ -32,7 +53,7 @@ def run_section(name: str, config: dict[str, Any], status: dict[str, Any]) -> st
             ["text column", data.get("text_column")], ["label column", data.get("label_column")]]
     if data.get("text_pair_column"):
         rows.append(["second text column", data["text_pair_column"]])
-    rows += [["labels", ", ".join(map(str, config.get("labels") or []))],
+    rows += [["labels", ", ".join(map(str, _list(config.get("labels"))))],
              ["rows (train / validation)", f"{resolved.get('train_rows', '?')} / {resolved.get('val_rows', '?')}"],
              ["steps", resolved.get("total_steps", train.get("max_steps") or "?")],
              ["learning rate / batch size", f"{train.get('learning_rate')} / {train.get('batch_size')}"],
@@ -57,13 +78,13 @@ def metrics_section(report: dict[str, Any]) -> str:
             "model. ECE: expected calibration error (0 is perfectly calibrated).</p>")
 
 
-def curves_section(events: list[dict[str, Any]]) -> str:
-    """Loss and validation-metric curves from the run's events."""
+def curves_section(events: list[dict[str, Any]], note: str | None = None) -> str:
+    """Loss and validation-metric curves from the run's events (``note``: the damaged lines skipped)."""
     from core.plots.training import loss_figure, metrics_figure
 
     if not any(e.get("event") in ("step", "eval") for e in events):
-        return '<p class="note">This run recorded no training steps.</p>'
-    return figure_html(loss_figure(events)) + figure_html(metrics_figure(events))
+        return notes_html([note]) + '<p class="note">This run recorded no training steps.</p>'
+    return notes_html([note]) + figure_html(loss_figure(events)) + figure_html(metrics_figure(events))
 
 
 def per_class_section(report: dict[str, Any]) -> str:
@@ -108,6 +129,16 @@ def calibration_section(report: dict[str, Any]) -> str:
         ["confidence bin", "rows", "mean confidence", "accuracy"], rows)
 
 
+def _plotted(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with its labels as figures must show them (``plot_text``): never markup or a link."""
+    shown = dict(report)
+    shown["labels"] = [plot_text(label) for label in _list(report.get("labels"))]
+    for key in ("per_class", "per_label"):
+        if isinstance(report.get(key), dict):
+            shown[key] = {plot_text(label): value for label, value in report[key].items()}
+    return shown
+
+
 def _figure(name: str, report: dict[str, Any]) -> str:
     """``core.plots.evaluation.<name>(report)`` as HTML, or nothing when that module is not there or the
     report lacks what the figure needs (an older report: its table still shows)."""
@@ -117,8 +148,8 @@ def _figure(name: str, report: dict[str, Any]) -> str:
         return ""
     function = getattr(evaluation, name, None)
     try:
-        return figure_html(function(report)) if function else ""
-    except (KeyError, IndexError, TypeError, ValueError):
+        return figure_html(function(_plotted(report))) if function else ""
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
         return ""
 
 
@@ -147,18 +178,18 @@ def examples_section(examples: list[dict[str, Any]], note: str | None = None) ->
 
 def data_section(data_report: dict[str, Any] | None) -> str:
     """What the data check found when the run was created (``data_report.json``)."""
-    if not data_report:
+    if not isinstance(data_report, dict) or not data_report:
         return '<p class="note">This run has no data report (data_report.json).</p>'
-    dropped = data_report.get("dropped") or {}
+    dropped = _dict(data_report.get("dropped"))
     rows = [["rows read", data_report.get("rows_read")], ["rows kept", data_report.get("rows_kept")],
             ["duplicates", data_report.get("duplicates", 0)],
             ["format", f"{data_report.get('format')} ({data_report.get('encoding') or '?'})"],
-            ["columns", ", ".join(map(str, data_report.get("columns") or []))]]
+            ["columns", ", ".join(map(str, _list(data_report.get("columns"))))]]
     rows += [[f"dropped: {reason}", count] for reason, count in dropped.items()]
-    labels = data_report.get("labels") or {}
+    labels = {k: _count(v) for k, v in _dict(data_report.get("labels")).items()}
     total = max(sum(labels.values()), 1)
     balance = table(["label", "rows", "share"], [[k, v, f"{v / total:.1%}"] for k, v in labels.items()])
-    warnings = "".join(f"<li>{esc(w)}</li>" for w in data_report.get("warnings") or [])
+    warnings = "".join(f"<li>{esc(w)}</li>" for w in _list(data_report.get("warnings")))
     return (table(None, rows) + "<h3>Class balance</h3>" + balance
             + (f'<h3>Warnings</h3><ul class="warn">{warnings}</ul>' if warnings else ""))
 
@@ -173,4 +204,4 @@ def card_section(markdown: str | None) -> str:
     except ImportError:
         return f"<pre>{esc(markdown)}</pre>"
     renderer = MarkdownIt("commonmark", {"html": False}).enable("table").disable(["image", "link", "autolink"])
-    return f'<div class="card-md">{renderer.render(markdown)}</div>'
+    return f'<div class="card-md">{renderer.render(unlinked(markdown))}</div>'

@@ -18,12 +18,13 @@ from core.runs.checkpoints import (
     smaller_batch,
 )
 from core.runs.diff import diff_runs
-from core.runs.events import EventTail, append_event, read_events
+from core.runs.events import EventTail, append_event, damage_note, read_events, read_events_noted
 from core.runs.folder import (
     RunPaths,
     load_config,
     new_run_id,
     read_json,
+    read_object,
     require_run,
     run_folder,
     runs_root,
@@ -45,6 +46,6 @@ from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status, write_sta
 __all__ = ["ACTIVE_STATES", "FINAL_STATES", "EventTail", "ResumePoint", "RunError", "RunPaths", "append_event",
            "apply_smaller_batch", "check_resumable", "checkpoint_problem", "find_resume_point",
            "last_checkpoint", "latest_active_run", "list_runs", "load_config", "run_summary", "new_run_id", "read_events",
-           "read_json", "read_status", "request_stop", "require_run", "resume_point", "resume_run",
+           "read_events_noted", "read_object", "damage_note", "read_json", "read_status", "request_stop", "require_run", "resume_point", "resume_run",
            "retry_smaller_batch", "run_folder", "runs_root", "smaller_batch", "start_run", "wait_for", "write_json",
            "write_status", "diff_runs", "find_run", "read_meta", "remove_run", "rename_run", "set_notes", "tag_run"]

@@ -10,14 +10,13 @@ works) and folders with neither file (uploads, predictions) are not runs. Leaves
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from core.errors import RunError
 from core.modelref import ModelRef
 from core.files import is_id
-from core.runs.folder import RunPaths, runs_root
+from core.runs.folder import RunPaths, read_object, runs_root
 from core.runs.meta import read_meta
 from core.runs.status import ACTIVE_STATES, read_status
 from core.runs.timeline import last_event, run_times
@@ -27,19 +26,7 @@ FINAL_EVENTS = ("finished", "stopped", "checkpoint")  # events that carry the Tr
 
 def _read_dict(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """A JSON object file: (content, None), or (None, 'missing') / (None, why it cannot be read)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, "missing"
-    except OSError as exc:
-        return None, f"{path.name} cannot be read ({exc.strerror or exc})"
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None, f"{path.name} is not valid JSON"
-    if not isinstance(value, dict):
-        return None, f"{path.name} does not hold a JSON object"
-    return value, None
+    return read_object(path)
 
 
 def _number(value: Any) -> float | int | None:
@@ -77,8 +64,8 @@ def _best(config: dict[str, Any], metrics: dict[str, Any], last: dict[str, Any] 
     return {"best_metric": value, "best_metric_name": name}
 
 
-def _problem(config_problem: str | None, status_problem: str | None) -> str | None:
-    """Why a run folder is damaged, as one sentence; None when both files read."""
+def _problem(config_problem: str | None, status_problem: str | None, launch_problem: str | None) -> str | None:
+    """Why a run folder is damaged, as one sentence; None when its files read (launch.json may be missing)."""
     if config_problem == "missing":
         return "config.json is missing: the run cannot be resumed or compared; delete it."
     if config_problem:
@@ -87,6 +74,8 @@ def _problem(config_problem: str | None, status_problem: str | None) -> str | No
         return "status.json is missing: the run's state is unknown; delete it or train it again."
     if status_problem:
         return f"{status_problem}: the run's state is unknown; delete it or train it again."
+    if launch_problem and launch_problem != "missing":
+        return f"{launch_problem}: the run's state is unknown; delete it or train it again."
     return None
 
 
@@ -97,7 +86,7 @@ def _state(folder: Path, problem: str | None) -> tuple[dict[str, Any], str | Non
     try:
         return read_status(folder), None
     except (RunError, OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
-        return {"state": "damaged"}, f"its state cannot be read ({exc}): delete it or train it again."
+        return {"state": "damaged"}, f"its state cannot be read ({type(exc).__name__}): delete it or train it again."
 
 
 def run_summary(folder: Path) -> dict[str, Any] | None:
@@ -107,7 +96,7 @@ def run_summary(folder: Path) -> dict[str, Any] | None:
     status_file, status_problem = _read_dict(paths.status)
     if status_problem == "missing" and (config_problem == "missing" or "train" not in (config or {})):
         return None  # not a run: an uploads folder, a model folder, anything else
-    status, reason = _state(folder, _problem(config_problem, status_problem))
+    status, reason = _state(folder, _problem(config_problem, status_problem, _read_dict(paths.launch)[1]))
     config = config or {}
     metrics = _read_dict(paths.metrics)[0] or {}
     train, last = _section(config, "train"), last_event(paths.events)

@@ -6,13 +6,12 @@ Lists (labels) compare as whole values. Leaves out: drawing the runs' curves (``
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 from core.errors import RunError
-from core.runs.folder import require_run
+from core.runs.folder import read_object, require_run
 from core.runs.meta import read_meta
 
 METRICS = ("accuracy", "f1_macro", "eval_loss")
@@ -35,15 +34,11 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _read(run_dir: Path, name: str) -> dict[str, Any]:
-    path = run_dir / name
-    try:
-        value = json.loads(path.read_bytes())
-    except FileNotFoundError:
+    value, problem = read_object(run_dir / name)
+    if problem == "missing":
         return {}
-    except (OSError, ValueError) as exc:
-        raise RunError(f"Run {run_dir.name}'s {name} cannot be read ({exc}): it cannot be compared.") from exc
-    if not isinstance(value, dict):
-        raise RunError(f"Run {run_dir.name}'s {name} does not hold a JSON object: it cannot be compared.")
+    if value is None:
+        raise RunError(f"Run {run_dir.name} cannot be compared: {problem}.")
     return value
 
 

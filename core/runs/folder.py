@@ -1,9 +1,13 @@
-"""A run folder's files, its id, atomic JSON writes, and loading its config.
+"""A run folder's files, its id, atomic JSON writes, reading them back whatever they hold, and loading its config.
 
 A run is a folder (docs/ARCHITECTURE.md): ``config.json``, ``data_report.json``, ``events.jsonl``,
 ``status.json``, ``launch.json``, ``checkpoints/``, ``model/``, ``metrics.json``, ``README.md`` and
-``train.log``. Processes are ``core.runs.process``; states are ``core.runs.status``. Creating a run (the
-checks, the data read once, the first files) is ``core.job.create_run``, which writes through :class:`RunPaths`.
+``train.log``. Every JSON file of a run holds one object; :func:`read_object` reads at most
+:data:`MAX_JSON_BYTES` of one and says in a few words why it cannot be used (missing, too large, not
+UTF-8, not JSON, not an object) instead of raising, so a file a crashed or tampered process left never
+breaks a reader; :func:`read_json` is the same with a default. Processes are ``core.runs.process``; states
+are ``core.runs.status``. Creating a run (the checks, the data read once, the first files) is
+``core.job.create_run``, which writes through :class:`RunPaths`.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 from core import files
 from core.config import RunConfig
-from core.errors import RunError
+from core.errors import ConfigError, RunError
 from core.modelref import DEFAULT, find_run
 
 
@@ -98,11 +102,37 @@ def write_json(path: Path, payload: Any) -> None:
     files.write_json(path, payload)
 
 
-def read_json(path: Path, default: Any = None) -> Any:
+MAX_JSON_BYTES = 16 * 1024 * 1024  # the largest of a run's JSON files (a config with many labels) is far smaller
+
+
+def read_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """A JSON object file: (its content, None), or (None, 'missing') / (None, why it cannot be used, naming the file)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return default
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_JSON_BYTES + 1)
+    except FileNotFoundError:
+        return None, "missing"
+    except OSError as exc:
+        return None, f"{path.name} cannot be read ({exc.strerror or type(exc).__name__})"
+    if len(raw) > MAX_JSON_BYTES:
+        return None, f"{path.name} is larger than {MAX_JSON_BYTES // 1024**2} MB"
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, f"{path.name} is not UTF-8 text"
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None, f"{path.name} is not valid JSON"
+    if not isinstance(value, dict):
+        return None, f"{path.name} does not hold a JSON object"
+    return value, None
+
+
+def read_json(path: Path, default: Any = None) -> Any:
+    """The JSON object in ``path``, or ``default`` when it is missing or cannot be used (see :func:`read_object`)."""
+    value, _ = read_object(path)
+    return default if value is None else value
 
 
 RUN_ID = files.PLAIN_ID
@@ -132,9 +162,17 @@ def require_run(run_dir: str | Path) -> Path:
 
 
 def load_config(run_dir: str | Path) -> RunConfig:
+    """The run's settings; a one-sentence :class:`RunError` when ``config.json`` is missing or damaged."""
     paths = RunPaths(Path(run_dir))
-    if not paths.config.exists():
+    raw, problem = read_object(paths.config)
+    if problem == "missing":
         raise RunError(f"{run_dir} is not a TuneScope run folder (no config.json).")
-    return RunConfig.load(paths.config)
+    if raw is None:
+        raise RunError(f"Run {paths.root.name} is damaged: {problem}. Delete the run, or restore its config.json.")
+    try:
+        return RunConfig.from_dict(raw)
+    except (ConfigError, TypeError, ValueError, AttributeError) as exc:
+        raise RunError(f"Run {paths.root.name} is damaged: its config.json does not hold a run's settings. Delete "
+                       "the run, or restore its config.json.") from exc
 
 

@@ -10,7 +10,6 @@ Leaves out: listing runs (``core.runs.catalog``) and deleting them (``core.runs.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
-from core.runs.folder import require_run, write_json
+from core.runs.folder import read_json, require_run, write_json
 
 META_FILE = "meta.json"
 NAME_MAX = 80
@@ -86,11 +85,7 @@ def _valid(check: Any, value: Any) -> Any:
 
 def read_meta(run_dir: str | Path) -> dict[str, Any]:
     """``{"name", "tags", "notes"}`` of a run: its saved values, else its id, no tags and no notes."""
-    try:
-        raw = json.loads(meta_path(run_dir).read_bytes())
-    except (OSError, ValueError):
-        raw = {}
-    raw = raw if isinstance(raw, dict) else {}
+    raw = read_json(meta_path(run_dir), {})
     tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
     return {"name": _valid(check_name, raw.get("name")) or Path(run_dir).name,
             "tags": list(dict.fromkeys(t for t in (_valid(check_tag, t) for t in tags) if t))[:TAGS_MAX],

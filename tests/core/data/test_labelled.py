@@ -192,8 +192,10 @@ def test_columns_can_be_overridden(tmp_path: Path) -> None:
 
 
 def _zip(path: Path) -> None:
+    """Several files in one zip (a zip holding one table alone is read: tests/core/data/test_hostile.py)."""
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("inner.csv", "text,label\na,b\n")
+        archive.writestr("other.csv", "text,label\nc,d\n")
 
 
 BROKEN = {
