@@ -1,7 +1,7 @@
 """A run folder's files, its id, atomic JSON writes, and loading its config.
 
 A run is a folder (docs/ARCHITECTURE.md): ``config.json``, ``data_report.json``, ``events.jsonl``,
-``status.json``, ``launch.json``, ``checkpoints/``, ``model/``, ``metrics.json``, ``README.md`` and
+``status.json``, ``launch.json``, ``queue.json``, ``checkpoints/``, ``model/``, ``metrics.json``, ``README.md`` and
 ``train.log``. Processes are ``core.runs.process``; states are ``core.runs.status``. Creating a run (the
 checks, the data read once, the first files) is ``core.job.create_run``, which writes through :class:`RunPaths`.
 """
@@ -76,6 +76,10 @@ class RunPaths:
     @property
     def log(self) -> Path:
         return self.root / "train.log"
+
+    @property
+    def queue(self) -> Path:
+        return self.root / "queue.json"
 
 
 def now() -> str:
