@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.polling import wait_ready
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "assets" / "sample.csv"
 
@@ -33,7 +35,9 @@ def app_url(app_runs: Path, tiny_models) -> Iterator[str]:
     port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                         **launch_kwargs())
+    url = f"http://127.0.0.1:{port}/"
+    wait_ready(url)  # the app says it is ready by answering its root page
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield url
     finally:
         demo.close()

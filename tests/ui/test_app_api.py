@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
+from tests.polling import CEILING, poll_until
 from tests.ui.conftest import ROOT, SAMPLE
 
 EXPECTED = {"/load_model", "/upload_data", "/use_sample", "/inspect_data", "/start_training", "/stop_training",
@@ -85,12 +86,12 @@ def test_train_from_upload_then_predict_uses_the_run(client: Client, tiny_models
     run_id, command = started["run_id"], started["command"]
     assert command.startswith("python -m core train") and "--max-steps 6" in command
     assert "--dropout 0.1" in command and "--train-embeddings" in command and "--max-grad-norm 2" in command
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
+
+    def ended() -> dict | None:
         status = client.predict(run_id, api_name="/training_status")
-        if status["status"]["state"] not in ("created", "queued", "running", "stopping"):
-            break
-        time.sleep(1)
+        return status if status["status"]["state"] not in ("created", "queued", "running", "stopping") else None
+
+    status = poll_until(ended, f"run {run_id} did not end")
     assert status["status"]["state"] == "finished", status
     assert status["metrics"]["labels"] == ["food", "sports", "technology", "travel"]
     assert run_id in {run["run_id"] for run in client.predict(api_name="/list_runs")}
@@ -108,7 +109,7 @@ def copied_command_trains_the_same_config(command: str, tmp_path: Path, app_conf
     runs_dir = tmp_path / "copied-runs"
     env = {**os.environ, "TUNESCOPE_RUNS": str(runs_dir), "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, *shlex.split(command)[1:]], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=CEILING)
     assert done.returncode == 0, done.stderr[-2000:]
     copied = json.loads((next(runs_dir.iterdir()) / "config.json").read_text(encoding="utf-8"))
     for part in ("model", "train", "data", "labels", "data_hash"):

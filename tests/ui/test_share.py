@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
 
+from tests.polling import poll_until, wait_ready
 from tests.ui.conftest import ROOT, SAMPLE, free_port
 
 pytestmark = pytest.mark.slow
@@ -32,10 +31,8 @@ def two_runs(client: Client, tiny_models) -> list[str]:
                         precision="fp32", seed=1)
         started.append(client.predict(upload, base_model=f"folder:{tiny_models('bert')}", settings=settings,
                                       api_name="/start_training")["run_id"])
-        deadline = time.monotonic() + 240
-        while client.predict(started[-1], api_name="/training_status")["status"]["state"] != "finished":
-            assert time.monotonic() < deadline
-            time.sleep(1)
+        poll_until(lambda: client.predict(started[-1], api_name="/training_status")["status"]["state"] == "finished",
+                   f"run {started[-1]} did not finish")
     return started
 
 
@@ -88,15 +85,7 @@ def test_presenter_mode_shows_only_its_runs(two_runs: list[str], app_runs: Path,
                                     "--demo", two_runs[0]], stdout=out, stderr=out)
     try:
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()[-2000:]
-                assert time.monotonic() < deadline, "the demo did not start"
-                time.sleep(0.5)
+        wait_ready(url, alive=lambda: process.poll() is None, log=lambda: log.read_text()[-2000:])
         demo = Client(url, verbose=False)
         endpoints = set(demo.view_api(return_format="dict", print_info=False)["named_endpoints"])
         assert endpoints == {"/predict"}  # nothing can train, stop, delete, upload or browse
