@@ -12,7 +12,6 @@ the lock itself, showing 'queued' and ending at once on a stop request.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import time
@@ -47,6 +46,8 @@ def lock_path(name: str) -> Path:
 
 def reserve(name: str) -> int | None:
     """Take the device lock ``name`` without waiting: its file descriptor (to hand to a child), or None when held."""
+    import fcntl  # POSIX only: importing core stays possible elsewhere
+
     fd = os.open(lock_path(name), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -58,6 +59,8 @@ def reserve(name: str) -> int | None:
 
 def release(fd: int) -> None:
     """Clear the holder record and let the device go."""
+    import fcntl
+
     with contextlib.suppress(OSError):
         write_holder(fd, {})
     with contextlib.suppress(OSError):
@@ -93,6 +96,8 @@ def read_holder(name: str) -> dict[str, Any] | None:
 
 def inherited_lock() -> int | None:
     """The device lock this training child was handed by the queue (checked to be that lock file), else None."""
+    import fcntl
+
     fd_text, name = os.environ.pop(INHERITED_FD, None), os.environ.pop(INHERITED_LOCK, None)
     if not fd_text or not name or not fd_text.isdigit():
         return None
@@ -108,6 +113,8 @@ def inherited_lock() -> int | None:
 
 def wait_for_lock(run_dir: Path, name: str, slot: str, stop_requested: Callable[[Path], bool]) -> int:
     """Block until device lock ``name`` is free (showing 'queued' and whose run holds it); a stop ends the wait."""
+    import fcntl
+
     fd = os.open(lock_path(name), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -11,7 +11,6 @@ runs folder starts them.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import threading
 import time
@@ -32,6 +31,8 @@ _GUARD = threading.Lock()
 @contextlib.contextmanager
 def root_lock(root: str | Path) -> Iterator[None]:
     """Serialise queue changes of one runs folder, across threads and processes (starting, cancelling)."""
+    import fcntl  # POSIX only, as every lock of TuneScope
+
     key = str(Path(root).resolve())
     with _GUARD:
         local = _THREAD_LOCKS.setdefault(key, threading.Lock())
