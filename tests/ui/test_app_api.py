@@ -16,7 +16,7 @@ import pytest
 from gradio_client import Client, handle_file
 
 from tests.polling import CEILING, poll_until
-from tests.ui.conftest import ROOT, SAMPLE
+from tests.ui.conftest import ROOT, SAMPLE, patient_client
 
 EXPECTED = {"/load_model", "/upload_data", "/use_sample", "/inspect_data", "/start_training", "/stop_training",
             "/resume_training", "/retry_smaller_batch", "/training_status", "/predict", "/predict_file",
@@ -26,7 +26,7 @@ EXPECTED = {"/load_model", "/upload_data", "/use_sample", "/inspect_data", "/sta
 
 @pytest.fixture
 def client(app_url: str) -> Client:
-    return Client(app_url, verbose=False)
+    return patient_client(app_url)
 
 
 def upload(client: Client, path) -> str:
@@ -129,7 +129,7 @@ def test_concurrent_predict_and_attention_leave_threads_and_rng_alone(client: Cl
             time.sleep(0.005)
 
     def call(i: int) -> object:
-        own = Client(app_url, verbose=False)
+        own = patient_client(app_url)
         if i % 3 == 0:
             return own.predict("a quiet hotel by the sea", api_name="/predict")
         view = ("Head", "Head importance", "Attributions")[i % 3 if i % 3 else 1]

@@ -23,7 +23,7 @@ from gradio_client import Client, handle_file
 
 from tests.polling import CEILING, poll_until, wait_ready
 from tests.tiny import make_tiny_model
-from tests.ui.conftest import ROOT, SAMPLE, free_port
+from tests.ui.conftest import ROOT, SAMPLE, free_port, patient_client
 
 pytestmark = pytest.mark.slow
 SECRET = "SECRET-MARKER-7f3a"
@@ -44,7 +44,7 @@ class App:
         wait_ready(self.url, alive=lambda: self.process.poll() is None, log=lambda: self.log.read_text()[-2000:])
 
     def client(self, auth: tuple[str, str] | None = None) -> Client:
-        return Client(self.url, verbose=False, auth=auth)
+        return patient_client(self.url, auth)
 
     def rss_mb(self) -> tuple[float, float]:
         """(current, peak) resident memory of the app process in MB."""

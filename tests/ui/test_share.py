@@ -11,14 +11,14 @@ import pytest
 from gradio_client import Client, handle_file
 
 from tests.polling import poll_until, wait_ready
-from tests.ui.conftest import ROOT, SAMPLE, free_port
+from tests.ui.conftest import ROOT, SAMPLE, free_port, patient_client
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def client(app_url: str) -> Client:
-    return Client(app_url, verbose=False)
+    return patient_client(app_url)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_presenter_mode_shows_only_its_runs(two_runs: list[str], app_runs: Path,
     try:
         url = f"http://127.0.0.1:{port}/"
         wait_ready(url, alive=lambda: process.poll() is None, log=lambda: log.read_text()[-2000:])
-        demo = Client(url, verbose=False)
+        demo = patient_client(url)
         endpoints = set(demo.view_api(return_format="dict", print_info=False)["named_endpoints"])
         assert endpoints == {"/predict"}  # nothing can train, stop, delete, upload or browse
         result = demo.predict("The striker scored twice.", api_name="/predict")
