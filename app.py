@@ -3,6 +3,7 @@
 The flags are the admin's: they may name files and folders (``--data``, ``--model``, ``--models``,
 ``--runs``, ``--auth-file``); clients of the app only ever refer to uploads, runs and offered model
 folders by the ids the app gave them. Any address other than loopback needs accounts or ``--no-auth``.
+``--devices`` says which devices the app's queue trains on (``core.runs.slots``): one run per device at a time.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 from core.errors import TuneScopeError
+from core.runs.slots import parse_devices
 from ui.api.access import Access, check_bind, load_accounts
 
 ROOT = Path(__file__).resolve().parent
@@ -42,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=int(os.environ.get("TUNESCOPE_SERVER_THREADS", "1")),
                         help="torch threads per request in the server, set once at start-up (default 1: "
                              "concurrent requests then use the cores in parallel); training runs choose their own")
+    parser.add_argument("--devices", default=os.environ.get("TUNESCOPE_DEVICES", "auto"),
+                        help="devices the queue trains runs on, one run per device at a time: 'auto' (default: every "
+                             "CUDA GPU, else the CPU), 'cpu', 'cuda:0,cuda:1', or 'cpu:0,cpu:1' (two CPU runs at once)")
     parser.add_argument("--auth", action="append", metavar="USER:PASSWORD[:viewer]",
                         help="an account (repeatable); role 'viewer' is read-only")
     parser.add_argument("--auth-file", metavar="FILE", help="accounts, one user:password[:viewer] per line")
@@ -60,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     from ui.api.session import FOLDER, ModelRef, Places, offered_folders
 
     try:
+        os.environ["TUNESCOPE_DEVICES"] = ",".join(parse_devices(args.devices))  # what the app's queue reads
         accounts = load_accounts(args.auth, args.auth_file)
         warning = check_bind(args.host, accounts, args.no_auth)
         model = ModelRef.from_admin(args.model or None, runs=Places.at(args.runs).root)  # a run inside --runs: its id

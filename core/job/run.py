@@ -1,8 +1,8 @@
 """Run one run folder in the training child, over its recipe, to the end (or a stop), and record how it ended.
 
 ``python -m core train --run-dir RUN`` (and the in-process CLI commands) call :func:`run_training`. It owns
-``status.json`` from its first line on (rank 0 only: :func:`is_main_process`), waits for the device lock
-(``core.runs.lock``), runs the optional pre-training stage (``core.pretrain``), then the recipe the
+``status.json`` from its first line on (rank 0 only: :func:`is_main_process`), takes the device lock
+(``core.runs.lock``: the one the app's queue handed it, else it waits for it), runs the optional pre-training stage (``core.pretrain``), then the recipe the
 configuration chooses (``core.job.recipes``: fine-tuning or SetFit), writes the final outputs
 (``core.job.outputs``), the final event and status (``core.job.ending``) and then, outside the device lock
 and with the model already usable, the similar-examples index. A failure becomes a ``failed`` state with
@@ -25,7 +25,7 @@ from core.job.ending import record_end, record_failure, record_skipped, run_summ
 from core.job.outputs import how_trained, save_outputs, write_index
 from core.job.recipes import recipe_for
 from core.modelref import ModelRef
-from core.runs.lock import device_lock
+from core.runs.lock import SLOT, device_lock
 from core.training.outcome import Trained
 from core.training.stopping import stop_requested
 from core.training.threads import choose_cpu_threads
@@ -49,6 +49,9 @@ def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
     if main:  # from here on this process is the only writer of status.json
         runs.write_status(run_dir, "queued", message=point.note, error_kind=None, retry=None)
         record_skipped(run_dir, point)
+        if os.environ.get(SLOT):  # the device the app's queue chose (e.g. cuda:1): recorded with the run
+            config.resolved["device_slot"] = os.environ[SLOT]
+            config.save(runs.RunPaths(run_dir).config)
     started = time.time()
     try:
         with device_lock(run_dir, config, main, stop_requested):

@@ -1,7 +1,7 @@
 """A run folder's files, its id, atomic JSON writes, reading them back whatever they hold, and loading its config.
 
 A run is a folder (docs/ARCHITECTURE.md): ``config.json``, ``data_report.json``, ``events.jsonl``,
-``status.json``, ``launch.json``, ``checkpoints/``, ``model/``, ``metrics.json``, ``README.md`` and
+``status.json``, ``launch.json``, ``queue.json``, ``checkpoints/``, ``model/``, ``metrics.json``, ``README.md`` and
 ``train.log``. Every JSON file of a run holds one object; :func:`read_object` reads at most
 :data:`MAX_JSON_BYTES` of one and says in a few words why it cannot be used (missing, too large, not
 UTF-8, not JSON, not an object) instead of raising, so a file a crashed or tampered process left never
@@ -80,6 +80,10 @@ class RunPaths:
     @property
     def log(self) -> Path:
         return self.root / "train.log"
+
+    @property
+    def queue(self) -> Path:
+        return self.root / "queue.json"
 
 
 def now() -> str:

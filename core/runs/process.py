@@ -1,9 +1,11 @@
 """Start, resume, retry and stop a run's training process, and wait for it.
 
-The app (or any launcher) starts ``python -m core train --run-dir RUN`` as a detached child and
-records what it launched in ``launch.json``; from its first line the child owns ``status.json``. A
-stop request only writes the ``STOP`` file, which the child turns into a clean stop. Children are
-reaped by a background thread so none stays ``<defunct>``.
+A launcher starts ``python -m core train --run-dir RUN`` as a detached child (:func:`start_run`: the child waits
+for its device itself) and records what it launched in ``launch.json``; from its first line the child owns
+``status.json``. The app instead puts runs in its queue (``queued=True``: ``core.runs.queue``), and its scheduler
+starts the child once the device is free. A stop request takes a waiting run out of the queue, and otherwise only
+writes the ``STOP`` file, which the child turns into a clean stop. Children are reaped by a background thread so
+none stays ``<defunct>``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from core.config import RunConfig
 from core.errors import RunError
 from core.runs.checkpoints import ResumePoint, last_checkpoint, resume_point, smaller_batch
 from core.runs.folder import RunPaths, load_config, now, require_run, write_json
+from core.runs.queue import cancel_queued, queue_run
 from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status
 
 
@@ -38,9 +41,11 @@ def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, st
     return spawn_child(arguments, paths.log, paths.launch, {"TUNESCOPE_CHILD": "1", **(extra_env or {})})
 
 
-def spawn_child(arguments: list[str], log_path: Path, launch_path: Path, extra_env: dict[str, str] | None = None) -> int:
+def spawn_child(arguments: list[str], log_path: Path, launch_path: Path, extra_env: dict[str, str] | None = None,
+                pass_fds: tuple[int, ...] = (), record: dict[str, Any] | None = None) -> int:
     """Start ``python -m core ARGUMENTS`` detached (its own session, output appended to ``log_path``), record it
-    in ``launch_path`` and reap it in a background thread (no ``<defunct>`` children); returns its pid."""
+    in ``launch_path`` (with ``record``'s fields) and reap it in a background thread (no ``<defunct>`` children);
+    ``pass_fds``: open files the child inherits (the device lock the queue hands over); returns its pid."""
     command = [sys.executable, "-m", "core", *arguments]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     project_root = str(Path(__file__).resolve().parents[2])
@@ -48,10 +53,11 @@ def spawn_child(arguments: list[str], log_path: Path, launch_path: Path, extra_e
     launched = time.time()
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+            pass_fds=pass_fds
         )
     write_json(launch_path, {"pid": process.pid, "command": " ".join(command), "launched": launched,
-                             "launched_at": now(), "launcher_pid": os.getpid()})
+                             "launched_at": now(), "launcher_pid": os.getpid(), **(record or {})})
     threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
     return process.pid
 
@@ -75,14 +81,25 @@ def check_resumable(run_dir: str | Path, check_state: bool = True) -> ResumePoin
     return point
 
 
-def resume_run(run_dir: str | Path, extra_env: dict[str, str] | None = None) -> int:
-    """Continue a stopped, failed or interrupted run from its newest intact checkpoint in a new child; returns its pid.
+def resume_run(run_dir: str | Path, extra_env: dict[str, str] | None = None, queued: bool = False,
+               owner: str | None = None) -> int | None:
+    """Continue a stopped, failed or interrupted run from its newest intact checkpoint in a new child; returns its
+    pid (None with ``queued``: the run waits in its folder's queue for its device).
 
     Optimizer, scheduler, RNG and data position come from the checkpoint, so a run killed hard
     loses at most the steps since its last checkpoint. What cannot resume is refused before a child starts.
     """
     check_resumable(run_dir)
-    return start_run(run_dir, resume=True, extra_env=extra_env)
+    return launch(run_dir, True, extra_env, queued, owner)
+
+
+def launch(run_dir: str | Path, resume: bool, extra_env: dict[str, str] | None, queued: bool,
+           owner: str | None) -> int | None:
+    """Start the child now (its pid), or put the run in its folder's queue (``queued``: None)."""
+    if queued:
+        queue_run(run_dir, resume=resume, extra_env=extra_env, owner=owner)
+        return None
+    return start_run(run_dir, resume=resume, extra_env=extra_env)
 
 
 def apply_smaller_batch(run_dir: str | Path) -> RunConfig:
@@ -99,24 +116,29 @@ def apply_smaller_batch(run_dir: str | Path) -> RunConfig:
     return config
 
 
-def retry_smaller_batch(run_dir: str | Path, extra_env: dict[str, str] | None = None) -> Path:
-    """One-click retry after out-of-memory: halve the batch, double accumulation, restart the run.
+def retry_smaller_batch(run_dir: str | Path, extra_env: dict[str, str] | None = None, queued: bool = False,
+                        owner: str | None = None) -> Path:
+    """One-click retry after out-of-memory: halve the batch, double accumulation, restart the run (``queued``:
+    through its folder's queue).
 
     The effective batch (and so the number of optimizer steps) is unchanged, so the run continues
     from its last checkpoint when it has one; otherwise it starts again. Returns the run folder.
     """
     run_dir = Path(run_dir).resolve()
     apply_smaller_batch(run_dir)
-    start_run(run_dir, resume=last_checkpoint(run_dir) is not None, extra_env=extra_env)
+    launch(run_dir, last_checkpoint(run_dir) is not None, extra_env, queued, owner)
     return run_dir
 
 
 def request_stop(run_dir: str | Path) -> dict[str, Any]:
     """Ask an active run to stop by writing its ``STOP`` file; the child saves a model and marks itself stopped.
+    A run waiting in the queue leaves it at once ('stopped', no process involved).
 
     A run that already ended is left as it is (its final state is never overwritten).
     """
     run_dir = Path(run_dir)
+    if cancel_queued(run_dir):
+        return read_status(run_dir)
     status = read_status(run_dir)
     if status.get("state") not in ACTIVE_STATES:
         return status

@@ -1,11 +1,13 @@
 """A run's state: ``status.json`` (written by the training process only) read together with the
-launcher's ``launch.json`` and the ``STOP`` file.
+queue's ``queue.json``, the launcher's ``launch.json`` and the ``STOP`` file.
 
 States: queued, running, stopping, stopped, finished, failed; a run whose process vanished reads as
-'interrupted', and a stop request on an active run reads as 'stopping'. One writer per fact: the
-launcher writes ``launch.json`` (which process it started, when), the child writes ``status.json``,
-whoever asks for a stop writes ``STOP``; ``read_status`` combines them, so a late stop request can
-never overwrite a finished run's final state.
+'interrupted', and a stop request on an active run reads as 'stopping'. One writer per fact: the queue
+(``core.runs.queue``) writes ``queue.json`` (the run waits for a device, with no process), the launcher
+writes ``launch.json`` (which process it started, when), the child writes ``status.json``, whoever asks
+for a stop writes ``STOP``; ``read_status`` combines them (the newest of the three files speaks), so a
+late stop request can never overwrite a finished run's final state. The one exception is a run taken out
+of the queue before any process existed: the queue itself then writes its 'stopped' status.
 """
 
 from __future__ import annotations
@@ -51,12 +53,33 @@ def alive(pid: int | None) -> bool:
         return True
 
 
+def _time(record: Any, key: str) -> float:
+    value = record.get(key) if isinstance(record, dict) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def queue_entry(run_dir: str | Path) -> dict[str, Any] | None:
+    """The run's ``queue.json`` while it waits in the queue (newer than its status and its last launch), else None."""
+    paths = RunPaths(Path(run_dir))
+    entry = read_json(paths.queue)
+    if not isinstance(entry, dict) or not _time(entry, "queued"):
+        return None
+    spoken = max(_time(read_json(paths.launch), "launched"), _time(read_json(paths.status), "updated"))
+    return entry if _time(entry, "queued") > spoken else None
+
+
 def read_status(run_dir: str | Path) -> dict[str, Any]:
     """The run's state as the app should show it (see the module docstring)."""
     paths = RunPaths(Path(run_dir))
     status = read_json(paths.status)
     if status is None:
         raise RunError(f"Run {Path(run_dir).name} has no status.json: it is not a TuneScope run folder.")
+    entry = queue_entry(run_dir)
+    if entry is not None:  # waiting for a device: state in the folder, no process yet
+        device = str(entry.get("device") or "auto")
+        status.update(state="queued", waiting=True, pid=None, device=device, queued_at=entry.get("queued_at"),
+                      message=f"Waiting in the queue for a free {'device' if device == 'auto' else device}.")
+        return status
     launch = read_json(paths.launch) or {}
     if launch.get("launched", 0) > status.get("updated", 0):  # started, but the child has not spoken yet
         if alive(launch.get("pid")):

@@ -5,11 +5,22 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.polling import CEILING, wait_ready
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "assets" / "sample.csv"
+
+
+def patient_client(url: str, auth: tuple[str, str] | None = None) -> Any:
+    """A gradio client whose every request may take up to the tests' ceiling (httpx's default is 5 s): on a
+    loaded machine the server answers later, not differently."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False, auth=auth, httpx_kwargs={"timeout": CEILING})
 
 
 def free_port() -> int:
@@ -33,7 +44,9 @@ def app_url(app_runs: Path, tiny_models) -> Iterator[str]:
     port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                         **launch_kwargs())
+    url = f"http://127.0.0.1:{port}/"
+    wait_ready(url)  # the app says it is ready by answering its root page
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield url
     finally:
         demo.close()

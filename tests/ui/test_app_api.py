@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
-from tests.ui.conftest import ROOT, SAMPLE
+from tests.polling import CEILING, poll_until
+from tests.ui.conftest import ROOT, SAMPLE, patient_client
 
 EXPECTED = {"/load_model", "/upload_data", "/use_sample", "/inspect_data", "/start_training", "/stop_training",
             "/resume_training", "/retry_smaller_batch", "/training_status", "/predict", "/predict_file",
@@ -25,7 +26,7 @@ EXPECTED = {"/load_model", "/upload_data", "/use_sample", "/inspect_data", "/sta
 
 @pytest.fixture
 def client(app_url: str) -> Client:
-    return Client(app_url, verbose=False)
+    return patient_client(app_url)
 
 
 def upload(client: Client, path) -> str:
@@ -85,12 +86,12 @@ def test_train_from_upload_then_predict_uses_the_run(client: Client, tiny_models
     run_id, command = started["run_id"], started["command"]
     assert command.startswith("python -m core train") and "--max-steps 6" in command
     assert "--dropout 0.1" in command and "--train-embeddings" in command and "--max-grad-norm 2" in command
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
+
+    def ended() -> dict | None:
         status = client.predict(run_id, api_name="/training_status")
-        if status["status"]["state"] not in ("created", "queued", "running", "stopping"):
-            break
-        time.sleep(1)
+        return status if status["status"]["state"] not in ("created", "queued", "running", "stopping") else None
+
+    status = poll_until(ended, f"run {run_id} did not end")
     assert status["status"]["state"] == "finished", status
     assert status["metrics"]["labels"] == ["food", "sports", "technology", "travel"]
     assert run_id in {run["run_id"] for run in client.predict(api_name="/list_runs")}
@@ -108,7 +109,7 @@ def copied_command_trains_the_same_config(command: str, tmp_path: Path, app_conf
     runs_dir = tmp_path / "copied-runs"
     env = {**os.environ, "TUNESCOPE_RUNS": str(runs_dir), "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, *shlex.split(command)[1:]], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=CEILING)
     assert done.returncode == 0, done.stderr[-2000:]
     copied = json.loads((next(runs_dir.iterdir()) / "config.json").read_text(encoding="utf-8"))
     for part in ("model", "train", "data", "labels", "data_hash"):
@@ -128,7 +129,7 @@ def test_concurrent_predict_and_attention_leave_threads_and_rng_alone(client: Cl
             time.sleep(0.005)
 
     def call(i: int) -> object:
-        own = Client(app_url, verbose=False)
+        own = patient_client(app_url)
         if i % 3 == 0:
             return own.predict("a quiet hotel by the sea", api_name="/predict")
         view = ("Head", "Head importance", "Attributions")[i % 3 if i % 3 else 1]

@@ -13,7 +13,6 @@ import shlex
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +21,9 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
+from tests.polling import CEILING, poll_until, wait_ready
 from tests.tiny import make_tiny_model
-from tests.ui.conftest import ROOT, SAMPLE, free_port
+from tests.ui.conftest import ROOT, SAMPLE, free_port, patient_client
 
 pytestmark = pytest.mark.slow
 SECRET = "SECRET-MARKER-7f3a"
@@ -41,21 +41,10 @@ class App:
         full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(command, cwd=runs.parent, env=full_env, stdout=log, stderr=log)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the app exited: {self.log.read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(self.url, timeout=2)
-                return
-            except OSError as exc:
-                if getattr(exc, "code", None) == 401:
-                    return
-                time.sleep(0.5)
-        raise AssertionError("the app did not start within 120 s")
+        wait_ready(self.url, alive=lambda: self.process.poll() is None, log=lambda: self.log.read_text()[-2000:])
 
     def client(self, auth: tuple[str, str] | None = None) -> Client:
-        return Client(self.url, verbose=False, auth=auth)
+        return patient_client(self.url, auth)
 
     def rss_mb(self) -> tuple[float, float]:
         """(current, peak) resident memory of the app process in MB."""
@@ -172,16 +161,13 @@ def test_concurrent_clients_during_training_are_all_answered_and_do_not_change_i
     with ThreadPoolExecutor(20) as pool:
         answers = list(pool.map(one, range(40)))
     assert len(answers) == 40 and all(answers)
-    deadline = time.monotonic() + 300
-    while client.predict(started["run_id"], api_name="/training_status")["status"]["state"] != "finished":
-        assert time.monotonic() < deadline, "the run did not finish"
-        time.sleep(1)
+    wait_state(client, started["run_id"], "finished")
     served = json.loads((app.runs / started["run_id"] / "metrics.json").read_text())
     # the same run trained alone, from the equivalent command, gives the same metrics
     alone = tmp_path / "alone"
     env = {**os.environ, "TUNESCOPE_RUNS": str(alone), "TUNESCOPE_THREADS": "1", "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, *shlex.split(started["command"])[1:]], env=env, capture_output=True,
-                          text=True, timeout=300, cwd=tmp_path)
+                          text=True, timeout=CEILING, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     quiet = json.loads((next(alone.iterdir()) / "metrics.json").read_text())
     assert served["accuracy"] == quiet["accuracy"] and served["confusion_matrix"] == quiet["confusion_matrix"]
@@ -233,7 +219,7 @@ def test_read_only_sessions_cannot_train_or_control_runs(tmp_path: Path) -> None
 def test_an_open_bind_needs_a_login_or_an_explicit_no_auth(tmp_path: Path) -> None:
     app_py = str(ROOT / "app.py")
     done = subprocess.run([sys.executable, app_py, "--host", "0.0.0.0", "--runs", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=CEILING)
     assert done.returncode == 2 and done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
     assert "--auth" in done.stderr and "--no-auth" in done.stderr
     warned = subprocess.Popen([sys.executable, app_py, "--host", "0.0.0.0", "--no-auth", "--port",
@@ -257,19 +243,13 @@ def test_kill_9_of_the_child_and_of_the_app(tmp_path: Path, models: Path) -> Non
                              api_name="/start_training")["run_id"]
         status = wait_for_step(client, run, 7)
         os.kill(status["pid"], signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while client.predict(run, api_name="/training_status")["status"]["state"] != "interrupted":
-            assert time.monotonic() < deadline
-            time.sleep(0.5)
+        wait_state(client, run, "interrupted")
         client.predict(run, api_name="/resume_training")
         wait_for_step(client, run, 12)
         server.stop(signal.SIGKILL)  # the app dies; the training child lives on in its own session
         server = App(runs, "--models", str(models), env=env)
         client = server.client()
-        deadline = time.monotonic() + 240
-        while (state := client.predict(run, api_name="/training_status")["status"]["state"]) != "finished":
-            assert state in ("queued", "running") and time.monotonic() < deadline, state
-            time.sleep(1)
+        wait_state(client, run, "finished", passing=("queued", "running"))
         events = [json.loads(line) for line in (runs / run / "events.jsonl").read_text().splitlines()]
         starts = [e["resumed_from_step"] for e in events if e["event"] == "started"]
         assert starts[0] == 0 and starts[1] >= 5 and events[-1]["event"] == "finished"
@@ -278,14 +258,22 @@ def test_kill_9_of_the_child_and_of_the_app(tmp_path: Path, models: Path) -> Non
 
 
 def wait_for_step(client: Client, run: str, step: int) -> dict:
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
+    def reached() -> dict | None:
         status = client.predict(run, api_name="/training_status")
         steps = [e.get("step") or 0 for e in status["last_events"] if e.get("event") == "step"]
-        if steps and max(steps) >= step and status["status"]["state"] == "running":
-            return status["status"]
-        time.sleep(0.3)
-    raise AssertionError(f"run {run} did not reach step {step}")
+        return status["status"] if steps and max(steps) >= step and status["status"]["state"] == "running" else None
+
+    return poll_until(reached, f"run {run} did not reach step {step}")
+
+
+def wait_state(client: Client, run: str, state: str, passing: tuple[str, ...] | None = None) -> dict:
+    """Poll /training_status until the run reads ``state``; with ``passing``, every state seen before is one of them."""
+    def there() -> dict | None:
+        status = client.predict(run, api_name="/training_status")["status"]
+        assert passing is None or status["state"] in (state, *passing), status
+        return status if status["state"] == state else None
+
+    return poll_until(there, f"run {run} did not become {state}")
 
 
 def test_a_damaged_latest_checkpoint_is_skipped_by_name_on_resume(app: App, models: Path) -> None:
@@ -295,19 +283,13 @@ def test_a_damaged_latest_checkpoint_is_skipped_by_name_on_resume(app: App, mode
                          api_name="/start_training")["run_id"]
     wait_for_step(client, run, 9)
     client.predict(run, api_name="/stop_training")
-    deadline = time.monotonic() + 120
-    while client.predict(run, api_name="/training_status")["status"]["state"] != "stopped":
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
+    wait_state(client, run, "stopped")
     checkpoints = sorted((app.runs / run / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
     newest = checkpoints[-1]
     weights = newest / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 3])  # a half-written save
     client.predict(run, api_name="/resume_training")
-    deadline = time.monotonic() + 240
-    while (status := client.predict(run, api_name="/training_status"))["status"]["state"] != "finished":
-        assert status["status"]["state"] in ("queued", "running") and time.monotonic() < deadline, status
-        time.sleep(0.5)
+    wait_state(client, run, "finished", passing=("queued", "running"))
     events = [json.loads(line) for line in (app.runs / run / "events.jsonl").read_text().splitlines()]
     skipped = [e for e in events if e["event"] == "checkpoint_skipped"]
     assert skipped and newest.name in skipped[0]["message"] and "truncated" in skipped[0]["message"]

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
 
-from tests.ui.conftest import ROOT, SAMPLE, free_port
+from tests.polling import poll_until, wait_ready
+from tests.ui.conftest import ROOT, SAMPLE, free_port, patient_client
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def client(app_url: str) -> Client:
-    return Client(app_url, verbose=False)
+    return patient_client(app_url)
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +31,8 @@ def two_runs(client: Client, tiny_models) -> list[str]:
                         precision="fp32", seed=1)
         started.append(client.predict(upload, base_model=f"folder:{tiny_models('bert')}", settings=settings,
                                       api_name="/start_training")["run_id"])
-        deadline = time.monotonic() + 240
-        while client.predict(started[-1], api_name="/training_status")["status"]["state"] != "finished":
-            assert time.monotonic() < deadline
-            time.sleep(1)
+        poll_until(lambda: client.predict(started[-1], api_name="/training_status")["status"]["state"] == "finished",
+                   f"run {started[-1]} did not finish")
     return started
 
 
@@ -88,16 +85,8 @@ def test_presenter_mode_shows_only_its_runs(two_runs: list[str], app_runs: Path,
                                     "--demo", two_runs[0]], stdout=out, stderr=out)
     try:
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()[-2000:]
-                assert time.monotonic() < deadline, "the demo did not start"
-                time.sleep(0.5)
-        demo = Client(url, verbose=False)
+        wait_ready(url, alive=lambda: process.poll() is None, log=lambda: log.read_text()[-2000:])
+        demo = patient_client(url)
         endpoints = set(demo.view_api(return_format="dict", print_info=False)["named_endpoints"])
         assert endpoints == {"/predict"}  # nothing can train, stop, delete, upload or browse
         result = demo.predict("The striker scored twice.", api_name="/predict")

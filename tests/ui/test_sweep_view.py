@@ -3,7 +3,6 @@ from the form, watched and opened; read-only sessions refused; bad input as one 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import gradio as gr
 import pytest
 
 from core.data.uploads import store_upload
+from tests.polling import poll_until
 from ui.api.access import Access
 from ui.api.endpoints import Api
 from ui.api.session import Places
@@ -46,9 +46,8 @@ def test_panel_starts_a_sweep_watches_it_and_opens_the_best_run(tmp_path: Path, 
     started = panel.on_start(values)
     sweep_id = started[panel.sweep]
     assert started[panel.watch].value == sweep_id and sweep_id.endswith("-reviews-sweep")
-    deadline = time.monotonic() + 180
-    while panel.api.sweeps.sweep_status(sweep_id)["state"] in ("queued", "running") and time.monotonic() < deadline:
-        time.sleep(0.5)
+    poll_until(lambda: panel.api.sweeps.sweep_status(sweep_id)["state"] not in ("queued", "running"),
+               f"sweep {sweep_id} did not end")
     status = panel.api.sweeps.sweep_status(sweep_id)
     assert status["state"] == "finished" and status["counts"]["complete"] == 1, status
     assert "storage" not in status and "host" not in status["trials"][0]  # no server paths or names for clients

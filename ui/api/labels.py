@@ -21,6 +21,7 @@ from core.labels.fixes import top_changes
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.limits import give_back_memory, guard
+from ui.api.training import enqueue
 
 MAX_TOP = 500  # suspect rows one request returns at most
 SECONDS = 600.0  # the first request of a large run scores every training row once
@@ -80,6 +81,7 @@ class Labels:
         ({row: new label}; multi-label: ``"a;b"``); returns the new run's id and what changed."""
         self.context.require_change(request)
         new_id = retrain(self.context.run_dir(run_id), list(drop or []), dict(relabel or {}),
-                         runs_root=self.context.places.root, uploads=self.context.places.uploads)
+                         runs_root=self.context.places.root, uploads=self.context.places.uploads, start=False)
+        enqueue(self.context, self.context.run_dir(new_id), request)  # through the queue, like every start
         changes = runs.read_json(self.context.run_dir(new_id) / "data_changes.json", {})
         return {"run_id": new_id, "train_upload": changes.get("train_file"), "changes": changes}

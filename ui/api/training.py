@@ -6,6 +6,11 @@ and ``/training_status``, and what the Train tab's buttons and timer call: :meth
 events so far, parsed once and shared by every page: ``ui.api.live``, and the log). Clients name data by
 upload id, the base model by model reference and runs by run id; starting and controlling runs is refused
 to read-only sessions.
+
+Start, resume and retry put the run in the runs folder's queue (``core.runs.queue``): its process starts when
+its device is free, by this app's scheduler (``core.runs.scheduler``: a thread, and a tick on every status poll)
+on the devices the admin chose (``app.py --devices``). A waiting run's status carries its place, the run ahead
+and an estimated start (``queue``, and the one sentence as its ``message``: ``core.runs.waiting``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,11 @@ from core.cli.settings import train_command
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import Columns
 from core.data.uploads import store_upload
+from core.runs import scheduler
 from core.runs.card import class_weights_text
+from core.runs.queue import queue_run, waiting_runs
+from core.runs.slots import app_devices, check_device, slots_for
+from core.runs.waiting import queue_info, queue_sentence
 from core.settings import from_values
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
@@ -40,11 +49,55 @@ def run_outcome(run_dir: str | Path) -> dict[str, Any]:
     return {"metrics": runs.read_json(paths.metrics), "resolved": resolved, "weights": weights}
 
 
+def viewer_of(context: Context, request: Any = None) -> tuple[str | None, bool]:
+    """Who looks at a queue (their account name; None without accounts) and whether they are an admin. With
+    accounts, a call that names no account ('') sees no owner's name."""
+    caller = context.caller(request)
+    user = caller.user if caller.user is not None or not context.access.accounts else ""
+    return user, bool(getattr(caller, "is_admin", False) or getattr(caller, "role", None) == "admin")
+
+
+def enqueue(context: Context, folder: Path, request: Any = None, resume: bool = False) -> None:
+    """Put a run in this app's queue (owned by the caller's account) and start it at once when its device is free."""
+    queue_run(folder, resume=resume, owner=context.caller(request).user)
+    scheduler.tick(context.places.root, scheduler.served(context.places.root) or app_devices())
+
+
 class Training:
     """Starting, controlling and watching runs, over one app's context."""
 
     def __init__(self, context: Context) -> None:
         self.context = context
+        self.slots = app_devices()  # the devices the admin lets this app train on
+        if not context.access.read_only:  # a read-only app starts nothing
+            scheduler.serve(context.places.root, self.slots)
+
+    def schedule(self) -> None:
+        """Move the queue now (each status poll does, so it moves even without the scheduler thread)."""
+        if not self.context.access.read_only:
+            scheduler.poll(self.context.places.root, self.slots)
+
+    def status_of(self, folder: Path, request: Any = None) -> dict[str, Any]:
+        """A run's status; a waiting run's carries ``queue`` (place, run ahead, estimated start) and its sentence."""
+        status = runs.read_status(folder)
+        if status.get("waiting"):
+            info = queue_info(folder, self.slots, *viewer_of(self.context, request))
+            status.update(queue=info, message=queue_sentence(info) or status.get("message"))
+        return status
+
+    def queue_text(self, run_id: str, request: Any = None) -> str:
+        """A waiting run's one sentence (place, run ahead, estimated start); '' for any other run."""
+        status = self.status_of(self.context.run_dir(run_id), request)
+        return str(status.get("message") or "") if status.get("queue") else ""
+
+    def queue_places(self) -> dict[str, int]:
+        """{run id: place in its device's line} for the runs waiting in this app's queue."""
+        places: dict[str, int] = {}
+        lines: dict[tuple[str, ...], int] = {}
+        for folder, entry in waiting_runs(self.context.places.root):
+            line = tuple(slots_for(entry.get("device"), self.slots))
+            lines[line] = places[folder.name] = lines.get(line, 0) + 1
+        return places
 
     def run_config(self, upload: str, base_model: str, train: TrainSettings, columns: Columns,
                    val_upload: str | None = None, val_fraction: float | None = None) -> RunConfig:
@@ -78,10 +131,11 @@ class Training:
         return str(self.context.upload_path(upload)) if upload else None
 
     def launch(self, config: RunConfig, request: Any = None) -> dict[str, Any]:
-        """Create the run folder and start its training process."""
+        """Create the run folder and queue it: its training process starts when its device is free."""
         self.context.require_change(request)
+        check_device(config.train.device, self.slots)
         folder = job.create_run(config, root=self.context.places.root)
-        runs.start_run(folder)
+        enqueue(self.context, folder, request)
         return {"run_id": folder.name, "command": train_command(runs.load_config(folder))}
 
     @friendly_errors
@@ -115,22 +169,30 @@ class Training:
     def resume_training(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """Continue a stopped, failed or interrupted run from its last checkpoint."""
         self.context.require_change(request)
-        runs.resume_run(self.context.run_dir(run_id))
-        return runs.read_status(self.context.run_dir(run_id))
+        folder = self.context.run_dir(run_id)
+        check_device(runs.load_config(folder).train.device, self.slots)
+        runs.resume_run(folder, queued=True, owner=self.context.caller(request).user)
+        self.schedule()
+        return self.status_of(folder, request)
 
     @friendly_errors
     def retry_smaller_batch(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """After out-of-memory: halve the batch, double the accumulation, train again."""
         self.context.require_change(request)
-        runs.retry_smaller_batch(self.context.run_dir(run_id))
-        return runs.read_status(self.context.run_dir(run_id))
+        folder = self.context.run_dir(run_id)
+        check_device(runs.load_config(folder).train.device, self.slots)
+        runs.retry_smaller_batch(folder, queued=True, owner=self.context.caller(request).user)
+        self.schedule()
+        return self.status_of(folder, request)
 
     @friendly_errors
-    def training_status(self, run_id: str) -> dict[str, Any]:
-        """A run's status, final metrics and its last events (for scripts polling the app)."""
+    def training_status(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
+        """A run's status, final metrics and its last events (for scripts polling the app); a run waiting in the
+        queue has ``status.queue``: its place (1 = next), the run ahead and its progress, the estimated start."""
         folder = self.context.run_dir(run_id)
+        self.schedule()
         events = runs.read_events(folder)
-        return {"run_id": run_id, "status": runs.read_status(folder),
+        return {"run_id": run_id, "status": self.status_of(folder, request),
                 "metrics": runs.read_json(runs.RunPaths(folder).metrics), "events": len(events),
                 "last_events": events[-5:]}
 
@@ -139,11 +201,13 @@ class Training:
         """The equivalent ``python -m core train`` command of a run's configuration."""
         return train_command(runs.load_config(self.context.run_dir(run_id)))
 
-    def watch(self, run_id: str) -> dict[str, Any]:
-        """What the Train tab shows of a run on each tick: its folder and status, the events so far (parsed
-        once and shared by every page watching it), whether it is active and has a model, and its log's tail."""
+    def watch(self, run_id: str, request: Any = None) -> dict[str, Any]:
+        """What the Train tab shows of a run on each tick: its folder and status (a waiting run's place in the
+        queue), the events so far (parsed once and shared by every page watching it), whether it is active and
+        has a model, and its log's tail."""
         folder = self.context.run_dir(run_id)
-        status = runs.read_status(folder)
+        self.schedule()
+        status = self.status_of(folder, request)
         events = view_for(str(folder)).refresh()
         return {"folder": folder, "status": status, "events": events, "active": status.get("state") in runs.ACTIVE_STATES,
                 "has_model": (runs.RunPaths(folder).model / "config.json").exists(), "log": log_tail(folder)}

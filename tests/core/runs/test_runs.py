@@ -17,6 +17,7 @@ import pytest
 from core import job, runs
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.plots.training import current_attempt
+from tests.polling import CEILING, poll_until
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -28,15 +29,18 @@ def make_run(tmp_path: Path, data: Path, model: Path, **train: Any) -> Path:
     return job.create_run(config, run_dir=tmp_path / "run")
 
 
-def wait_event(run_dir: Path, kind: str, timeout: float = 120) -> dict[str, Any]:
-    tail, deadline = runs.EventTail(run_dir), time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_event(run_dir: Path, kind: str) -> dict[str, Any]:
+    """The first ``kind`` event of the run, polled for (a loaded machine only makes it come later)."""
+    tail = runs.EventTail(run_dir)
+
+    def found() -> dict[str, Any] | None:
         for event in tail.read_new():
             if event["event"] == kind:
                 return event
         assert runs.read_status(run_dir)["state"] not in runs.FINAL_STATES, (run_dir / "train.log").read_text()
-        time.sleep(0.05)
-    raise AssertionError(f"no {kind} event within {timeout} s")
+        return None
+
+    return poll_until(found, f"no {kind} event", step=0.05)
 
 
 def write_checkpoint(folder: Path, step: int) -> None:
@@ -59,14 +63,11 @@ def test_kill_9_then_resume_finishes(tmp_path: Path, tiny_models: Any, sentiment
     pid = runs.start_run(run_dir, extra_env=SLOW_STEPS)
     checkpoint = wait_event(run_dir, "checkpoint")
     os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while runs.read_status(run_dir)["state"] != "interrupted" and time.monotonic() < deadline:
-        time.sleep(0.1)
-    status = runs.read_status(run_dir)
+    status = poll_until(lambda: (s := runs.read_status(run_dir))["state"] == "interrupted" and s, "not interrupted")
     assert status["state"] == "interrupted" and "resume" in status["message"]
     assert [r["state"] for r in runs.list_runs(tmp_path)] == ["interrupted"]
     runs.resume_run(run_dir)
-    final = runs.wait_for(run_dir, timeout=180)
+    final = runs.wait_for(run_dir, timeout=CEILING)
     assert final["state"] == "finished", (run_dir / "train.log").read_text()[-2000:]
     assert final["global_step"] == final["total_steps"] == 30
     events = runs.read_events(run_dir)
@@ -84,7 +85,7 @@ def test_stop_file_in_child_saves_model(tmp_path: Path, tiny_models: Any, sentim
     runs.start_run(run_dir, extra_env=SLOW_STEPS)
     wait_event(run_dir, "step")
     assert runs.request_stop(run_dir)["state"] == "stopping"
-    final = runs.wait_for(run_dir, timeout=120)
+    final = runs.wait_for(run_dir, timeout=CEILING)
     assert final["state"] == "stopped" and final["global_step"] < 30
     assert pipeline("text-classification", model=str(run_dir / "model"))("great")[0]["label"] in (
         "positive", "negative")

@@ -13,6 +13,7 @@ import pytest
 
 from core import runs
 from core.cli import main
+from tests.polling import CEILING
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -40,7 +41,7 @@ def test_plain_runs_still_lists_from_root_or_the_environment(root: Path, capsys:
     monkeypatch.setenv("TUNESCOPE_RUNS", str(root))
     assert run_cli(capsys, "runs")[1] == run_cli(capsys, "runs", "list")[1] == listed
     done = subprocess.run([sys.executable, "-m", "core", "runs", "--root", str(root)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=CEILING)
     assert done.returncode == 0 and [r["run_id"] for r in json.loads(done.stdout)] == [r["run_id"] for r in listed]
 
 

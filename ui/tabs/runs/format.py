@@ -11,12 +11,15 @@ from ui.tabs.format import human_seconds, md_escape
 COLUMNS = ["run", "name", "state", "model", "data", "best metric", "duration", "date", "tags"]
 
 
-def runs_table(listed: list[dict[str, Any]]) -> pd.DataFrame:
-    """The runs as rows for the table (newest first)."""
+def runs_table(listed: list[dict[str, Any]], places: dict[str, int] | None = None) -> pd.DataFrame:
+    """The runs as rows for the table (newest first); ``places``: {run id: place} of the runs waiting in the queue."""
     rows = []
+    places = places or {}
     for r in listed:
         best = r.get("best_metric")
         state = r["state"] if r["state"] != "damaged" else f"damaged: {r.get('reason') or '?'}"
+        if r["run_id"] in places:
+            state = f"queued · #{places[r['run_id']]} in line"
         best_text = f"{r.get('best_metric_name') or 'metric'} {best:.4f}" if isinstance(best, int | float) else ""
         rows.append([r["run_id"], r.get("name") or r["run_id"], state, r.get("base_model") or r.get("model"),
                      r.get("data"), best_text, human_seconds(r.get("duration_seconds")),

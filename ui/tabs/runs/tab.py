@@ -1,4 +1,6 @@
 """Runs tab: every run in the runs folder, compared, renamed, tagged, opened, reported, exported, deleted.
+A run waiting in the queue shows its place in the table, and once selected its place, the run ahead and the
+estimated start.
 
 The table comes from ``ui.api.runs`` (files only, so it survives restarts). Choosing runs
 overlays their curves (``compare_figure``) and, for two, shows the config diff (``/diff_runs``). *Open in Predict & Attention* makes a run the model in view; *Use as base*
@@ -91,20 +93,22 @@ class RunsTab:
 
     def listing(self) -> dict[Any, Any]:
         listed = self.api.runs.list_runs()
-        return {self.table: runs_table(listed),
+        return {self.table: runs_table(listed, self.api.training.queue_places()),
                 self.chosen: gr.Dropdown(choices=[(r.get("name") or r["run_id"], r["run_id"]) for r in listed])}
 
     def on_refresh(self) -> dict[Any, Any]:
         return self.listing()
 
-    def on_select(self, table: pd.DataFrame, chosen: list[str] | None, event: gr.SelectData) -> dict[Any, Any]:
+    def on_select(self, table: pd.DataFrame, chosen: list[str] | None, event: gr.SelectData,
+                  request: gr.Request = None) -> dict[Any, Any]:
         run_id = str(table.iloc[event.index[0]]["run"])
         meta = self.api.runs.summary(run_id)
         picked = list(dict.fromkeys([*(chosen or []), run_id]))[-4:]
         state = meta.get("state", "?")
+        line = f"**{md_escape(meta.get('name') or run_id)}** ({md_escape(run_id)}) — {md_escape(state)}"
+        waiting = self.api.training.queue_text(run_id, request) if state == "queued" else ""
         return {self.selected: run_id, self.name: meta.get("name") or run_id, self.tags: ", ".join(meta.get("tags") or []),
-                self.current: f"**{md_escape(meta.get('name') or run_id)}** ({md_escape(run_id)}) — {md_escape(state)}",
-                self.chosen: picked}
+                self.current: line + (f"\n\n⏳ {md_escape(waiting, limit=600)}" if waiting else ""), self.chosen: picked}
 
     @friendly_errors
     def on_compare(self, chosen: list[str] | None, metric: str) -> dict[Any, Any]:

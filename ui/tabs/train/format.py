@@ -8,7 +8,7 @@ from typing import Any
 from ui.api.figures import current_attempt
 from ui.api.training import run_outcome
 from ui.i18n.languages import tr
-from ui.tabs.format import human_seconds
+from ui.tabs.format import human_seconds, md_escape
 
 
 def pretraining(events: list[dict[str, Any]]) -> bool:
@@ -44,9 +44,12 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
 
 
 def status_markdown(run_dir: str | Path, status: dict[str, Any]) -> str:
-    """The run's id, state, message and (when done) final metrics."""
+    """The run's id, state, message (a queued run's: its place, the run ahead, the estimated start; it names other
+    people's runs, so it is made inert) and (when done) final metrics."""
     text = f"**Run** `{Path(run_dir).name}` — **{status.get('state')}**"
-    if status.get("message"):
+    if status.get("queue") and status.get("message"):
+        text += f"\n\n⏳ {md_escape(status['message'], limit=600)}"
+    elif status.get("message"):
         text += f"\n\n{status['message']}"
     outcome = run_outcome(run_dir)
     metrics, resolved, weights = outcome["metrics"], outcome["resolved"], outcome["weights"]

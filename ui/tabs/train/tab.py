@@ -89,15 +89,17 @@ class TrainTab:
         return [self.status, self.progress, self.loss_plot, self.metrics_plot, self.log_box, self.timer, self.drawn,
                 self.state["view"], self.retry, self.use_run, self.attach, self.base]
 
-    def on_tick(self, values: dict[Any, Any]) -> dict[Any, Any]:
-        return self.poll(values[self.state["run"]], values[self.drawn], values[self.log_scale], values[self.state["base"]])
+    def on_tick(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
+        return self.poll(values[self.state["run"]], values[self.drawn], values[self.log_scale], values[self.state["base"]],
+                         request=request)
 
     def poll(self, run_id: str | None, shown: int, log_scale: bool, base: str | None,
-             force: bool = False) -> dict[Any, Any]:
-        """Updates for the watched run: status, progress, curves (when new events came), log."""
+             force: bool = False, request: Any = None) -> dict[Any, Any]:
+        """Updates for the watched run: status (for a queued run: its place, the run ahead, the estimated start),
+        progress, curves (when new events came), log."""
         if not run_id:
             return {}
-        watched = self.api.training.watch(run_id)
+        watched = self.api.training.watch(run_id, request)
         status, events, active, has_model = watched["status"], watched["events"], watched["active"], watched["has_model"]
         state = status.get("state")
         ended_now = not active and shown >= 0
@@ -163,7 +165,7 @@ class TrainTab:
         launched = self.api.training.launch(config, request)
         run_id = launched["run_id"]
         return {self.state["run"]: run_id, self.run_box: run_id, self.command: launched["command"],
-                **self.poll(run_id, -1, False, base, True)}
+                **self.poll(run_id, -1, False, base, True, request)}
 
     @friendly_errors
     def on_stop(self, run_id: str | None, request: gr.Request = None) -> str:
@@ -177,7 +179,7 @@ class TrainTab:
         if not run_id:
             raise gr.Error("Choose a run to resume in 'Watch a run'.")
         self.api.training.resume_training(run_id, request)  # refuses a run that is still active, with a message saying so
-        return {self.run_box: run_id, **self.poll(run_id, -1, False, values[self.state["base"]], True)}
+        return {self.run_box: run_id, **self.poll(run_id, -1, False, values[self.state["base"]], True, request)}
 
     @friendly_errors
     def on_retry(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
@@ -185,7 +187,7 @@ class TrainTab:
         if not run_id:
             raise gr.Error("No run to retry.")
         self.api.training.retry_smaller_batch(run_id, request)
-        return {self.run_box: run_id, **self.poll(run_id, -1, False, values[self.state["base"]], True)}
+        return {self.run_box: run_id, **self.poll(run_id, -1, False, values[self.state["base"]], True, request)}
 
     @friendly_errors
     def on_use_run(self, run_id: str | None) -> str:
@@ -196,16 +198,16 @@ class TrainTab:
         return run_ref(run_id)
 
     @friendly_errors
-    def watch(self, values: dict[Any, Any]) -> dict[Any, Any]:
-        return self.show_run(values[self.attach], values[self.state["base"]])
+    def watch(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
+        return self.show_run(values[self.attach], values[self.state["base"]], request)
 
-    def show_run(self, run_id: str | None, base: str | None) -> dict[Any, Any]:
+    def show_run(self, run_id: str | None, base: str | None, request: Any = None) -> dict[Any, Any]:
         """Watch ``run_id``: its command, status, curves and log."""
         if not run_id:
             return {}
         command = self.api.training.command(run_id)
         return {self.state["run"]: run_id, self.run_box: run_id, self.command: command,
-                **self.poll(run_id, -1, False, base, True)}
+                **self.poll(run_id, -1, False, base, True, request)}
 
     def restore(self, run_id: str | None, base: str | None) -> dict[Any, Any]:
         """On page load: the base-model choice, and re-attach to this session's run or the newest active one."""

@@ -1,0 +1,117 @@
+"""An app's scheduler: for each device it may use, it starts the oldest waiting run of the queue once the device is free.
+
+:func:`tick` looks at one runs folder: for each waiting run, oldest first (``core.runs.queue``), it takes the lock
+of a free slot of the kind the run asks for (``core.runs.slots``, ``core.runs.lock``: a lock held by any run of
+the machine, from any folder, means busy), writes the holder into the lock file and starts the training child,
+which inherits the locked file: from the moment of the choice to the end of its training nobody else gets that
+device, and the next waiting run gets it the moment the child lets go. At most one child per device ever exists
+for a queue. :func:`serve` hands a runs folder to the one daemon thread of this process (a tick a second);
+:func:`poll` ticks from a status poll, so the queue moves without the thread too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from core.runs.folder import RunPaths
+from core.runs.lock import INHERITED_FD, INHERITED_LOCK, SLOT, holder_record, reserve, write_holder
+from core.runs.process import spawn_child
+from core.runs.queue import drop_stale, root_lock, waiting_runs
+from core.runs.slots import child_env, lock_name, slots_for
+from core.runs.status import write_status
+
+INTERVAL = 1.0  # seconds between the thread's ticks
+POLL_EVERY = 0.5  # a status poll ticks a folder at most this often
+_SERVED: dict[str, tuple[str, ...]] = {}
+_LAST: dict[str, float] = {}
+_GUARD = threading.Lock()
+_THREAD: list[threading.Thread] = []
+log = logging.getLogger("tunescope.queue")
+
+
+def tick(root: str | Path, slots: tuple[str, ...] | list[str]) -> list[str]:
+    """Start the oldest waiting run of each free slot of ``root``'s queue; returns the ids of the runs started."""
+    root = Path(root).resolve()
+    if not waiting_runs(root):
+        return []
+    started: list[str] = []
+    with root_lock(root):
+        taken: set[str] = set()
+        for run_dir, entry in waiting_runs(root):  # again, under the lock: a cancel or another app may have won
+            for slot in [s for s in slots_for(entry.get("device"), slots) if s not in taken]:
+                taken.add(slot)
+                fd = reserve(lock_name(slot))
+                if fd is None:
+                    continue  # held by a run of this or another folder
+                try:
+                    if start_child(run_dir, entry, slot, fd):
+                        started.append(run_dir.name)
+                finally:
+                    os.close(fd)  # the child holds the lock from here on
+                break
+            if len(taken) >= len(slots):
+                break
+        if started:
+            drop_stale(root)
+    return started
+
+
+def start_child(run_dir: Path, entry: dict[str, Any], slot: str, fd: int) -> bool:
+    """Start the training child of a waiting run on ``slot``, handing it the locked file ``fd``."""
+    paths = RunPaths(run_dir)
+    owner = entry.get("owner") if isinstance(entry.get("owner"), str) else None
+    extra = entry.get("env") if isinstance(entry.get("env"), dict) else {}
+    env = {"TUNESCOPE_CHILD": "1", **{str(k): str(v) for k, v in extra.items()}, **child_env(slot),
+           INHERITED_FD: str(fd), INHERITED_LOCK: lock_name(slot), SLOT: slot}
+    arguments = ["train", "--run-dir", str(run_dir), *(["--resume"] if entry.get("resume") else [])]
+    record = {"slot": slot, "owner": owner, "queued_at": entry.get("queued_at")}
+    try:
+        pid = spawn_child(arguments, paths.log, paths.launch, env, pass_fds=(fd,), record=record)
+    except OSError:
+        log.exception("could not start the training process of run %s", run_dir.name)
+        paths.queue.unlink(missing_ok=True)
+        write_status(run_dir, "failed", message="The training process could not be started: see the app's log.")
+        return False
+    write_holder(fd, holder_record(run_dir, pid, slot, owner))
+    paths.queue.unlink(missing_ok=True)
+    return True
+
+
+def poll(root: str | Path, slots: tuple[str, ...] | list[str], every: float = POLL_EVERY) -> list[str]:
+    """:func:`tick`, at most once per ``every`` seconds per runs folder (for status polls)."""
+    key = str(Path(root).resolve())
+    moment = time.monotonic()
+    with _GUARD:
+        if moment - _LAST.get(key, -every - 1) < every:
+            return []
+        _LAST[key] = moment
+    return tick(key, slots)
+
+
+def serve(root: str | Path, slots: tuple[str, ...] | list[str]) -> None:
+    """Let this process's scheduler thread (started on first use) start the queued runs of ``root`` on ``slots``."""
+    with _GUARD:
+        _SERVED[str(Path(root).resolve())] = tuple(slots)
+        if not _THREAD or not _THREAD[0].is_alive():
+            _THREAD[:] = [threading.Thread(target=_loop, name="tunescope-queue", daemon=True)]
+            _THREAD[0].start()
+
+
+def served(root: str | Path) -> tuple[str, ...] | None:
+    """The slots this process schedules ``root`` on, or None."""
+    return _SERVED.get(str(Path(root).resolve()))
+
+
+def _loop() -> None:
+    while True:
+        for key, slots in list(_SERVED.items()):  # a runs folder not made yet has no queue: nothing happens
+            try:
+                poll(key, slots, every=0)
+            except Exception:  # the thread must outlive one bad folder; the error goes to the app's log
+                log.exception("queue of %s", key)
+        time.sleep(INTERVAL)
