@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import RunError
-from core.runs.folder import RunPaths, now, read_json, write_json
+from core.runs.folder import RunPaths, now, read_json, read_object, write_json
 
 ACTIVE_STATES = ("queued", "running", "stopping")
 FINAL_STATES = ("stopped", "finished", "failed", "interrupted")
@@ -71,9 +71,12 @@ def queue_entry(run_dir: str | Path) -> dict[str, Any] | None:
 def read_status(run_dir: str | Path) -> dict[str, Any]:
     """The run's state as the app should show it (see the module docstring)."""
     paths = RunPaths(Path(run_dir))
-    status = read_json(paths.status)
-    if status is None:
+    status, problem = read_object(paths.status)
+    if status is None and problem == "missing":
         raise RunError(f"Run {Path(run_dir).name} has no status.json: it is not a TuneScope run folder.")
+    if status is None:  # written by a crashed or tampered process: say so, never fail the reader
+        return {"state": "unknown", "pid": None, "damaged": True,
+                "message": f"{problem}: the run's state is unknown (resume it, or delete it)."}
     entry = queue_entry(run_dir)
     if entry is not None:  # waiting for a device: state in the folder, no process yet
         device = str(entry.get("device") or "auto")
@@ -81,7 +84,7 @@ def read_status(run_dir: str | Path) -> dict[str, Any]:
                       message=f"Waiting in the queue for a free {'device' if device == 'auto' else device}.")
         return status
     launch = read_json(paths.launch) or {}
-    if launch.get("launched", 0) > status.get("updated", 0):  # started, but the child has not spoken yet
+    if _time(launch, "launched") > _time(status, "updated"):  # started, but the child has not spoken yet
         if alive(launch.get("pid")):
             status.update(state="queued", pid=launch["pid"], message="Starting the training process…")
         else:
