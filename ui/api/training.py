@@ -4,8 +4,10 @@ The public endpoints ``/start_training``, ``/stop_training``, ``/resume_training
 and ``/training_status``, and what the Train tab's buttons and timer call: :meth:`Training.form_config`
 (the form's values for the session's data), :meth:`Training.launch`, :meth:`Training.watch` (status, the
 events so far, parsed once and shared by every page: ``ui.api.live``, and the log). Clients name data by
-upload id, the base model by model reference and runs by run id; starting and controlling runs is refused
-to read-only sessions.
+upload id, the base model by model reference and runs by run id, and only what the caller may see
+(``ui.api.context``); starting and controlling runs is refused to read-only sessions, controlling a run to
+accounts other than its owner (and admins), and a start or resume beyond the account's or the app's limit of
+runs waiting or training (``ui.api.quotas``). A new run records the account that started it.
 """
 
 from __future__ import annotations
@@ -19,13 +21,12 @@ from core import job, runs
 from core.cli.settings import train_command
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import Columns
-from core.data.uploads import store_upload
 from core.runs.card import class_weights_text
 from core.settings import from_values
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.live import log_tail, view_for
-from ui.api.session import DEFAULT, valid_data
+from ui.api.session import DEFAULT
 from ui.api.settings import form_settings
 
 
@@ -63,14 +64,13 @@ class Training:
         """The run configuration the Train form describes (``raw``: {setting name: value}) for the session's data
         and ``base`` model: what *Start training* launches and what a sweep searches around. The validation and
         pre-training files the browser sent are stored as uploads first (clients never name server paths)."""
-        data = valid_data(data_choice, self.context.places)
+        data = self.context.valid_data(data_choice)
         if not data:
             raise gr.Error("No data yet: upload a labelled file in the Data tab (or use the sample).")
         data_values, train = form_settings(raw)
-        uploads = self.context.places.uploads
-        val_upload = store_upload(val_path, uploads) if val_path else None
+        val_upload = self.context.store_upload(val_path) if val_path else None
         if text_path:
-            train.pretrain_file = self.pretrain_path(store_upload(text_path, uploads))
+            train.pretrain_file = self.pretrain_path(self.context.store_upload(text_path))
         return self.run_config(data["upload"], base or DEFAULT, train, Columns.from_dict(data), val_upload, data_values.get("val_fraction"))
 
     def pretrain_path(self, upload: str | None) -> str | None:
@@ -78,9 +78,11 @@ class Training:
         return str(self.context.upload_path(upload)) if upload else None
 
     def launch(self, config: RunConfig, request: Any = None) -> dict[str, Any]:
-        """Create the run folder and start its training process."""
+        """Create the run folder as the caller's and start its training process (within the run limits)."""
         self.context.require_change(request)
-        folder = job.create_run(config, root=self.context.places.root)
+        caller = self.context.caller(request)
+        with self.context.quotas.run_slot(caller):
+            folder = job.create_run(config, root=self.context.places.root, owner=caller.owner)
         runs.start_run(folder)
         return {"run_id": folder.name, "command": train_command(runs.load_config(folder))}
 
@@ -108,22 +110,23 @@ class Training:
     @friendly_errors
     def stop_training(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """Ask a run to stop (it saves a usable model first); a run that already ended is left as it is."""
-        self.context.require_change(request)
-        return runs.request_stop(self.context.run_dir(run_id))
+        return runs.request_stop(self.context.own_run(run_id, request))
 
     @friendly_errors
     def resume_training(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """Continue a stopped, failed or interrupted run from its last checkpoint."""
-        self.context.require_change(request)
-        runs.resume_run(self.context.run_dir(run_id))
-        return runs.read_status(self.context.run_dir(run_id))
+        folder = self.context.own_run(run_id, request)
+        with self.context.quotas.run_slot(self.context.caller(request)):
+            runs.resume_run(folder)
+        return runs.read_status(folder)
 
     @friendly_errors
     def retry_smaller_batch(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """After out-of-memory: halve the batch, double the accumulation, train again."""
-        self.context.require_change(request)
-        runs.retry_smaller_batch(self.context.run_dir(run_id))
-        return runs.read_status(self.context.run_dir(run_id))
+        folder = self.context.own_run(run_id, request)
+        with self.context.quotas.run_slot(self.context.caller(request)):
+            runs.retry_smaller_batch(folder)
+        return runs.read_status(folder)
 
     @friendly_errors
     def training_status(self, run_id: str) -> dict[str, Any]:
@@ -149,10 +152,19 @@ class Training:
                 "has_model": (runs.RunPaths(folder).model / "config.json").exists(), "log": log_tail(folder)}
 
     def restore_run(self, run_id: str | None) -> str | None:
-        """On page load: the session's run while it still exists, else the newest active run, else None."""
+        """On page load: the session's run while it still exists, else the newest active run the caller may see,
+        else None."""
         try:
-            run_id = run_id if run_id and self.context.run_dir(run_id) else None
+            return run_id if run_id and self.context.run_dir(run_id) else self.latest_active()
         except runs.RunError:
-            run_id = None
-        active = runs.latest_active_run(self.context.places.root)
-        return run_id or (Path(active).name if active else None)
+            return self.latest_active()
+
+    def latest_active(self) -> str | None:
+        """The newest run that is queued, running or stopping among those the caller may see."""
+        caller = self.context.caller()
+        for run in runs.list_runs(self.context.places.root):
+            if run["state"] in runs.ACTIVE_STATES:
+                sharing = runs.read_sharing(run["run_dir"])
+                if caller.may_see(sharing["owner"], sharing["shared"]):
+                    return run["run_id"]
+        return None
