@@ -74,8 +74,8 @@ class Caller:
         return self.role != VIEWER
 
     def owns(self, owner: str | None) -> bool:
-        """True for the caller's own work (everything, for an admin)."""
-        return self.sees_all or (self.user is not None and owner == self.user)
+        """True for the caller's own work (everything, for an admin; nothing, for a viewer)."""
+        return self.sees_all or (self.role != VIEWER and self.user is not None and owner == self.user)
 
     def may_see(self, owner: str | None, shared: bool = False) -> bool:
         """A run: its owner and admins see it, and everyone once it is shared with the lab."""

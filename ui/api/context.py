@@ -109,15 +109,21 @@ class Context:
         and delete Gradio's cached copy of it: the upload area keeps the only one. Its upload id."""
         caller, path = self.caller(request), Path(path)
         if not caller.may_upload:
+            _forget_cached(path)
             raise gr.Error(NO_UPLOAD_MESSAGE, print_exception=False)
         key = (str(path), caller.owner)
         with self._lock:
             known = self._stored.get(key)
         if known and (self.places.uploads / known).is_file():
+            _forget_cached(path)  # the browser sent it again
             return known
         if not path.is_file():
             raise DataError(f"The file '{path.name}' is no longer on the server: choose it again.")
-        self.quotas.check_disk(caller, path.stat().st_size)
+        try:
+            self.quotas.check_disk(caller, path.stat().st_size)
+        except gr.Error:
+            _forget_cached(path)
+            raise
         upload = store_upload(path, self.places.uploads, caller.owner)
         with self._lock:
             self._stored[key] = upload

@@ -73,7 +73,7 @@ class Downloads:
         for folder in self._folders():
             record = _record(folder) or {}
             if record.get("owner") == owner:
-                total += sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+                total += sum(p.stat().st_size for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
         return total
 
     def expire(self, now: float | None = None) -> int:

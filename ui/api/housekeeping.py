@@ -1,7 +1,8 @@
 """The app's cleanup sweep: downloads nobody fetched and uploads no run uses are deleted after their age.
 
 While the app serves, :meth:`Housekeeping.lifespan` (given to Gradio's FastAPI app by
-``ui.interface.launch_kwargs``) runs :meth:`Housekeeping.sweep` every ``PERIOD`` seconds in a worker thread:
+``ui.interface.launch_kwargs``) runs :meth:`Housekeeping.sweep` every ``PERIOD`` seconds (more often when
+downloads expire sooner than three periods) in a worker thread:
 downloads older than ``--download-minutes`` (``ui.api.downloads``) every time, and uploads stored more than
 ``--upload-days`` ago that no run, sweep or corrected-data record names (:func:`used_uploads`) every
 ``UPLOADS_EVERY`` sweeps. A failing sweep is logged and tried again next time; it never stops the app.
@@ -59,7 +60,7 @@ class Housekeeping:
                  period: float = PERIOD) -> None:
         self.downloads, self.root, self.uploads = downloads, root, uploads
         self.upload_seconds = float(upload_days) * 86400
-        self.period = period
+        self.period = min(period, max(1.0, downloads.minutes * 60 / 3))
         self.sweeps = 0
 
     def sweep(self) -> dict[str, int]:

@@ -74,7 +74,7 @@ class Quotas:
             active = self.active_owners()
             mine = active.count(owner) + self._starting[owner]
             if mine >= limits.runs_per_account:
-                raise _refuse(f"You already have {mine} runs waiting or training, the most one account may have "
+                raise _refuse(f"Your account already has as many runs waiting or training as one account may have "
                               f"({limits.runs_per_account}): wait for one to finish, or stop one, then start again.")
             if len(active) + sum(self._starting.values()) >= limits.runs_total:
                 raise _refuse(f"The server already has {limits.runs_total} runs waiting or training, the most it "
@@ -94,9 +94,8 @@ class Quotas:
             return
         with self._lock:
             if self._heavy[caller.user] >= self.limits.heavy_per_account:
-                raise _refuse(f"You already have {self._heavy[caller.user]} report, export or attribution running, "
-                              f"the most one account may run at once ({self.limits.heavy_per_account}): wait for it "
-                              "to finish, then try again.")
+                raise _refuse(f"You already have as many reports, exports or attributions running as one account may "
+                              f"run at once ({self.limits.heavy_per_account}): wait for one to finish, then try again.")
             self._heavy[caller.user] += 1
         try:
             yield
