@@ -32,6 +32,7 @@ from core.runs import read_sharing, run_folder
 from core.sweep.folder import SWEEP_ID, sweep_folder, sweep_owner
 from ui.api.access import NO_UPLOAD_MESSAGE, READ_ONLY_MESSAGE, Access, Caller, Limits
 from ui.api.downloads import Downloads
+from ui.api.errors import scrubbed
 from ui.api.quotas import Quotas
 from ui.api.session import RUN, ModelRef, Places, valid_data
 
@@ -61,6 +62,11 @@ class Context:
     def caller(self, request: Any = None) -> Caller:
         """Who sent ``request`` (a ``gr.Request``; by default the running event's) and what they may do."""
         return self.access.caller(request if request is not None else LocalContext.request.get(None))
+
+    def shown(self, value: Any, request: Any = None) -> Any:
+        """``value`` as this caller may see it: as it is for the admin (and the one user without accounts), else
+        without server paths (``ui.api.errors.scrubbed``)."""
+        return value if self.caller(request).sees_all else scrubbed(value)
 
     def require_change(self, request: Any = None) -> None:
         """Refuse training and run control to read-only sessions (viewer accounts, ``--read-only``)."""

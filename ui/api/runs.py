@@ -61,7 +61,7 @@ class Runs:
     @friendly_errors
     def diff_runs(self, run_a: str, run_b: str) -> dict[str, Any]:
         """How two runs' configurations and final metrics differ."""
-        return runs.diff_runs(self.context.run_dir(run_a), self.context.run_dir(run_b))
+        return self.context.shown(runs.diff_runs(self.context.run_dir(run_a), self.context.run_dir(run_b)))
 
     @friendly_errors
     def describe_run(self, run_id: str, name: str | None = None, tags: list[str] | None = None,

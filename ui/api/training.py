@@ -84,7 +84,7 @@ class Training:
         with self.context.quotas.run_slot(caller):
             folder = job.create_run(config, root=self.context.places.root, owner=caller.owner)
         runs.start_run(folder)
-        return {"run_id": folder.name, "command": train_command(runs.load_config(folder))}
+        return {"run_id": folder.name, "command": self.context.shown(train_command(runs.load_config(folder)), request)}
 
     @friendly_errors
     def start_training(self, upload: str, base_model: str = "default", settings: dict[str, Any] | None = None,
@@ -139,8 +139,8 @@ class Training:
 
     @friendly_errors
     def command(self, run_id: str) -> str:
-        """The equivalent ``python -m core train`` command of a run's configuration."""
-        return train_command(runs.load_config(self.context.run_dir(run_id)))
+        """The equivalent ``python -m core train`` command of a run's configuration (its paths for the admin only)."""
+        return self.context.shown(train_command(runs.load_config(self.context.run_dir(run_id))))
 
     def watch(self, run_id: str) -> dict[str, Any]:
         """What the Train tab shows of a run on each tick: its folder and status, the events so far (parsed
@@ -149,7 +149,8 @@ class Training:
         status = runs.read_status(folder)
         events = view_for(str(folder)).refresh()
         return {"folder": folder, "status": status, "events": events, "active": status.get("state") in runs.ACTIVE_STATES,
-                "has_model": (runs.RunPaths(folder).model / "config.json").exists(), "log": log_tail(folder)}
+                "has_model": (runs.RunPaths(folder).model / "config.json").exists(),
+                "log": self.context.shown(log_tail(folder))}
 
     def restore_run(self, run_id: str | None) -> str | None:
         """On page load: the session's run while it still exists, else the newest active run the caller may see,
