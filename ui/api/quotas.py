@@ -7,7 +7,8 @@ makes its flags from it (:func:`add_flags`, :func:`from_args`) and the README li
 - runs: a start is refused when the account already has ``runs_per_account`` runs created, queued or
   training, or the app ``runs_total`` (every account, and runs made without accounts, together); the check
   and the new run's creation hold a slot together (:meth:`Quotas.run_slot`), so concurrent starts cannot
-  all pass it at once. Without accounts the one user is one account.
+  all pass it at once (for the instant between a new run's folder appearing and its slot's release it counts
+  twice: a refusal then errs on the safe side). Without accounts the one user is one account.
 - heavy jobs (reports, exports, attributions): at most ``heavy_per_account`` at once per account, with
   accounts (without them, the app's shared pool of heavy work, ``ui.api.limits.HEAVY``, bounds them);
 - disk: an account's uploads and waiting downloads together stay under ``disk_mb_per_account``.
