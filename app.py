@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.errors import TuneScopeError
 from core.runs.slots import parse_devices
-from ui.api.access import Access, check_bind, load_accounts
+from ui.api.access import Access, add_flags, check_bind, from_args, load_accounts
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE = ROOT / "assets" / "sample.csv"
@@ -47,15 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--devices", default=os.environ.get("TUNESCOPE_DEVICES", "auto"),
                         help="devices the queue trains runs on, one run per device at a time: 'auto' (default: every "
                              "CUDA GPU, else the CPU), 'cpu', 'cuda:0,cuda:1', or 'cpu:0,cpu:1' (two CPU runs at once)")
-    parser.add_argument("--auth", action="append", metavar="USER:PASSWORD[:viewer]",
-                        help="an account (repeatable); role 'viewer' is read-only")
-    parser.add_argument("--auth-file", metavar="FILE", help="accounts, one user:password[:viewer] per line")
+    parser.add_argument("--auth", action="append", metavar="USER:PASSWORD[:ROLE]",
+                        help="an account (repeatable); ROLE is admin (sees and changes everything), member (the "
+                             "default: its own work and the runs shared with the lab; 'editor' is an old name for "
+                             "it) or viewer (the shared runs only; cannot upload or train)")
+    parser.add_argument("--auth-file", metavar="FILE", help="accounts, one user:password[:role] per line")
     parser.add_argument("--no-auth", action="store_true", help="serve a non-loopback address with no login")
     parser.add_argument("--read-only", action="store_true",
                         help="no session may train, stop, resume, retry or delete")
     parser.add_argument("--demo", nargs="+", metavar="RUN",
                         help="presenter mode for these runs (ids or folders in the runs folder): name, scores, a "
                              "text box, evidence and curated examples; nothing can be trained or changed")
+    add_flags(parser)  # what one account may hold: runs, heavy jobs, disk, and the ages of uploads and downloads
     return parser
 
 
@@ -67,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         os.environ["TUNESCOPE_DEVICES"] = ",".join(parse_devices(args.devices))  # what the app's queue reads
         accounts = load_accounts(args.auth, args.auth_file)
+        limits = from_args(args)
         warning = check_bind(args.host, accounts, args.no_auth)
         model = ModelRef.from_admin(args.model or None, runs=Places.at(args.runs).root)  # a run inside --runs: its id
         folders = offered_folders([model.value] if model.kind == FOLDER else [], args.models)
@@ -85,13 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     access = Access(accounts, read_only=args.read_only or bool(args.demo))
     try:
         demo = (build_presenter(args.demo, args.runs) if args.demo else
-                build_app(data=args.data or None, model=model.format(), runs_root=args.runs, folders=folders, access=access))
+                build_app(data=args.data or None, model=model.format(), runs_root=args.runs, folders=folders, access=access,
+                          limits=limits))
     except TuneScopeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     auth = access.check_login if accounts else None
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, auth=auth,
-                                                   **launch_kwargs())
+                                                   **launch_kwargs(demo))
     return 0
 
 

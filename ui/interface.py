@@ -5,16 +5,21 @@ session's choices are kept in ``gr.BrowserState`` (encrypted with the app's secr
 and columns), the base model for training, the model in view, the watched run and the open tab. On page
 load they are checked again (``ui.api.session``) and restored, so a reload shows what the user chose.
 Shared between tabs only through these states; each tab is one class in ``ui.tabs.<tab>.tab``.
+``launch_kwargs(demo)`` adds what the served app needs around Gradio: the gate that serves each download to
+its owner only (``ui.api.downloads``) and the cleanup sweep (``ui.api.housekeeping``).
 """
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
-from ui.api.access import Access
+from ui.api.access import Access, Limits
+from ui.api.downloads import DownloadGate
 from ui.api.endpoints import Api, register
 from ui.api.limits import HEAVY
 from ui.api.session import DEFAULT, TABS, Places, browser_secret
@@ -29,6 +34,8 @@ from ui.tabs.train.tab import TrainTab
 
 CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "style.css"
 TITLE = "TuneScope"
+GRADIO_CACHE_SWEEP = (600, 3600)  # every 10 minutes, Gradio's own temporary files older than an hour go
+_SERVED: weakref.WeakKeyDictionary[gr.Blocks, Api] = weakref.WeakKeyDictionary()  # each built app's operations
 TAB_LABELS = {"model": "1 · Model", "data": "2 · Data", "train": "3 · Train", "attention": "4 · Attention",
               "predict": "5 · Predict", "runs": "6 · Runs"}
 
@@ -78,15 +85,16 @@ def _wire_playground(model_tab: ModelTab, attention: AttentionTab, tabs: gr.Tabs
 
 
 def build_app(data: str | None = None, model: str = "default", runs_root: str | None = None,
-              folders: list[str] | tuple[str, ...] = (), access: Access | None = None) -> gr.Blocks:
+              folders: list[str] | tuple[str, ...] = (), access: Access | None = None,
+              limits: Limits | None = None) -> gr.Blocks:
     """The TuneScope app; ``data`` is preloaded in the Data tab, ``model`` (a model reference) is in view.
 
     ``folders`` are the model folders clients may choose (the admin's ``--model``/``--models``);
-    ``access`` holds the accounts and the read-only rule.
+    ``access`` holds the accounts and the read-only rule, ``limits`` what one account may hold.
     """
     places = Places.at(runs_root, folders)
-    api = Api(places, access)
-    with gr.Blocks(title=TITLE) as demo:
+    api = Api(places, access, limits)
+    with gr.Blocks(title=TITLE, delete_cache=GRADIO_CACHE_SWEEP) as demo:
         language = _header()
         state = _states(browser_secret(places), model)
         with gr.Tabs(selected="model") as tabs:
@@ -124,10 +132,11 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
         def restore_views(values: dict[Any, Any]) -> dict[Any, Any]:
             """Then what needs models and files: the model description, the data report, the watched run."""
             base = values[state["base"]]
-            return {**model_tab.describe(values[state["view"]]), **data_tab.restore(values[state["data"]], base),
-                    **train_tab.restore(values[state["run"]], base), **runs_tab.listing()}
+            return {**model_tab.describe(values[state["view"]]), **model_tab.restore_runs(),
+                    **data_tab.restore(values[state["data"]], base), **train_tab.restore(values[state["run"]], base),
+                    **runs_tab.listing()}
 
-        outputs = [model_tab.description, model_tab.facts, *data_tab.outputs, *train_tab.restore_outputs,
+        outputs = [model_tab.description, model_tab.facts, model_tab.run, *data_tab.outputs, *train_tab.restore_outputs,
                    *runs_tab.listing_outputs]
         panel = train_tab.sweep_panel
         demo.load(panel.restore, None, panel.restore_outputs, api_visibility="private")
@@ -135,15 +144,22 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
                   api_visibility="private").then(restore_views, set(state.values()), list(dict.fromkeys(outputs)),
                                                  api_visibility="private")
     localise(demo)
+    _SERVED[demo] = api
     return demo
 
 
-def launch_kwargs() -> dict:
-    """Arguments for ``demo.launch`` shared by app.py and the tests (Gradio 6 takes css/theme here)."""
-    return {
+def launch_kwargs(demo: gr.Blocks | None = None) -> dict:
+    """Arguments for ``demo.launch`` shared by app.py and the tests (Gradio 6 takes css/theme here); for an app of
+    :func:`build_app`, also the download gate and the cleanup sweep."""
+    kwargs: dict[str, Any] = {
         "css_paths": [CSS_PATH] if CSS_PATH.exists() else None,
         "theme": gr.themes.Soft(primary_hue="blue"),
         "max_file_size": "500mb",
         "show_error": True,
         "i18n": gradio_i18n(),
     }
+    api = _SERVED.get(demo) if demo is not None else None
+    if api is not None:
+        kwargs["app_kwargs"] = {"middleware": [Middleware(DownloadGate, downloads=api.context.downloads)],
+                                "lifespan": api.housekeeping.lifespan}
+    return kwargs

@@ -8,6 +8,7 @@ started. The folder's files and their names are ``core.runs``' (``RunPaths``).
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -20,10 +21,13 @@ from core.job.preflight import check_model_and_data, check_settings
 from core.runs.folder import now
 
 
-def create_run(config: RunConfig, root: str | Path | None = None, run_dir: str | Path | None = None) -> Path:
+def create_run(config: RunConfig, root: str | Path | None = None, run_dir: str | Path | None = None,
+               owner: str | None = None) -> Path:
     """Validate ``config``, check the data and the model, and write a new run folder in state 'created'.
 
-    The folder is ``run_dir``, else a new id inside the runs folder ``root`` (``core.runs.runs_root``).
+    The folder is ``run_dir``, else a new id inside the runs folder ``root`` (``core.runs.runs_root``), unique
+    even when several runs start in the same second (:func:`fresh_folder`). ``owner``, the account creating
+    the run, is recorded in ``meta.json`` before any other file (``core.runs.write_owner``).
     """
     config.validate()
     _refuse_existing(run_dir)
@@ -40,14 +44,32 @@ def create_run(config: RunConfig, root: str | Path | None = None, run_dir: str |
     config.labels = data.labels
     check_model_and_data(config, data.labels)
     config.data_hash = file_hash(config.data.train_file)
-    run_dir = Path(run_dir) if run_dir is not None else runs.runs_root(root) / runs.new_run_id(config)
-    _refuse_existing(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    if run_dir is not None:
+        run_dir = Path(run_dir)
+        _refuse_existing(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        run_dir = fresh_folder(runs.runs_root(root), runs.new_run_id(config))
+    runs.write_owner(run_dir, owner)
     paths = runs.RunPaths(run_dir)
     config.save(paths.config)
     runs.write_json(paths.data_report, data.report.to_dict())
     runs.write_json(paths.status, {"state": "created", "updated_at": now(), "updated": time.time()})
     return run_dir
+
+
+def fresh_folder(root: Path, run_id: str, tries: int = 100) -> Path:
+    """A new empty folder ``root/run_id`` made by this call alone (``mkdir`` without ``exist_ok``); when the id is
+    taken (two starts in the same second), the id with a short random suffix."""
+    root.mkdir(parents=True, exist_ok=True)
+    for attempt in range(tries):
+        folder = root / (run_id if attempt == 0 else f"{run_id}-{secrets.token_hex(3)}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise RunError("No free run id was found for this run: start it again.")
 
 
 def _refuse_existing(run_dir: str | Path | None) -> None:

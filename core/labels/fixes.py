@@ -92,16 +92,16 @@ def _written_labels(frame: pd.DataFrame, multi_label: bool) -> pd.DataFrame:
     return out[[c for c in (TEXT, TEXT_PAIR, LABEL) if c in out.columns]]
 
 
-def _store(frame: pd.DataFrame, name: str, uploads: Path) -> Path:
-    """Write ``frame`` as CSV into the upload area under a server-issued id; returns the stored file."""
+def _store(frame: pd.DataFrame, name: str, uploads: Path, owner: str | None = None) -> Path:
+    """Write ``frame`` as CSV into the upload area under a server-issued id (``owner``'s); returns the stored file."""
     with tempfile.TemporaryDirectory(prefix="tunescope-fix-") as folder:
         source = Path(folder) / name
         frame.to_csv(source, index=False)
-        return uploads / store_upload(source, uploads)
+        return uploads / store_upload(source, uploads, owner)
 
 
 def corrected_data(rows: RunRows, drop: list[int], relabel: dict[Any, Any],
-                   uploads: str | Path | None = None) -> FixedData:
+                   uploads: str | Path | None = None, owner: str | None = None) -> FixedData:
     """Write the corrected training rows and the run's validation rows (as training read them) as uploads."""
     dropped, changes = checked_changes(rows, drop, relabel)
     uploads = Path(uploads) if uploads is not None else uploads_folder(rows.run_dir)
@@ -112,8 +112,8 @@ def corrected_data(rows: RunRows, drop: list[int], relabel: dict[Any, Any],
         frame.at[row, LABEL] = label
     frame = frame.drop(index=dropped)
     run_id = rows.run_dir.name
-    train_file = _store(_written_labels(frame, rows.multi_label), f"{run_id}-fixed.csv", uploads)
-    val_file = _store(_written_labels(rows.val, rows.multi_label), f"{run_id}-validation.csv", uploads)
+    train_file = _store(_written_labels(frame, rows.multi_label), f"{run_id}-fixed.csv", uploads, owner)
+    val_file = _store(_written_labels(rows.val, rows.multi_label), f"{run_id}-validation.csv", uploads, owner)
     changes_made = {"parent_run": run_id, "rows_before": len(rows.frame), "rows_after": len(frame),
                     "dropped": [{"row": r, "label": _shown(rows.frame.at[r, LABEL])} for r in dropped],
                     "relabelled": relabelled, "train_file": train_file.name, "val_file": val_file.name}
@@ -163,17 +163,18 @@ def fixed_config(parent: RunConfig, fixed: FixedData, multi_label: bool) -> RunC
 
 
 def retrain(run_dir: str | Path, drop: list[int], relabel: dict[Any, Any], runs_root: str | Path | None = None,
-            uploads: str | Path | None = None, start: bool = True) -> str:
+            uploads: str | Path | None = None, start: bool = True, owner: str | None = None) -> str:
     """Start a new run with the run's settings on its corrected training rows; returns the new run's id.
 
     The new run folder gets ``data_changes.json`` (parent run, dropped rows, relabels with old and new
     label, the files used). ``start=False`` only creates the run (``python -m core train --run-dir`` trains it).
+    ``owner``: the account asking, which owns the new run and its corrected files.
     """
     parent_dir = runs.require_run(run_dir)
     rows = run_rows(parent_dir)
-    fixed = corrected_data(rows, drop, relabel, uploads)
+    fixed = corrected_data(rows, drop, relabel, uploads, owner)
     root = Path(runs_root) if runs_root is not None else parent_dir.resolve().parent
-    folder = job.create_run(fixed_config(rows.config, fixed, rows.multi_label), root=root)
+    folder = job.create_run(fixed_config(rows.config, fixed, rows.multi_label), root=root, owner=owner)
     runs.write_json(folder / CHANGES, fixed.changes)
     runs.tag_run(folder, add=[TAG], remove=[])
     if start:

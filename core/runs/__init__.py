@@ -30,7 +30,7 @@ from core.runs.folder import (
     runs_root,
     write_json,
 )
-from core.runs.meta import read_meta, rename_run, set_notes, tag_run
+from core.runs.meta import read_meta, read_sharing, rename_run, set_notes, share_run, tag_run, write_owner
 from core.runs.process import (
     apply_smaller_batch,
     check_resumable,
@@ -48,4 +48,5 @@ __all__ = ["ACTIVE_STATES", "FINAL_STATES", "EventTail", "ResumePoint", "RunErro
            "last_checkpoint", "latest_active_run", "list_runs", "load_config", "run_summary", "new_run_id", "read_events",
            "read_events_noted", "read_object", "damage_note", "read_json", "read_status", "request_stop", "require_run", "resume_point", "resume_run",
            "retry_smaller_batch", "run_folder", "runs_root", "smaller_batch", "start_run", "wait_for", "write_json",
-           "write_status", "diff_runs", "find_run", "read_meta", "remove_run", "rename_run", "set_notes", "tag_run"]
+           "write_status", "diff_runs", "find_run", "read_meta", "remove_run", "rename_run", "set_notes", "share_run", "tag_run",
+           "read_sharing", "write_owner"]

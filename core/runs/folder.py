@@ -22,6 +22,7 @@ from typing import Any
 
 from core import files
 from core.config import RunConfig
+from core.data.uploads import shown_name
 from core.errors import ConfigError, RunError
 from core.modelref import DEFAULT, find_run
 
@@ -95,10 +96,11 @@ def _slug(text: str) -> str:
 
 
 def new_run_id(config: RunConfig) -> str:
-    """A sortable, readable id: time, data file stem and model name."""
+    """A sortable, readable id: time, data file stem (the user's name of an upload) and model name. Two runs
+    created in the same second get distinct folders all the same (``core.job.create.fresh_folder``)."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     model = "minilm" if config.model.kind == DEFAULT else Path(str(config.model).rstrip("/")).name
-    return f"{stamp}-{_slug(Path(config.data.train_file).stem)}-{_slug(model)}"
+    return f"{stamp}-{_slug(Path(shown_name(config.data.train_file)).stem)}-{_slug(model)}"
 
 
 def write_json(path: Path, payload: Any) -> None:

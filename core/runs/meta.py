@@ -1,10 +1,12 @@
-"""A run's name, tags and notes (``RUN/meta.json``): the one module that reads and writes them.
+"""A run's name, tags, notes, owner and share choice (``RUN/meta.json``): the one module that reads and writes them.
 
-``{"name": ..., "tags": [...], "notes": ...}``, written atomically (temp file + rename) under a lock on
+``{"name": ..., "tags": [...], "notes": ..., "owner": ..., "shared": ...}``, written atomically (temp file + rename) under a lock on
 the run folder, so two people tagging one run at once both keep their change. Renaming never moves the
 folder: the run id stays the folder name, and the name is only what lists show. Every value is checked
 (one-sentence :class:`ConfigError`); a hand-damaged ``meta.json`` reads as the defaults (name = run id).
-Leaves out: listing runs (``core.runs.catalog``) and deleting them (``core.runs.remove``).
+``owner`` is the account that created the run (written once, before the run's other files, by
+:func:`write_owner`; None for runs made without accounts or before owners were recorded) and ``shared``
+whether its owner shares it with the lab (private by default, :func:`share_run`). Leaves out: listing runs (``core.runs.catalog``) and deleting them (``core.runs.remove``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ NAME_MAX = 80
 TAG_MAX = 40
 TAGS_MAX = 20
 NOTES_MAX = 4000
+OWNER_MAX = 100
 TAG = re.compile(r"[\w.:-]+")  # \w: letters and digits of any script, and '_'
 
 
@@ -83,13 +86,39 @@ def _valid(check: Any, value: Any) -> Any:
         return None
 
 
-def read_meta(run_dir: str | Path) -> dict[str, Any]:
-    """``{"name", "tags", "notes"}`` of a run: its saved values, else its id, no tags and no notes."""
-    raw = read_json(meta_path(run_dir), {})
+def check_owner(owner: Any) -> str | None:
+    """An account name as recorded (1-100 printable characters), else None."""
+    return owner if isinstance(owner, str) and 0 < len(owner) <= OWNER_MAX and owner.isprintable() else None
+
+
+def _stored(run_dir: str | Path) -> dict[str, Any]:
+    """Every checked value of the run's meta.json: name, tags, notes, owner, shared."""
+    raw = read_json(meta_path(run_dir), {})  # bounded; a damaged file reads as empty
+    raw = raw if isinstance(raw, dict) else {}
     tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
     return {"name": _valid(check_name, raw.get("name")) or Path(run_dir).name,
             "tags": list(dict.fromkeys(t for t in (_valid(check_tag, t) for t in tags) if t))[:TAGS_MAX],
-            "notes": _valid(check_notes, raw.get("notes")) or ""}
+            "notes": _valid(check_notes, raw.get("notes")) or "",
+            "owner": check_owner(raw.get("owner")), "shared": raw.get("shared") is True}
+
+
+def read_meta(run_dir: str | Path) -> dict[str, Any]:
+    """``{"name", "tags", "notes"}`` of a run: its saved values, else its id, no tags and no notes."""
+    stored = _stored(run_dir)
+    return {key: stored[key] for key in ("name", "tags", "notes")}
+
+
+def read_sharing(run_dir: str | Path) -> dict[str, Any]:
+    """``{"owner", "shared"}`` of a run: the account that created it (None: made without accounts, or before
+    owners were recorded) and whether it is shared with the lab (False unless its owner shared it)."""
+    stored = _stored(run_dir)
+    return {"owner": stored["owner"], "shared": stored["shared"]}
+
+
+def write_owner(run_dir: str | Path, owner: str | None) -> None:
+    """Record the account that creates the run (before its config and status exist); nothing for None."""
+    if check_owner(owner) is not None:
+        write_json(meta_path(run_dir), {**_stored(run_dir), "owner": owner})
 
 
 @contextlib.contextmanager
@@ -108,9 +137,9 @@ def _locked(run_dir: Path) -> Iterator[None]:
 def _update(run_dir: str | Path, **changes: Any) -> dict[str, Any]:
     folder = require_run(run_dir)
     with _locked(folder):
-        meta = {**read_meta(folder), **changes}
-        write_json(meta_path(folder), meta)
-    return meta
+        stored = {**_stored(folder), **changes}
+        write_json(meta_path(folder), stored)
+    return read_meta(folder)
 
 
 def rename_run(run_dir: str | Path, name: str) -> dict[str, Any]:
@@ -131,14 +160,23 @@ def tag_run(run_dir: str | Path, add: Iterable[str] | str | None = None,
     removed = {t.strip() for t in _tag_list(remove) if isinstance(t, str)}
     folder = require_run(run_dir)
     with _locked(folder):
-        meta = read_meta(folder)
-        tags = [t for t in dict.fromkeys([*meta["tags"], *added]) if t not in removed]
+        stored = _stored(folder)
+        tags = [t for t in dict.fromkeys([*stored["tags"], *added]) if t not in removed]
         if len(tags) > TAGS_MAX:
             raise ConfigError(f"A run has at most {TAGS_MAX} tags (this change makes {len(tags)}): "
                               "remove some first.")
-        meta["tags"] = tags
-        write_json(meta_path(folder), meta)
-    return meta
+        stored["tags"] = tags
+        write_json(meta_path(folder), stored)
+    return read_meta(folder)
+
+
+def share_run(run_dir: str | Path, shared: bool) -> dict[str, Any]:
+    """Share the run with the lab (every account may then see and use it, not change it), or make it private
+    again. Returns ``{"owner", "shared"}``."""
+    if not isinstance(shared, bool):
+        raise ConfigError("Sharing is a yes or no choice: give true or false.")
+    _update(run_dir, shared=shared)
+    return read_sharing(run_dir)
 
 
 def set_notes(run_dir: str | Path, notes: str) -> dict[str, Any]:

@@ -55,8 +55,10 @@ def _check_budget(trials: int | None, timeout: float | None) -> None:
 
 
 def prepare_sweep(config: RunConfig, space: Any = None, trials: int | None = None, timeout: float | None = None,
-                  root: str | Path | None = None, storage: str | None = None, study: str | None = None) -> Path:
-    """Check the sweep and write its folder (or join the sweep of the same id); returns the folder."""
+                  root: str | Path | None = None, storage: str | None = None, study: str | None = None,
+                  owner: str | None = None) -> Path:
+    """Check the sweep and write its folder (or join the sweep of the same id); returns the folder. ``owner`` is
+    the account starting it (its trials are that account's runs)."""
     _check_budget(trials, timeout)
     params = parse_space(space)
     config.validate()
@@ -75,7 +77,7 @@ def prepare_sweep(config: RunConfig, space: Any = None, trials: int | None = Non
     spec = {"sweep_id": sweep_id, "study": study.strip() if study else sweep_id, "storage": hidden(url),
             "default_storage": storage is None, "space": space_text(params), "metric": config.train.metric_for_best_model,
             "trials": trials, "timeout": timeout, "data_hash": file_hash(config.data.train_file),
-            "runs_root": str(runs_root(root).resolve()), "base": config.to_dict()}
+            "runs_root": str(runs_root(root).resolve()), "base": config.to_dict(), "owner": owner}
     if storage:  # a bad URL, or a study holding another search, fails before anything is written
         open_study(spec, url)
     folder = create_sweep(spec, root)
@@ -151,9 +153,9 @@ def _record_end(folder: Path, failures: list[int], stopped: bool) -> None:
 
 def start_sweep(config: RunConfig, space: Any = None, trials: int | None = None, timeout: float | None = None,
                 root: str | Path | None = None, storage: str | None = None, study: str | None = None,
-                extra_env: dict[str, str] | None = None) -> str:
+                extra_env: dict[str, str] | None = None, owner: str | None = None) -> str:
     """Check and write the sweep, then drive it in a detached ``python -m core sweep --sweep-dir`` child; its id."""
-    folder = prepare_sweep(config, space, trials, timeout, root, storage, study)
+    folder = prepare_sweep(config, space, trials, timeout, root, storage, study, owner)
     if sweep_state(folder)["state"] in ACTIVE:
         raise RunError(f"Sweep {folder.name} is already running: stop it first, or watch it.")
     paths = SweepPaths(folder)

@@ -2,7 +2,7 @@
 
 | file | written by | what it holds |
 |---|---|---|
-| ``sweep.json`` | ``create_sweep``, once | study name, storage (password hidden), space, budget, metric and the base settings |
+| ``sweep.json`` | ``create_sweep``, once | study name, storage (password hidden), space, budget, metric, the base settings and its owner (the account that started it) |
 | ``study.db`` | Optuna | the default storage: every trial's parameters, state, values and run id |
 | ``launch.json`` | ``start_sweep`` | pid and time of the background driver it started |
 | ``workers/<host>-<pid>.json`` | each driver, its own file | running / finished / stopped / failed, trials done, message |
@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import secrets
 import socket
 import time
 from dataclasses import dataclass
@@ -72,15 +73,16 @@ def sweeps_root(root: str | Path | None = None) -> Path:
 
 
 def sweep_id_for(study: str | None, data_file: str) -> str:
-    """A sweep id: the study name when it is a short id, else its slug and a hash; else time and data name."""
+    """A sweep id: the study name when it is a short id, else its slug and a hash; else time, data name and a
+    random part (two sweeps started in the same second never share a folder)."""
     if study:
         if is_id(study, SWEEP_ID):
             return study
         slug = re.sub(r"[^A-Za-z0-9]+", "-", study).strip("-")[:24] or "study"
         return f"{slug}-{hashlib.sha1(study.encode()).hexdigest()[:8]}"
 
-    stem = re.sub(r"[^A-Za-z0-9]+", "-", Path(shown_name(data_file)).stem).strip("-").lower()[:12] or "data"
-    return f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{stem}-sweep"
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", Path(shown_name(data_file)).stem).strip("-").lower()[:7].strip("-") or "data"
+    return f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}-{stem}-sweep"
 
 
 def sweep_folder(sweep_id: str, root: str | Path | None = None) -> Path:
@@ -89,6 +91,12 @@ def sweep_folder(sweep_id: str, root: str | Path | None = None) -> Path:
                        not_an_id="'{id}' is not a sweep id: choose a sweep from the list.",
                        missing="There is no sweep '{id}' in the runs folder: choose a sweep from the list.",
                        exists=lambda folder: SweepPaths(folder).spec.exists())
+
+
+def sweep_owner(folder: Path) -> str | None:
+    """The account that started the sweep (None: started without accounts, or from the CLI)."""
+    owner = (read_json(SweepPaths(folder).spec) or {}).get("owner")
+    return owner if isinstance(owner, str) else None
 
 
 def read_spec(folder: Path) -> dict[str, Any]:
@@ -177,6 +185,8 @@ def create_sweep(spec: dict[str, Any], root: str | Path | None = None) -> Path:
     paths = SweepPaths(folder)
     if paths.spec.exists():
         old = read_spec(folder)
+        if old.get("owner") != spec.get("owner"):
+            raise RunError(f"Sweep {spec['sweep_id']} already exists: choose another study name.")
         for key in ("space", "metric", "data_hash"):
             if old.get(key) != spec.get(key):
                 raise RunError(f"Sweep {spec['sweep_id']} already exists with another {key.replace('_', ' ')} "
@@ -198,6 +208,7 @@ def list_sweeps(root: str | Path | None = None) -> list[dict[str, Any]]:
         if not isinstance(spec, dict):
             continue
         found.append({"sweep_id": folder.name, "study": spec.get("study"), "metric": spec.get("metric"),
+                      "owner": spec.get("owner") if isinstance(spec.get("owner"), str) else None,
                       "space": spec.get("space"), "trials": spec.get("trials"), "timeout": spec.get("timeout"),
                       "created_at": spec.get("created_at"), "created": spec.get("created", 0),
                       **{k: v for k, v in sweep_state(folder).items() if k in ("state", "message")}})

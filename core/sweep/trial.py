@@ -63,7 +63,8 @@ def create_trial_run(spec: dict[str, Any], params: tuple[Param, ...], trial: Any
     config = RunConfig.from_dict(spec["base"])
     try:
         config.train = apply_params(config.train, values)
-        run_dir = job.create_run(config, run_dir=trial_folder(root, spec["sweep_id"], trial.number))
+        run_dir = job.create_run(config, run_dir=trial_folder(root, spec["sweep_id"], trial.number),
+                                 owner=spec.get("owner"))
     except TuneScopeError as exc:
         trial.set_user_attr("message", str(exc))
         raise TrialFailed(str(exc)) from None

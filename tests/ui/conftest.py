@@ -43,7 +43,7 @@ def app_url(app_runs: Path, tiny_models) -> Iterator[str]:
     demo = build_app(data=str(SAMPLE), runs_root=str(app_runs), folders=[str(tiny_models("bert"))])
     port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                        **launch_kwargs())
+                        **launch_kwargs(demo))
     url = f"http://127.0.0.1:{port}/"
     wait_ready(url)  # the app says it is ready by answering its root page
     try:

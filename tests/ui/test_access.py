@@ -12,7 +12,7 @@ from ui.api.access import Access, check_bind, load_accounts, parse_account
 from ui.api.session import Places
 
 
-@pytest.mark.parametrize("text", ["user", "user:", ":pw", "u:p:admin", "a:b:c:d"])
+@pytest.mark.parametrize("text", ["user", "user:", ":pw", "u:p:root", "a:b:c:d"])
 def test_malformed_accounts_are_refused(text: str) -> None:
     with pytest.raises(ConfigError, match="user:password"):
         parse_account(text, "--auth")

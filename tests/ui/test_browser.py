@@ -96,3 +96,35 @@ def test_upload_train_watch_curve_predict_and_reload(page, tmp_path: Path) -> No
     page.get_by_role("tab", name="3 · Train").click()
     assert page.get_by_label("Run", exact=True).input_value() == run_id
     assert "MiniLM" in page.get_by_text("Start training will fine-tune").first.inner_text()
+
+
+def test_a_report_downloads_once_from_the_runs_tab(page, app_url: str, app_runs: Path, tiny_models) -> None:
+    """The Runs tab's report is a link the browser downloads; the file is gone from the server afterwards."""
+    from gradio_client import Client, handle_file
+
+    from ui.api.context import download_area
+    from ui.api.session import Places
+
+    client = Client(app_url, verbose=False)
+    upload = client.predict(handle_file(str(SAMPLE)), "default", api_name="/upload_data")[0]["upload"]
+    settings = dict(max_steps=2, eval_steps=1, batch_size=16, max_length=32, device="cpu", precision="fp32")
+    run = client.predict(upload, base_model=f"folder:{tiny_models('bert')}", settings=settings,
+                         api_name="/start_training")["run_id"]
+    deadline = time.monotonic() + 300
+    while client.predict(run, api_name="/training_status")["status"]["state"] != "finished":
+        assert time.monotonic() < deadline, "the run did not finish"
+        time.sleep(1)
+    page.get_by_role("tab", name="6 · Runs").click()
+    page.get_by_role("button", name="↻ Refresh").click()
+    page.get_by_text(run, exact=True).first.click()
+    page.get_by_role("button", name="HTML report").click()
+    link = page.locator("a[download]", has_text="report.html").first
+    link.wait_for(timeout=120_000)
+    with page.expect_download(timeout=60_000) as download:
+        link.click()
+    assert "<html" in Path(download.value.path()).read_text(encoding="utf-8")
+    area = download_area(Places.at(app_runs))
+    deadline = time.monotonic() + 60
+    while any(p.is_file() for p in area.rglob("*report.html")):
+        assert time.monotonic() < deadline, "the downloaded report is still on the server"
+        time.sleep(0.3)

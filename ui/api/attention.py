@@ -2,14 +2,15 @@
 model's shape for the tab's sliders.
 
 The views are computed as plain data by ``ui.api.attention_render`` (heavy results cached); here the text is
-bounded, the work is guarded (it stops after 120 s or when its page closes) and memory is given back after.
+bounded, the work is guarded (it stops after 120 s or when its page closes), attributions count as one of the
+account's heavy jobs (``ui.api.quotas``) and memory is given back after. An exported view is a download of
+the caller's (``ui.api.downloads``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -25,6 +26,7 @@ from ui.api.errors import friendly_errors
 from ui.api.limits import checked_text, give_back_memory, guard
 
 CAVEAT = attributions.CAVEAT  # what attention weights do not show, said above every view
+ATTRIBUTIONS = ("Attributions", "attributions")  # the views that count as a heavy job of the account
 
 
 class Attention:
@@ -38,9 +40,11 @@ class Attention:
         """One view as ``ui.api.attention_render.render`` returns it (figures and tables as objects)."""
         source = self.context.source(model)
         text, pair = checked_text(text), checked_text(pair, "second text")
+        counted = self.context.quotas.heavy(self.context.caller()) if view in ATTRIBUTIONS else contextlib.nullcontext()
         try:
-            return render(source, text, pair, view, layer, head, threshold, show_special, renormalise, target,
-                          should_stop=guard(), focus=focus)
+            with counted:
+                return render(source, text, pair, view, layer, head, threshold, show_special, renormalise, target,
+                              should_stop=guard(), focus=focus)
         finally:
             give_back_memory()
 
@@ -59,16 +63,15 @@ class Attention:
         out["table"] = result["table"].to_dict("records")
         return out
 
-    @staticmethod
-    def export(fmt: str, result: dict[str, Any], name: str) -> tuple[str, str]:
-        """Write a view's main figure to a fresh temporary folder as ``fmt`` ('png' or 'html'; the head and neuron
-        views as their interactive offline page): (the file's path, the engine that drew it)."""
-        folder = Path(tempfile.mkdtemp(prefix="tunescope-attention-"))
-        if fmt == "html" and result.get("view"):  # the interactive view itself, as one offline file
-            return str(write_html(result["view"], folder / f"{name}.html")), "html"
-        if fmt == "html":
-            return str(export_html(result["figure"], folder / f"{name}.html")), "html"
-        path, engine = export_png(sized(result["figure"]), folder / f"{name}.png")
+    def export(self, fmt: str, result: dict[str, Any], name: str) -> tuple[str, str]:
+        """Write a view's main figure into the caller's download area as ``fmt`` ('png' or 'html'; the head and
+        neuron views as their interactive offline page): (the file's path, the engine that drew it)."""
+        with self.context.download(f"{name}.{'html' if fmt == 'html' else 'png'}", heavy=False) as target:
+            if fmt == "html" and result.get("view"):  # the interactive view itself, as one offline file
+                return str(write_html(result["view"], target)), "html"
+            if fmt == "html":
+                return str(export_html(result["figure"], target)), "html"
+            path, engine = export_png(sized(result["figure"]), target)
         return str(path), engine
 
     def shape(self, model: str | None) -> tuple[int, int]:

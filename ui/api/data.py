@@ -18,15 +18,14 @@ from core.errors import ModelError, TuneScopeError
 from core.fewshot import advice
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
-from ui.api.session import valid_data
 
 __all__ = ["MULTI_LABEL_MODES", "PREVIEW_ROWS", "Data", "fewshot_hint"]
 
 
 @functools.lru_cache(maxsize=64)
 def fewshot_hint(path: str, columns: Columns) -> str:
-    """The few-shot recipe's recommendation for this data (``core.fewshot.advice``), or "" (cached: uploads are
-    content-addressed, so a path always holds the same bytes)."""
+    """The few-shot recipe's recommendation for this data (``core.fewshot.advice``), or "" (cached: an upload id
+    is never given to other bytes, so a path always holds the same bytes)."""
     try:
         data = load_labelled(path, columns)
     except TuneScopeError:
@@ -71,7 +70,7 @@ class Data:
 
     def advice(self, choice: Any) -> str:
         """The few-shot recipe's recommendation for a saved data choice, or "" (none, or no valid choice)."""
-        data = valid_data(choice, self.context.places)
+        data = self.context.valid_data(choice)
         if not data:
             return ""
-        return fewshot_hint(str(self.context.places.uploads / data["upload"]), Columns.from_dict(data))
+        return fewshot_hint(str(self.context.upload_path(data["upload"])), Columns.from_dict(data))

@@ -1,24 +1,27 @@
 """The app's operations composed per concern, and published as the public API with ``gr.api``.
 
-``Api(places, access)`` makes one ``Context`` (``ui.api.context``) and one small object per concern over it:
+``Api(places, access, limits)`` makes one ``Context`` (``ui.api.context``) and one small object per concern over it:
 ``models``, ``uploads``, ``data``, ``training``, ``runs``, ``predictions``, ``attention``, ``evaluations``,
 ``labels`` and ``sweeps``. The tabs call these objects (every button is an operation here first), and
 :func:`register` publishes the operations named in :data:`ENDPOINTS` as API endpoints with named
 parameters, so the scriptable API and the UI cannot drift apart:
 ``client.predict(text, model="run:<id>", api_name="/predict")``. Each endpoint takes ids (upload ids, run
-ids, model references; see ``ui.api.session``) and returns plain JSON-ready data; core's typed errors
-become ``gr.Error`` messages (``ui.api.errors``).
+ids, model references; see ``ui.api.session``), answers only about what the caller's account may see
+(``ui.api.access``), and returns plain JSON-ready data or a file to download (``ui.api.downloads``), never a
+server path; core's typed errors become ``gr.Error`` messages (``ui.api.errors``).
 """
 
 from __future__ import annotations
 
 import gradio as gr
 
-from ui.api.access import Access
+from ui.api.access import Access, Limits
 from ui.api.attention import Attention
 from ui.api.context import Context
 from ui.api.data import Data
+from ui.api.errors import published
 from ui.api.evaluations import Evaluations
+from ui.api.housekeeping import Housekeeping
 from ui.api.labels import Labels
 from ui.api.limits import HEAVY
 from ui.api.models import Models
@@ -36,7 +39,8 @@ ENDPOINTS = (
     ("training", "retry_smaller_batch", False), ("training", "training_status", False), ("runs", "list_runs", False),
     ("predictions", "predict", False), ("sweeps", "sweep_start", False), ("sweeps", "sweep_status", False),
     ("sweeps", "sweep_stop", False), ("attention", "attention", True), ("predictions", "fill", True),
-    ("runs", "diff_runs", False), ("runs", "describe_run", False), ("runs", "delete_run", False),
+    ("runs", "diff_runs", False), ("runs", "describe_run", False), ("runs", "share_run", False),
+    ("runs", "delete_run", False),
     ("predictions", "similar", False), ("evaluations", "evaluate", True), ("runs", "report_file", True),
     ("runs", "export_file", True), ("labels", "suspects", True), ("labels", "retrain_fixed", False),
 )
@@ -45,8 +49,8 @@ ENDPOINTS = (
 class Api:
     """Every operation of one app, by concern, over one context (its places and access rules)."""
 
-    def __init__(self, places: Places, access: Access | None = None) -> None:
-        self.context = Context(places, access or Access())
+    def __init__(self, places: Places, access: Access | None = None, limits: Limits | None = None) -> None:
+        self.context = Context(places, access or Access(), limits)
         self.models = Models(self.context)
         self.uploads = Uploads(self.context)
         self.data = Data(self.context)
@@ -57,10 +61,13 @@ class Api:
         self.evaluations = Evaluations(self.context)
         self.labels = Labels(self.context)
         self.sweeps = Sweeps(self.context, self.training)
+        self.housekeeping = Housekeeping(self.context.downloads, places.root, places.uploads,
+                                         self.context.limits.upload_days)
 
 
 def register(api: Api) -> None:
     """Publish the operations of :data:`ENDPOINTS` as named API endpoints (``/load_model``, ``/start_training``,
     ...); call it inside the app's ``gr.Blocks``."""
     for concern, name, heavy in ENDPOINTS:
-        gr.api(getattr(getattr(api, concern), name), api_name=name, **(HEAVY if heavy else {}))
+        operation = published(getattr(getattr(api, concern), name), lambda: api.context.caller().sees_all)
+        gr.api(operation, api_name=name, **(HEAVY if heavy else {}))

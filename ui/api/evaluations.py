@@ -2,7 +2,7 @@
 the server so the UI re-slices a result without running the model again.
 
 Evaluations are kept for the last few requests (locked, at most ``EVALUATIONS`` of them) and referred to
-by a token: the threshold slider (:meth:`Evaluations.rescore`), a confusion-matrix cell or a label's outcome
+by a token, for the account that asked only: the threshold slider (:meth:`Evaluations.rescore`), a confusion-matrix cell or a label's outcome
 (:meth:`Evaluations.cell`) and the curves (:meth:`Evaluations.curves`) read the kept result; clients never
 hold the probabilities. The evaluation itself is ``core.inference.evaluate``.
 """
@@ -16,7 +16,6 @@ from typing import Any
 
 import gradio as gr
 
-from core.data.uploads import store_upload
 from core.inference.evaluate import evaluate_run, score_predicted_file
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
@@ -38,15 +37,15 @@ class Evaluations:
     def remember(self, evaluation: Any) -> str:
         token = secrets.token_hex(8)
         with self._lock:
-            self._kept[token] = evaluation
+            self._kept[token] = (self.context.caller().user, evaluation)
             while len(self._kept) > EVALUATIONS:
                 self._kept.popitem(last=False)
         return token
 
     def evaluation(self, token: str | None) -> Any:
         with self._lock:
-            found = self._kept.get(token or "")
-        if found is None:
+            user, found = self._kept.get(token or "", (None, None))
+        if found is None or user != self.context.caller().user:
             raise gr.Error("That evaluation is no longer kept on the server: evaluate again.")
         return found
 
@@ -70,7 +69,7 @@ class Evaluations:
         kind, run_id = ref.kind, ref.value
         if kind != RUN:
             raise gr.Error("Evaluation needs a trained run as the model in view: open one in the Model or Runs tab.")
-        upload = store_upload(path, self.context.places.uploads) if path else None
+        upload = self.context.store_upload(path) if path else None
         return self.evaluate(run_id, upload)
 
     @friendly_errors

@@ -1,8 +1,9 @@
 """Suspect labels (``/suspects``, ``/retrain_fixed``): a run's training rows whose label is probably wrong,
 and a new run on the corrected rows.
 
-Runs are named by run id; the corrected training data is written to the app's upload area under a
-server-issued id and the new run into the app's runs folder. Finding suspects runs the run's model over its
+Runs are named by run id (one the caller may see); the corrected training data is written to the app's
+upload area under a server-issued id and the new run into the app's runs folder, both the caller's, within
+the account's run limits. Finding suspects runs the run's model over its
 training rows once (then it is cached in the run folder), so it shares the bounded 'heavy' pool and stops
 after ``SECONDS`` or when its page closes. :func:`chosen_changes` reads the suspect-labels panel's ticked
 table. Leaves out the scoring and the files (``core.labels``) and the panel (``ui.tabs.data.suspects_panel``).
@@ -80,8 +81,10 @@ class Labels:
         """Start a new run with the run's settings on its training rows without ``drop`` and with ``relabel``
         ({row: new label}; multi-label: ``"a;b"``); returns the new run's id and what changed."""
         self.context.require_change(request)
-        new_id = retrain(self.context.run_dir(run_id), list(drop or []), dict(relabel or {}),
-                         runs_root=self.context.places.root, uploads=self.context.places.uploads, start=False)
-        enqueue(self.context, self.context.run_dir(new_id), request)  # through the queue, like every start
-        changes = runs.read_json(self.context.run_dir(new_id) / "data_changes.json", {})
+        folder, caller = self.context.run_dir(run_id, request), self.context.caller(request)
+        with self.context.quotas.run_slot(caller):
+            new_id = retrain(folder, list(drop or []), dict(relabel or {}), runs_root=self.context.places.root,
+                             uploads=self.context.places.uploads, start=False, owner=caller.owner)
+        enqueue(self.context, self.context.run_dir(new_id, request), request)  # through the queue, like every start
+        changes = runs.read_json(self.context.run_dir(new_id, request) / "data_changes.json", {})
         return {"run_id": new_id, "train_upload": changes.get("train_file"), "changes": changes}

@@ -2,7 +2,7 @@
 embedded decoder is installed.
 
 A model is named by a model reference (``ui.api.session``): ``default``, ``hub:<id>``, ``folder:<path>``
-(an offered folder), ``run:<run id>`` or ``smollm2``. Loading is cached and shared by every session
+(an offered folder), ``run:<run id>`` (a run the caller may see) or ``smollm2``. Loading is cached and shared by every session
 (``core.inference.loading``); nothing here changes a loaded model.
 """
 
@@ -36,4 +36,4 @@ class Models:
 
     def usable_ref(self, ref: Any) -> str | None:
         """``ref`` when it still names a usable model reference here, else None (for restoring a session)."""
-        return self.context.places.usable(ref)
+        return self.context.usable(ref)

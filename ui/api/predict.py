@@ -3,12 +3,13 @@ training examples of a run (``/similar``), the fill-mask / next-token playground
 file to a CSV.
 
 Texts are bounded and cleaned (``ui.api.limits.checked_text``); the evidence is integrated gradients on
-request-sized work that stops after 20 s or when its page closes. Models are named by model reference.
+request-sized work that stops after 20 s or when its page closes, and counts as one of the account's heavy
+jobs. Models are named by model reference (a run: one the caller may see); a predicted file is written into
+the caller's download area (``ui.api.downloads``).
 """
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import pandas as pd
 
 from core.attention.attributions import attribution_html, integrated_gradients
 from core.data import Columns
-from core.data.uploads import display_name, store_upload
+from core.data.uploads import display_name
 from core.errors import TuneScopeError
 from core.inference import predict_file, predict_texts
 from core.inference.fill import fill as fill_tokens
@@ -58,8 +59,9 @@ class Predictions:
         probability, or for a multi-label model of its logit."""
         loaded = self.context.load(model or "default")
         pair = checked_text(text_pair) or None
-        found = integrated_gradients(loaded.model, loaded.tokenizer, checked_text(text), pair, label,
-                                     n_steps=16, max_length=256, should_stop=guard(20))
+        with self.context.quotas.heavy(self.context.caller()):
+            found = integrated_gradients(loaded.model, loaded.tokenizer, checked_text(text), pair, label,
+                                         n_steps=16, max_length=256, should_stop=guard(20))
         what = "" if found.output == "probability" else " (its logit)"
         return attribution_html(found.tokens, found.scores, found.special,
                                 f"Why '{found.label}'{what}: green tokens pushed towards it, red ones away")
@@ -99,16 +101,13 @@ class Predictions:
     @friendly_errors
     def predict_file(self, path: str, text_column: str | None, model: str | None,
                      progress: Any = None) -> dict[str, Any]:
-        """Predict every row of a file the browser sent (stored as an upload first) into a CSV under the runs
-        folder's ``predictions/``: its path, first rows, the summary (with the scores when it has labels) and
-        the model's labels."""
-        places = self.context.places
-        upload = store_upload(path, places.uploads)
+        """Predict every row of a file the browser sent (stored as an upload first) into a CSV in the caller's
+        download area: its path there, first rows, the summary (with the scores when it has labels) and the
+        model's labels."""
+        upload = self.context.store_upload(path)
         loaded = self.context.load(model or "default")
-        places.predictions.mkdir(parents=True, exist_ok=True)
-        stem = Path(display_name(upload)).stem
-        out = Path(tempfile.mkstemp(prefix=stem + "-predictions-", suffix=".csv", dir=places.predictions)[1])
-        summary = predict_file(loaded, self.context.upload_path(upload), out, Columns(text=(text_column or "").strip() or None),
-                               progress=progress)
-        return {"path": str(out), "preview": pd.read_csv(out, nrows=PREVIEW_ROWS), "summary": summary,
-                "labels": loaded.labels}
+        columns = Columns(text=(text_column or "").strip() or None)
+        with self.context.download(f"{Path(display_name(upload)).stem}-predictions.csv", heavy=False) as out:
+            summary = predict_file(loaded, self.context.upload_path(upload), out, columns, progress=progress)
+            preview = pd.read_csv(out, nrows=PREVIEW_ROWS)
+        return {"path": str(out), "preview": preview, "summary": summary, "labels": loaded.labels}

@@ -1,24 +1,29 @@
-"""Runs admin: list, compare, rename and tag, delete, report and export the runs of the runs folder
-(``/list_runs``, ``/diff_runs``, ``/describe_run``, ``/delete_run``, ``/report_file``, ``/export_file``), and
-what the Runs tab reads of a run (its catalog line and events).
+"""Runs admin: list, compare, rename and tag, share, delete, report and export the runs of the runs folder
+(``/list_runs``, ``/diff_runs``, ``/describe_run``, ``/share_run``, ``/delete_run``, ``/report_file``,
+``/export_file``), and what the Runs tab reads of a run (its catalog line and events).
 
-Runs are named by run id (a folder name inside the runs folder); renaming, tagging and deleting are refused
-to read-only sessions. Reports and exports are written to fresh temporary folders and served as downloads.
+Runs are named by run id (a folder name inside the runs folder), and a caller sees only the runs it may see
+(its own, those shared with the lab; an admin all: ``ui.api.access``). Renaming, tagging, sharing and
+deleting are its owner's (or an admin's), and refused to read-only sessions. Reports and exports are
+written into the caller's download area (``ui.api.downloads``): the API answers with a file Gradio serves
+to that account once, never with a server path, within the account's heavy-job and disk limits.
 """
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.data_classes import FileData
 
 from core import runs
 from core.export import export_run
 from core.report import build_report
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
+
+FORMATS = {"zip": "{run}.zip", "onnx": "{run}-onnx.zip"}
 
 
 class Runs:
@@ -27,13 +32,27 @@ class Runs:
     def __init__(self, context: Context) -> None:
         self.context = context
 
-    def list_runs(self) -> list[dict[str, Any]]:
-        """Every run in the runs folder, newest first (id, state, model, data, metrics)."""
-        return [{k: v for k, v in run.items() if k != "run_dir"} for run in runs.list_runs(self.context.places.root)]
+    def list_runs(self, request: gr.Request = None) -> list[dict[str, Any]]:
+        """The runs this account may see, newest first (id, state, model, data, metrics, ``shared``, ``mine``;
+        an admin also sees each run's ``owner``)."""
+        caller = self.context.caller(request)
+        listed = []
+        for run in runs.list_runs(self.context.places.root):
+            sharing = runs.read_sharing(run["run_dir"])
+            if not caller.may_see(sharing["owner"], sharing["shared"]):
+                continue
+            line = {k: v for k, v in run.items() if k != "run_dir"}
+            line.update(shared=sharing["shared"], mine=sharing["owner"] == caller.owner)
+            if caller.sees_all and caller.accounts:
+                line["owner"] = sharing["owner"]
+            listed.append(line)
+        return listed
 
     def summary(self, run_id: str) -> dict[str, Any]:
-        """A run's line in the catalog (name, state, tags, metrics); {} when the folder is not a run."""
-        return runs.run_summary(self.context.run_dir(run_id)) or {}
+        """A run's line in the catalog (name, state, tags, metrics, shared); {} when the folder is not a run."""
+        folder = self.context.run_dir(run_id)
+        summary = runs.run_summary(folder) or {}
+        return {**summary, "shared": runs.read_sharing(folder)["shared"]} if summary else {}
 
     def events(self, run_id: str) -> list[dict[str, Any]]:
         """A run's events so far (``events.jsonl``), for its curves."""
@@ -42,14 +61,13 @@ class Runs:
     @friendly_errors
     def diff_runs(self, run_a: str, run_b: str) -> dict[str, Any]:
         """How two runs' configurations and final metrics differ."""
-        return runs.diff_runs(self.context.run_dir(run_a), self.context.run_dir(run_b))
+        return self.context.shown(runs.diff_runs(self.context.run_dir(run_a), self.context.run_dir(run_b)))
 
     @friendly_errors
     def describe_run(self, run_id: str, name: str | None = None, tags: list[str] | None = None,
                      request: gr.Request = None) -> dict[str, Any]:
         """Rename a run and/or replace its tags (the folder and run id stay)."""
-        self.context.require_change(request)
-        folder = self.context.run_dir(run_id)
+        folder = self.context.own_run(run_id, request)
         if name is not None and name.strip():
             runs.rename_run(folder, name.strip())
         if tags is not None:
@@ -58,23 +76,45 @@ class Runs:
         return runs.read_meta(folder)
 
     @friendly_errors
+    def share_run(self, run_id: str, shared: bool = True, request: gr.Request = None) -> dict[str, Any]:
+        """Share one of your runs with the lab (every account may then see and use it, but not change it), or
+        make it private again with ``shared=False``: ``{"run_id", "shared"}``."""
+        if not isinstance(shared, bool):
+            raise gr.Error("shared must be true or false.")
+        folder = self.context.own_run(run_id, request)
+        return {"run_id": folder.name, "shared": runs.share_run(folder, shared)["shared"]}
+
+    @friendly_errors
     def delete_run(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """Delete a run that is not active (its folder, model and checkpoints)."""
-        self.context.require_change(request)
-        return runs.remove_run(self.context.run_dir(run_id), self.context.places.root)
+        return runs.remove_run(self.context.own_run(run_id, request), self.context.places.root)
 
     @friendly_errors
-    def report_file(self, run_id: str) -> str:
-        """Write the run's one-file HTML report; returns its path (served as a download)."""
-        folder = self.context.run_dir(run_id)
-        target = Path(tempfile.mkdtemp(prefix="tunescope-report-")) / f"{run_id}-report.html"
-        return str(build_report(folder, output=target))
+    def report(self, run_id: str, request: Any = None) -> Path:
+        """Write the run's one-file HTML report into the caller's download area; its path there."""
+        folder = self.context.run_dir(run_id, request)
+        with self.context.download(f"{folder.name}-report.html", request) as target:
+            build_report(folder, output=target)
+        return target
 
     @friendly_errors
-    def export_file(self, run_id: str, format: str = "zip") -> str:
-        """Export the run's model as a zip of the Hugging Face folder or as ONNX; returns the file's path."""
-        if format not in ("zip", "onnx"):
+    def export(self, run_id: str, format: str = "zip", request: Any = None) -> Path:
+        """Export the run's model (a zip of the Hugging Face folder, or ONNX) into the caller's download area."""
+        if format not in FORMATS:
             raise gr.Error("format must be 'zip' or 'onnx'.")
-        name = f"{run_id}.zip" if format == "zip" else f"{run_id}-onnx.zip"
-        target = Path(tempfile.mkdtemp(prefix="tunescope-export-")) / name
-        return export_run(self.context.run_dir(run_id), format, target)["output"]
+        folder = self.context.run_dir(run_id, request)
+        with self.context.download(FORMATS[format].format(run=folder.name), request) as target:
+            written = Path(export_run(folder, format, target)["output"])
+        return written
+
+    @friendly_errors
+    def report_file(self, run_id: str, request: gr.Request = None) -> FileData:
+        """The run's one-file HTML report, as a file to download (once; it is deleted after the download or
+        after ``--download-minutes``)."""
+        return self.context.downloads.answer(self.report(run_id, request))
+
+    @friendly_errors
+    def export_file(self, run_id: str, format: str = "zip", request: gr.Request = None) -> FileData:
+        """The run's model as a zip of the Hugging Face folder (``format="zip"``) or as ONNX (``"onnx"``), as a
+        file to download (once; deleted after the download or after ``--download-minutes``)."""
+        return self.context.downloads.answer(self.export(run_id, format, request))

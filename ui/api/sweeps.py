@@ -4,8 +4,9 @@ uploads and settings or from the Train form, watched and stopped.
 Clients name data by upload id, the base model by model reference and sweeps by sweep id; they cannot
 choose the study's storage (always the SQLite file in the sweep folder: a database URL from a client
 could reach any server), and the budget is bounded (at most ``MAX_TRIALS`` trials or ``MAX_MINUTES``).
-Starting and stopping are refused to read-only sessions, as training is. Leaves out: the search itself
-(``core.sweep``) and the panel (``ui.tabs.train.sweep_panel``).
+Starting and stopping are refused to read-only sessions, as training is; a sweep is its starter's (its trials
+are that account's runs), seen and stopped only by it and admins, and a start is refused while the account is
+at its limit of runs. Leaves out: the search itself (``core.sweep``) and the panel (``ui.tabs.train.sweep_panel``).
 """
 
 from __future__ import annotations
@@ -81,7 +82,10 @@ class Sweeps:
         """Check the budget and space, then start the sweep's driver in the background; its id and space."""
         self.context.require_change(request)
         count, seconds = _budget(trials, minutes)
-        sweep_id = sweep.start_sweep(config, _space(space), count, seconds, root=self.context.places.root)
+        caller = self.context.caller(request)
+        with self.context.quotas.run_slot(caller):  # its trials are the account's runs: refused at the limit
+            sweep_id = sweep.start_sweep(config, _space(space), count, seconds, root=self.context.places.root,
+                                         owner=caller.owner)
         return {"sweep_id": sweep_id, "space": sweep.sweep_status(sweep_id, self.context.places.root)["space"]}
 
     @friendly_errors
@@ -105,7 +109,7 @@ class Sweeps:
     @friendly_errors
     def sweep_status(self, sweep_id: str) -> dict[str, Any]:
         """A sweep's state, its trials (number, state, params, value, run id) and the best trial."""
-        status = sweep.sweep_status(sweep_id, self.context.places.root)
+        status = sweep.sweep_status(self.context.sweep_dir(sweep_id).name, self.context.places.root)
         status = {k: v for k, v in status.items() if k not in HIDDEN}
         status["trials"] = [{k: v for k, v in t.items() if k not in HIDDEN} for t in status["trials"]]
         if status.get("best"):
@@ -115,12 +119,14 @@ class Sweeps:
     @friendly_errors
     def sweep_stop(self, sweep_id: str, request: gr.Request = None) -> dict[str, Any]:
         """Stop a sweep: its running trial saves a model and no new trial starts."""
-        self.context.require_change(request)
-        return sweep.stop_sweep(sweep_id, self.context.places.root)
+        folder = self.context.sweep_dir(sweep_id, request, manage=True)
+        return sweep.stop_sweep(folder.name, self.context.places.root)
 
     def list_sweeps(self) -> list[dict[str, Any]]:
-        """Every sweep in the runs folder, newest first (id, state, metric, space, budget)."""
-        return sweep.list_sweeps(self.context.places.root)
+        """The caller's sweeps (an admin: every sweep), newest first (id, state, metric, space, budget)."""
+        caller = self.context.caller()
+        return [{k: v for k, v in s.items() if k != "owner"} for s in sweep.list_sweeps(self.context.places.root)
+                if caller.owns(s.get("owner"))]
 
     def active_sweep(self) -> str | None:
         """The newest sweep still queued, running or stopping (for a page that opens), else None."""

@@ -4,8 +4,10 @@ The public endpoints ``/start_training``, ``/stop_training``, ``/resume_training
 and ``/training_status``, and what the Train tab's buttons and timer call: :meth:`Training.form_config`
 (the form's values for the session's data), :meth:`Training.launch`, :meth:`Training.watch` (status, the
 events so far, parsed once and shared by every page: ``ui.api.live``, and the log). Clients name data by
-upload id, the base model by model reference and runs by run id; starting and controlling runs is refused
-to read-only sessions.
+upload id, the base model by model reference and runs by run id, and only what the caller may see
+(``ui.api.context``); starting and controlling runs is refused to read-only sessions, controlling a run to
+accounts other than its owner (and admins), and a start or resume beyond the account's or the app's limit of
+runs waiting or training (``ui.api.quotas``). A new run records the account that started it.
 
 Start, resume and retry put the run in the runs folder's queue (``core.runs.queue``): its process starts when
 its device is free, by this app's scheduler (``core.runs.scheduler``: a thread, and a tick on every status poll)
@@ -24,7 +26,6 @@ from core import job, runs
 from core.cli.settings import train_command
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import Columns
-from core.data.uploads import store_upload
 from core.runs import scheduler
 from core.runs.card import class_weights_text
 from core.runs.queue import queue_run, waiting_runs
@@ -34,7 +35,7 @@ from core.settings import from_values
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.live import log_tail, view_for
-from ui.api.session import DEFAULT, valid_data
+from ui.api.session import DEFAULT
 from ui.api.settings import form_settings
 
 
@@ -59,7 +60,7 @@ def viewer_of(context: Context, request: Any = None) -> tuple[str | None, bool]:
 
 def enqueue(context: Context, folder: Path, request: Any = None, resume: bool = False) -> None:
     """Put a run in this app's queue (owned by the caller's account) and start it at once when its device is free."""
-    queue_run(folder, resume=resume, owner=context.caller(request).user)
+    queue_run(folder, resume=resume, owner=context.caller(request).owner)
     scheduler.tick(context.places.root, scheduler.served(context.places.root) or app_devices())
 
 
@@ -116,14 +117,13 @@ class Training:
         """The run configuration the Train form describes (``raw``: {setting name: value}) for the session's data
         and ``base`` model: what *Start training* launches and what a sweep searches around. The validation and
         pre-training files the browser sent are stored as uploads first (clients never name server paths)."""
-        data = valid_data(data_choice, self.context.places)
+        data = self.context.valid_data(data_choice)
         if not data:
             raise gr.Error("No data yet: upload a labelled file in the Data tab (or use the sample).")
         data_values, train = form_settings(raw)
-        uploads = self.context.places.uploads
-        val_upload = store_upload(val_path, uploads) if val_path else None
+        val_upload = self.context.store_upload(val_path) if val_path else None
         if text_path:
-            train.pretrain_file = self.pretrain_path(store_upload(text_path, uploads))
+            train.pretrain_file = self.pretrain_path(self.context.store_upload(text_path))
         return self.run_config(data["upload"], base or DEFAULT, train, Columns.from_dict(data), val_upload, data_values.get("val_fraction"))
 
     def pretrain_path(self, upload: str | None) -> str | None:
@@ -131,12 +131,15 @@ class Training:
         return str(self.context.upload_path(upload)) if upload else None
 
     def launch(self, config: RunConfig, request: Any = None) -> dict[str, Any]:
-        """Create the run folder and queue it: its training process starts when its device is free."""
+        """Create the run folder as the caller's and queue it (within the run limits): its training process
+        starts when its device is free."""
         self.context.require_change(request)
         check_device(config.train.device, self.slots)
-        folder = job.create_run(config, root=self.context.places.root)
-        enqueue(self.context, folder, request)
-        return {"run_id": folder.name, "command": train_command(runs.load_config(folder))}
+        caller = self.context.caller(request)
+        with self.context.quotas.run_slot(caller):
+            folder = job.create_run(config, root=self.context.places.root, owner=caller.owner)
+            enqueue(self.context, folder, request)
+        return {"run_id": folder.name, "command": self.context.shown(train_command(runs.load_config(folder)), request)}
 
     @friendly_errors
     def start_training(self, upload: str, base_model: str = "default", settings: dict[str, Any] | None = None,
@@ -162,16 +165,16 @@ class Training:
     @friendly_errors
     def stop_training(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """Ask a run to stop (it saves a usable model first); a run that already ended is left as it is."""
-        self.context.require_change(request)
-        return runs.request_stop(self.context.run_dir(run_id))
+        return runs.request_stop(self.context.own_run(run_id, request))
 
     @friendly_errors
     def resume_training(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """Continue a stopped, failed or interrupted run from its last checkpoint."""
         self.context.require_change(request)
-        folder = self.context.run_dir(run_id)
+        folder = self.context.own_run(run_id, request)
         check_device(runs.load_config(folder).train.device, self.slots)
-        runs.resume_run(folder, queued=True, owner=self.context.caller(request).user)
+        with self.context.quotas.run_slot(self.context.caller(request)):
+            runs.resume_run(folder, queued=True, owner=self.context.caller(request).owner)
         self.schedule()
         return self.status_of(folder, request)
 
@@ -179,9 +182,10 @@ class Training:
     def retry_smaller_batch(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """After out-of-memory: halve the batch, double the accumulation, train again."""
         self.context.require_change(request)
-        folder = self.context.run_dir(run_id)
+        folder = self.context.own_run(run_id, request)
         check_device(runs.load_config(folder).train.device, self.slots)
-        runs.retry_smaller_batch(folder, queued=True, owner=self.context.caller(request).user)
+        with self.context.quotas.run_slot(self.context.caller(request)):
+            runs.retry_smaller_batch(folder, queued=True, owner=self.context.caller(request).owner)
         self.schedule()
         return self.status_of(folder, request)
 
@@ -198,8 +202,8 @@ class Training:
 
     @friendly_errors
     def command(self, run_id: str) -> str:
-        """The equivalent ``python -m core train`` command of a run's configuration."""
-        return train_command(runs.load_config(self.context.run_dir(run_id)))
+        """The equivalent ``python -m core train`` command of a run's configuration (its paths for the admin only)."""
+        return self.context.shown(train_command(runs.load_config(self.context.run_dir(run_id))))
 
     def watch(self, run_id: str, request: Any = None) -> dict[str, Any]:
         """What the Train tab shows of a run on each tick: its folder and status (a waiting run's place in the
@@ -210,13 +214,23 @@ class Training:
         status = self.status_of(folder, request)
         events = view_for(str(folder)).refresh()
         return {"folder": folder, "status": status, "events": events, "active": status.get("state") in runs.ACTIVE_STATES,
-                "has_model": (runs.RunPaths(folder).model / "config.json").exists(), "log": log_tail(folder)}
+                "has_model": (runs.RunPaths(folder).model / "config.json").exists(),
+                "log": self.context.shown(log_tail(folder))}
 
     def restore_run(self, run_id: str | None) -> str | None:
-        """On page load: the session's run while it still exists, else the newest active run, else None."""
+        """On page load: the session's run while it still exists, else the newest active run the caller may see,
+        else None."""
         try:
-            run_id = run_id if run_id and self.context.run_dir(run_id) else None
+            return run_id if run_id and self.context.run_dir(run_id) else self.latest_active()
         except runs.RunError:
-            run_id = None
-        active = runs.latest_active_run(self.context.places.root)
-        return run_id or (Path(active).name if active else None)
+            return self.latest_active()
+
+    def latest_active(self) -> str | None:
+        """The newest run that is queued, running or stopping among those the caller may see."""
+        caller = self.context.caller()
+        for run in runs.list_runs(self.context.places.root):
+            if run["state"] in runs.ACTIVE_STATES:
+                sharing = runs.read_sharing(run["run_dir"])
+                if caller.may_see(sharing["owner"], sharing["shared"]):
+                    return run["run_id"]
+        return None

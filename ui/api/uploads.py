@@ -1,7 +1,10 @@
-"""Uploads: a file the browser sent, stored in the upload area under an id; an id back to its file.
+"""Uploads: a file the browser sent, stored in the upload area under a random id as the caller's; an id back
+to its file.
 
-Clients name data by the upload id the app issued (``core.data.uploads``: ``<sha10>-<file name>``), never
-by a server path; a saved data choice is checked again before it is used (``ui.api.session.valid_data``).
+Clients name data by the upload id the app issued (``core.data.uploads``: ``<random>-<file name>``), never
+by a server path, and only their own uploads (an admin: any); a saved data choice is checked again before it
+is used (``Context.valid_data``). Viewer accounts cannot upload; Gradio's cached copy of an upload is deleted
+once it is stored (``Context.store_upload``), and uploads no run uses expire (``ui.api.housekeeping``).
 """
 
 from __future__ import annotations
@@ -9,9 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.data.uploads import display_name, store_upload
+from core.data.uploads import display_name
 from ui.api.context import Context
-from ui.api.session import valid_data
 
 
 class Uploads:
@@ -20,17 +22,21 @@ class Uploads:
     def __init__(self, context: Context) -> None:
         self.context = context
 
-    def store(self, path: str | Path) -> str:
-        """Copy a file the browser sent into the upload area (once per content and name); its upload id."""
-        return store_upload(path, self.context.places.uploads)
+    def store(self, path: str | Path, request: Any = None) -> str:
+        """Store a file the browser sent as the caller's upload (once per account, content and name); its id."""
+        return self.context.store_upload(path, request)
 
     def path(self, upload: str) -> Path:
-        """The stored file of an upload id; a DataError for anything else."""
+        """The stored file of an upload id the caller may use; a DataError for anything else."""
         return self.context.upload_path(upload)
 
     def valid(self, choice: Any) -> dict[str, Any] | None:
-        """A saved data choice (upload id and columns) when it still names a stored upload, else None."""
-        return valid_data(choice, self.context.places)
+        """A saved data choice (upload id and columns) when it still names the caller's upload, else None."""
+        return self.context.valid_data(choice)
+
+    def may_upload(self) -> bool:
+        """Whether the caller may upload files (viewers may not)."""
+        return self.context.caller().may_upload
 
     @staticmethod
     def name(upload: str) -> str:

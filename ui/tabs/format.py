@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -24,13 +25,44 @@ def human_seconds(seconds: float | None) -> str:
 
 
 _MARKDOWN_SPECIALS = str.maketrans({ch: f"&#{ord(ch)};" for ch in "\\`*_{}[]<>()#+-.!|~"})
+JOINER = "\u200d"  # zero-width joiner: invisible, but no link detector reads a URL or an address across it
+_LINKS = re.compile(r"(?i)(://|@|www\.)")
+
+
+def unlinked(text: str) -> str:
+    """``text`` with a zero-width joiner inside every ``://``, ``@`` and ``www.``, so that neither Markdown's nor
+    Gradio's link detection turns a URL or an e-mail address written by a user into a live link."""
+    return _LINKS.sub(lambda m: {"://": f":{JOINER}//", "@": f"{JOINER}@{JOINER}"}.get(m.group(0), m.group(0)[:1] + JOINER
+                                                                                     + m.group(0)[1:]), text)
 
 
 def md_escape(text: object, limit: int = 200) -> str:
-    """User text (run names, tags, config values, labels) made inert inside markdown and HTML, shortened."""
+    """User text (run names, tags, labels, column and file names, config values) made inert inside Markdown and
+    HTML: shortened, on one line, its Markdown and HTML characters written as entities and its URLs and e-mail
+    addresses never turned into links (:func:`unlinked`). Every tab shows user text through this function."""
     value = str(text)
     value = value if len(value) <= limit else value[: limit - 1] + "…"
-    return value.replace("\n", " ").translate(_MARKDOWN_SPECIALS)
+    return unlinked(value.replace("\n", " ")).translate(_MARKDOWN_SPECIALS)
+
+
+_INLINE_SPECIALS = str.maketrans({ch: f"&#{ord(ch)};" for ch in "\\`*_{}[]<>|~"})
+
+
+def md_inline(text: object, limit: int = 200) -> str:
+    """User text inside a line of Markdown (never at a line's start): as :func:`md_escape`, but the characters
+    that only mean something at a line's start or after ``]`` (``. - ( ) # + !``) stay, so names read naturally."""
+    value = str(text)
+    value = value if len(value) <= limit else value[: limit - 1] + "…"
+    return unlinked(value.replace("\n", " ")).translate(_INLINE_SPECIALS)
+
+
+def md_code(text: object, limit: int = 200) -> str:
+    """User text as a Markdown code span that no backtick in it can close, with its links defused."""
+    value = str(text)
+    value = unlinked(value if len(value) <= limit else value[: limit - 1] + "…").replace("\n", " ")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", value)), default=0) + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
 
 
 def run_choices(listed: list[dict[str, Any]], with_model: bool = False) -> list[tuple[str, str]]:

@@ -1,4 +1,5 @@
-"""Run names, tags and notes (meta.json): checked, written atomically by one module, never moving the folder."""
+"""Run names, tags, notes, owner and share choice (meta.json): checked, written atomically by one module, never
+moving the folder."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ import pytest
 
 from core import runs
 from core.errors import ConfigError
-from core.runs.meta import TAGS_MAX, meta_path, read_meta, rename_run, set_notes, tag_run
+from core.runs.meta import (
+    TAGS_MAX,
+    meta_path,
+    read_meta,
+    read_sharing,
+    rename_run,
+    set_notes,
+    share_run,
+    tag_run,
+    write_owner,
+)
 
 
 @pytest.fixture
@@ -102,3 +113,25 @@ def test_meta_of_a_folder_that_is_not_a_run_is_refused(tmp_path: Path) -> None:
     with pytest.raises(runs.RunError, match="not a TuneScope run folder"):
         rename_run(tmp_path / "plain", "name")
     assert not meta_path(tmp_path / "plain").exists()
+
+
+def test_the_owner_and_the_share_choice_survive_every_change(run_dir: Path) -> None:
+    assert read_sharing(run_dir) == {"owner": None, "shared": False}  # a run made before owners were recorded
+    write_owner(run_dir, "ann")
+    assert read_sharing(run_dir) == {"owner": "ann", "shared": False}  # private by default
+    assert share_run(run_dir, True) == {"owner": "ann", "shared": True}
+    rename_run(run_dir, "renamed")
+    tag_run(run_dir, add=["x"])
+    set_notes(run_dir, "notes")
+    assert read_sharing(run_dir) == {"owner": "ann", "shared": True}
+    assert read_meta(run_dir) == {"name": "renamed", "tags": ["x"], "notes": "notes"}
+    assert share_run(run_dir, False)["shared"] is False
+    with pytest.raises(ConfigError, match="true or false"):
+        share_run(run_dir, "yes")  # type: ignore[arg-type]
+
+
+def test_a_forged_owner_or_share_value_reads_as_none(run_dir: Path) -> None:
+    meta_path(run_dir).write_text('{"owner": ["ann"], "shared": "true"}')
+    assert read_sharing(run_dir) == {"owner": None, "shared": False}
+    meta_path(run_dir).write_text('{"owner": "bad\\u0000name", "shared": 1}')
+    assert read_sharing(run_dir) == {"owner": None, "shared": False}

@@ -26,6 +26,7 @@ from ui.api.errors import friendly_errors
 from ui.api.figures import view_js, view_json
 from ui.api.limits import HEAVY
 from ui.api.session import model_name
+from ui.tabs.format import md_inline
 from ui.tabs.notices import info, warn_all
 
 EXAMPLE = "The night train was delayed by four hours."
@@ -156,7 +157,7 @@ class AttentionTab:
 
     def on_model(self, ref: str | None) -> dict[Any, Any]:
         """A new model in view: name it, and size the layer/head sliders and classes to it."""
-        updates: dict[Any, Any] = {self.model_note: f"Model in view: **{model_name(ref)}**"}
+        updates: dict[Any, Any] = {self.model_note: f"Model in view: **{md_inline(model_name(ref))}**"}
         facts = self.api.attention.model_facts(ref)
         if facts is None:
             return updates

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ui.tabs.format import md_code, md_inline
+
 TOP_PAIRS = 5
 
 
@@ -14,7 +16,7 @@ def multi_label_markdown(result: dict[str, Any]) -> list[str]:
         return []
     rows = max(result["rows"], 1)
     several = stats["rows_with_several"]
-    pairs = ", ".join(f"{a} + {b} ({n:,})" for (a, b), n in ((p["labels"], p["rows"]) for p in stats["pairs"][:TOP_PAIRS]))
+    pairs = ", ".join(f"{md_inline(a)} + {md_inline(b)} ({n:,})" for (a, b), n in ((p["labels"], p["rows"]) for p in stats["pairs"][:TOP_PAIRS]))
     return [
         f"**Multi-label** ({result.get('label_format') or 'several labels per row'}): {len(stats['labels'])} labels · "
         f"mean {stats['mean_labels_per_row']:.2f} labels per row · {several:,} rows ({several / rows:.0%}) with "
@@ -28,8 +30,8 @@ def report_markdown(result: dict[str, Any]) -> str:
     lines = [
         f"**{result['rows']:,} usable rows** of {result.get('rows_read', result['rows']):,} · "
         f"{len(result['labels'])} {'labels' if result.get('multi_label') else 'classes'} · text "
-        f"`{result['text_column']}` · label `{result['label_column']}`"
-        + (f" · second text `{result['text_pair_column']}`" if result.get("text_pair_column") else ""),
+        f"{md_code(result['text_column'])} · label {md_code(result['label_column'])}"
+        + (f" · second text {md_code(result['text_pair_column'])}" if result.get("text_pair_column") else ""),
         f"Read as {result.get('format', 'csv')}"
         + (f", encoding {result['encoding']}" if result.get("encoding") else "")
         + (f", delimiter `{result['delimiter']!r}`" if result.get("delimiter") else ""),
@@ -42,7 +44,7 @@ def report_markdown(result: dict[str, Any]) -> str:
             f"{tokens['max_length']} · suggested max_length **{tokens['suggested_max_length']}**"
         )
     lines += multi_label_markdown(result)
-    lines += [f"- ⚠️ {w}" for w in result.get("warnings", [])]
+    lines += [f"- ⚠️ {md_inline(w, 600)}" for w in result.get("warnings", [])]
     return "\n\n".join(lines[:2]) + ("\n\n" + "\n".join(lines[2:]) if len(lines) > 2 else "")
 
 

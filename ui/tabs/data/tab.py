@@ -22,6 +22,7 @@ from ui.api.figures import health_figures
 from ui.api.uploads import Uploads
 from ui.tabs.data.format import label_choices, report_markdown
 from ui.tabs.data.suspects_panel import build_suspects_panel
+from ui.tabs.format import md_inline
 from ui.tabs.notices import warn_all, warning
 
 FILE_TYPES = [".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".xlsx"]
@@ -106,7 +107,7 @@ class DataTab:
             self.preview: preview, self.counts: figures["class_balance"],
             self.lengths: figures.get("token_lengths") or figures.get("char_lengths"),
             self.dropped: gr.update(value=figures.get("dropped_rows"), visible="dropped_rows" in figures),
-            self.report: f"**{Uploads.name(upload)}** · " + report_markdown(result), self.details: result,
+            self.report: f"**{md_inline(Uploads.name(upload))}** · " + report_markdown(result), self.details: result,
             self.multi: multi, self.multi_row: gr.Row(visible="co_occurrence" in figures),
             self.together: figures.get("co_occurrence"), self.per_row: figures.get("labels_per_row"),
         }
@@ -138,11 +139,14 @@ class DataTab:
         return self.on_file(self.sample, base)
 
     def restore(self, saved: Any, base: str | None) -> dict[Any, Any]:
-        """On page load: the session's data and columns when still there, else the sample (if any)."""
+        """On page load: the session's data and columns when still there, else the sample (if any, and if the
+        account may upload: a viewer starts with no data)."""
         choice = self.api.uploads.valid(saved)
         if choice:
             try:
                 return self.show(choice["upload"], self.inspect(choice["upload"], choice, base))
             except gr.Error:
                 pass
+        if not self.api.uploads.may_upload():
+            return {self.report: "This account can look at shared runs and predict, but not upload data."}
         return self.on_sample(base) if self.sample else {}

@@ -8,13 +8,13 @@ from typing import Any
 import pandas as pd
 
 from ui.api.session import model_name
-from ui.tabs.format import human_count
+from ui.tabs.format import human_count, md_code, md_inline
 
 
 def model_markdown(info: dict[str, Any]) -> str:
-    labels = ", ".join(f"`{label}`" for label in info["labels"])
+    labels = ", ".join(md_code(label) for label in info["labels"])
     return (
-        f"### {info['name']}\n"
+        f"### {md_inline(info['name'])}\n"
         f"| architecture | type | layers | heads | hidden | parameters | device | dtype |\n|---|---|---|---|---|---|---|---|\n"
         f"| {info['architecture']} | {info['model_type']} | {info['layers']} | {info['heads']} | {info['hidden_size']} "
         f"| {human_count(info['parameters'])} | {info['device']} | {info['dtype']} |\n\n"
@@ -24,8 +24,8 @@ def model_markdown(info: dict[str, Any]) -> str:
 
 def choices_markdown(view: str | None, base: str | None) -> str:
     """The two model choices, side by side."""
-    return (f"**Model in view** (Predict, Attention): {model_name(view)}  \n"
-            f"**Base model for training** (Train): {model_name(base)}")
+    return (f"**Model in view** (Predict, Attention): {md_inline(model_name(view))}  \n"
+            f"**Base model for training** (Train): {md_inline(model_name(base))}")
 
 
 def predictions_frame(result: dict[str, Any]) -> pd.DataFrame:

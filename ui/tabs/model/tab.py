@@ -79,6 +79,10 @@ class ModelTab:
     def run_list(self) -> list[tuple[str, str]]:
         return run_choices(self.api.runs.list_runs(), with_model=True)
 
+    def restore_runs(self) -> dict[Any, Any]:
+        """On page load: the runs this account may open (the list built with the page knows no account)."""
+        return {self.run: gr.Dropdown(choices=self.run_list())}
+
     def wire(self) -> None:
         st = self.state
         self.kind.change(self.show_inputs, self.kind, [self.hub_id, self.folder, self.run_row],

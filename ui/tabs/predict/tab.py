@@ -19,6 +19,7 @@ from ui.api.errors import friendly_errors
 from ui.api.figures import label_probability_figure
 from ui.api.limits import HEAVY
 from ui.api.session import model_name
+from ui.tabs.format import md_inline
 from ui.tabs.notices import info, warn_all
 from ui.tabs.predict.evaluate_panel import EvaluatePanel
 
@@ -69,7 +70,7 @@ class PredictTab:
                                 [self.links["text"], self.links["pair"], self.links["tabs"]], api_visibility="private")
         self.run_file.click(self.on_predict_file, [self.upload, self.column, view],
                             [self.result_file, self.preview, *self.evaluate.outputs], api_name="predict_file", **HEAVY)
-        view.change(lambda ref: f"Model in view: **{model_name(ref)}** (change it in the Model tab)", view,
+        view.change(lambda ref: f"Model in view: **{md_inline(model_name(ref))}** (change it in the Model tab)", view,
                     self.model_note, api_visibility="private")
 
     @friendly_errors

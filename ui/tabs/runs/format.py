@@ -24,7 +24,7 @@ def runs_table(listed: list[dict[str, Any]], places: dict[str, int] | None = Non
         rows.append([r["run_id"], r.get("name") or r["run_id"], state, r.get("base_model") or r.get("model"),
                      r.get("data"), best_text, human_seconds(r.get("duration_seconds")),
                      (r.get("created_at") or r.get("updated_at") or "")[:16].replace("T", " "),
-                     ", ".join(r.get("tags") or [])])
+                     ", ".join((["🔗 shared"] if r.get("shared") else []) + list(r.get("tags") or []))])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -1,10 +1,12 @@
-"""Runs tab: every run in the runs folder, compared, renamed, tagged, opened, reported, exported, deleted.
+"""Runs tab: the runs this account may see, compared, renamed, tagged, shared, opened, reported, exported, deleted.
 A run waiting in the queue shows its place in the table, and once selected its place, the run ahead and the
 estimated start.
 
 The table comes from ``ui.api.runs`` (files only, so it survives restarts). Choosing runs
 overlays their curves (``compare_figure``) and, for two, shows the config diff (``/diff_runs``). *Open in Predict & Attention* makes a run the model in view; *Use as base*
-makes it the base for training. Delete asks for a confirmation and is refused to read-only sessions.
+makes it the base for training. With accounts, *Shared with the lab* shares the selected run (its owner's
+choice; private by default). Delete asks for a confirmation and is refused to read-only sessions. A report
+or export is a download kept for this account until it is downloaded once or ``--download-minutes`` pass.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.figures import compare_figure
 from ui.tabs.data.suspects_panel import build_suspects_panel
-from ui.tabs.format import md_escape
+from ui.tabs.format import md_escape, md_inline
 from ui.tabs.notices import info
 from ui.tabs.runs.format import COLUMNS, diff_markdown, runs_table
 
@@ -52,11 +54,16 @@ class RunsTab:
                 self.name = gr.Textbox(label="Name", max_lines=1, scale=2)
                 self.tags = gr.Textbox(label="Tags (comma-separated)", max_lines=1, scale=2)
                 self.save_meta = gr.Button("Save name and tags", scale=1)
+            self.share = gr.Checkbox(False, label="Shared with the lab (every account can see and use this run; only "
+                                                  "you and admins can change it)",
+                                     visible=bool(api.context.access.accounts), interactive=True)
             with gr.Row():
                 self.delete = gr.Button("Delete run…", variant="stop", visible=not api.context.access.read_only)
                 self.confirm = gr.Button("Yes, delete it for good", variant="stop", visible=False)
                 self.cancel = gr.Button("Keep it", visible=False)
-            self.download = gr.File(label="Download", visible=False)
+            minutes = f"{api.context.limits.download_minutes:g}"
+            self.download = gr.File(label=f"Download (kept until downloaded once, at most {minutes} minutes)",
+                                    visible=False)
         self.selected = gr.State(None)
         self.suspects = build_suspects_panel(api, self.selected)  # of the run selected in the table
         self.wire()
@@ -70,8 +77,9 @@ class RunsTab:
         listing = self.listing_outputs
         self.refresh.click(self.on_refresh, None, listing, api_visibility="private")
         self.table.select(self.on_select, [self.table, self.chosen], [self.selected, self.current, self.name,
-                                                                        self.tags, self.chosen],
+                                                                        self.tags, self.chosen, self.share],
                           api_visibility="private")
+        self.share.input(self.on_share, [self.selected, self.share], [*listing, self.share], api_visibility="private")
         for trigger in (self.chosen.change, self.metric.change):
             trigger(self.on_compare, [self.chosen, self.metric], [self.curves, self.diff], api_visibility="private")
         self.open.click(self.on_open, self.selected, self.state["view"], api_visibility="private")
@@ -108,7 +116,15 @@ class RunsTab:
         line = f"**{md_escape(meta.get('name') or run_id)}** ({md_escape(run_id)}) — {md_escape(state)}"
         waiting = self.api.training.queue_text(run_id, request) if state == "queued" else ""
         return {self.selected: run_id, self.name: meta.get("name") or run_id, self.tags: ", ".join(meta.get("tags") or []),
-                self.current: line + (f"\n\n⏳ {md_escape(waiting, limit=600)}" if waiting else ""), self.chosen: picked}
+                self.current: line + (f"\n\n⏳ {md_inline(waiting, 600)}" if waiting else ""),
+                self.chosen: picked, self.share: bool(meta.get("shared"))}
+
+    @friendly_errors
+    def on_share(self, run_id: str | None, shared: bool, request: gr.Request = None) -> dict[Any, Any]:
+        self.need(run_id)
+        done = self.api.runs.share_run(run_id, bool(shared), request=request)
+        info("Shared with the lab." if done["shared"] else "Private again: only you and admins see it.")
+        return {**self.listing(), self.share: done["shared"]}
 
     @friendly_errors
     def on_compare(self, chosen: list[str] | None, metric: str) -> dict[Any, Any]:
@@ -164,12 +180,12 @@ class RunsTab:
     @friendly_errors
     def on_report(self, run_id: str | None) -> Any:
         self.need(run_id)
-        return gr.update(value=self.api.runs.report_file(run_id), visible=True)
+        return gr.update(value=str(self.api.runs.report(run_id)), visible=True)
 
     @friendly_errors
     def on_export(self, run_id: str | None, fmt: str) -> Any:
         self.need(run_id)
-        return gr.update(value=self.api.runs.export_file(run_id, fmt), visible=True)
+        return gr.update(value=str(self.api.runs.export(run_id, fmt)), visible=True)
 
     @staticmethod
     def need(run_id: str | None) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from ui.api.figures import current_attempt
 from ui.api.training import run_outcome
 from ui.i18n.languages import tr
-from ui.tabs.format import human_seconds, md_escape
+from ui.tabs.format import human_seconds, md_code, md_inline
 
 
 def pretraining(events: list[dict[str, Any]]) -> bool:
@@ -48,9 +48,9 @@ def status_markdown(run_dir: str | Path, status: dict[str, Any]) -> str:
     people's runs, so it is made inert) and (when done) final metrics."""
     text = f"**Run** `{Path(run_dir).name}` — **{status.get('state')}**"
     if status.get("queue") and status.get("message"):
-        text += f"\n\n⏳ {md_escape(status['message'], limit=600)}"
+        text += f"\n\n⏳ {md_inline(status['message'], 600)}"
     elif status.get("message"):
-        text += f"\n\n{status['message']}"
+        text += f"\n\n{md_inline(status['message'], 600)}"
     outcome = run_outcome(run_dir)
     metrics, resolved, weights = outcome["metrics"], outcome["resolved"], outcome["weights"]
     if metrics and metrics.get("multi_label"):
@@ -81,8 +81,8 @@ def status_markdown(run_dir: str | Path, status: dict[str, Any]) -> str:
 def plan_markdown(base: str, data: str, columns: dict[str, Any] | None) -> str:
     """What *Start training* will do, in one line: which base model, which data and columns."""
     if not columns:
-        return f"**Start training** will fine-tune **{base}** — first choose data in the Data tab."
-    detail = f"text `{columns.get('text_column')}`, label `{columns.get('label_column')}`"
+        return f"**Start training** will fine-tune **{md_inline(base)}** — first choose data in the Data tab."
+    detail = f"text {md_code(columns.get('text_column'))}, label {md_code(columns.get('label_column'))}"
     if columns.get("text_pair_column"):
-        detail += f", second text `{columns['text_pair_column']}`"
-    return f"**Start training** will fine-tune **{base}** on **{data}** ({detail}) into a new run."
+        detail += f", second text {md_code(columns['text_pair_column'])}"
+    return f"**Start training** will fine-tune **{md_inline(base)}** on **{md_inline(data)}** ({detail}) into a new run."

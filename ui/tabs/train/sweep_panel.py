@@ -171,8 +171,8 @@ class SweepPanel:
     def restore(self) -> dict[Any, Any]:
         """On page load: watch the newest active sweep, if any (wire to ``demo.load``)."""
         active = self.api.sweeps.active_sweep()
-        if not active:  # an empty dict would read as one value, not as "no updates"
-            return {self.watch: gr.skip()}
+        if not active:  # this account's sweeps (the list built with the page knows no account)
+            return {self.watch: gr.Dropdown(choices=self.choices())}
         return {self.watch: gr.Dropdown(choices=self.choices(), value=active), **self.on_watch(active)}
 
     @property

@@ -211,7 +211,9 @@ class TrainTab:
 
     def restore(self, run_id: str | None, base: str | None) -> dict[Any, Any]:
         """On page load: the base-model choice, and re-attach to this session's run or the newest active one."""
-        updates: dict[Any, Any] = {self.base: self.base_dropdown(base)}
+        listed = self.api.runs.list_runs()  # this account's runs (the lists built with the page know no account)
+        updates: dict[Any, Any] = {self.base: self.base_dropdown(base, listed),
+                                   self.attach: gr.Dropdown(choices=run_choices(listed))}
         run_id = self.api.training.restore_run(run_id)
         if run_id:
             updates.update(self.show_run(run_id, base))
