@@ -16,6 +16,7 @@ from pathlib import Path
 from core.errors import TuneScopeError
 from core.runs.slots import parse_devices
 from ui.api.access import Access, add_flags, check_bind, from_args, load_accounts
+from ui.api.session import FOLDER, ModelRef, Places, offered_folders
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE = ROOT / "assets" / "sample.csv"
@@ -23,7 +24,6 @@ SAMPLE = ROOT / "assets" / "sample.csv"
 
 def build_presenter(demo_runs: list[str], runs: str | None) -> object:
     """The presenter page for the admin's runs (ids, or folders inside the runs folder)."""
-    from ui.api.session import ModelRef, Places
     from ui.tabs.demo.page import Demo
 
     folders = {Path(run).expanduser().resolve().parent for run in demo_runs if Path(run).expanduser().is_dir()}
@@ -64,8 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from ui.api.session import FOLDER, ModelRef, Places, offered_folders
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported (ui.interface)
 
     try:
         os.environ["TUNESCOPE_DEVICES"] = ",".join(parse_devices(args.devices))  # what the app's queue reads

@@ -87,11 +87,8 @@ def _wire_playground(model_tab: ModelTab, attention: AttentionTab, tabs: gr.Tabs
 def build_app(data: str | None = None, model: str = "default", runs_root: str | None = None,
               folders: list[str] | tuple[str, ...] = (), access: Access | None = None,
               limits: Limits | None = None) -> gr.Blocks:
-    """The TuneScope app; ``data`` is preloaded in the Data tab, ``model`` (a model reference) is in view.
-
-    ``folders`` are the model folders clients may choose (the admin's ``--model``/``--models``);
-    ``access`` holds the accounts and the read-only rule, ``limits`` what one account may hold.
-    """
+    """The TuneScope app: ``data`` preloaded, ``model`` (a model reference) in view, ``folders`` the model folders
+    clients may choose, ``access`` the accounts and read-only rule, ``limits`` what one account may hold."""
     places = Places.at(runs_root, folders)
     api = Api(places, access, limits)
     with gr.Blocks(title=TITLE, delete_cache=GRADIO_CACHE_SWEEP) as demo:

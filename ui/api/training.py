@@ -88,7 +88,7 @@ class Training:
 
     def queue_text(self, run_id: str, request: Any = None) -> str:
         """A waiting run's one sentence (place, run ahead, estimated start); '' for any other run."""
-        status = self.status_of(self.context.run_dir(run_id), request)
+        status = self.status_of(self.context.run_dir(run_id, request), request)
         return str(status.get("message") or "") if status.get("queue") else ""
 
     def queue_places(self) -> dict[str, int]:
@@ -101,11 +101,13 @@ class Training:
         return places
 
     def run_config(self, upload: str, base_model: str, train: TrainSettings, columns: Columns,
-                   val_upload: str | None = None, val_fraction: float | None = None) -> RunConfig:
-        """The configuration a new run will train with (nothing is written yet)."""
+                   val_upload: str | None = None, val_fraction: float | None = None,
+                   request: Any = None) -> RunConfig:
+        """The configuration a new run will train with (nothing is written yet), from uploads ``request``'s
+        account may use."""
         context = self.context
-        data = DataSettings(train_file=str(context.upload_path(upload)), **columns.to_dict(),
-                            val_file=str(context.upload_path(val_upload)) if val_upload else None)
+        data = DataSettings(train_file=str(context.upload_path(upload, request)), **columns.to_dict(),
+                            val_file=str(context.upload_path(val_upload, request)) if val_upload else None)
         if val_fraction is not None:
             data.val_fraction = float(val_fraction)
         config = RunConfig(model=context.source(base_model), data=data, train=train)
@@ -126,9 +128,9 @@ class Training:
             train.pretrain_file = self.pretrain_path(self.context.store_upload(text_path))
         return self.run_config(data["upload"], base or DEFAULT, train, Columns.from_dict(data), val_upload, data_values.get("val_fraction"))
 
-    def pretrain_path(self, upload: str | None) -> str | None:
+    def pretrain_path(self, upload: str | None, request: Any = None) -> str | None:
         """The server path of an uploaded pre-training text (None without one)."""
-        return str(self.context.upload_path(upload)) if upload else None
+        return str(self.context.upload_path(upload, request)) if upload else None
 
     def launch(self, config: RunConfig, request: Any = None) -> dict[str, Any]:
         """Create the run folder as the caller's and queue it (within the run limits): its training process
@@ -157,10 +159,11 @@ class Training:
         if "pretrain_file" in settings:  # a server path: clients name uploads by id
             raise gr.Error("Give the pre-training text as pretrain_upload (an upload id), not as a path in settings.")
         train = from_values(TrainSettings, settings)
-        train.pretrain_file = self.pretrain_path(pretrain_upload)
+        train.pretrain_file = self.pretrain_path(pretrain_upload, request)
         columns = Columns.from_dict({"text_column": text_column, "label_column": label_column,
                                      "text_pair_column": text_pair_column, "multi_label": multi_label})
-        return self.launch(self.run_config(upload, base_model, train, columns, val_upload, val_fraction), request)
+        config = self.run_config(upload, base_model, train, columns, val_upload, val_fraction, request)
+        return self.launch(config, request)
 
     @friendly_errors
     def stop_training(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
