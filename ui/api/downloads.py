@@ -88,6 +88,11 @@ class Downloads:
                 removed += 1
         return removed
 
+    def clear(self) -> None:
+        """Delete every download of the area (when the app stops: its links die with it)."""
+        for folder in self._folders():
+            shutil.rmtree(folder, ignore_errors=True)
+
     def _folders(self) -> list[Path]:
         try:
             return [p for p in self.folder.iterdir() if p.is_dir()]

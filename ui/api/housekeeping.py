@@ -5,7 +5,8 @@ While the app serves, :meth:`Housekeeping.lifespan` (given to Gradio's FastAPI a
 downloads expire sooner than three periods) in a worker thread:
 downloads older than ``--download-minutes`` (``ui.api.downloads``) every time, and uploads stored more than
 ``--upload-days`` ago that no run, sweep or corrected-data record names (:func:`used_uploads`) every
-``UPLOADS_EVERY`` sweeps. A failing sweep is logged and tried again next time; it never stops the app.
+``UPLOADS_EVERY`` sweeps; when the app stops, its remaining downloads. A failing sweep is logged and tried
+again next time; it never stops the app.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class Housekeeping:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:  # noqa: ARG002 - Gradio passes its app
-        """Run the sweep while the app serves (a FastAPI lifespan)."""
+        """Run the sweep while the app serves (a FastAPI lifespan); when it stops, its downloads go too."""
         task = asyncio.create_task(self._loop())
         try:
             yield
@@ -93,3 +94,4 @@ class Housekeeping:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            self.downloads.clear()

@@ -63,7 +63,7 @@ class RunsTab:
                 self.cancel = gr.Button("Keep it", visible=False)
             minutes = f"{api.context.limits.download_minutes:g}"
             self.download = gr.File(label=f"Download (kept until downloaded once, at most {minutes} minutes)",
-                                    visible=False)
+                                    visible=False, elem_id="tunescope-run-download")
         self.selected = gr.State(None)
         self.suspects = build_suspects_panel(api, self.selected)  # of the run selected in the table
         self.wire()
