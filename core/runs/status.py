@@ -74,9 +74,9 @@ def read_status(run_dir: str | Path) -> dict[str, Any]:
     status, problem = read_object(paths.status)
     if status is None and problem == "missing":
         raise RunError(f"Run {Path(run_dir).name} has no status.json: it is not a TuneScope run folder.")
-    if status is None:  # written by a crashed or tampered process: say so, never fail the reader
-        return {"state": "unknown", "pid": None, "damaged": True,
-                "message": f"{problem}: the run's state is unknown (resume it, or delete it)."}
+    if status is None:  # written by a crashed or tampered process: one sentence with the reason, never a codec error
+        raise RunError(f"Run {Path(run_dir).name} has no status.json that can be read ({problem}): resume it to "
+                       "write a new one, or delete the run.")
     entry = queue_entry(run_dir)
     if entry is not None:  # waiting for a device: state in the folder, no process yet
         device = str(entry.get("device") or "auto")

@@ -189,7 +189,7 @@ def test_runs_in_different_folders_share_one_device_lock(tmp_path: Path, monkeyp
     assert not list(first.parent.glob("*.lock")) and not list(second.parent.glob("*.lock"))
 
 
-def test_a_damaged_status_file_reads_as_unknown_in_one_sentence(tmp_path: Path) -> None:
+def test_a_damaged_status_file_is_one_sentence_naming_the_damage(tmp_path: Path) -> None:
     from core.runs import read_status
 
     run = tmp_path / "run"
@@ -197,9 +197,8 @@ def test_a_damaged_status_file_reads_as_unknown_in_one_sentence(tmp_path: Path) 
     (run / "config.json").write_text("{}", encoding="utf-8")
     for damage in (b"\xff\xfe garbage", b'{"state": "runn', b"[1, 2]"):
         (run / "status.json").write_bytes(damage)
-        status = read_status(run)
-        assert status["state"] == "unknown" and status["damaged"]
-        assert "status.json" in status["message"] and "codec" not in status["message"]
+        with pytest.raises(runs.RunError, match=r"no status.json that can be read \(status.json "):
+            read_status(run)
     (run / "status.json").write_text('{"state": "finished", "updated": 5}', encoding="utf-8")
     (run / "launch.json").write_text('{"launched": "soon", "pid": 1}', encoding="utf-8")
     assert read_status(run)["state"] == "finished"
