@@ -82,7 +82,7 @@ def test_ten_quick_starts_queue_one_child_at_a_time_through_a_stop_and_an_app_re
     runs_folder = tmp_path / "runs"
     runs_folder.mkdir()
     env = {"TUNESCOPE_THREADS": "1", "TUNESCOPE_STEP_DELAY": "0.3", "TUNESCOPE_LOCKS": str(tmp_path / "locks")}
-    server = App(runs_folder, "--models", str(models), "--devices", "cpu", env=env)
+    server = App(runs_folder, "--models", str(models), "--devices", "cpu", "--max-runs-per-account", "20", env=env)
     try:
         client = server.client()
         started = []
@@ -103,7 +103,7 @@ def test_ten_quick_starts_queue_one_child_at_a_time_through_a_stop_and_an_app_re
         after = [runs.read_status(runs_folder / run) for run in started[:-1]]
         assert not [s for s in after if s["state"] in ("failed", "interrupted")], after
         assert sum(1 for s in after if s.get("waiting")) >= 5
-        server = App(runs_folder, "--models", str(models), "--devices", "cpu", env=env)
+        server = App(runs_folder, "--models", str(models), "--devices", "cpu", "--max-runs-per-account", "20", env=env)
         client = server.client()
         poll_until(lambda: all(s["state"] == "finished" for s in
                                check_queue(client, started[:-1], runs_folder, seen).values()),
