@@ -74,7 +74,7 @@ class Quotas:
         with self._lock:
             active = self.active_owners()
             mine = active.count(owner) + self._starting[owner]
-            if mine >= limits.runs_per_account:
+            if caller.accounts and mine >= limits.runs_per_account:  # one user without accounts: the total only
                 raise _refuse(f"Your account already has as many runs waiting or training as one account may have "
                               f"({limits.runs_per_account}): wait for one to finish, or stop one, then start again.")
             if len(active) + sum(self._starting.values()) >= limits.runs_total:
