@@ -23,7 +23,7 @@ from core.errors import RunError
 from core.runs.checkpoints import ResumePoint, last_checkpoint, resume_point, smaller_batch
 from core.runs.folder import RunPaths, load_config, now, require_run, write_json
 from core.runs.queue import cancel_queued, queue_run
-from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status
+from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status, ready_to_start
 
 
 def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, str] | None = None) -> int:
@@ -31,12 +31,7 @@ def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, st
 
     Writes only ``launch.json``: the child writes ``status.json`` itself from its first line on.
     """
-    run_dir = Path(run_dir).resolve()
-    status = read_status(run_dir)
-    if status.get("state") in ACTIVE_STATES:
-        raise RunError(f"Run {run_dir.name} is already {status['state']}: stop it first.")
-    paths = RunPaths(run_dir)
-    paths.stop_flag.unlink(missing_ok=True)
+    run_dir, status, paths = ready_to_start(run_dir)
     arguments = ["train", "--run-dir", str(run_dir), *(["--resume"] if resume else [])]
     return spawn_child(arguments, paths.log, paths.launch, {"TUNESCOPE_CHILD": "1", **(extra_env or {})})
 

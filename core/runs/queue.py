@@ -21,7 +21,7 @@ from typing import Any
 from core.errors import RunError
 from core.runs.events import append_event
 from core.runs.folder import RunPaths, load_config, now, write_json
-from core.runs.status import ACTIVE_STATES, queue_entry, read_status, write_status
+from core.runs.status import ACTIVE_STATES, queue_entry, read_status, ready_to_start, write_status
 
 LOCK_FILE = ".queue.lock"  # in the runs folder; the catalog skips dot-files
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
@@ -48,12 +48,7 @@ def root_lock(root: str | Path) -> Iterator[None]:
 def queue_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, str] | None = None,
               owner: str | None = None) -> dict[str, Any]:
     """Put a run in its folder's queue (no process yet); returns its status, now 'queued'."""
-    run_dir = Path(run_dir).resolve()
-    status = read_status(run_dir)
-    if status.get("state") in ACTIVE_STATES:
-        raise RunError(f"Run {run_dir.name} is already {status['state']}: stop it first.")
-    paths = RunPaths(run_dir)
-    paths.stop_flag.unlink(missing_ok=True)
+    run_dir, status, paths = ready_to_start(run_dir)
     queued = max(time.time(), float(status.get("updated") or 0) + 1e-6)  # newer than the status it replaces
     write_json(paths.queue, {"queued": queued, "queued_at": now(), "device": load_config(run_dir).train.device,
                              "resume": bool(resume), "env": dict(extra_env or {}), "owner": owner})

@@ -68,6 +68,17 @@ def queue_entry(run_dir: str | Path) -> dict[str, Any] | None:
     return entry if _time(entry, "queued") > spoken else None
 
 
+def ready_to_start(run_dir: str | Path) -> tuple[Path, dict[str, Any], RunPaths]:
+    """A run that may be started or queued (not active; an old stop request cleared): its folder, status, paths."""
+    run_dir = Path(run_dir).resolve()
+    status = read_status(run_dir)
+    if status.get("state") in ACTIVE_STATES:
+        raise RunError(f"Run {run_dir.name} is already {status['state']}: stop it first.")
+    paths = RunPaths(run_dir)
+    paths.stop_flag.unlink(missing_ok=True)
+    return run_dir, status, paths
+
+
 def read_status(run_dir: str | Path) -> dict[str, Any]:
     """The run's state as the app should show it (see the module docstring)."""
     paths = RunPaths(Path(run_dir))
