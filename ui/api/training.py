@@ -173,22 +173,21 @@ class Training:
     @friendly_errors
     def resume_training(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """Continue a stopped, failed or interrupted run from its last checkpoint."""
-        self.context.require_change(request)
-        folder = self.context.own_run(run_id, request)
-        check_device(runs.load_config(folder).train.device, self.slots)
-        with self.context.quotas.run_slot(self.context.caller(request)):
-            runs.resume_run(folder, queued=True, owner=self.context.caller(request).owner)
-        self.schedule()
-        return self.status_of(folder, request)
+        return self._requeue(run_id, request, runs.resume_run)
 
     @friendly_errors
     def retry_smaller_batch(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """After out-of-memory: halve the batch, double the accumulation, train again."""
+        return self._requeue(run_id, request, runs.retry_smaller_batch)
+
+    def _requeue(self, run_id: str, request: Any, again: Any) -> dict[str, Any]:
+        """Put the caller's own run back in the queue with ``again`` (resume or retry), within the run limits."""
         self.context.require_change(request)
         folder = self.context.own_run(run_id, request)
         check_device(runs.load_config(folder).train.device, self.slots)
-        with self.context.quotas.run_slot(self.context.caller(request)):
-            runs.retry_smaller_batch(folder, queued=True, owner=self.context.caller(request).owner)
+        caller = self.context.caller(request)
+        with self.context.quotas.run_slot(caller):
+            again(folder, queued=True, owner=caller.owner)
         self.schedule()
         return self.status_of(folder, request)
 
@@ -196,7 +195,7 @@ class Training:
     def training_status(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
         """A run's status, final metrics and its last events (for scripts polling the app); a run waiting in the
         queue has ``status.queue``: its place (1 = next), the run ahead and its progress, the estimated start."""
-        folder = self.context.run_dir(run_id)
+        folder = self.context.run_dir(run_id, request)
         self.schedule()
         events = runs.read_events(folder)
         return {"run_id": run_id, "status": self.status_of(folder, request),
@@ -212,7 +211,7 @@ class Training:
         """What the Train tab shows of a run on each tick: its folder and status (a waiting run's place in the
         queue), the events so far (parsed once and shared by every page watching it), whether it is active and
         has a model, and its log's tail."""
-        folder = self.context.run_dir(run_id)
+        folder = self.context.run_dir(run_id, request)
         self.schedule()
         status = self.status_of(folder, request)
         events = view_for(str(folder)).refresh()
