@@ -20,24 +20,33 @@ import pandas as pd
 
 PAIR_SEPARATOR = "\x1f"
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"\s+")
 _CJK = "\u2e80-\u2fdf\u3001-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_SPACE = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
 
 
 def normalise_text(text: Any) -> str:
     """The key two texts share when they differ only in case, spaces or full-width/half-width forms."""
-    folded = unicodedata.normalize("NFKC", str(text)).casefold()
-    folded = _SPACES.sub(" ", _ZERO_WIDTH.sub("", folded)).strip()
-    return _CJK_SPACE.sub("", folded)
+    text = str(text)
+    if text.isascii():  # the fast path: NFKC changes nothing, casefold is lower, no CJK
+        return " ".join(text.lower().split())
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = " ".join((_ZERO_WIDTH.sub("", folded) if _ZERO_WIDTH.search(folded) else folded).split())
+    return _CJK_SPACE.sub("", folded) if " " in folded else folded
 
 
 def text_keys(texts: pd.Series, pairs: pd.Series | None = None) -> pd.Series:
     """Each row's normalised key: its text's, or for sentence pairs both texts'."""
-    keys = texts.map(normalise_text)
+    keys = _normalised(texts)
     if pairs is not None:
-        keys = keys + PAIR_SEPARATOR + pairs.map(normalise_text)
+        keys = keys + PAIR_SEPARATOR + _normalised(pairs)
     return keys.astype(object)
+
+
+def _normalised(texts: pd.Series) -> pd.Series:
+    """:func:`normalise_text` of each text, each distinct text normalised once."""
+    codes, uniques = pd.factorize(texts.astype(object), use_na_sentinel=False)
+    table = np.array([normalise_text(text) for text in uniques], dtype=object)
+    return pd.Series(table[codes] if len(codes) else [], index=texts.index, dtype=object)
 
 
 def group_ids(texts: pd.Series, pairs: pd.Series | None = None) -> np.ndarray:

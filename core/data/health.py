@@ -209,7 +209,7 @@ def overlap_report(train_frame: pd.DataFrame, val_frame: pd.DataFrame) -> dict[s
     conflicting = merged.loc[merged[f"{LABEL}_val"] != merged[f"{LABEL}_train"], "key"].nunique()
     return {
         "train_rows": len(train_frame), "val_rows": len(val_frame), "overlapping_texts": len(shared),
-        "val_rows_in_train": int(in_train.sum()),
+        "val_rows_in_train": int(in_train.sum()), "train_rows_in_val": int(train_keys.isin(set(val_keys)).sum()),
         "val_share_in_train": round(float(in_train.mean()) if len(val_frame) else 0.0, 4),
         "conflicting_labels": int(conflicting),
         "examples": [str(shown.get(k, shown_key(k)))[:200] for k in shared[:EXAMPLES]],
@@ -226,8 +226,9 @@ def validation_report(train: Any, val: Any) -> dict[str, Any]:
         warnings.append(f"The validation data has labels the training data lacks: {', '.join(map(short, unknown[:5]))}.")
     if overlap["val_rows_in_train"]:
         warnings.append(
-            f"{overlap['val_rows_in_train']} validation row(s) ({overlap['val_share_in_train']:.1%}) also appear in "
-            "the training data: scores will look better than they are; remove them from one side."
+            f"{overlap['val_rows_in_train']:,} validation row(s) ({overlap['val_share_in_train']:.1%}) also appear in "
+            f"the training data (ignoring case, spaces and full-width forms): training leaves out the "
+            f"{overlap['train_rows_in_val']:,} training row(s) with those texts, so scores are measured on unseen text."
         )
     return {"rows": val.report.rows_kept, "labels": val.report.labels, "dropped": val.report.dropped,
             "unknown_labels": unknown, "labels_missing_from_validation": missing, "overlap": overlap,

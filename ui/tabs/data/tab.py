@@ -112,7 +112,8 @@ class DataTab:
             self.report: f"**{md_inline(Uploads.name(upload))}** · " + report_markdown(result), self.details: result,
             self.multi: multi, self.multi_row: gr.Row(visible="co_occurrence" in figures),
             self.together: figures.get("co_occurrence"), self.per_row: figures.get("labels_per_row"),
-            self.dedupe: gr.Button(visible=bool(result.get("duplicates"))),
+            self.dedupe: gr.Button(visible=bool(((result.get("health") or {}).get("duplicates") or {})
+                                                .get("exact_duplicate_rows"))),  # copies with the same label
         }
 
     @friendly_errors
