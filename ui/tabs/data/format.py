@@ -57,8 +57,8 @@ def label_choices(columns: list[str], result: dict[str, Any]) -> list[str]:
 def dedupe_message(done: dict[str, Any]) -> str:
     """One sentence on what *Drop duplicates* did (the counts of ``ui.api.data.Data.drop_duplicates``)."""
     if not done.get("written") and done.get("conflicting_texts"):
-        return (f"Nothing was dropped: the {done['conflicting_texts']:,} text(s) that repeat have different labels, "
-                "one row per label, so fix their labels.")
+        return (f"{done['conflicting_texts']:,} text(s) repeat with different labels, one row per label, so nothing "
+                "was dropped: fix their labels.")
     if not done.get("written"):
         return "No text repeats in this file: nothing was dropped."
     if done["conflicting_texts"] and done["conflicting"] == "keep":
