@@ -103,7 +103,7 @@ def duplicate_report(frame: pd.DataFrame) -> dict[str, Any]:
     first = _first_texts(frame, text_codes)
     examples = [
         {"text": first[code][:200],
-         "labels": sorted(map(str, frame[LABEL][text_codes == code].unique().tolist()))}
+         "labels": sorted(frame[LABEL][text_codes == code].unique().tolist())}
         for code in conflicting[:EXAMPLES]
     ]
     sizes = np.bincount(text_codes) if len(text_codes) else np.zeros(0, dtype=np.int64)

@@ -3,9 +3,9 @@
 Reading (formats, encodings, delimiters, header rows) is in ``core.data.readers`` and choosing the
 columns in ``core.data.columns``; this module normalises labels, drops unusable rows and counts why
 (missing text or label, a repeated header, a label that reads like a text), refuses a label column that
-is not classes (``core.data.content``), and counts rows that repeat a text (``core.data.duplicates``: case,
-spaces and full-width forms aside). Splitting off validation data is ``core.data.split``. Multi-label data (several labels
-in a cell, or several 0/1 columns: ``core.data.multilabel``) gets a tuple of labels per row in the
+is not classes (``core.data.content``), and counts rows that repeat a text (``core.data.duplicates``:
+case, spaces and full-width forms aside). Splitting off validation data is ``core.data.split``.
+Multi-label data (several labels in a cell, or several 0/1 columns: ``core.data.multilabel``) gets a tuple of labels per row in the
 ``label`` column. The warnings it reports are ``core.data.findings``'. Errors are :class:`DataError` with a sentence on how to fix the file, naming
 the file as the user knows it. Tokenization for training lives in ``core.training.datasets``.
 """
