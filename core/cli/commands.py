@@ -19,6 +19,7 @@ from core.cli.run_options import RUNS_USAGE
 from core.cli.settings import config_from_args
 from core.cli.sweep_commands import SWEEP_COMMANDS
 from core.data import Columns, inspect_file
+from core.data.dedupe import copy_name, drop_duplicates
 from core.errors import TuneScopeError
 from core.runs import request_stop, require_run
 from core.runs.remove import check_removable, folder_bytes
@@ -28,6 +29,16 @@ from core.training.stopping import stop_signal
 def cmd_inspect(args: argparse.Namespace) -> Any:
     columns = Columns(args.text_column, args.label_column, args.text_pair_column, args.multi_label)
     return inspect_file(args.data, columns, model=args.model, max_length=args.max_length, val_path=args.val_data)
+
+
+def cmd_dedupe(args: argparse.Namespace) -> Any:
+    source = Path(args.data)
+    output = Path(args.output) if args.output else source.with_name(copy_name(source.name))
+    if source.exists() and output.resolve() == source.resolve():
+        raise TuneScopeError("--output must name a new file: dedupe never overwrites the file it reads.")
+    columns = Columns(args.text_column, args.label_column, args.text_pair_column, args.multi_label)
+    summary = drop_duplicates(source, output, columns, args.conflicting)
+    return {**summary, "output": str(output) if summary["written"] else None}
 
 
 def cmd_train(args: argparse.Namespace) -> Any:
@@ -95,7 +106,7 @@ def cmd_stop(args: argparse.Namespace) -> Any:
 
 
 COMMANDS = {
-    "inspect": cmd_inspect, "train": cmd_train, "runs": cmd_runs, "stop": cmd_stop, "resume": cmd_resume,
+    "inspect": cmd_inspect, "dedupe": cmd_dedupe, "train": cmd_train, "runs": cmd_runs, "stop": cmd_stop, "resume": cmd_resume,
     "retry": cmd_retry, **MODEL_COMMANDS, **SWEEP_COMMANDS, **FILL_COMMANDS,
     **LABEL_COMMANDS,
 }

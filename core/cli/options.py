@@ -1,4 +1,4 @@
-"""The options of the commands that read data or use a model (inspect, train, predict, index, evaluate,
+"""The options of the commands that read data or use a model (inspect, dedupe, train, predict, index, evaluate,
 describe, attention, fill), declared once as settings dataclasses.
 
 Each field is one argument: its type is the annotation, its flag, default, choices, bounds and help the
@@ -24,6 +24,7 @@ from core.config import (
     TEXT_PAIR_COLUMN,
     DataSettings,
 )
+from core.data.dedupe import CONFLICTING
 from core.inference.fill import MAX_TOP
 from core.inference.similar import MAX_ROWS
 from core.settings import Spec, setting, spec_of
@@ -47,6 +48,19 @@ class InspectOptions:
     max_length: int = setting(DEFAULT_MAX_LENGTH, MAX_LENGTH, minimum=1, maximum=None,
                               help="max_length to report truncation against")
     val_data: str | None = setting(None, help="validation file: adds its labels and its overlap with the training data")
+    multi_label: str = setting("auto", MULTI_LABEL)
+
+
+@dataclass(kw_only=True)
+class DedupeOptions:
+    data: str = setting(like=TRAINING_FILE, positional=True, help="labelled file to copy without its repeated texts")
+    output: str | None = setting(None, metavar="FILE.csv", help="the copy to write (default: DATA's folder, "
+                                                                "<name>-no-duplicates.csv)")
+    conflicting: str = setting("keep", choices=CONFLICTING, help="a text given different labels: keep its first row of "
+                                                                 "each label (default), or drop all its rows")
+    text_column: str | None = setting(None, TEXT_COLUMN)
+    text_pair_column: str | None = setting(None, TEXT_PAIR_COLUMN)
+    label_column: str | None = setting(None, LABEL_COLUMN)
     multi_label: str = setting("auto", MULTI_LABEL)
 
 

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from core.cli.flags import add_flags
 from core.cli.options import (
     AttentionOptions,
+    DedupeOptions,
     DescribeOptions,
     EvaluateOptions,
     FillOptions,
@@ -57,6 +58,8 @@ class Command(NamedTuple):
 
 COMMAND_TABLE = (
     Command("inspect", InspectOptions, "read a labelled file and report columns, labels and problems"),
+    Command("dedupe", DedupeOptions, "copy a labelled file without its repeated texts (case, spaces and full-width "
+                                     "forms aside), keeping the first row of each"),
     Command("train", TrainOptions, "fine-tune a model; writes a run folder", run_settings=True),
     Command("predict", PredictOptions, "predict labels for texts or a whole file"),
     Command("index", IndexOptions, "write a run's similar-examples index (runs trained before it existed)"),

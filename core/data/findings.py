@@ -30,7 +30,11 @@ def warnings_for(report: Any, frame: pd.DataFrame, clean: pd.DataFrame) -> list[
         warnings.append("Dropped " + ", ".join(f"{n:,} row(s) with {why}" for why, n in report.dropped.items()) + ".")
     warnings += _label_warnings(report)
     if report.duplicates:
-        warnings.append(f"{report.duplicates:,} duplicate text(s) found.")
+        warnings.append(
+            f"{report.duplicates:,} row(s) repeat one of {getattr(report, 'duplicate_groups', 0):,} text(s) found "
+            "earlier in the file (ignoring case, spaces and full-width forms): the validation split keeps all copies "
+            "of a text on one side, and Drop duplicates (python -m core dedupe) removes them."
+        )
     warnings += _text_warnings(report, clean)
     if not report.has_header:
         warnings.append(f"No header row found: columns are named {', '.join(report.columns[:4])}.")

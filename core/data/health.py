@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import DEFAULT_MAX_LENGTH
+from core.data.duplicates import shown_key, text_keys
 from core.data.labelled import LABEL, TEXT, TEXT_PAIR
 from core.data.multilabel import multi_label_stats
 from core.data.table import short
@@ -82,28 +83,42 @@ def class_balance(labels: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def _key(frame: pd.DataFrame) -> pd.Series:
-    if TEXT_PAIR in frame.columns:
-        return frame[TEXT] + "\x1f" + frame[TEXT_PAIR]
-    return frame[TEXT]
+def _key(frame: pd.DataFrame, pair: bool | None = None) -> pd.Series:
+    """Each row's normalised text key (``core.data.duplicates``): case, spaces and full-width forms aside."""
+    pair = TEXT_PAIR in frame.columns if pair is None else pair
+    return text_keys(frame[TEXT], frame[TEXT_PAIR] if pair else None)
 
 
 def duplicate_report(frame: pd.DataFrame) -> dict[str, Any]:
-    """Exact duplicates (same text and label) and conflicting ones (same text, different labels)."""
-    text_codes, texts = pd.factorize(_key(frame))
+    """Repeated texts (case, spaces and full-width forms aside): rows that repeat one with the same label, and
+    texts given different labels (conflicting), with a few examples as first written."""
+    keys = _key(frame)
+    text_codes, _ = pd.factorize(keys)
     label_codes, _ = pd.factorize(frame[LABEL])
     n_labels = int(label_codes.max()) + 1 if len(label_codes) else 1
     pairs = pd.unique(text_codes.astype(np.int64) * n_labels + label_codes)
-    labels_per_text = np.bincount(pairs // n_labels, minlength=len(texts))
+    labels_per_text = np.bincount(pairs // n_labels, minlength=int(text_codes.max()) + 1 if len(text_codes) else 0)
     conflicting = np.flatnonzero(labels_per_text > 1)
     rows = int(np.isin(text_codes, conflicting).sum()) if len(conflicting) else 0
+    first = _first_texts(frame, text_codes)
     examples = [
-        {"text": str(texts[code]).replace("\x1f", " | ")[:200],
+        {"text": first[code][:200],
          "labels": sorted(frame[LABEL][text_codes == code].unique().tolist())}
         for code in conflicting[:EXAMPLES]
     ]
+    sizes = np.bincount(text_codes) if len(text_codes) else np.zeros(0, dtype=np.int64)
     return {"exact_duplicate_rows": int(len(text_codes) - len(pairs)), "conflicting_texts": int(len(conflicting)),
-            "conflicting_rows": rows, "conflicting_examples": examples}
+            "conflicting_rows": rows, "conflicting_examples": examples,
+            "repeated_rows": int(len(text_codes) - len(sizes)), "repeated_texts": int((sizes > 1).sum())}
+
+
+def _first_texts(frame: pd.DataFrame, codes: np.ndarray) -> dict[int, str]:
+    """Each group's text as its first row wrote it (a pair's texts separated by ' | ')."""
+    _, first = np.unique(codes, return_index=True)
+    texts = frame[TEXT].iloc[first].astype(str)
+    if TEXT_PAIR in frame.columns:
+        texts = texts + " | " + frame[TEXT_PAIR].iloc[first].astype(str)
+    return dict(zip(codes[first].tolist(), texts.tolist(), strict=True))
 
 
 def _distribution(lengths: np.ndarray) -> dict[str, Any]:
@@ -180,22 +195,24 @@ def token_lengths(frame: pd.DataFrame, tokenizer: Any, model: ModelLike, max_len
 
 
 def overlap_report(train_frame: pd.DataFrame, val_frame: pd.DataFrame) -> dict[str, Any]:
-    """Texts (text pairs for pair tasks) that appear in both training and validation data."""
+    """Texts (text pairs for pair tasks) that appear in both training and validation data, case, spaces and
+    full-width forms aside; examples as the validation data writes them."""
     pair = TEXT_PAIR in train_frame.columns and TEXT_PAIR in val_frame.columns
-    train_keys = _key(train_frame) if pair else train_frame[TEXT]
-    val_keys = _key(val_frame) if pair else val_frame[TEXT]
+    train_keys, val_keys = _key(train_frame, pair), _key(val_frame, pair)
     in_train = val_keys.isin(set(train_keys.unique()))
     shared = pd.unique(val_keys[in_train])
+    written = val_frame[TEXT].astype(str) + (" | " + val_frame[TEXT_PAIR].astype(str) if pair else "")
+    shown = dict(zip(val_keys[in_train][::-1], written[in_train][::-1], strict=True))  # each key's first row
     train_labels = pd.DataFrame({"key": train_keys, LABEL: train_frame[LABEL]}).drop_duplicates()
     val_labels = pd.DataFrame({"key": val_keys[in_train], LABEL: val_frame[LABEL][in_train]}).drop_duplicates()
     merged = val_labels.merge(train_labels, on="key", suffixes=("_val", "_train"))
     conflicting = merged.loc[merged[f"{LABEL}_val"] != merged[f"{LABEL}_train"], "key"].nunique()
     return {
         "train_rows": len(train_frame), "val_rows": len(val_frame), "overlapping_texts": len(shared),
-        "val_rows_in_train": int(in_train.sum()),
+        "val_rows_in_train": int(in_train.sum()), "train_rows_in_val": int(train_keys.isin(set(val_keys)).sum()),
         "val_share_in_train": round(float(in_train.mean()) if len(val_frame) else 0.0, 4),
         "conflicting_labels": int(conflicting),
-        "examples": [str(k).replace("\x1f", " | ")[:200] for k in shared[:EXAMPLES]],
+        "examples": [str(shown.get(k, shown_key(k)))[:200] for k in shared[:EXAMPLES]],
     }
 
 
@@ -209,8 +226,9 @@ def validation_report(train: Any, val: Any) -> dict[str, Any]:
         warnings.append(f"The validation data has labels the training data lacks: {', '.join(map(short, unknown[:5]))}.")
     if overlap["val_rows_in_train"]:
         warnings.append(
-            f"{overlap['val_rows_in_train']} validation row(s) ({overlap['val_share_in_train']:.1%}) also appear in "
-            "the training data: scores will look better than they are; remove them from one side."
+            f"{overlap['val_rows_in_train']:,} validation row(s) ({overlap['val_share_in_train']:.1%}) also appear in "
+            f"the training data (ignoring case, spaces and full-width forms): training leaves out the "
+            f"{overlap['train_rows_in_val']:,} training row(s) with those texts, so scores are measured on unseen text."
         )
     return {"rows": val.report.rows_kept, "labels": val.report.labels, "dropped": val.report.dropped,
             "unknown_labels": unknown, "labels_missing_from_validation": missing, "overlap": overlap,

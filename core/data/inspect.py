@@ -40,7 +40,8 @@ def inspect_file(
         "rows": rep.rows_kept, "rows_read": rep.rows_read, "columns": rep.columns, "text_column": rep.text_column,
         "label_column": rep.label_column, "text_pair_column": rep.text_pair_column, "labels": rep.labels,
         "encoding": rep.encoding, "delimiter": rep.delimiter, "format": rep.format, "has_header": rep.has_header,
-        "dropped": rep.dropped, "duplicates": rep.duplicates, "warnings": list(rep.warnings),
+        "dropped": rep.dropped, "duplicates": rep.duplicates,
+        "duplicate_groups": rep.duplicate_groups, "warnings": list(rep.warnings),
         "multi_label": rep.multi_label, "label_format": rep.label_format, "label_columns": rep.label_columns,
         "rows_without_label": rep.rows_without_label,
     }

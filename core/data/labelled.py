@@ -3,8 +3,9 @@
 Reading (formats, encodings, delimiters, header rows) is in ``core.data.readers`` and choosing the
 columns in ``core.data.columns``; this module normalises labels, drops unusable rows and counts why
 (missing text or label, a repeated header, a label that reads like a text), refuses a label column that
-is not classes (``core.data.content``), and splits off validation data. Multi-label data (several labels
-in a cell, or several 0/1 columns: ``core.data.multilabel``) gets a tuple of labels per row in the
+is not classes (``core.data.content``), and counts rows that repeat a text (``core.data.duplicates``:
+case, spaces and full-width forms aside). Splitting off validation data is ``core.data.split``.
+Multi-label data (several labels in a cell, or several 0/1 columns: ``core.data.multilabel``) gets a tuple of labels per row in the
 ``label`` column. The warnings it reports are ``core.data.findings``'. Errors are :class:`DataError` with a sentence on how to fix the file, naming
 the file as the user knows it. Tokenization for training lives in ``core.training.datasets``.
 """
@@ -15,10 +16,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core.data.columns import Columns, check_text, pick_columns
 from core.data.content import check_labels, text_like_labels
+from core.data.duplicates import group_ids, repeated
 from core.data.findings import warnings_for
 from core.data.labelvalues import normalise_labels, sort_labels
 from core.data.limits import MAX_FILE_BYTES
@@ -38,7 +41,7 @@ from core.data.uploads import file_hash, shown_name
 from core.errors import DataError
 
 __all__ = ["LABEL", "MAX_FILE_BYTES", "PREVIEW_ROWS", "TEXT", "TEXT_PAIR", "Columns", "DataReport", "LabelledData", "file_hash",
-           "load_labelled", "normalise_labels", "read_table", "sort_labels", "split_train_val"]
+           "load_labelled", "normalise_labels", "read_table", "sort_labels"]
 
 TEXT = "text"
 TEXT_PAIR = "text_pair"
@@ -61,7 +64,8 @@ class DataReport:
     format: str
     encoding: str | None
     delimiter: str | None
-    duplicates: int = 0
+    duplicates: int = 0  # rows that repeat an earlier row's text (case, spaces and full-width forms aside)
+    duplicate_groups: int = 0  # texts that appear more than once: the split keeps each on one side
     warnings: list[str] = field(default_factory=list)
     has_header: bool = True
     multi_label: bool = False
@@ -86,6 +90,7 @@ class LabelledData:
     report: DataReport
     raw_head: pd.DataFrame | None = None  # the first rows as read, all columns (for previews)
     multi_label: bool = False
+    source_rows: list[int] | None = None  # each row's position in the table as read (to write a cleaned copy)
 
     @property
     def has_pair(self) -> bool:
@@ -113,7 +118,8 @@ def _strip(series: pd.Series) -> pd.Series:
 
 
 def _clean(frame: pd.DataFrame, text: str, pair: str | None, labels: pd.Series) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Stripped texts and the given labels (normalised strings, or tuples), rows missing any dropped."""
+    """Stripped texts and the given labels (normalised strings, or tuples), rows missing any dropped; the
+    frame's index holds each kept row's position in ``frame``."""
     clean = pd.DataFrame({TEXT: _strip(frame[text])})
     if pair:
         clean[TEXT_PAIR] = _strip(frame[pair])
@@ -129,7 +135,8 @@ def _clean(frame: pd.DataFrame, text: str, pair: str | None, labels: pd.Series) 
         if new.any():
             dropped[why] = int(new.sum())
         gone |= new
-    clean = clean[~gone].reset_index(drop=True)
+    clean = clean[~gone]
+    clean.index = np.flatnonzero(~gone.to_numpy())
     return clean.astype({c: str for c in clean.columns if c != LABEL or labels.dtype != object}), dropped
 
 
@@ -169,18 +176,21 @@ def load_labelled(path: str | Path, columns: Columns | None = None, max_bytes: i
         )
     check_text(frame, Columns(text_column, label_column, pair), named=bool(given.text))
     check_labels(counts, label_column)
-    key = [TEXT, TEXT_PAIR] if pair else [TEXT]
-    duplicates = int(clean.duplicated(subset=key).sum())
+    source_rows = clean.index.tolist()
+    clean = clean.reset_index(drop=True)
+    duplicates, groups = repeated(group_ids(clean[TEXT], clean[TEXT_PAIR] if pair else None))
     report = DataReport(
         rows_read=len(frame) + info.malformed_rows + info.repeated_headers, rows_kept=len(clean), dropped=dropped,
         labels={label: int(counts[label]) for label in labels}, text_column=text_column, label_column=label_column,
         text_pair_column=pair, columns=[str(c) for c in frame.columns], format=info.format,
-        encoding=info.encoding, delimiter=info.delimiter, duplicates=duplicates, has_header=info.has_header,
+        encoding=info.encoding, delimiter=info.delimiter, duplicates=duplicates, duplicate_groups=groups,
+        has_header=info.has_header,
         multi_label=bool(how), label_format=format_name(how), label_columns=flags,
         rows_without_label=int((clean[LABEL].map(len) == 0).sum()) if how else 0,
     )
     report.warnings = info.notes + notes + warnings_for(report, frame, clean)
-    return LabelledData(clean, labels, report, raw_head=frame.head(PREVIEW_ROWS).copy(), multi_label=bool(how))
+    return LabelledData(clean, labels, report, raw_head=frame.head(PREVIEW_ROWS).copy(), multi_label=bool(how),
+                        source_rows=source_rows)
 
 
 def _multi_labels(clean: pd.DataFrame, how: str,
@@ -208,33 +218,5 @@ def _drop_text_like_labels(clean: pd.DataFrame, counts: pd.Series,
     if not odd or len(odd) > 0.05 * len(clean):
         return clean, counts
     dropped["text-like label"] = len(odd)
-    clean = clean[~clean[LABEL].isin(odd)].reset_index(drop=True)
+    clean = clean[~clean[LABEL].isin(odd)]  # keeps the index: positions in the table as read
     return clean, counts.drop(index=odd)
-
-
-def split_train_val(data: LabelledData, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stratified, seeded split; falls back to a plain seeded split when a class is too small.
-
-    Multi-label rows are stratified by their rarest label (rows without a label form their own group).
-    """
-    from sklearn.model_selection import train_test_split
-
-    if not 0.0 < fraction < 1.0:
-        raise DataError(f"The validation fraction must be between 0 and 1 (got {fraction}), e.g. 0.1.")
-    frame = data.frame
-    n_val = max(1, round(len(frame) * fraction))
-    if len(frame) - n_val < 1:
-        raise DataError(f"Only {len(frame)} usable rows: too few to split off validation data; add rows or a validation file.")
-    strata = _rarest_label(frame[LABEL], data.report.labels) if data.multi_label else frame[LABEL]
-    counts = strata.value_counts()
-    stratified = counts.min() >= 2 and n_val >= len(counts) and len(frame) - n_val >= len(counts)
-    train, val = train_test_split(frame, test_size=n_val, random_state=seed, shuffle=True,
-                                  stratify=strata if stratified else None)
-    return train.reset_index(drop=True), val.reset_index(drop=True)
-
-
-
-
-def _rarest_label(labels: pd.Series, counts: dict[str, int]) -> pd.Series:
-    """Each row's rarest label ('' for none): the group a multi-label row is stratified by."""
-    return labels.map(lambda row: min(row, key=counts.__getitem__) if row else "")

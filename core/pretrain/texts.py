@@ -1,7 +1,7 @@
 """The unlabelled texts of a pre-training stage, and the share held out to measure perplexity.
 
 Texts come from the training data's text column (the training split only: validation texts stay
-unseen), or from a file: a ``.txt`` holds one text per line, or paragraphs separated by blank lines
+unseen; the held-out share never has a copy in the texts the stage trains on), or from a file: a ``.txt`` holds one text per line, or paragraphs separated by blank lines
 (at least three blocks, most of several lines);
 any other format (CSV, TSV, JSON Lines, Parquet, Excel) is read as a table by ``core.data.readers`` and
 its text column is the one named for the training data when the file has it, else the one
@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from core.data.columns import column_stats, text_score
 from core.data.content import not_text
+from core.data.duplicates import group_ids
 from core.data.encoding import to_utf8
 from core.data.labelled import MAX_FILE_BYTES
 from core.data.readers import read_any
@@ -84,7 +86,21 @@ def check_count(texts: list[str], where: str) -> list[str]:
 
 
 def split_texts(texts: list[str], seed: int) -> tuple[list[str], list[str]]:
-    """(training texts, held-out texts): a seeded 5% (at least one text) is held out for perplexity."""
+    """(training texts, held-out texts): a seeded 5% (at least one text) is held out for perplexity, every copy
+    of a held-out text with it (copies differing in case, spaces or full-width forms too: ``core.data.duplicates``),
+    so the perplexity is measured on texts the stage never trained on. Texts that are all one text are split as
+    they come."""
     order = np.random.default_rng(seed).permutation(len(texts))
     held = max(1, round(HELD_OUT * len(texts)))
-    return [texts[i] for i in order[held:]], [texts[i] for i in order[:held]]
+    groups = group_ids(pd.Series(texts, dtype=object))
+    chosen: set[int] = set()
+    count, sizes = 0, np.bincount(groups)
+    for i in order:
+        if count >= held:
+            break
+        if groups[i] not in chosen:
+            chosen.add(int(groups[i]))
+            count += int(sizes[groups[i]])
+    if len(chosen) == len(sizes):  # one text only: nothing would be left to train on
+        return [texts[i] for i in order[held:]], [texts[i] for i in order[:held]]
+    return ([texts[i] for i in order if groups[i] not in chosen], [texts[i] for i in order if groups[i] in chosen])

@@ -4,8 +4,8 @@ Labels become class ids, or for multi-label data multi-hot float vectors; the tr
 ``row`` column (each row's position in the train frame) so training dynamics can be recorded per row.
 
 The cache key covers the data file's hash, the tokenizer, max_length, the columns, the validation
-split and the labels, so a repeated run skips tokenization and a changed setting never reuses a stale
-cache. Reading and cleaning the file is ``core.data``'s job.
+split (and how it was made: ``config.resolved["split"]``) and the labels, so a repeated run skips
+tokenization and a changed setting never reuses a stale cache. Reading and cleaning the file is ``core.data``'s job.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from core.config import RunConfig
 from core.data import (
     LABEL,
+    SPLIT,
     TEXT,
     TEXT_PAIR,
     Columns,
@@ -26,6 +27,7 @@ from core.data import (
     load_labelled,
     overlap_report,
     split_train_val,
+    without_overlap,
 )
 from core.data.multilabel import multi_hot
 from core.errors import ConfigError
@@ -95,14 +97,22 @@ def _cache_key(config: RunConfig, split: str, tokenizer: Any, data_hash: str | N
         CACHE_FORMAT, str(config.data.multi_label), data_hash, split, str(getattr(tokenizer, "name_or_path", "")), type(tokenizer).__name__,
         str(config.train.max_length), str(config.data.text_column), str(config.data.text_pair_column),
         str(config.data.label_column), str(config.data.val_fraction), str(config.train.seed), ",".join(config.labels),
+        str(config.resolved.get("split")),
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def load_frames(config: RunConfig) -> tuple[Any, Any, str | None]:
-    """Train and validation tables (a given validation file or a seeded split) and the validation hash."""
+    """Train and validation tables (a given validation file or a seeded split) and the validation hash.
+
+    No text is on both sides (``core.data.split``): the split keeps repeated texts on one side, and training
+    leaves out the rows whose text is in a validation file. Runs trained before (their ``resolved`` has no
+    ``split``) read their rows as they were trained."""
     data_cfg = config.data
     columns = Columns.of(data_cfg)
+    resolved = config.resolved
+    grouped = "split" in resolved or not ("train_val_overlap" in resolved or "multi_label" in resolved)
+    resolved.update({"split": SPLIT} if grouped else {})
     data = load_labelled(data_cfg.train_file, columns)
     config.resolved["multi_label"] = data.multi_label
     if config.labels and set(data.labels) != set(config.labels):
@@ -110,20 +120,25 @@ def load_frames(config: RunConfig) -> tuple[Any, Any, str | None]:
                           f"the run's {len(config.labels)}: create the run again with the same multi_label setting.")
     if data_cfg.val_file:  # read the way the training data reads: single- or multi-label
         val_frame = load_labelled(data_cfg.val_file, replace(columns, multi_label="yes" if data.multi_label else "no")).frame
-        frames = (data.frame, val_frame, file_hash(data_cfg.val_file))
+        train_frame, left_out = without_overlap(data.frame, val_frame) if grouped else (data.frame, 0)
+        frames = (train_frame, val_frame, file_hash(data_cfg.val_file))
     else:
-        train_frame, val_frame = split_train_val(data, data_cfg.val_fraction, config.train.seed)
-        frames = (train_frame, val_frame, config.data_hash)
+        train_frame, val_frame = split_train_val(data, data_cfg.val_fraction, config.train.seed, grouped=grouped)
+        frames, left_out = (train_frame, val_frame, config.data_hash), 0
     overlap = overlap_report(frames[0], frames[1])
-    config.resolved["train_val_overlap"] = {k: v for k, v in overlap.items() if not isinstance(v, list | dict)}
+    config.resolved["train_val_overlap"] = {**{k: v for k, v in overlap.items() if not isinstance(v, list | dict)},
+                                            **({"train_rows_left_out": left_out} if left_out else {})}
     return frames
 
 
 def tokenize_frames(config: RunConfig, tokenizer: Any, frames: tuple[Any, Any, str | None]) -> tuple[Any, Any]:
     """Tokenized (cached) train and validation datasets for the frames of :func:`load_frames`."""
     train_frame, val_frame, val_hash = frames
+    train_hash = config.data_hash  # the training rows also depend on a validation file (its texts are left out)
+    if train_hash and config.data.val_file and config.resolved.get("split"):
+        train_hash = f"{train_hash}+{val_hash}"
     train = tokenize_frame(train_frame, tokenizer, config.train.max_length, config.labels,
-                           _cache_key(config, "train", tokenizer, config.data_hash), rows=True)
+                           _cache_key(config, "train", tokenizer, train_hash), rows=True)
     val = tokenize_frame(val_frame, tokenizer, config.train.max_length, config.labels,
                          _cache_key(config, "val", tokenizer, val_hash))
     return train, val

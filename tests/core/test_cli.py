@@ -152,6 +152,8 @@ RUN_SETTINGS = (DataSettings, TrainSettings)
 COMMANDS_SURFACE = {  # the CLI as it was before its flags were declared: (positionals, own flags)
     "inspect": (["data"], ["--label-column", "--max-length", "--model", "--multi-label", "--text-column",
                            "--text-pair-column", "--val-data"]),
+    "dedupe": (["data"], ["--conflicting", "--label-column", "--multi-label", "--output", "--text-column",
+                          "--text-pair-column"]),
     "train": (["data"], ["--allow-pickle", "--model", "--output", "--resume", "--run-dir"]),
     "predict": (["texts"], ["--allow-pickle", "--data", "--label-column", "--model", "--no-escape-formulas",
                             "--output", "--similar", "--text-column", "--text-pair-column"]),

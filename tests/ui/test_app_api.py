@@ -18,7 +18,7 @@ from gradio_client import Client, handle_file
 from tests.polling import CEILING, poll_until
 from tests.ui.conftest import ROOT, SAMPLE, patient_client
 
-EXPECTED = {"/load_model", "/upload_data", "/use_sample", "/inspect_data", "/start_training", "/stop_training",
+EXPECTED = {"/load_model", "/upload_data", "/use_sample", "/inspect_data", "/drop_duplicates", "/start_training", "/stop_training",
             "/resume_training", "/retry_smaller_batch", "/training_status", "/predict", "/predict_file",
             "/list_runs", "/attention", "/fill", "/suspects", "/retrain_fixed", "/sweep_start", "/sweep_status",
             "/sweep_stop", "/evaluate", "/similar", "/report_file", "/export_file", "/share_run"}
@@ -66,6 +66,19 @@ def test_inspect_data_takes_upload_ids_not_paths(client: Client) -> None:
     for forged in (str(SAMPLE), "/etc/passwd", "../../etc/passwd", "0123456789-../../x"):
         with pytest.raises(Exception, match="Unknown upload"):
             client.predict(forged, api_name="/inspect_data")
+
+
+def test_drop_duplicates_gives_a_new_upload_without_repeats(client: Client, tmp_path: Path) -> None:
+    path = tmp_path / "dups.csv"
+    rows = ["Same text,a", "same  TEXT,a", "ＳＡＭＥ　ＴＥＸＴ,a"] + [f"text {i},{'ab'[i % 2]}" for i in range(10)]
+    path.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    upload_id = upload(client, path)
+    assert client.predict(upload_id, api_name="/inspect_data")["duplicate_groups"] == 1
+    done = client.predict(upload_id, api_name="/drop_duplicates")
+    assert done["rows_dropped"] == 2 and done["upload"].endswith("-dups-no-duplicates.csv")
+    assert client.predict(done["upload"], api_name="/inspect_data")["duplicates"] == 0
+    with pytest.raises(Exception, match="Unknown upload"):
+        client.predict(str(path), api_name="/drop_duplicates")
 
 
 def test_predict_returns_probabilities_for_default_model(client: Client) -> None:

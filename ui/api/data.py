@@ -1,5 +1,5 @@
-"""Data: the health report of an upload (``/inspect_data``, the CLI's ``inspect``) and the few-shot
-recipe's advice for it.
+"""Data: the health report of an upload (``/inspect_data``, the CLI's ``inspect``), a copy of it without its
+repeated texts as a new upload (``/drop_duplicates``, the CLI's ``dedupe``) and the few-shot recipe's advice for it.
 
 Token lengths are measured with the tokenizer of a model reference; when that model cannot load, the Data
 tab's report falls back to characters and says why (:meth:`Data.report`).
@@ -8,18 +8,23 @@ tab's report falls back to characters and says why (:meth:`Data.report`).
 from __future__ import annotations
 
 import functools
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from core.config import DEFAULT_MAX_LENGTH, MAX_LENGTH, MULTI_LABEL_MODES
 from core.data import PREVIEW_ROWS, Columns, inspect_file, load_labelled
+from core.data.dedupe import CONFLICTING, copy_name, drop_duplicates  # CONFLICTING: the choices, for clients
+from core.data.uploads import display_name
 from core.errors import ModelError, TuneScopeError
 from core.fewshot import advice
+from ui.api.access import NO_UPLOAD_MESSAGE
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 
-__all__ = ["MULTI_LABEL_MODES", "PREVIEW_ROWS", "Data", "fewshot_hint"]
+__all__ = ["CONFLICTING", "MULTI_LABEL_MODES", "PREVIEW_ROWS", "Data", "fewshot_hint"]
 
 
 @functools.lru_cache(maxsize=64)
@@ -56,6 +61,27 @@ class Data:
         columns = Columns.from_dict({"text_column": text_column, "label_column": label_column,
                                      "text_pair_column": text_pair_column, "multi_label": multi_label})
         return inspect_file(path, columns, model=source, max_length=int(max_length), preview_rows=preview_rows)
+
+    @friendly_errors
+    def drop_duplicates(self, upload: str, text_column: str | None = None, label_column: str | None = None,
+                        text_pair_column: str | None = None, multi_label: str = "auto",
+                        conflicting: str = "keep") -> dict[str, Any]:
+        """A copy of an upload without its repeated texts (case, spaces and full-width forms aside), stored as a
+        new upload of the caller's: the first row of each text stays. A text given different labels keeps its
+        first row of each label (``conflicting='keep'``) or loses all its rows (``'drop'``). Returns the counts
+        and ``upload``: the new upload id, or the same id when nothing was repeated (no new upload then)."""
+        path = self.context.upload_path(upload)
+        columns = Columns.from_dict({"text_column": text_column, "label_column": label_column,
+                                     "text_pair_column": text_pair_column, "multi_label": multi_label})
+        if not self.context.caller().may_upload:  # the copy is a new upload
+            raise gr.Error(NO_UPLOAD_MESSAGE)
+        folder = self.context.places.uploads
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".dedupe-") as work:
+            copy = Path(work) / copy_name(display_name(upload))
+            summary = drop_duplicates(path, copy, columns, conflicting)
+            new = self.context.store_upload(copy) if summary["written"] else upload
+        return {"upload": new, **summary}
 
     def report(self, upload: str, columns: dict[str, Any], base: str | None) -> tuple[dict[str, Any], str | None]:
         """The Data tab's report (with a preview) and, when the base model cannot load, why token lengths were

@@ -34,7 +34,8 @@ from ui.api.uploads import Uploads
 
 # (concern, operation, heavy): heavy ones share the bounded 'heavy' pool with the tabs' heavy events
 ENDPOINTS = (
-    ("models", "load_model", False), ("data", "inspect_data", False), ("training", "start_training", False),
+    ("models", "load_model", False), ("data", "inspect_data", False), ("data", "drop_duplicates", False),
+    ("training", "start_training", False),
     ("training", "stop_training", False), ("training", "resume_training", False),
     ("training", "retry_smaller_batch", False), ("training", "training_status", False), ("runs", "list_runs", False),
     ("predictions", "predict", False), ("sweeps", "sweep_start", False), ("sweeps", "sweep_status", False),

@@ -52,3 +52,19 @@ def label_choices(columns: list[str], result: dict[str, Any]) -> list[str]:
     """The columns, plus the comma-separated 0/1 label columns in use (so the dropdown can show them)."""
     label = result["label_column"]
     return columns if label in columns else [*columns, label]
+
+
+def dedupe_message(done: dict[str, Any]) -> str:
+    """One sentence on what *Drop duplicates* did (the counts of ``ui.api.data.Data.drop_duplicates``)."""
+    if not done.get("written") and done.get("conflicting_texts"):
+        return (f"{done['conflicting_texts']:,} text(s) repeat with different labels, one row per label, so nothing "
+                "was dropped: fix their labels.")
+    if not done.get("written"):
+        return "No text repeats in this file: nothing was dropped."
+    if done["conflicting_texts"] and done["conflicting"] == "keep":
+        return (f"Dropped {done['rows_dropped']:,} repeated row(s), keeping the first row of each text, but "
+                f"{done['conflicting_texts']:,} text(s) with different labels keep one row per label: fix their labels.")
+    if done["conflicting_texts"]:
+        return (f"Dropped {done['rows_dropped']:,} repeated row(s), keeping the first row of each text and none of the "
+                f"{done['conflicting_texts']:,} text(s) given different labels.")
+    return f"Dropped {done['rows_dropped']:,} repeated row(s), keeping the first row of each text: {done['rows_kept']:,} rows remain."

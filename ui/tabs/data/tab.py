@@ -5,7 +5,7 @@ Uploads are copied into the upload area and referred to by their upload id from 
 it survives a reload. Token lengths are measured with the tokenizer of the base model for training.
 Multi-label data (several labels in a cell, or several 0/1 columns named in the label column separated
 by commas) shows rows per label, labels together and labels per row; the *Multi-label* choice overrides
-the detection.
+the detection. When texts repeat, *Drop duplicates* makes a copy without them a new upload and shows it.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.figures import health_figures
 from ui.api.uploads import Uploads
-from ui.tabs.data.format import label_choices, report_markdown
+from ui.tabs.data.format import dedupe_message, label_choices, report_markdown
 from ui.tabs.data.suspects_panel import build_suspects_panel
 from ui.tabs.format import md_inline
-from ui.tabs.notices import warn_all, warning
+from ui.tabs.notices import info, warn_all, warning
 
 FILE_TYPES = [".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".xlsx"]
 NONE = "(none)"
@@ -50,6 +50,7 @@ class DataTab:
                                             interactive=True)
             with gr.Column(scale=2):
                 self.report = gr.Markdown("Upload a file to see its health report.")
+                self.dedupe = gr.Button("Drop duplicates", size="sm", visible=False)
                 with gr.Row():
                     self.counts = gr.Plot(label="Class balance")
                     self.lengths = gr.Plot(label="Lengths")
@@ -71,12 +72,13 @@ class DataTab:
     def outputs(self) -> list[Any]:
         return [self.state["data"], self.text_col, self.label_col, self.pair_col, self.preview, self.counts,
                 self.lengths, self.dropped, self.report, self.details, self.multi, self.multi_row, self.together,
-                self.per_row]
+                self.per_row, self.dedupe]
 
     def wire(self) -> None:
         st = self.state
         self.upload.upload(self.on_file, [self.upload, st["base"]], self.outputs, api_name="upload_data")
         self.use_sample.click(self.on_sample, st["base"], self.outputs, api_name="use_sample")
+        self.dedupe.click(self.on_dedupe, [st["data"], st["base"]], self.outputs, api_visibility="private")
         columns = {st["data"], self.text_col, self.label_col, self.pair_col, self.multi, st["base"]}
         for dropdown in (self.text_col, self.label_col, self.pair_col, self.multi):
             dropdown.input(self.on_columns, columns, self.outputs, api_visibility="private")
@@ -110,6 +112,8 @@ class DataTab:
             self.report: f"**{md_inline(Uploads.name(upload))}** · " + report_markdown(result), self.details: result,
             self.multi: multi, self.multi_row: gr.Row(visible="co_occurrence" in figures),
             self.together: figures.get("co_occurrence"), self.per_row: figures.get("labels_per_row"),
+            self.dedupe: gr.Button(visible=bool(((result.get("health") or {}).get("duplicates") or {})
+                                                .get("exact_duplicate_rows"))),  # copies with the same label
         }
 
     @friendly_errors
@@ -132,6 +136,18 @@ class DataTab:
         columns = {"text_column": text, "label_column": label, "text_pair_column": values[self.pair_col],
                    "multi_label": values[self.multi]}
         return self.show(choice["upload"], self.inspect(choice["upload"], columns, values[self.state["base"]]))
+
+    @friendly_errors
+    def on_dedupe(self, saved: Any, base: str | None = "default") -> dict[Any, Any]:
+        """Drop duplicates: the copy without repeated texts becomes the data choice (same columns)."""
+        choice = self.api.uploads.valid(saved)
+        if not choice:
+            raise gr.Error("Choose a file first: there are no duplicates to drop yet.")
+        columns = {key: choice.get(key) for key in ("text_column", "label_column", "text_pair_column")}
+        columns["multi_label"] = choice.get("multi_label") or "auto"
+        done = self.api.data.drop_duplicates(choice["upload"], **columns)
+        info(dedupe_message(done))
+        return self.show(done["upload"], self.inspect(done["upload"], columns, base)) if done["written"] else {}
 
     def on_sample(self, base: str | None = "default") -> dict[Any, Any]:
         if not self.sample:

@@ -75,6 +75,9 @@ def status_markdown(run_dir: str | Path, status: dict[str, Any]) -> str:
         text += (f"\n\n⚠️ {overlap['val_rows_in_train']} validation row(s) "
                  f"({overlap.get('val_share_in_train', 0):.1%}) also appear in the training data: validation "
                  "scores will look better than on unseen text.")
+    if overlap.get("train_rows_left_out"):
+        text += (f"\n\n{overlap['train_rows_left_out']:,} training row(s) whose text is also in the validation file "
+                 "were left out of training, so validation scores are measured on unseen text.")
     return text
 
 
