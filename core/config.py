@@ -132,6 +132,10 @@ class TrainSettings:
                                            "rare words keep their pre-trained meaning)")
     max_grad_norm: float = setting(5.0, minimum=0, above=True, label="Clip gradient norm at",
                                    example="5", help="clip the gradient norm to this (Hugging Face uses 1)")
+    calibrate: bool = setting(True, negated_flag="--no-calibration", label="Keep the raw probabilities (no calibration)",
+                              help="temperature scaling at the end: a temperature fitted on the validation rows (50 or "
+                                   "more) is folded into the model so its probabilities read as chances (off keeps the "
+                                   "raw probabilities)")
     recipe: str = setting("finetune", choices=("finetune", "setfit"), widget="radio", group="basic", label="Recipe",
                           help="'finetune': train the whole model with a classification head; 'setfit': few-shot "
                                "contrastive training of a sentence-embedding body, then a logistic-regression head "
@@ -218,6 +222,7 @@ class RunConfig:
             train_raw.setdefault("dropout", "model")
             train_raw.setdefault("freeze_embeddings", False)
             train_raw.setdefault("max_grad_norm", 1.0)
+            train_raw.setdefault("calibrate", False)  # and kept the model's raw probabilities
             train = TrainSettings(**train_raw)
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"config.json is not a TuneScope run configuration ({exc}).") from exc

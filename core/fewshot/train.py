@@ -52,9 +52,9 @@ def train_fewshot(config: RunConfig, run_dir: Path, *, start: ModelRef, main: bo
         config.save(runs.RunPaths(run_dir).config)
     trainer.train_embeddings(texts, ids)
     body_trainer = trainer.st_trainer
-    classifier, tokenizer, report = _finish(model, config, (texts, ids), rows(val_frame, config.labels))
+    classifier, tokenizer, report, validation = _finish(model, config, (texts, ids), rows(val_frame, config.labels))
     _emit_eval(run_dir, body_trainer.state, report, main)
-    return Trained.from_trainer(body_trainer, _train_output(body_trainer), classifier, tokenizer, report)
+    return Trained.from_trainer(body_trainer, _train_output(body_trainer), classifier, tokenizer, report, validation)
 
 
 def rows(frame: Any, labels: list[str]) -> tuple[list[str], list[int]]:
@@ -98,8 +98,9 @@ def body_learning_rate(train: Any) -> float:
 
 
 def _finish(model: Any, config: RunConfig, train: tuple[list[str], list[int]],
-            val: tuple[list[str], list[int]]) -> tuple[Any, Any, dict[str, Any]]:
-    """Fit the head into a standard classifier and score it on ``val``: the classifier, its tokenizer, the report."""
+            val: tuple[list[str], list[int]]) -> tuple[Any, Any, dict[str, Any], tuple[Any, Any]]:
+    """Fit the head into a standard classifier and score it on ``val``: the classifier, its tokenizer, the report
+    and the validation (logits, ids) for calibration."""
     body, tokenizer = model.model_body[0].auto_model, model.model_body.tokenizer
     classifier = classifier_from_body(body, config.labels)
     config.resolved.update(fit_head(classifier, tokenizer, *train, config.train.max_length, config.train.seed))
@@ -108,7 +109,7 @@ def _finish(model: Any, config: RunConfig, train: tuple[list[str], list[int]],
     true = np.asarray(val[1])
     report = full_report(true, logits.argmax(-1), config.labels)
     report["eval_loss"] = _cross_entropy(logits, true)
-    return classifier, tokenizer, report
+    return classifier, tokenizer, report, (np.asarray(logits), true)
 
 
 def _setfit_own_accuracy(model: Any, train: tuple[list[str], list[int]], val: tuple[list[str], list[int]]) -> float:
