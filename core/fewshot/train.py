@@ -69,7 +69,8 @@ def _trainer(setfit: Any, model: Any, config: RunConfig, run_dir: Path, n_rows: 
 
     t = config.train
     learning_rate = body_learning_rate(t)
-    pairs, epochs = 2 * t.fewshot_pairs * n_rows, max(1, round(t.epochs))  # SetFit trains whole epochs
+    # SetFit trains whole epochs over its pairs; an auto length is SetFit's own default of one
+    pairs, epochs = 2 * t.fewshot_pairs * n_rows, 1 if t.epochs == "auto" else max(1, round(t.epochs))
     steps = t.max_steps or epochs * math.ceil(pairs / t.batch_size)
     config.resolved.update(recipe="setfit", device=str(model.device), precision="fp32", train_rows=n_rows,
                            pairs=pairs, total_steps=steps, logging_steps=t.logging_steps or max(1, min(25, steps // 60)),

@@ -160,3 +160,25 @@ def test_a_run_with_enough_validation_rows_is_calibrated(tmp_path: Path, tiny_mo
     assert "Probabilities calibrated: temperature" in (run_dir / "README.md").read_text()
     scores = pipeline("text-classification", model=str(run_dir / "model"), top_k=None)(["good movie number 7"])
     assert sum(s["score"] for s in scores[0]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_head_followed_by_more_is_not_folded() -> None:
+    from types import SimpleNamespace
+
+    import torch
+
+    class Squashed(torch.nn.Module):  # logits = tanh(linear): dividing the layer is not dividing the logits
+        def __init__(self) -> None:
+            super().__init__()
+            self.config = SimpleNamespace(num_labels=3)
+            self.head = torch.nn.Linear(4, 3)
+
+        def forward(self, x: Any) -> Any:
+            return SimpleNamespace(logits=torch.tanh(self.head(x) * 5))
+
+    torch.manual_seed(0)
+    model = Squashed()
+    before = model.head.weight.detach().clone()
+    reason = fold_temperature(model, 3.0, {"x": torch.randn(2, 4)})
+    assert reason and "cannot be folded" in reason
+    assert torch.allclose(model.head.weight, before) and not hasattr(model.config, CONFIG_KEY)
