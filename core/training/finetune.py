@@ -68,9 +68,16 @@ def final_model(trainer: Any, config: RunConfig, val: Any) -> tuple[Any, dict[st
 
 
 def training_done(checkpoint: Path) -> bool:
-    """True when ``checkpoint`` was saved at the last training step (the Trainer would train one step more)."""
+    """True when ``checkpoint`` was saved at the last training step (the Trainer would train one step more), or
+    when early stopping had decided there (an auto length's plateau: its patience used up)."""
     state = runs.read_json(checkpoint / "trainer_state.json", {}) or {}
-    return int(state.get("max_steps") or 0) > 0 and int(state.get("global_step") or 0) >= int(state["max_steps"])
+    if int(state.get("max_steps") or 0) > 0 and int(state.get("global_step") or 0) >= int(state["max_steps"]):
+        return True
+    early = (state.get("stateful_callbacks") or {}).get("EarlyStoppingCallback") or {}
+    early = early[-1] if isinstance(early, list) and early else early  # one entry per callback instance
+    patience = (early.get("args") or {}).get("early_stopping_patience") if isinstance(early, dict) else None
+    counter = (early.get("attributes") or {}).get("early_stopping_patience_counter", 0) if patience else 0
+    return bool(patience) and int(counter) >= int(patience)
 
 
 def restore_final(trainer: Any, checkpoint: Path) -> Any:

@@ -182,3 +182,20 @@ def test_a_head_followed_by_more_is_not_folded() -> None:
     reason = fold_temperature(model, 3.0, {"x": torch.randn(2, 4)})
     assert reason and "cannot be folded" in reason
     assert torch.allclose(model.head.weight, before) and not hasattr(model.config, CONFIG_KEY)
+
+
+def test_multi_label_calibration_moves_the_thresholds_with_the_temperatures(tmp_path: Path) -> None:
+    model, tokenizer, _ = classifier(tmp_path, "bert")
+    rng = np.random.default_rng(4)
+    z = rng.normal(0, 2, size=(300, 3))
+    truth = (rng.random(z.shape) < 1 / (1 + np.exp(-z))).astype(float)
+    thresholds = {"a": 0.3, "b": 0.5, "c": 0.8}
+    trained = trained_with(model, tokenizer, z * 2.5, truth)
+    trained.report.update(multi_label=True, per_label={k: {"threshold": v} for k, v in thresholds.items()})
+    record = calibrate(trained, config())
+    t = np.asarray(record["temperature"])
+    assert record["applied"] and record["multi_label"] and t == pytest.approx([2.5] * 3, rel=0.35)
+    moved = [trained.report["per_label"][k]["threshold"] for k in LABELS]
+    assert moved == pytest.approx(list(moved_thresholds(np.array(list(thresholds.values())), t)))
+    assert model.config.label_thresholds == dict(zip(LABELS, moved, strict=True))
+    assert moved[1] == pytest.approx(0.5)  # 0.5 is logit 0 at every temperature

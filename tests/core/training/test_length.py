@@ -59,3 +59,15 @@ def test_time_budget_stops_after_saving() -> None:
     assert control.should_training_stop and control.should_evaluate and control.should_save
     assert seen == [{"event": "time_budget", "step": 5, "minutes": 0.0}]
     assert budget.on_log(None, None, control) is None  # every other Trainer event: nothing
+
+
+def test_a_checkpoint_where_early_stopping_decided_is_done(tmp_path: Path) -> None:
+    from core.training.finetune import training_done
+
+    early = {"args": {"early_stopping_patience": 2}, "attributes": {"early_stopping_patience_counter": 2}}
+    state = {"max_steps": 160, "global_step": 24, "stateful_callbacks": {"EarlyStoppingCallback": early}}
+    (tmp_path / "trainer_state.json").write_text(json.dumps(state), encoding="utf-8")
+    assert training_done(tmp_path)  # a resume after a failed save writes the outputs, it trains no further
+    early["attributes"]["early_stopping_patience_counter"] = 1
+    (tmp_path / "trainer_state.json").write_text(json.dumps(state), encoding="utf-8")
+    assert not training_done(tmp_path)

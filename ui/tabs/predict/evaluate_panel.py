@@ -43,8 +43,8 @@ def calibration_markdown(record: dict[str, Any] | None) -> str:
         return ""
     if not record.get("applied"):
         return f" · not calibrated (validation ECE **{record['ece_before']:.4f}**)"
-    return (f" · calibrated at the end of training: validation ECE **{record['ece_before']:.4f}** before, "
-            f"**{record['ece_after']:.4f}** after")
+    before, after = record["ece_before"], record["ece_after"]
+    return f" · calibrated at the end of training: validation ECE **{before:.4f}** before, **{after:.4f}** after"
 
 
 def per_label_frame(report: dict[str, Any]) -> pd.DataFrame:
