@@ -66,6 +66,8 @@ def _schedule(config: RunConfig, n_train: int, world: int) -> dict[str, Any]:
     total = t.max_steps or max(1, math.ceil(epochs * math.ceil(n_train / per_step)))
     logging = t.logging_steps or max(1, min(25, total // 60))
     evaluation = t.eval_steps or (plan.eval_steps if plan else max(logging, math.ceil(total / 4)))
+    if t.epochs == AUTO:  # how long the run may be, in epochs (dropout 'auto' decides on it)
+        config.resolved["max_epochs"] = round(total / math.ceil(n_train / per_step), 3)
     return {"total": total, "logging": logging, "eval": evaluation, "save": t.save_steps or evaluation,
             "epochs": epochs}
 
