@@ -55,6 +55,24 @@ def parse_dropout(value: object) -> float | str:
     return rate
 
 
+def parse_epochs(value: object) -> float | str:
+    """'auto' or a number of epochs in (0, 100] from a form field or a command-line flag."""
+    text = str(value).strip().lower() if value is not None else "auto"
+    if text in ("", "auto"):
+        return "auto"
+    try:
+        epochs = float(text)
+    except ValueError:
+        raise ConfigError(_epochs_message(value)) from None
+    if not 0 < epochs <= 100:
+        raise ConfigError(_epochs_message(value))
+    return epochs
+
+
+def _epochs_message(value: object) -> str:
+    return f"epochs must be 'auto' or a number of passes above 0 and at most 100, e.g. 3 (got {value!r})."
+
+
 def _dropout_message(value: object) -> str:
     return f"dropout must be 'auto', 'model' or a rate in [0, 1), e.g. 0.1 (got {value!r})."
 
@@ -84,8 +102,11 @@ class DataSettings:
 class TrainSettings:
     """Hyper-parameters and runtime options for one fine-tuning run."""
 
-    epochs: float = setting(1.0, minimum=0, maximum=100, above=True, group="basic", label="Epochs",
-                            help="passes over the training data (fractions allowed)")
+    epochs: float | str = setting("auto", parse=parse_epochs, widget="dropdown-custom",
+                                  choices=("auto", 1.0, 2.0, 3.0, 5.0), group="basic", label="Epochs",
+                                  help="'auto': train until the validation metric stops improving (the best checkpoint "
+                                       "is kept), up to a ceiling from the rows and classes; or a number of passes over "
+                                       "the training data (fractions allowed)")
     batch_size: int = setting(32, minimum=1, maximum=4096, group="basic", label="Batch size",
                               help="examples per step and device")
     learning_rate: float = setting(1e-4, minimum=0, maximum=1, above=True, below=True, group="basic",
@@ -101,10 +122,15 @@ class TrainSettings:
     gradient_accumulation_steps: int = setting(1, minimum=1, maximum=1024, flag="--gradient-accumulation",
                                                label="Gradient accumulation",
                                                help="batches summed before each optimizer step")
+    time_budget: int | None = setting(None, optional=True, minimum=1, metavar="MINUTES",
+                                      label="Time budget (minutes, 0 = none)",
+                                      help="stop training after this many minutes (evaluating and saving first: the "
+                                           "best checkpoint so far is kept)")
     max_steps: int | None = setting(None, optional=True, minimum=1, label="Max steps (0 = epochs)",
                                     help="stop after this many optimizer steps (overrides epochs)")
-    eval_steps: int | None = setting(None, optional=True, minimum=1, label="Evaluate every N steps (0 = 4 times)",
-                                     help="steps between evaluations (default: 4 evaluations per run)")
+    eval_steps: int | None = setting(None, optional=True, minimum=1, label="Evaluate every N steps (0 = auto)",
+                                     help="steps between evaluations (default: from the data size with auto epochs, "
+                                          "else 4 evaluations per run)")
     logging_steps: int | None = setting(None, optional=True, minimum=1, label="Log every N steps (0 = auto)",
                                         help="steps between loss points on the curve (default: about 60 points)")
     save_steps: int | None = setting(None, optional=True, minimum=1, label="Checkpoint every N steps (0 = at evals)",
@@ -132,6 +158,10 @@ class TrainSettings:
                                            "rare words keep their pre-trained meaning)")
     max_grad_norm: float = setting(5.0, minimum=0, above=True, label="Clip gradient norm at",
                                    example="5", help="clip the gradient norm to this (Hugging Face uses 1)")
+    calibrate: bool = setting(True, negated_flag="--no-calibration", label="Keep the raw probabilities (no calibration)",
+                              help="temperature scaling at the end: a temperature fitted on the validation rows (50 or "
+                                   "more) is folded into the model so its probabilities read as chances (off keeps the "
+                                   "raw probabilities)")
     recipe: str = setting("finetune", choices=("finetune", "setfit"), widget="radio", group="basic", label="Recipe",
                           help="'finetune': train the whole model with a classification head; 'setfit': few-shot "
                                "contrastive training of a sentence-embedding body, then a logistic-regression head "
@@ -163,17 +193,19 @@ class TrainSettings:
             raise ConfigError("pretrain is 'file' but no pre-training file was given: choose a .txt, .csv or "
                               ".jsonl file of unlabelled text (--pretrain-file).")
 
-    def resolved_dropout(self) -> float | None:
+    def resolved_dropout(self, epochs: float | None = None) -> float | None:
         """The dropout rate to train with; None keeps the model's own rates.
 
         'auto' turns dropout off for runs of up to 2 epochs: a short fine-tune sees each example once
         or twice, so dropout's regularisation buys little, while on a CPU its random masks cost about a
-        sixth of every step. Longer runs keep the model's own rates.
+        sixth of every step. Longer runs keep the model's own rates. ``epochs`` is the ceiling an auto
+        length resolved to (``core.training.length``); an auto length not resolved yet counts as long.
         """
         if self.dropout == "model":
             return None
         if self.dropout == "auto":
-            return 0.0 if self.epochs <= 2 else None
+            length = epochs if epochs is not None else self.epochs
+            return 0.0 if isinstance(length, int | float) and length <= 2 else None
         return float(self.dropout)
 
 
@@ -218,6 +250,7 @@ class RunConfig:
             train_raw.setdefault("dropout", "model")
             train_raw.setdefault("freeze_embeddings", False)
             train_raw.setdefault("max_grad_norm", 1.0)
+            train_raw.setdefault("calibrate", False)  # and kept the model's raw probabilities
             train = TrainSettings(**train_raw)
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"config.json is not a TuneScope run configuration ({exc}).") from exc

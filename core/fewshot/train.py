@@ -52,9 +52,9 @@ def train_fewshot(config: RunConfig, run_dir: Path, *, start: ModelRef, main: bo
         config.save(runs.RunPaths(run_dir).config)
     trainer.train_embeddings(texts, ids)
     body_trainer = trainer.st_trainer
-    classifier, tokenizer, report = _finish(model, config, (texts, ids), rows(val_frame, config.labels))
+    classifier, tokenizer, report, validation = _finish(model, config, (texts, ids), rows(val_frame, config.labels))
     _emit_eval(run_dir, body_trainer.state, report, main)
-    return Trained.from_trainer(body_trainer, _train_output(body_trainer), classifier, tokenizer, report)
+    return Trained.from_trainer(body_trainer, _train_output(body_trainer), classifier, tokenizer, report, validation)
 
 
 def rows(frame: Any, labels: list[str]) -> tuple[list[str], list[int]]:
@@ -69,7 +69,8 @@ def _trainer(setfit: Any, model: Any, config: RunConfig, run_dir: Path, n_rows: 
 
     t = config.train
     learning_rate = body_learning_rate(t)
-    pairs, epochs = 2 * t.fewshot_pairs * n_rows, max(1, round(t.epochs))  # SetFit trains whole epochs
+    # SetFit trains whole epochs over its pairs; an auto length is SetFit's own default of one
+    pairs, epochs = 2 * t.fewshot_pairs * n_rows, 1 if t.epochs == "auto" else max(1, round(t.epochs))
     steps = t.max_steps or epochs * math.ceil(pairs / t.batch_size)
     config.resolved.update(recipe="setfit", device=str(model.device), precision="fp32", train_rows=n_rows,
                            pairs=pairs, total_steps=steps, logging_steps=t.logging_steps or max(1, min(25, steps // 60)),
@@ -98,8 +99,9 @@ def body_learning_rate(train: Any) -> float:
 
 
 def _finish(model: Any, config: RunConfig, train: tuple[list[str], list[int]],
-            val: tuple[list[str], list[int]]) -> tuple[Any, Any, dict[str, Any]]:
-    """Fit the head into a standard classifier and score it on ``val``: the classifier, its tokenizer, the report."""
+            val: tuple[list[str], list[int]]) -> tuple[Any, Any, dict[str, Any], tuple[Any, Any]]:
+    """Fit the head into a standard classifier and score it on ``val``: the classifier, its tokenizer, the report
+    and the validation (logits, ids) for calibration."""
     body, tokenizer = model.model_body[0].auto_model, model.model_body.tokenizer
     classifier = classifier_from_body(body, config.labels)
     config.resolved.update(fit_head(classifier, tokenizer, *train, config.train.max_length, config.train.seed))
@@ -108,7 +110,7 @@ def _finish(model: Any, config: RunConfig, train: tuple[list[str], list[int]],
     true = np.asarray(val[1])
     report = full_report(true, logits.argmax(-1), config.labels)
     report["eval_loss"] = _cross_entropy(logits, true)
-    return classifier, tokenizer, report
+    return classifier, tokenizer, report, (np.asarray(logits), true)
 
 
 def _setfit_own_accuracy(model: Any, train: tuple[list[str], list[int]], val: tuple[list[str], list[int]]) -> float:

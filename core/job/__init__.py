@@ -4,7 +4,8 @@
 that would fail, before its folder or process exists); ``recipe`` (the :class:`Recipe` protocol every way of
 training implements: check a configuration, train a run folder) and ``recipes`` (the registry: the
 ``recipe`` setting's value -> its recipe); ``run`` (:func:`run_training`, the training child: device lock,
-status and events, pre-training stage, recipe, final outputs, index), ``outputs`` (``model/``, metrics, card,
+status and events, pre-training stage, recipe, final outputs, index), ``calibrate`` (the temperature fitted on
+the validation rows and folded into the model before it is saved), ``outputs`` (``model/``, metrics, card,
 index) and ``ending`` (summary, final event and status, failure sentences). A run folder's bookkeeping is
 ``core.runs``; the training engines are ``core.training`` (fine-tuning) and ``core.fewshot`` (SetFit).
 Importing this package does not import torch or transformers.

@@ -3,8 +3,8 @@
 Written by the job (rank 0 only) from what the recipe returned (``core.training.outcome.Trained``):
 ``model/`` all at once (``core.training.saving``), then what the run resolved, its final scores and its
 card. The similar-examples index (``core.inference.similar``) comes after the final status, so the run and
-its model are usable while it is built. A later final step (e.g. calibrating the scores) belongs here,
-between the recipe's result and these writes.
+its model are usable while it is built. The probabilities are calibrated first (``core.job.calibrate``: a
+temperature fitted on the validation rows, folded into the model), between the recipe's result and these writes.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from core import runs
 from core.config import RunConfig
 from core.inference.similar import build_index, index_folder, progress_lines
+from core.job.calibrate import calibrate
 from core.job.recipe import Recipe
 from core.runs.card import write_model_card
 from core.training.outcome import Trained
@@ -32,6 +33,7 @@ def how_trained(config: RunConfig, recipe: Recipe) -> str:
 def save_outputs(trained: Trained, config: RunConfig, run_dir: Path, how: str) -> None:
     """Write ``model/`` (whole or not at all), ``config.json``, ``metrics.json`` and the card (``README.md``)."""
     paths = runs.RunPaths(run_dir)
+    calibrate(trained, config)
     save_model_folder(trained.model, trained.tokenizer, paths.model)
     config.save(paths.config)  # what the recipe resolved while training (SetFit's head, for one)
     try:

@@ -87,13 +87,37 @@ def perplexity_figure(events: list[dict[str, Any]]) -> go.Figure:
     return styled(fig, "Pre-training: held-out perplexity", hovermode="x unified")
 
 
+def stopping_rule(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The early-stopping rule of the run (from its ``started`` event: ``patience``, ``stop_metric``) and where it
+    stands: the best evaluation's step and value, and the evaluations since it; None without a rule or an eval."""
+    events = current_attempt(events)
+    started = next((e for e in reversed(events) if e.get("event") == "started"), {})
+    patience, metric = number(started.get("patience")), started.get("stop_metric")
+    if not patience or metric not in ("f1_macro", "accuracy", "eval_loss"):
+        return None
+    x, y = _points(events, "eval", "loss" if metric == "eval_loss" else metric)
+    if not y:
+        return None
+    lower = metric == "eval_loss"
+    best = min(range(len(y)), key=lambda i: (y[i] if lower else -y[i], i))  # the first of equal bests
+    return {"metric": metric, "patience": int(patience), "best_step": x[best], "best_value": y[best],
+            "since_best": len(y) - 1 - best}
+
+
 def metrics_figure(events: list[dict[str, Any]]) -> go.Figure:
-    """Evaluation accuracy and macro F1 by step."""
+    """Evaluation accuracy and macro F1 by step; with early stopping (auto length) the best evaluation is marked
+    and the stopping rule written beside it."""
     evals = current_attempt(events)
     fig = go.Figure()
     for key, color in (("accuracy", "#2b8a3e"), ("f1_macro", "#862e9c")):
         x, y = _points(evals, "eval", key)
         fig.add_trace(go.Scatter(x=x, y=y, name=key, mode="lines+markers", line=dict(color=color)))
+    rule = stopping_rule(events)
+    if rule:
+        fig.add_vline(x=rule["best_step"], line=dict(color="#868e96", dash="dash", width=1),
+                      annotation_text=(f"best {rule['metric']} (kept) · stops after {rule['patience']} evaluations "
+                                       f"without improvement: {rule['since_best']} so far"),
+                      annotation_position="top left", annotation_font_size=11)
     fig.update_xaxes(title="step", rangemode="tozero")
     fig.update_yaxes(title="score", range=[0, 1.02])
     return styled(fig, "Validation metrics", hovermode="x unified")

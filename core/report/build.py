@@ -66,7 +66,7 @@ def build_report(run_dir: str | Path, evaluation: Any = None, output: str | Path
         sections.curves_section(events, damaged),
         sections.per_class_section(report),
         sections.confusion_section(report),
-        sections.calibration_section(report),
+        sections.calibration_section(report, (runs.read_json(paths.metrics, {}) or {}).get("calibration")),
         sections.examples_section(explained, note),
         sections.data_section(runs.read_json(paths.data_report)),
         sections.card_section(_card(paths.readme)),

@@ -116,17 +116,36 @@ def confusion_section(report: dict[str, Any]) -> str:
     return _figure("confusion_figure", report) + grid
 
 
-def calibration_section(report: dict[str, Any]) -> str:
-    """The reliability diagram, its bins and the expected calibration error."""
+def calibration_section(report: dict[str, Any], training: dict[str, Any] | None = None) -> str:
+    """The reliability diagram, its bins and the expected calibration error; with ``training`` (metrics.json's
+    ``calibration``) also the end of training's temperature scaling, its ECE and bins before and after."""
     bins = [b for b in report.get("reliability") or [] if b.get("count")]
     rows = [[f"{_f(b.get('lower'), 2)}–{_f(b.get('upper'), 2)}", b.get("count"), _f(b.get("mean_confidence")),
              _f(b.get("accuracy"))] for b in bins]
     text = (f"<p>Expected calibration error (ECE): <b>{esc(_f(report.get('ece')))}</b>. A well-calibrated model's "
-            "accuracy in each confidence bin equals its mean confidence (the diagonal).</p>")
+            "accuracy in each confidence bin equals its mean confidence (the diagonal).</p>") + scaling_text(training)
     if not rows:
         return text + '<p class="note">No reliability bins in this evaluation.</p>'
     return text + _figure("reliability_figure", report) + table(
         ["confidence bin", "rows", "mean confidence", "accuracy"], rows)
+
+
+def scaling_text(record: dict[str, Any] | None) -> str:
+    """The temperature scaling done at the end of training, with the validation reliability before and after."""
+    if not record or "ece_before" not in record:
+        return ""
+    if not record.get("applied"):
+        return (f"<p>Not calibrated at the end of training: {esc(str(record.get('reason', '')))} (validation ECE "
+                f"{esc(_f(record['ece_before']))}).</p>")
+    t = record["temperature"]
+    shown = _f(t) if isinstance(t, int | float) else f"one per label, {_f(min(t))} to {_f(max(t))}"
+    pairs = zip(record.get("reliability_before") or [], record.get("reliability_after") or [], strict=False)
+    rows = [[f"{_f(b.get('lower'), 2)}–{_f(b.get('upper'), 2)}", f"{b.get('count')} · {_f(b.get('accuracy'))}",
+             f"{a.get('count')} · {_f(a.get('accuracy'))}"] for b, a in pairs if b.get("count") or a.get("count")]
+    return (f"<p>Calibrated at the end of training: temperature {esc(shown)} fitted on {record.get('rows')} validation "
+            f"rows and folded into the model; validation ECE <b>{esc(_f(record['ece_before']))}</b> before, "
+            f"<b>{esc(_f(record['ece_after']))}</b> after.</p>"
+            + table(["confidence bin", "before: rows · accuracy", "after: rows · accuracy"], rows))
 
 
 def _plotted(report: dict[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,7 @@ classifier("your text here"){"  # a label applies when its score reaches its lab
 ```
 
 {results_section(report)}
+{calibration_text(report.get("calibration"))}
 
 ## Training settings
 {settings_table(config)}
@@ -82,6 +83,22 @@ def settings_table(config: RunConfig) -> str:
             text = f"**{text}**" if value != item.default else text
             rows.append(f"| {item.name} | {text} | {spec.help.replace('|', '/')} |")
     return "\n".join(rows)
+
+
+def calibration_text(record: dict[str, Any] | None) -> str:
+    """What calibration did (``metrics.json``'s ``calibration``, written by ``core.job.calibrate``), or ""."""
+    if not record:
+        return ""
+    if not record.get("applied"):
+        return f"\nProbabilities not calibrated: {record.get('reason', 'unknown')}; the model is left as it is.\n"
+    t = record["temperature"]
+    shown = f"{t:.4f}" if isinstance(t, int | float) else "one per label (" + ", ".join(f"{v:.3f}" for v in t) + ")"
+    return (f"\nProbabilities calibrated: temperature {shown}, fitted on {record['rows']} validation rows and folded "
+            f"into the output layer (expected calibration error {record['ece_before']:.3f} before, "
+            f"{record['ece_after']:.3f} after). It is `tunescope_temperature` in `model/config.json`; the raw "
+            "model's logits are these times the temperature (multiply the output layer's weight and bias by it)."
+            + (" The decision thresholds are moved with it (the same decisions)." if record.get("multi_label") else "")
+            + "\n")
 
 
 def results_section(report: dict[str, Any]) -> str:

@@ -180,6 +180,8 @@ def base_values(params: tuple[Param, ...], train: TrainSettings) -> dict[str, An
     values: dict[str, Any] = {}
     for param in params:
         value = train.resolved_dropout() if param.name == "dropout" else getattr(train, param.name)
+        if isinstance(value, str):  # epochs 'auto': not a point of the space, trials sample a length
+            continue
         if param.whole and isinstance(value, float) and value.is_integer():
             value = int(value)
         if param.contains(value):

@@ -6,6 +6,7 @@ train or resume, final scores: a ``Trained``), ``outcome`` (``Trained``, what ev
 and cache), ``callback`` (events written to ``events.jsonl``), ``dynamics`` (per-row probabilities,
 ``dynamics.npz``), ``sampler`` (shuffled length-grouped batches), ``stopping`` (STOP file and SIGTERM),
 ``threads`` (CPU threads), ``metrics`` (accuracy, F1, confusion matrix), ``saving`` (``model/`` at once),
-``engine`` (speed). It knows nothing of SetFit, pre-training, the index or suspect labels: the run's status,
+``engine`` (speed), ``length`` (the auto training length and the time budget), ``calibration`` (temperature
+fitting and folding it into the output layer; the job decides when). It knows nothing of SetFit, pre-training, the index or suspect labels: the run's status,
 outputs and index are ``core.job``'s; run folders themselves are ``core.runs``.
 """

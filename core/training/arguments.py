@@ -17,6 +17,7 @@ import numpy as np
 from core import runs
 from core.config import RunConfig
 from core.devices import pick_device, pick_precision
+from core.training.length import AUTO, auto_plan
 from core.training.threads import torch_threads
 
 MIN_POSITIVE_WEIGHT, MAX_POSITIVE_WEIGHT = 1.0, 10.0
@@ -51,13 +52,24 @@ def positive_weights(label_rows: list[list[float]], n_labels: int, mode: str) ->
     return [float(w) for w in weights]
 
 
-def _schedule(config: RunConfig, n_train: int, world: int) -> dict[str, int]:
+def _schedule(config: RunConfig, n_train: int, world: int) -> dict[str, Any]:
+    """Steps, logging, evaluation and checkpoint cadence; an auto length (``core.training.length``) also gives
+    the ceiling of epochs, the patience and the plan sentence (recorded in ``config.resolved``)."""
     t = config.train
     per_step = t.batch_size * t.gradient_accumulation_steps * world
-    total = t.max_steps or max(1, math.ceil(t.epochs * math.ceil(n_train / per_step)))
+    plan = None
+    if t.epochs == AUTO and not t.max_steps:  # max_steps overrides any length
+        plan = auto_plan(n_train, len(config.labels), per_step, t.metric_for_best_model, t.eval_steps,
+                         t.early_stopping_patience)
+        config.resolved.update(plan.resolved())
+    epochs = plan.max_epochs if plan else 1.0 if t.epochs == AUTO else float(t.epochs)  # auto under max_steps: unused
+    total = t.max_steps or max(1, math.ceil(epochs * math.ceil(n_train / per_step)))
     logging = t.logging_steps or max(1, min(25, total // 60))
-    evaluation = t.eval_steps or max(logging, math.ceil(total / 4))
-    return {"total": total, "logging": logging, "eval": evaluation, "save": t.save_steps or evaluation}
+    evaluation = t.eval_steps or (plan.eval_steps if plan else max(logging, math.ceil(total / 4)))
+    if t.epochs == AUTO:  # how long the run may be, in epochs (dropout 'auto' decides on it)
+        config.resolved["max_epochs"] = round(total / math.ceil(n_train / per_step), 3)
+    return {"total": total, "logging": logging, "eval": evaluation, "save": t.save_steps or evaluation,
+            "epochs": epochs}
 
 
 def build_arguments(config: RunConfig, run_dir: Path, n_train: int) -> Any:
@@ -71,6 +83,7 @@ def build_arguments(config: RunConfig, run_dir: Path, n_train: int) -> Any:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     device = pick_device(t.device)
     precision = pick_precision(device, t.precision)
+    config.resolved.pop("length_plan", None)  # a fixed length has none (an auto one sets it again)
     schedule = _schedule(config, n_train, world)
     config.resolved.update(device=device, precision=precision, world_size=world, total_steps=schedule["total"],
                            eval_steps=schedule["eval"], save_steps=schedule["save"], logging_steps=schedule["logging"],
@@ -79,7 +92,7 @@ def build_arguments(config: RunConfig, run_dir: Path, n_train: int) -> Any:
     metric = t.metric_for_best_model
     return TrainingArguments(
         output_dir=str(runs.RunPaths(run_dir).checkpoints),
-        num_train_epochs=t.epochs,
+        num_train_epochs=schedule["epochs"],
         max_steps=t.max_steps or -1,
         per_device_train_batch_size=t.batch_size,
         per_device_eval_batch_size=max(t.batch_size, 64),

@@ -42,9 +42,12 @@ class EventCallback(TrainerCallback):
         self._phase_start = 0.0  # end of the last training step: an evaluation or a save after it starts here
         self.phases = {"evaluate": 0.0, "save": 0.0}  # seconds spent outside the training steps
 
-    def _emit(self, state: Any, event: dict[str, Any]) -> None:
+    def emit(self, state: Any, event: dict[str, Any]) -> None:
+        """Append ``event`` to the run's events (rank 0 only); also for the other callbacks (the time budget)."""
         if state.is_world_process_zero:
             runs.append_event(self.run_dir, event)
+
+    _emit = emit
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self._t0 = self._last_time = time.time()
@@ -59,6 +62,8 @@ class EventCallback(TrainerCallback):
         })
         if state.is_world_process_zero:
             echo(f"started: {state.max_steps} steps" + (f", resumed at step {state.global_step}" if state.global_step else ""))
+            if self.info.get("length_plan"):
+                echo(f"plan: {self.info['length_plan']}.")
 
     def _stop_now(self, args: Any) -> bool:
         """The stop request, agreed by all processes under torchrun (a rank stopping alone would hang)."""

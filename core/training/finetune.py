@@ -48,12 +48,13 @@ def train_finetune(config: RunConfig, run_dir: Path, *, start: ModelRef, checkpo
             trainer.recorder.save(run_dir / DYNAMICS_FILE)
     if trainer.events.non_finite:
         raise NonFiniteLossError(trainer.events.non_finite)
-    model, report = final_model(trainer, config, val)
-    return Trained.from_trainer(trainer, result, model, tokenizer, report)
+    model, report, validation = final_model(trainer, config, val)
+    return Trained.from_trainer(trainer, result, model, tokenizer, report, validation)
 
 
-def final_model(trainer: Any, config: RunConfig, val: Any) -> tuple[Any, dict[str, Any]]:
-    """The best model ready to save (LoRA merged, multi-label thresholds in its config) and its final report."""
+def final_model(trainer: Any, config: RunConfig, val: Any) -> tuple[Any, dict[str, Any], tuple[Any, Any]]:
+    """The best model ready to save (LoRA merged, multi-label thresholds in its config), its final report and the
+    validation (logits, labels) it was scored on (the job calibrates the model on them: ``core.job.calibrate``)."""
     model = trainer.model
     if config.train.lora and hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
@@ -63,13 +64,20 @@ def final_model(trainer: Any, config: RunConfig, val: Any) -> tuple[Any, dict[st
     if label_thresholds(report):  # multi-label: the tuned decision thresholds travel with the model
         model.config.label_thresholds = label_thresholds(report)
     report["eval_loss"] = float(output.metrics.get("test_loss", float("nan")))
-    return model, report
+    return model, report, (np.asarray(logits), np.asarray(output.label_ids))
 
 
 def training_done(checkpoint: Path) -> bool:
-    """True when ``checkpoint`` was saved at the last training step (the Trainer would train one step more)."""
+    """True when ``checkpoint`` was saved at the last training step (the Trainer would train one step more), or
+    when early stopping had decided there (an auto length's plateau: its patience used up)."""
     state = runs.read_json(checkpoint / "trainer_state.json", {}) or {}
-    return int(state.get("max_steps") or 0) > 0 and int(state.get("global_step") or 0) >= int(state["max_steps"])
+    if int(state.get("max_steps") or 0) > 0 and int(state.get("global_step") or 0) >= int(state["max_steps"]):
+        return True
+    early = (state.get("stateful_callbacks") or {}).get("EarlyStoppingCallback") or {}
+    early = early[-1] if isinstance(early, list) and early else early  # one entry per callback instance
+    patience = (early.get("args") or {}).get("early_stopping_patience") if isinstance(early, dict) else None
+    counter = (early.get("attributes") or {}).get("early_stopping_patience_counter", 0) if patience else 0
+    return bool(patience) and int(counter) >= int(patience)
 
 
 def restore_final(trainer: Any, checkpoint: Path) -> Any:

@@ -29,11 +29,13 @@ class Trained:
     best_checkpoint: str | None = None
     best_metric: float | None = None
     train_metrics: dict[str, Any] = field(default_factory=dict)  # train_runtime, train_samples_per_second, ...
+    validation: tuple[Any, Any] | None = None  # (logits, true ids or 0/1 rows) of the validation rows: calibration
 
     @classmethod
-    def from_trainer(cls, trainer: Any, output: Any, model: Any, tokenizer: Any, report: dict[str, Any]) -> Trained:
+    def from_trainer(cls, trainer: Any, output: Any, model: Any, tokenizer: Any, report: dict[str, Any],
+                     validation: tuple[Any, Any] | None = None) -> Trained:
         """From a ``transformers`` Trainer's state and the ``TrainOutput`` its ``train()`` returned."""
         state = trainer.state
         return cls(model=model, tokenizer=tokenizer, report=report, global_step=int(output.global_step),
                    total_steps=int(state.max_steps), best_checkpoint=state.best_model_checkpoint,
-                   best_metric=state.best_metric, train_metrics=dict(output.metrics or {}))
+                   best_metric=state.best_metric, train_metrics=dict(output.metrics or {}), validation=validation)

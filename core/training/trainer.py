@@ -21,6 +21,7 @@ from core.training.callback import EventCallback
 from core.training.datasets import ROW
 from core.training.dynamics import TrainingDynamics
 from core.training.engine import EnginePhases
+from core.training.length import AUTO, TimeBudget
 from core.training.metrics import trainer_metrics
 from core.training.saving import SaveFailed
 
@@ -137,9 +138,13 @@ def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, 
     model = _model(config, tokenizer, multi, label_priors(train["labels"], weights) if multi else None)
     recorder = TrainingDynamics(rows=len(train), labels=len(config.labels), multi_label=multi) \
         if ROW in getattr(train, "column_names", ()) else None
+    patience = t.early_stopping_patience or (config.resolved.get("patience") if t.epochs == AUTO and not t.max_steps else None)
+    # the stopping rule travels in the started event: the live curves mark it (core.plots.training)
+    config.resolved.update(patience=patience, stop_metric=t.metric_for_best_model if patience else None)
     events = EventCallback(run_dir, stopping.stop_requested, info=dict(config.resolved))
-    callbacks = [EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience)] \
-        if t.early_stopping_patience else []
+    callbacks: list[Any] = [EarlyStoppingCallback(early_stopping_patience=patience)] if patience else []
+    if t.time_budget:
+        callbacks.append(TimeBudget(t.time_budget, events.emit))
     device = config.resolved.get("device")
     trainer = WeightedTrainer(
         model=model,
@@ -189,7 +194,7 @@ def _model(config: RunConfig, tokenizer: Any, multi: bool, priors: Any = None) -
     source = config.model.resolve()
     new_head = model_labels_differ(source, config.labels, multi)
     set_seed(t.seed)  # the new classification head's initial weights depend on the seed too
-    dropout = t.resolved_dropout()
+    dropout = t.resolved_dropout(config.resolved.get("max_epochs") if t.epochs == AUTO else None)
     # on a CPU the plain attention kernels beat SDPA's for these short sequences (bench/README.md)
     attention = "eager" if config.resolved.get("device") == "cpu" else None
     model = load_classifier(source, config.labels, tokenizer=tokenizer, dropout=dropout,

@@ -161,7 +161,7 @@ REFUSED = [
         *(_too_high(item, spec) if spec.maximum is not None else []),
         *(["bogus"] if spec.choices else []),
         *([math.nan] if base_type(item) in ("int", "float") else []),
-        *([1.0, -0.1] if base_type(item) == "float|str" else []),
+        *(({"epochs": [0.0, 101.0, -0.1]}.get(item.name, [1.0, -0.1])) if base_type(item) == "float|str" else []),
     ]
 ]
 

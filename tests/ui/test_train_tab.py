@@ -25,7 +25,9 @@ NON_DEFAULT = dict(epochs=3, batch_size=8, learning_rate=5e-5, max_length=64, se
                    metric_for_best_model="accuracy", class_weights="on", device="cpu", precision="fp32", lora=True,
                    lora_rank=4, dropout="0.1", freeze_embeddings=False, max_grad_norm=2.5, recipe="setfit",
                    fewshot_pairs=12, tracking="tensorboard", pretrain="training text", pretrain_epochs=2,
-                   pretrain_learning_rate=1e-4, mlm_probability=0.2)
+                   pretrain_learning_rate=1e-4, mlm_probability=0.2, calibrate=False,
+                   time_budget=30)
+FLIPPED = ("freeze_embeddings", "calibrate")  # their boxes say the opposite ("also train", "keep the raw")
 
 
 def test_status_shows_class_weights_dropout_and_frozen_embeddings(tmp_path: Path) -> None:
@@ -54,7 +56,7 @@ def test_form_to_command_to_cli_gives_the_same_config() -> None:
     """Non-default form values -> equivalent command -> CLI parser -> the config the form built."""
     with gr.Blocks():
         controls = build_form()
-    values = {controls[name]: (not value if name == "freeze_embeddings" else value)  # the box says "also train"
+    values = {controls[name]: (not value if name in FLIPPED else value)  # the box says "also train"
               for name, value in NON_DEFAULT.items()}
     data_values, train = form_settings(form_values(controls, values))
     config = RunConfig(model="some/model", data=DataSettings(train_file="/data/my file.csv", text_column="body",

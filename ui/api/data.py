@@ -1,5 +1,6 @@
 """Data: the health report of an upload (``/inspect_data``, the CLI's ``inspect``), a copy of it without its
-repeated texts as a new upload (``/drop_duplicates``, the CLI's ``dedupe``) and the few-shot recipe's advice for it.
+repeated texts as a new upload (``/drop_duplicates``, the CLI's ``dedupe``), the few-shot recipe's advice for it
+and what an auto training length would do on it (the Train tab's plan line).
 
 Token lengths are measured with the tokenizer of a model reference; when that model cannot load, the Data
 tab's report falls back to characters and says why (:meth:`Data.report`).
@@ -14,12 +15,13 @@ from typing import Any
 
 import gradio as gr
 
-from core.config import DEFAULT_MAX_LENGTH, MAX_LENGTH, MULTI_LABEL_MODES
+from core.config import DEFAULT_MAX_LENGTH, MAX_LENGTH, MULTI_LABEL_MODES, DataSettings, TrainSettings
 from core.data import PREVIEW_ROWS, Columns, inspect_file, load_labelled
 from core.data.dedupe import CONFLICTING, copy_name, drop_duplicates  # CONFLICTING: the choices, for clients
 from core.data.uploads import display_name
 from core.errors import ModelError, TuneScopeError
 from core.fewshot import advice
+from core.training.length import auto_plan
 from ui.api.access import NO_UPLOAD_MESSAGE
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
@@ -36,6 +38,19 @@ def fewshot_hint(path: str, columns: Columns) -> str:
     except TuneScopeError:
         return ""
     return advice(data) or ""
+
+
+@functools.lru_cache(maxsize=64)
+def length_hint(path: str, columns: Columns) -> str:
+    """The auto length's plan sentence for this data at the default batch size and validation share, or ""."""
+    try:
+        data = load_labelled(path, columns)
+    except TuneScopeError:
+        return ""
+    train = TrainSettings()
+    rows = round(len(data.frame) * (1 - DataSettings().val_fraction))
+    plan = auto_plan(rows, len(data.labels), train.batch_size, train.metric_for_best_model)
+    return f"Epochs auto: {plan.sentence}."
 
 
 class Data:
@@ -93,6 +108,14 @@ class Data:
             if not isinstance(exc.__cause__, ModelError):
                 raise
             return self.inspect_data(upload, model=None, **args), exc.message
+
+    def length_plan(self, choice: Any) -> str:
+        """What an auto training length will do on a saved data choice at the default settings, in one sentence
+        (``core.training.length``), or "" (no valid choice)."""
+        data = self.context.valid_data(choice)
+        if not data:
+            return ""
+        return length_hint(str(self.context.upload_path(data["upload"])), Columns.from_dict(data))
 
     def advice(self, choice: Any) -> str:
         """The few-shot recipe's recommendation for a saved data choice, or "" (none, or no valid choice)."""

@@ -16,6 +16,7 @@ from typing import Any
 
 import gradio as gr
 
+from core import runs
 from core.inference.evaluate import evaluate_run, score_predicted_file
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
@@ -54,12 +55,16 @@ class Evaluations:
                  misclassified: int = 20) -> dict[str, Any]:
         """Score a run on its validation set, or on an uploaded labelled file: the full report and a token."""
         path = self.context.upload_path(upload) if upload else None
+        run_dir = self.context.run_dir(run_id)
         try:
-            result = evaluate_run(self.context.run_dir(run_id), path)
+            result = evaluate_run(run_dir, path)
         finally:
             give_back_memory()
         token = self.remember(result)
-        return {"token": token, "report": result.report(threshold), "misclassified": result.misclassified(misclassified)}
+        report = result.report(threshold)
+        # the end of training's temperature scaling, with the validation ECE before and after (core.job.calibrate)
+        report["training_calibration"] = (runs.read_json(runs.RunPaths(run_dir).metrics, {}) or {}).get("calibration")
+        return {"token": token, "report": report, "misclassified": result.misclassified(misclassified)}
 
     @friendly_errors
     def evaluate_model(self, model: str | None, path: str | None = None) -> dict[str, Any]:

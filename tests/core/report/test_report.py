@@ -139,3 +139,18 @@ def test_a_run_without_a_model_is_refused(tiny_run: Path, tmp_path: Path) -> Non
         shutil.copy(tiny_run / name, run / name)
     with pytest.raises(RunError, match="has no saved model yet"):
         build_report(run, evaluation={})
+
+
+def test_calibration_section_shows_the_training_scaling_before_and_after() -> None:
+    from core.report.sections import calibration_section
+
+    bins = [{"lower": 0.9, "upper": 1.0, "count": 60, "mean_confidence": 0.95, "accuracy": 0.7}]
+    after = [{"lower": 0.7, "upper": 0.8, "count": 60, "mean_confidence": 0.72, "accuracy": 0.7}]
+    record = {"applied": True, "temperature": 1.9, "rows": 60, "ece_before": 0.25, "ece_after": 0.02,
+              "reliability_before": bins, "reliability_after": after}
+    html = calibration_section(hand_made_report(["a", "b"]), record)
+    assert "temperature 1.900" in html and "<b>0.250</b> before" in html and "<b>0.020</b> after" in html
+    skipped = calibration_section(hand_made_report(["a", "b"]), {"applied": False, "ece_before": 0.3,
+                                                                 "reason": "only 12 validation rows"})
+    assert "Not calibrated at the end of training: only 12 validation rows" in skipped
+    assert calibration_section(hand_made_report(["a", "b"])).count("<table") == 1

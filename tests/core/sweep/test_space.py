@@ -52,8 +52,10 @@ def test_epochs_under_max_steps_is_refused() -> None:
 
 def test_base_values_are_the_settings_inside_the_space() -> None:
     params = parse_space(DEFAULT_SPACE)
-    assert base_values(params, TrainSettings()) == {"learning_rate": 1e-4, "epochs": 1, "batch_size": 32,
-                                                   "warmup_ratio": 0.06, "dropout": 0.0}  # 'auto' = off at 1 epoch
+    assert base_values(params, TrainSettings(epochs=1)) == {"learning_rate": 1e-4, "epochs": 1, "batch_size": 32,
+                                                            "warmup_ratio": 0.06, "dropout": 0.0}  # 'auto' = off at 1 epoch
+    # an auto length is no point of the space (trials sample one), and its dropout 'auto' keeps the model's rates
+    assert base_values(params, TrainSettings()) == {"learning_rate": 1e-4, "batch_size": 32, "warmup_ratio": 0.06}
     assert "batch_size" not in base_values(params, TrainSettings(batch_size=8))
     assert "dropout" not in base_values(params, TrainSettings(epochs=3))  # 'auto' keeps the model's own rates
 

@@ -31,9 +31,20 @@ def multilabel_markdown(report: dict[str, Any]) -> str:
             f"**{report['f1_macro']:.4f}** · subset accuracy **{report['subset_accuracy']:.4f}** · Hamming loss "
             f"**{report['hamming_loss']:.4f}** · calibration error per label decision **{report['ece']:.4f}** · "
             "each label chosen at its own threshold")
+    line += calibration_markdown(report.get("training_calibration"))
     if info.get("precision"):
         line += f" · scored in {info['precision']}, texts cut at {info.get('max_length', '?')} tokens"
     return line
+
+
+def calibration_markdown(record: dict[str, Any] | None) -> str:
+    """The end of training's temperature scaling (metrics.json's ``calibration``): validation ECE before and after."""
+    if not record or "ece_before" not in record:
+        return ""
+    if not record.get("applied"):
+        return f" · not calibrated (validation ECE **{record['ece_before']:.4f}**)"
+    before, after = record["ece_before"], record["ece_after"]
+    return f" · calibrated at the end of training: validation ECE **{before:.4f}** before, **{after:.4f}** after"
 
 
 def per_label_frame(report: dict[str, Any]) -> pd.DataFrame:
@@ -47,6 +58,7 @@ def metrics_markdown(report: dict[str, Any]) -> str:
     line = (f"**{report.get('samples', '?')} rows** · accuracy **{report['accuracy']:.4f}** · macro F1 "
             f"**{report['f1_macro']:.4f}** · weighted F1 **{report.get('f1_weighted', float('nan')):.4f}** · "
             f"expected calibration error **{report.get('ece', float('nan')):.4f}**")
+    line += calibration_markdown(report.get("training_calibration"))
     if report.get("threshold") is not None:
         line += f" · decision threshold **{report['threshold']:.2f}** for `{md_escape(report['labels'][1])}`"
     info = report.get("info") or {}

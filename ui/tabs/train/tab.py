@@ -153,8 +153,8 @@ class TrainTab:
     def show_plan(self, base: str | None, data: dict[str, Any] | None) -> str:
         """The plan line, and the few-shot recipe's recommendation when the data has few rows per class."""
         plan = plan_markdown(model_name(base), data_name(data), data)
-        hint = self.api.data.advice(data)
-        return plan + (f"\n\n💡 {hint}" if hint else "")
+        hint, length = self.api.data.advice(data), self.api.data.length_plan(data)
+        return plan + (f" {length}" if length else "") + (f"\n\n💡 {hint}" if hint else "")
 
     @friendly_errors
     def on_start(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
