@@ -15,8 +15,9 @@ from core import runs
 from core.runs.meta import share_run, write_owner
 from tests.ui.test_suspects_view import _run
 from ui.api.access import Access, Account
-from ui.api.endpoints import Api
+from ui.api.endpoints import ENDPOINTS, Api
 from ui.api.session import Places
+from ui.api.tools import ARGS, described
 from ui.tabs.data.active_panel import build_active_panel
 
 
@@ -88,3 +89,19 @@ def test_sessions_are_their_owners(trained: Path, tmp_path: Path) -> None:
     assert api.active.label_row(trained.name, session, row, "positive", request=ann)["counts"]["labelled"] == 1
     with pytest.raises(gr.Error, match="batch is 1 to"):
         api.active.next_rows(trained.name, pool, batch=0, request=ann)
+
+
+def test_every_published_parameter_is_described(tmp_path: Path) -> None:
+    """The MCP tools' parameter descriptions (``ui.api.tools.ARGS``) cover every published operation exactly."""
+    import inspect
+
+    api = Api(Places.at(tmp_path / "runs"))
+    for concern, name, _ in ENDPOINTS:
+        parameters = [p for p in inspect.signature(getattr(getattr(api, concern), name)).parameters if p != "request"]
+        assert list(ARGS[name]) == parameters, name
+    assert {name for _, name, _ in ENDPOINTS} == set(ARGS)
+
+    def op(run_id: str) -> None:
+        """Do it."""
+
+    assert described(op, "stop_training").__doc__ == "Do it.\n\nArgs:\n    run_id: a run id, as list_runs returns it"
