@@ -4,6 +4,8 @@ The flags are the admin's: they may name files and folders (``--data``, ``--mode
 ``--runs``, ``--auth-file``); clients of the app only ever refer to uploads, runs and offered model
 folders by the ids the app gave them. Any address other than loopback needs accounts or ``--no-auth``.
 ``--devices`` says which devices the app's queue trains on (``core.runs.slots``): one run per device at a time.
+``--mcp`` also serves the public operations as MCP tools (Gradio's MCP server, ``/gradio_api/mcp/``); a tool call
+carries no login, so it is refused together with accounts (``MCP_WITH_ACCOUNTS``).
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import os
 import sys
 from pathlib import Path
 
-from core.errors import TuneScopeError
+from core.errors import ConfigError, TuneScopeError
 from core.runs.slots import parse_devices
 from ui.api.access import Access, add_flags, check_bind, from_args, load_accounts
 from ui.api.session import FOLDER, ModelRef, Places, offered_folders
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE = ROOT / "assets" / "sample.csv"
+MCP_WITH_ACCOUNTS = ("--mcp cannot be combined with accounts: MCP tool calls carry no login, so they would bypass it. "
+                     "Serve MCP from an app without --auth/--auth-file on loopback, or leave --mcp out.")
 
 
 def build_presenter(demo_runs: list[str], runs: str | None) -> object:
@@ -58,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", nargs="+", metavar="RUN",
                         help="presenter mode for these runs (ids or folders in the runs folder): name, scores, a "
                              "text box, evidence and curated examples; nothing can be trained or changed")
+    parser.add_argument("--mcp", action="store_true",
+                        help="also serve the public operations as MCP tools for assistants at /gradio_api/mcp/ "
+                             "(needs the [mcp] extra; not with accounts: MCP calls carry no login)")
     add_flags(parser)  # what one account may hold: runs, heavy jobs, disk, and the ages of uploads and downloads
     return parser
 
@@ -73,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         warning = check_bind(args.host, accounts, args.no_auth)
         model = ModelRef.from_admin(args.model or None, runs=Places.at(args.runs).root)  # a run inside --runs: its id
         folders = offered_folders([model.value] if model.kind == FOLDER else [], args.models)
+        if args.mcp and accounts:
+            raise ConfigError(MCP_WITH_ACCOUNTS)
     except (TuneScopeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -93,9 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     except TuneScopeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.mcp:
+        from ui.api.endpoints import published_tools_only
+
+        published_tools_only(demo)
     auth = access.check_login if accounts else None
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, auth=auth,
-                                                   **launch_kwargs(demo))
+                                                   mcp_server=args.mcp, **launch_kwargs(demo))
     return 0
 
 

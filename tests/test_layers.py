@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("core.plots", "every figure"),
     ("core.job", "create a run, and run one run folder in the training child over the recipes"),
     ("core.labels", "suspect labels and corrected-data retraining"),
+    ("core.active", "which unlabelled rows to label next, labelling sessions, retraining with them"),
     ("core.sweep", "Optuna search"),
     ("core.report", "the one-file HTML report"),
     ("core.export", "zip and ONNX export"),

@@ -4,7 +4,8 @@ JSON results go to stdout; progress goes to stderr; bad input prints one ``error
 stderr and exits with code 2. Every command's arguments are declared once as settings dataclasses
 (``options``, ``run_options``; a run's settings in ``core.config``), turned into flags by ``flags`` and
 ``settings``; ``parser`` lists the commands, :func:`main` reads the typed, checked options back and
-``commands`` (with ``model_commands``, ``sweep_commands``, ``label_commands``, ``fill_commands``) runs them.
+``commands`` (with ``model_commands``, ``sweep_commands``, ``label_commands``, ``active_commands``,
+``fill_commands``) runs them.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from core import job, runs
+from core.cli.active_commands import ACTIVE_COMMANDS
 from core.cli.fill_commands import FILL_COMMANDS
 from core.cli.label_commands import LABEL_COMMANDS
 from core.cli.model_commands import MODEL_COMMANDS
@@ -108,5 +109,5 @@ def cmd_stop(args: argparse.Namespace) -> Any:
 COMMANDS = {
     "inspect": cmd_inspect, "dedupe": cmd_dedupe, "train": cmd_train, "runs": cmd_runs, "stop": cmd_stop, "resume": cmd_resume,
     "retry": cmd_retry, **MODEL_COMMANDS, **SWEEP_COMMANDS, **FILL_COMMANDS,
-    **LABEL_COMMANDS,
+    **LABEL_COMMANDS, **ACTIVE_COMMANDS,
 }

@@ -26,6 +26,7 @@ from core.cli.options import (
 )
 from core.cli.run_options import (
     ExportOptions,
+    NextOptions,
     ReportOptions,
     RunFolderOptions,
     RunsOptions,
@@ -85,6 +86,10 @@ COMMAND_TABLE = (
     Command("suspects", SuspectsOptions, "training rows whose label is probably wrong; drop or relabel them and retrain",
             "List a finished or stopped run's training rows by how likely their label is wrong (given label, the "
             "model's suggestion, its confidence, a score), or correct them and train again."),
+    Command("next", NextOptions, "rank unlabelled texts by how much a label would teach a finished run",
+            "Rank a pool of unlabelled texts (a file, or the training file's rows without a label) by the model's "
+            "uncertainty balanced with diversity, and print the rows to label next with the model's guess and "
+            "probabilities."),
 )
 OPTIONS = {command.name: command.options for command in COMMAND_TABLE}
 

@@ -1,5 +1,5 @@
 """The options of the commands that manage runs and sweeps or correct labels (resume, retry, stop, runs,
-report, export, sweep, sweeps, suspects), declared once as settings dataclasses.
+report, export, sweep, sweeps, suspects, next), declared once as settings dataclasses.
 
 As in ``core.cli.options`` (which declares the shared ``--allow-pickle``, ``--model``, ``--root`` and
 the run folder argument): each field is one argument, derived by ``core.cli.flags``. ``sweep`` also
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.active.rank import MAX_BATCH, METHODS
 from core.cli.options import ALLOW_PICKLE, MODEL, ROOT, RUN_FOLDER, TRAINING_FILE
+from core.config import TEXT_COLUMN
 from core.labels.scores import SOURCES
 from core.settings import setting
 from core.sweep import DEFAULT_SPACE, SEARCHABLE
@@ -109,4 +111,28 @@ class SuspectsOptions:
                                  help="rows to relabel (multi-label: ROW='a;b', or ROW= for none)")
     retrain: bool = setting(False, help="train a new run on the corrected rows (same settings; records the changes "
                                         "in its data_changes.json)")
+    allow_pickle: bool = setting(False, ALLOW_PICKLE)
+
+
+@dataclass(kw_only=True)
+class NextOptions:
+    """``next RUN [POOL]``: the pool rows a finished run would learn most from, to label next."""
+
+    run: str = setting(positional=True, metavar="RUN", help="a finished run: its id in the runs folder or its folder")
+    pool: str | None = setting(None, positional=True, metavar="POOL",
+                               help="a file of unlabelled texts, any format `inspect` reads (default: the rows of "
+                                    "the run's training file that have no label)")
+    batch: int = setting(50, minimum=1, maximum=MAX_BATCH, metavar="N", help="how many rows to pick")
+    method: str = setting("margin", choices=METHODS, help="uncertainty: margin between the two likeliest labels "
+                                                          "(default), entropy, or random (the baseline); multi-label "
+                                                          "runs use each label's distance to its threshold")
+    diversity: bool = setting(True, negated_flag="--no-diversity",
+                              help="pick the batch from clusters of the most uncertain rows (default) rather than "
+                                   "the most uncertain rows alone")
+    text_column: str | None = setting(None, TEXT_COLUMN, help="the pool file's column of texts (default: the run's "
+                                                              "text column if the file has it, else detected)")
+    seed: int = setting(0, minimum=0, help="seed of the clustering (and of random)")
+    output: str | None = setting(None, metavar="FILE.csv", help="write the ranked rows as CSV (formula-like cells "
+                                                                 "escaped) instead of JSON on stdout")
+    root: str | None = setting(None, ROOT)
     allow_pickle: bool = setting(False, ALLOW_PICKLE)

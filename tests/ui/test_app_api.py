@@ -21,7 +21,9 @@ from tests.ui.conftest import ROOT, SAMPLE, patient_client
 EXPECTED = {"/load_model", "/upload_data", "/use_sample", "/inspect_data", "/drop_duplicates", "/start_training", "/stop_training",
             "/resume_training", "/retry_smaller_batch", "/training_status", "/predict", "/predict_file",
             "/list_runs", "/attention", "/fill", "/suspects", "/retrain_fixed", "/sweep_start", "/sweep_status",
-            "/sweep_stop", "/evaluate", "/similar", "/report_file", "/export_file", "/share_run"}
+            "/sweep_stop", "/evaluate", "/similar", "/report_file", "/export_file", "/share_run", "/upload_file",
+            "/next_rows", "/labelling_session", "/label_row", "/skip_row", "/undo_label", "/new_labels_file",
+            "/retrain_labelled"}
 
 
 @pytest.fixture

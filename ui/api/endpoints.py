@@ -2,7 +2,7 @@
 
 ``Api(places, access, limits)`` makes one ``Context`` (``ui.api.context``) and one small object per concern over it:
 ``models``, ``uploads``, ``data``, ``training``, ``runs``, ``predictions``, ``attention``, ``evaluations``,
-``labels`` and ``sweeps``. The tabs call these objects (every button is an operation here first), and
+``labels``, ``sweeps`` and ``active``. The tabs call these objects (every button is an operation here first), and
 :func:`register` publishes the operations named in :data:`ENDPOINTS` as API endpoints with named
 parameters, so the scriptable API and the UI cannot drift apart:
 ``client.predict(text, model="run:<id>", api_name="/predict")``. Each endpoint takes ids (upload ids, run
@@ -16,6 +16,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ui.api.access import Access, Limits
+from ui.api.active import Active
 from ui.api.attention import Attention
 from ui.api.context import Context
 from ui.api.data import Data
@@ -29,6 +30,7 @@ from ui.api.predict import Predictions
 from ui.api.runs import Runs
 from ui.api.session import Places
 from ui.api.sweeps import Sweeps
+from ui.api.tools import described
 from ui.api.training import Training
 from ui.api.uploads import Uploads
 
@@ -44,6 +46,9 @@ ENDPOINTS = (
     ("runs", "delete_run", False),
     ("predictions", "similar", False), ("evaluations", "evaluate", True), ("runs", "report_file", True),
     ("runs", "export_file", True), ("labels", "suspects", True), ("labels", "retrain_fixed", False),
+    ("uploads", "upload_file", False), ("active", "next_rows", True), ("active", "labelling_session", False),
+    ("active", "label_row", False), ("active", "skip_row", False), ("active", "undo_label", False),
+    ("active", "new_labels_file", False), ("active", "retrain_labelled", False),
 )
 
 
@@ -62,6 +67,7 @@ class Api:
         self.evaluations = Evaluations(self.context)
         self.labels = Labels(self.context)
         self.sweeps = Sweeps(self.context, self.training)
+        self.active = Active(self.context)
         self.housekeeping = Housekeeping(self.context.downloads, places.root, places.uploads,
                                          self.context.limits.upload_days)
 
@@ -70,5 +76,15 @@ def register(api: Api) -> None:
     """Publish the operations of :data:`ENDPOINTS` as named API endpoints (``/load_model``, ``/start_training``,
     ...); call it inside the app's ``gr.Blocks``."""
     for concern, name, heavy in ENDPOINTS:
-        operation = published(getattr(getattr(api, concern), name), lambda: api.context.caller().sees_all)
+        operation = described(published(getattr(getattr(api, concern), name), lambda: api.context.caller().sees_all),
+                              name)
         gr.api(operation, api_name=name, **(HEAVY if heavy else {}))
+
+
+def published_tools_only(demo: gr.Blocks) -> None:
+    """Leave the tab events that also have an API name (``/upload_data``, ``/use_sample``, ``/predict_file``) out of
+    the MCP tool list: an assistant gets the operations of :data:`ENDPOINTS`, each described (``ui.api.tools``)."""
+    names = {name for _, name, _ in ENDPOINTS}
+    for block_fn in demo.fns.values():
+        if block_fn.api_name and block_fn.api_name not in names and callable(block_fn.fn):
+            block_fn.fn._mcp_type = "ui-event"  # type: ignore[union-attr]  # neither a tool, a resource nor a prompt

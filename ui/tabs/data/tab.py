@@ -20,6 +20,7 @@ from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.figures import health_figures
 from ui.api.uploads import Uploads
+from ui.tabs.data.active_panel import build_active_panel
 from ui.tabs.data.format import dedupe_message, label_choices, report_markdown
 from ui.tabs.data.suspects_panel import build_suspects_panel
 from ui.tabs.format import md_inline
@@ -66,6 +67,9 @@ class DataTab:
         self.suspects = build_suspects_panel(api, state["run"])
         self.suspects.retrain_event.then(lambda run_id: run_id or gr.skip(), self.suspects.new_run, state["run"],
                                          api_visibility="private")
+        self.active = build_active_panel(api, state["run"])
+        self.active.retrain_event.then(lambda run_id: run_id or gr.skip(), self.active.new_run, state["run"],
+                                       api_visibility="private")
         self.wire()
 
     @property
