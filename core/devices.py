@@ -42,7 +42,6 @@ def pick_device(preference: str = "auto") -> str:
 
 def pick_precision(device: str, preference: str = "auto") -> str:
     """'bf16', 'fp16' or 'fp32' for training on ``device``."""
-    import torch
 
     if preference != "auto":
         if preference == "bf16" and device == "cpu" and not cpu_supports_bf16():
@@ -52,7 +51,15 @@ def pick_precision(device: str, preference: str = "auto") -> str:
                              "'fp32' or, on a CPU with native bf16, 'bf16'.")
         return preference
     if device == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        return "bf16" if cuda_supports_bf16() else "fp16"
     if device == "cpu" and cpu_supports_bf16():
         return "bf16"
     return "fp32"
+
+
+def cuda_supports_bf16() -> bool:
+    """Whether the current GPU computes bf16 natively (Ampere and later); older GPUs emulate it slowly, where
+    torch's default answer would still say yes."""
+    import torch
+
+    return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False))

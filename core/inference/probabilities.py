@@ -29,13 +29,12 @@ Progress = Callable[[int, int], Any]
 def resolve_precision(precision: str | None, device: Any) -> str:
     """What runs on ``device``: "auto" is bf16 where it is native (AMX / AVX-512 BF16 CPUs, bf16 GPUs), else
     fp32; a precision the device cannot run (bf16 on an older CPU, fp16 off a GPU) falls back to fp32."""
-    import torch
 
     precision = precision or "auto"
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)} (got '{precision}').")
     kind = getattr(device, "type", str(device))
-    bf16 = devices.cpu_supports_bf16() if kind == "cpu" else kind == "cuda" and torch.cuda.is_bf16_supported()
+    bf16 = devices.cpu_supports_bf16() if kind == "cpu" else kind == "cuda" and devices.cuda_supports_bf16()
     if precision == "auto":
         return "bf16" if bf16 else "fp32"
     if (precision == "bf16" and not bf16) or (precision == "fp16" and kind != "cuda"):

@@ -126,3 +126,21 @@ def test_fp16_is_refused_on_the_cpu_only() -> None:
     with pytest.raises(ModelError, match="fp16 was requested but training on the CPU"):
         pick_precision("cpu", "fp16")
     assert pick_precision("cuda", "fp16") == "fp16"
+
+
+@pytest.mark.parametrize(("native", "expected"), [(True, "bf16"), (False, "fp16")])
+def test_auto_precision_on_a_gpu_asks_for_native_bf16(native: bool, expected: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GPU older than Ampere emulates bf16 (torch's default answer counts emulation): auto picks fp16 there."""
+    import torch
+
+    asked: list[bool] = []
+
+    def supported(including_emulation: bool = True) -> bool:
+        asked.append(including_emulation)
+        return native or including_emulation
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", supported)
+    assert pick_precision("cuda") == expected
+    assert asked == [False]
