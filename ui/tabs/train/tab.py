@@ -72,7 +72,7 @@ class TrainTab:
             self.command = gr.Code(label="Equivalent command", language="shell", interactive=False, lines=2, max_lines=6,
                                    scale=2)
         self.status = gr.Markdown("No run yet: pick a base model and data, then press **Start training**.")
-        self.progress = gr.HTML(progress_html([], {"state": "idle"}))
+        self.progress = gr.HTML(progress_html({"state": "idle"}))
         with gr.Row():
             self.loss_plot = gr.Plot(label="Loss")
             self.metrics_plot = gr.Plot(label="Validation metrics")
@@ -105,7 +105,7 @@ class TrainTab:
         ended_now = not active and shown >= 0
         read_only = self.api.context.access.read_only
         updates: dict[Any, Any] = {
-            self.status: status_markdown(watched["folder"], status), self.progress: progress_html(events, status),
+            self.status: status_markdown(watched["folder"], status), self.progress: progress_html(watched["progress"]),
             self.log_box: watched["log"], self.timer: gr.Timer(active=active),
             self.drawn: len(events) if active else -2,
             self.retry: gr.update(visible=status.get("error_kind") == "out_of_memory" and not read_only),
