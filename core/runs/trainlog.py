@@ -3,7 +3,8 @@
 ``train.log`` keeps everything the training child wrote (its stdout and stderr). The app's log box shows
 :func:`readable_tail` of it: terminal codes (ANSI colours, cursor moves) removed; a line rewritten with carriage
 returns reduced to what a terminal would show last; progress bars (tqdm), library log blocks (``[transformers]``
-load reports, "checkpoint seem corrupted", "mtime may not be reliable" and the table lines under them), Python
+load reports, "checkpoint seem corrupted", "mtime may not be reliable" and the table lines under them), the
+Trainer's own log dicts, Python
 deprecation warnings and warnings raised inside installed libraries (with the source line printed under them)
 left out; a traceback reduced to its exception line; the JSON summary the child prints at its end turned into one
 line ("finished at step 40 of 40"). Our own lines (``started:``, ``step``, ``eval at step``, ``note:``,
@@ -29,6 +30,8 @@ LIBRARY = re.compile(r"^\[(transformers|datasets|accelerate|huggingface_hub|peft
                      r"tokenizers|torch|optuna)\]|^(WARNING|INFO|DEBUG):(?!tunescope)\S*:")
 LOADER = re.compile(r"^Some weights of |^- This IS (NOT )?expected|You should probably TRAIN this model|"
                     r"seem corrupted|mtime may not be reliable|LOAD REPORT")
+LIBRARY_BODY = re.compile(r"^(\s|-|\||Key\b|Notes:|[\w.\-]+\s*\|)")  # a load report's table and notes
+TRAINER_DICT = re.compile(r"^\{'[\w/]+': ")  # the Trainer's own log dicts: our step and eval lines say the same
 PY_WARNING = re.compile(r"^(?P<path>\S.*?):\d+: (?P<kind>[A-Za-z]*Warning): (?P<text>.*)$")
 LIBRARY_PATH = re.compile(r"[/\\](site|dist)-packages[/\\]|[/\\]lib[/\\]python\d")
 NOISY_KINDS = ("DeprecationWarning", "FutureWarning", "PendingDeprecationWarning")
@@ -90,7 +93,7 @@ def readable_lines(text: str) -> list[str]:
             mode = ""  # the exception line ends the traceback: it says what went wrong
         elif mode == "warning" and line.startswith((" ", "\t")):
             continue  # the source line Python prints under a warning
-        elif mode == "library" and left > 0 and not LIBRARY.match(line) and not PY_WARNING.match(line):
+        elif mode == "library" and left > 0 and LIBRARY_BODY.match(line) and not PY_WARNING.match(line):
             left -= 1
             continue
         mode = ""
@@ -100,6 +103,8 @@ def readable_lines(text: str) -> list[str]:
             mode = "traceback"
         elif LIBRARY.match(line) or LOADER.search(line):
             mode, left = "library", BLOCK_LINES
+        elif TRAINER_DICT.match(line):
+            continue
         elif PY_WARNING.match(line):
             mode = "warning"
             shown = _warning(line)

@@ -9,6 +9,8 @@ from ui.api.training import run_outcome
 from ui.i18n.languages import tr
 from ui.tabs.format import human_seconds, md_code, md_inline
 
+RESUMING = "Resuming from step {0}: loading the model and the checkpoint…"  # one catalogue entry, its value filled in
+
 
 def pretraining(events: list[dict[str, Any]]) -> bool:
     """True while the run is in its pre-training stage (``core.pretrain``: events with ``stage`` "pretrain",
@@ -29,7 +31,7 @@ def progress_line(progress: dict[str, Any]) -> str:
         return tr("Waiting in the queue for a device.")
     if phase in ("starting", "loading"):
         if progress.get("resuming") and step:
-            return tr(f"Resuming from step {step}: loading the model and the checkpoint…")
+            return tr(RESUMING.replace("{0}", str(step)))
         return tr("Starting: loading the model and the data…")
     trained = human_seconds(progress.get("training_seconds"))
     if phase in ("training", "pretraining"):
