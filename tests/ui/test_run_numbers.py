@@ -22,7 +22,7 @@ from tests.polling import CEILING
 from ui.api.access import Access
 from ui.api.endpoints import Api
 from ui.api.session import Places
-from ui.tabs.format import human_seconds
+from ui.tabs.format import human_seconds, label_counts
 from ui.tabs.runs.format import runs_table
 from ui.tabs.train.format import progress_html
 
@@ -103,3 +103,11 @@ def test_train_runs_cli_report_and_events_agree_on_a_stopped_and_resumed_run(
     log = api.training.watch(run_dir.name)["log"]  # the child may still build its index: its summary comes later
     assert "started: 24 steps" in log and "started: 24 steps, resumed at step" in log and "step 24/24" in log
     assert not any(noise in log for noise in ("\x1b", "\r", "it/s", "Warning", "[transformers]"))
+
+
+def test_prediction_counts_read_as_a_sentence() -> None:
+    counts = {"tech": 60, "sport": 80, "<b>NUM</b>": 5, **{f"label {n}": 1 for n in range(8)}}
+    text = label_counts(counts)
+    assert text.startswith("sport 80, tech 60, &lt;b&gt;NUM&lt;/b&gt; 5, label 0 1") and text.endswith("… (+3)")
+    assert "{" not in text and "'" not in text
+    assert label_counts({"a": 1200}) == "a 1,200"
