@@ -90,6 +90,8 @@ def cmd_runs(args: argparse.Namespace) -> Any:
     found = [runs.find_run(target, args.root) for target in args.targets[:2 if args.action == "diff" else 1]]
     if args.action == "diff":
         return runs.diff_runs(*found)
+    if args.action == "show":  # the run's catalog line: state, step, training time, time left (core.runs.progress)
+        return runs.run_summary(runs.require_run(found[0]))
     if args.action == "rename":
         return runs.rename_run(found[0], args.targets[1])
     if args.action == "tag":

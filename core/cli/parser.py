@@ -73,9 +73,9 @@ COMMAND_TABLE = (
             "pre-training stage finished uses its pre-trained model."),
     Command("resume", RunFolderOptions, "continue a stopped, failed or killed run from its newest intact checkpoint"),
     Command("retry", RunFolderOptions, "after out-of-memory: halve the batch, double accumulation, train again"),
-    Command("runs", RunsOptions, "list run folders; diff, rm, tag or rename runs",
-            "runs [list] | runs diff A B | runs rm RUN --yes | runs tag RUN --add T --remove T | runs rename RUN "
-            "NAME. RUN is a run id in the runs folder or a run folder's path."),
+    Command("runs", RunsOptions, "list run folders; show, diff, rm, tag or rename runs",
+            "runs [list] | runs show RUN | runs diff A B | runs rm RUN --yes | runs tag RUN --add T --remove T | "
+            "runs rename RUN NAME. RUN is a run id in the runs folder or a run folder's path."),
     Command("stop", StopOptions, "ask a running run to stop (it saves a model)"),
     Command("report", ReportOptions, "write a run's one-file offline HTML report"),
     Command("export", ExportOptions, "export a run's model: a Hugging Face zip, or ONNX checked against PyTorch"),

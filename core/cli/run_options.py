@@ -17,7 +17,8 @@ from core.labels.scores import SOURCES
 from core.settings import setting
 from core.sweep import DEFAULT_SPACE, SEARCHABLE
 
-RUNS_USAGE = {"list": ("runs [--root R]", 0), "diff": ("runs diff A B", 2), "rm": ("runs rm RUN --yes", 1),
+RUNS_USAGE = {"list": ("runs [--root R]", 0), "show": ("runs show RUN", 1), "diff": ("runs diff A B", 2),
+              "rm": ("runs rm RUN --yes", 1),
               "tag": ("runs tag RUN --add T --remove T", 1), "rename": ("runs rename RUN NAME", 2)}  # and RUNs taken
 RUNS_ACTIONS = tuple(RUNS_USAGE)
 SWEEPS_ACTIONS = ("list", "status", "stop")

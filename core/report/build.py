@@ -23,6 +23,7 @@ from core.inference import load_for_inference
 from core.report import examples as picks
 from core.report import sections
 from core.report.page import page
+from core.runs.progress import run_progress
 from core.training.datasets import load_frames
 
 CARD_BYTES = 2 * 1024 * 1024  # a model card is a few KB; more is not shown
@@ -79,9 +80,11 @@ def build_report(run_dir: str | Path, evaluation: Any = None, output: str | Path
 
 
 def _status(run_dir: Path) -> dict[str, Any]:
-    """The run's state, or a state saying why it is unknown (a damaged status.json does not stop the report)."""
+    """The run's state and its numbers (``core.runs.progress``), or a state saying why it is unknown (a damaged
+    status.json does not stop the report)."""
     try:
-        return runs.read_status(run_dir)
+        status = runs.read_status(run_dir)
+        return {**status, "progress": run_progress(run_dir, status)}
     except (RunError, TypeError, ValueError):
         return {"state": "unknown (status.json is damaged)"}
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.report.page import esc, figure_html, table
+from core.runs.progress import clock
 from core.text import plot_text, unlinked
 
 
@@ -56,10 +57,21 @@ def run_section(name: str, config: dict[str, Any], status: dict[str, Any]) -> st
     rows += [["labels", ", ".join(map(str, _list(config.get("labels"))))],
              ["rows (train / validation)", f"{resolved.get('train_rows', '?')} / {resolved.get('val_rows', '?')}"],
              ["steps", resolved.get("total_steps", train.get("max_steps") or "?")],
+             *_progress_rows(_dict(status.get("progress"))),
              ["learning rate / batch size", f"{train.get('learning_rate')} / {train.get('batch_size')}"],
              ["max length", train.get("max_length")], ["device / precision",
                                                          f"{resolved.get('device', '?')} / {resolved.get('precision', '?')}"]]
     return table(None, rows, numeric_from=2)
+
+
+def _progress_rows(progress: dict[str, Any]) -> list[list[Any]]:
+    """Steps trained and training time, as ``core.runs.progress`` gives them (the app and the CLI show the same)."""
+    if not progress:
+        return []
+    step, total, seconds = progress.get("step"), progress.get("total_steps"), progress.get("training_seconds")
+    attempts = _count(progress.get("attempts"))
+    return [["steps trained", f"{step if step is not None else '?'} of {total or '?'}"],
+            ["training time", clock(seconds) + (f" over {attempts} attempts" if attempts > 1 else "")]]
 
 
 def metrics_section(report: dict[str, Any]) -> str:

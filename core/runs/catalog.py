@@ -1,8 +1,10 @@
 """Every run under the runs folder, newest first: state, name and tags, times, base model, data size and
 final metrics; and finding one run by id or path.
 
-Listing reads small files only (``config.json``, ``status.json``, ``metrics.json``, ``meta.json``) and
-the two ends of ``events.jsonl`` (``core.runs.timeline``), so it stays fast with hundreds of runs. A run
+Listing reads small files only (``config.json``, ``status.json``, ``metrics.json``, ``meta.json``), the two ends
+of ``events.jsonl`` (``core.runs.timeline``) and the run's numbers (step, training time as *duration*, time left:
+``core.runs.progress``, which reads each log once and then only what was appended), so it stays fast with
+hundreds of runs. A run
 whose ``config.json`` or ``status.json`` is missing or unreadable is listed with state 'damaged' and a
 reason, never raised. Folders whose names start with a dot (``.deleting-*`` while ``core.runs.remove``
 works) and folders with neither file (uploads, predictions) are not runs. Leaves out: writing anything.
@@ -18,8 +20,9 @@ from core.modelref import ModelRef
 from core.files import is_id
 from core.runs.folder import RunPaths, read_object, runs_root
 from core.runs.meta import read_meta
+from core.runs.progress import run_progress
 from core.runs.status import ACTIVE_STATES, read_status
-from core.runs.timeline import last_event, run_times
+from core.runs.timeline import created_at, last_event
 
 FINAL_EVENTS = ("finished", "stopped", "checkpoint")  # events that carry the Trainer's best_metric
 
@@ -102,6 +105,7 @@ def run_summary(folder: Path) -> dict[str, Any] | None:
     train, last = _section(config, "train"), last_event(paths.events)
     state = status.get("state")
     labels = config.get("labels")
+    progress = run_progress(folder, status)
     return {
         "run_id": folder.name, "run_dir": str(folder), "state": state,
         "model": config.get("model"), "data": Path(str(_section(config, "data").get("train_file") or "")).name,
@@ -109,12 +113,13 @@ def run_summary(folder: Path) -> dict[str, Any] | None:
         "accuracy": _number(metrics.get("accuracy")), "f1_macro": _number(metrics.get("f1_macro")),
         "has_model": (paths.model / "config.json").exists(), "updated_at": status.get("updated_at"),
         **read_meta(folder),
-        **run_times(folder, active=state in ACTIVE_STATES),
+        "created_at": created_at(folder), "duration_seconds": progress["training_seconds"],
         **_best(config, metrics, last),
         "base_model": base_model_name(config.get("model")), "rows": _rows(config, paths),
         "epochs": _number(train.get("epochs")), "max_steps": _number(train.get("max_steps")),
-        "global_step": _number(status.get("global_step")), "total_steps": _number(status.get("total_steps")),
-        "message": status.get("message"), "reason": reason,
+        "global_step": progress["step"], "total_steps": progress["total_steps"], "phase": progress["phase"],
+        "remaining_seconds": progress["remaining_seconds"], "samples_per_second": progress["samples_per_second"],
+        "attempts": progress["attempts"], "message": status.get("message"), "reason": reason,
     }
 
 

@@ -26,6 +26,14 @@ from core.runs.queue import cancel_queued, queue_run
 from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status, ready_to_start
 
 
+# Libraries' own progress bars and info/warning logs (weight-loading bars, load reports) would fill train.log with
+# terminal noise; the child writes its own progress lines (``core.training.callback.echo``). The admin's own
+# environment wins (TRANSFORMERS_VERBOSITY=info brings the libraries' logs back).
+QUIET_CHILD = {"TRANSFORMERS_VERBOSITY": "error", "DATASETS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+               "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+               "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1"}
+
+
 def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, str] | None = None) -> int:
     """Spawn ``python -m core train --run-dir RUN`` as a detached child; returns its pid.
 
@@ -38,11 +46,12 @@ def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, st
 
 def spawn_child(arguments: list[str], log_path: Path, launch_path: Path, extra_env: dict[str, str] | None = None,
                 pass_fds: tuple[int, ...] = (), record: dict[str, Any] | None = None) -> int:
-    """Start ``python -m core ARGUMENTS`` detached (its own session, output appended to ``log_path``), record it
+    """Start ``python -m core ARGUMENTS`` detached (its own session, output appended to ``log_path``, libraries
+    quieted unless the environment says otherwise: :data:`QUIET_CHILD`), record it
     in ``launch_path`` (with ``record``'s fields) and reap it in a background thread (no ``<defunct>`` children);
     ``pass_fds``: open files the child inherits (the device lock the queue hands over); returns its pid."""
     command = [sys.executable, "-m", "core", *arguments]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    env = {**QUIET_CHILD, **os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     project_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, env.get("PYTHONPATH")]))
     launched = time.time()

@@ -1,4 +1,4 @@
-"""When a run was created, started and last spoke, read from the two ends of ``events.jsonl``.
+"""When a run was created and last spoke, read from the two ends of ``events.jsonl``.
 
 The catalog lists hundreds of runs, some with long event logs: this module reads a bounded head of the
 file (up to the first 'started' event) and seeks back from its end, in blocks, for the last complete line
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -96,23 +95,15 @@ def iso_time(seconds: float | None) -> str | None:
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def run_times(run_dir: Path, active: bool) -> dict[str, Any]:
-    """``created_at`` (first event, else the folder) and ``duration_seconds`` (first 'started' event to
-    the last event, or to now while the run is active; None before it started)."""
-    events = Path(run_dir) / "events.jsonl"
-    first, started = head_events(events)
-    created = event_time(first)
-    if created is None:
-        try:  # written once when the run was created; the folder itself as a fallback
-            created = (Path(run_dir) / "data_report.json").stat().st_mtime
+def created_at(run_dir: Path) -> str | None:
+    """When the run was created: its first event, else its data report (written once at creation), else the
+    folder. (How long it trained is ``core.runs.progress``'s training time.)"""
+    created = event_time(head_events(Path(run_dir) / "events.jsonl")[0])
+    for fallback in (Path(run_dir) / "data_report.json", Path(run_dir)):
+        if created is not None:
+            break
+        try:
+            created = fallback.stat().st_mtime
         except OSError:
-            try:
-                created = Path(run_dir).stat().st_mtime
-            except OSError:
-                created = None
-    begin = event_time(started)
-    duration = None
-    if begin is not None:
-        end = time.time() if active else event_time(last_event(events))
-        duration = round(max(0.0, (end if end is not None else begin) - begin), 1)
-    return {"created_at": iso_time(created), "duration_seconds": duration}
+            created = None
+    return iso_time(created)

@@ -59,6 +59,7 @@ class EventCallback(TrainerCallback):
             "learning_rate": args.learning_rate, "lr_scheduler": str(getattr(args.lr_scheduler_type, "value",
                                                                             args.lr_scheduler_type)),
             "warmup": args.warmup_steps, "seed": args.seed, **self.info,
+            "pid": os.getpid(),  # tells this attempt from one whose process died before a resume (core.runs.progress)
         })
         if state.is_world_process_zero:
             echo(f"started: {state.max_steps} steps" + (f", resumed at step {state.global_step}" if state.global_step else ""))

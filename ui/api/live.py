@@ -1,7 +1,8 @@
 """Server-side view of runs being watched: new events are parsed once and shared by every page.
 
 Each browser session keeps only the run folder and how many events it has drawn (small ``gr.State``
-values); the parsed events live here, keyed by run folder, so a reload re-attaches cheaply.
+values); the parsed events live here, keyed by run folder, so a reload re-attaches cheaply. The log box's text is
+the readable tail of ``train.log`` (``core.runs.trainlog``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from core.runs import EventTail, RunPaths
+from core.runs import EventTail
+from core.runs.trainlog import readable_tail
 
 _MAX_VIEWS = 16
 
@@ -47,15 +49,6 @@ def view_for(run_dir: str) -> RunView:
 
 
 def log_tail(run_dir: str, lines: int = 25) -> str:
-    """The last ``lines`` lines of the run's ``train.log`` (bounded read from the end)."""
-    path = RunPaths(Path(run_dir)).log
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - 16384))
-            text = handle.read().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        return ""
-    text = text.replace("\r", "\n")
-    return "\n".join([line for line in text.splitlines() if line.strip()][-lines:])
+    """The last ``lines`` lines of the run's ``train.log`` a person needs (``core.runs.trainlog``: no terminal
+    codes, progress bars or library noise; the file keeps everything), oldest first."""
+    return readable_tail(run_dir, lines)

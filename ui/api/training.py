@@ -28,6 +28,7 @@ from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import Columns
 from core.runs import scheduler
 from core.runs.card import class_weights_text
+from core.runs.progress import run_progress
 from core.runs.queue import queue_run, waiting_runs
 from core.runs.slots import app_devices, check_device, slots_for
 from core.runs.waiting import queue_info, queue_sentence
@@ -193,12 +194,15 @@ class Training:
 
     @friendly_errors
     def training_status(self, run_id: str, request: gr.Request = None) -> dict[str, Any]:
-        """A run's status, final metrics and its last events (for scripts polling the app); a run waiting in the
-        queue has ``status.queue``: its place (1 = next), the run ahead and its progress, the estimated start."""
+        """A run's status, its numbers (``progress``: phase, step, training time, time left, samples/s; the same
+        the Train and Runs tabs and ``python -m core runs show`` give), final metrics and its last events (for
+        scripts polling the app); a run waiting in the queue has ``status.queue``: its place (1 = next), the run
+        ahead and its progress, the estimated start."""
         folder = self.context.run_dir(run_id, request)
         self.schedule()
         events = runs.read_events(folder)
-        return {"run_id": run_id, "status": self.status_of(folder, request),
+        status = self.status_of(folder, request)
+        return {"run_id": run_id, "status": status, "progress": run_progress(folder, status),
                 "metrics": runs.read_json(runs.RunPaths(folder).metrics), "events": len(events),
                 "last_events": events[-5:]}
 
@@ -209,13 +213,14 @@ class Training:
 
     def watch(self, run_id: str, request: Any = None) -> dict[str, Any]:
         """What the Train tab shows of a run on each tick: its folder and status (a waiting run's place in the
-        queue), the events so far (parsed once and shared by every page watching it), whether it is active and
-        has a model, and its log's tail."""
+        queue), the events so far (parsed once and shared by every page watching it), its numbers
+        (``core.runs.progress``), whether it is active and has a model, and the readable tail of its log."""
         folder = self.context.run_dir(run_id, request)
         self.schedule()
         status = self.status_of(folder, request)
         events = view_for(str(folder)).refresh()
-        return {"folder": folder, "status": status, "events": events, "active": status.get("state") in runs.ACTIVE_STATES,
+        return {"folder": folder, "status": status, "events": events, "progress": run_progress(folder, status),
+                "active": status.get("state") in runs.ACTIVE_STATES,
                 "has_model": (runs.RunPaths(folder).model / "config.json").exists(),
                 "log": self.context.shown(log_tail(folder))}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -22,6 +23,15 @@ def human_seconds(seconds: float | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def label_counts(counts: dict[str, int], shown: int = 8) -> str:
+    """Rows per label as one readable list for a toast ("positive 60, negative 40"), most frequent first, the
+    ``shown`` first labels and then how many more; label names exactly as in the data, HTML-escaped (toasts render
+    HTML)."""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+    text = ", ".join(f"{html.escape(str(label))} {count:,}" for label, count in ordered[:shown])
+    return text + (f", … (+{len(ordered) - shown})" if len(ordered) > shown else "")
 
 
 _MARKDOWN_SPECIALS = str.maketrans({ch: f"&#{ord(ch)};" for ch in "\\`*_{}[]<>()#+-.!|~"})

@@ -19,7 +19,7 @@ from ui.api.errors import friendly_errors
 from ui.api.figures import label_probability_figure
 from ui.api.limits import HEAVY
 from ui.api.session import model_name
-from ui.tabs.format import md_inline
+from ui.tabs.format import label_counts, md_inline
 from ui.tabs.notices import info, warn_all
 from ui.tabs.predict.evaluate_panel import EvaluatePanel
 
@@ -130,7 +130,7 @@ class PredictTab:
             path, text_column, model, progress=lambda done, total: progress(done / total, desc=f"{done}/{total} rows"))
         summary = done["summary"]
         updates: dict[Any, Any] = {self.result_file: done["path"], self.preview: done["preview"]}
-        message = f"Predicted {summary['rows']} rows: {summary['predicted']}"
+        message = f"Predicted {summary['rows']} rows: {label_counts(summary['predicted'])}"
         if summary.get("true_labels") is not None:
             scored = self.api.evaluations.score_predictions(done["labels"], summary)
             updates.update(self.evaluate.show(scored))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ui.api.figures import current_attempt
 from ui.api.training import run_outcome
 from ui.i18n.languages import tr
 from ui.tabs.format import human_seconds, md_code, md_inline
+
+RESUMING = "Resuming from step {0}: loading the model and the checkpoint…"  # one catalogue entry, its value filled in
 
 
 def pretraining(events: list[dict[str, Any]]) -> bool:
@@ -18,28 +19,41 @@ def pretraining(events: list[dict[str, Any]]) -> bool:
     return staged and not any(e.get("event") == "stage_done" for e in events)
 
 
-def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
-    """A progress bar with step, elapsed time, ETA and throughput from the latest step event (of the
-    pre-training stage while it runs)."""
-    stage = "pretrain" if pretraining(events) else None
-    steps = [e for e in current_attempt(events, stage) if e.get("event") in ("step", "started")]
-    last = steps[-1] if steps else {}
-    total = last.get("total_steps") or 0
-    step = last.get("step") or 0
-    state = status.get("state", "?")
-    if state == "finished":
-        step = total = max(total, 1) if not step else max(step, total)
-    share = min(1.0, step / total) if total else 0.0
+def progress_line(progress: dict[str, Any]) -> str:
+    """The numbers of ``core.runs.progress`` (through ``Training.watch``) as one translated line: while a resume or
+    a start loads there is no step count to trust yet and no time left, so it says what happens instead."""
+    step = progress.get("step")
+    total = progress.get("total_steps") or "?"
+    phase = progress.get("phase")
+    if phase in (None, "created"):
+        return ""
+    if phase == "waiting":
+        return tr("Waiting in the queue for a device.")
+    if phase in ("starting", "loading"):
+        if progress.get("resuming") and step:
+            return tr(RESUMING.replace("{0}", str(step)))
+        return tr("Starting: loading the model and the data…")
+    trained = human_seconds(progress.get("training_seconds"))
+    if phase in ("training", "pretraining"):
+        rate = progress.get("samples_per_second")
+        return tr(f"step {step or 0} of {total} · training time {trained} · about "
+                  f"{human_seconds(progress.get('remaining_seconds'))} left · "
+                  f"{f'{rate:.1f}' if rate else '—'} samples/s")
+    return tr(f"step {step if step is not None else '?'} of {total} · training time {trained}")
+
+
+def progress_html(progress: dict[str, Any]) -> str:
+    """A progress bar and its line (state, step, training time, time left, samples/s) from the run's numbers
+    (``core.runs.progress``: the same the Runs table and the CLI show)."""
+    state = progress.get("state") or "idle"
+    step, total = progress.get("step"), progress.get("total_steps")
+    share = 1.0 if state == "finished" else min(1.0, step / total) if step and total else 0.0
     colour = {"failed": "#c92a2a", "interrupted": "#e67700", "stopped": "#868e96"}.get(state, "#1f5fb4")
-    eta = "—" if state not in ("running", "stopping") else human_seconds(last.get("eta_seconds"))
-    rate = f"{last['samples_per_second']:.1f} samples/s" if last.get("samples_per_second") else ""
-    words = {w: tr(w) for w in ("pre-training", "step", "elapsed", "remaining", "samples/s", state)}
-    rate = rate.replace("samples/s", words["samples/s"])
+    stage = f" · {tr('pre-training')}" if progress.get("stage") == "pretrain" else ""
+    line = progress_line(progress)
     return (
         f'<div class="ts-progress"><div class="ts-bar" style="width:{share:.1%};background:{colour}"></div></div>'
-        f'<div class="ts-progress-text"><b>{words[state]}</b>{" · " + words["pre-training"] if stage else ""} · '
-        f'{words["step"]} {step}/{total or "?"} · {words["elapsed"]} {human_seconds(last.get("elapsed"))} · '
-        f'{words["remaining"]} {eta} {("· " + rate) if rate else ""}</div>'
+        f'<div class="ts-progress-text"><b>{tr(state)}</b>{stage}{" · " + line if line else ""}</div>'
     )
 
 

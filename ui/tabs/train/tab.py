@@ -24,6 +24,19 @@ from ui.tabs.train.form import build_form, form_run_config
 from ui.tabs.train.format import plan_markdown, pretraining, progress_html, status_markdown
 from ui.tabs.train.sweep_panel import build_sweep_panel
 
+# The log box follows its newest line (newest at the bottom) unless the reader scrolled up; back at the bottom, it
+# follows again. Gradio's own autoscroll does not scroll when the whole value is replaced, as each poll does.
+FOLLOW_LOG = """() => { requestAnimationFrame(() => {
+  const box = document.querySelector('#ts-train-log textarea');
+  if (!box) return;
+  if (!box.dataset.tsFollow) {
+    box.dataset.tsFollow = '1';
+    box.addEventListener('scroll', () => {
+      box.dataset.tsPinned = box.scrollHeight - box.scrollTop - box.clientHeight < 24 ? '1' : '0'; });
+  }
+  if (box.dataset.tsPinned !== '0') box.scrollTop = box.scrollHeight;
+}); }"""
+
 
 class TrainTab:
     """The Train tab's components and handlers (one instance per app)."""
@@ -72,12 +85,13 @@ class TrainTab:
             self.command = gr.Code(label="Equivalent command", language="shell", interactive=False, lines=2, max_lines=6,
                                    scale=2)
         self.status = gr.Markdown("No run yet: pick a base model and data, then press **Start training**.")
-        self.progress = gr.HTML(progress_html([], {"state": "idle"}))
+        self.progress = gr.HTML(progress_html({"state": "idle"}))
         with gr.Row():
             self.loss_plot = gr.Plot(label="Loss")
             self.metrics_plot = gr.Plot(label="Validation metrics")
         self.log_scale = gr.Checkbox(False, label="Log-scale loss")
-        self.log_box = gr.Textbox(label="Log (train.log)", lines=8, max_lines=12, autoscroll=True, interactive=False)
+        self.log_box = gr.Textbox(label="Log (train.log)", lines=8, max_lines=12, autoscroll=True, interactive=False,
+                                  elem_id="ts-train-log")
         self.timer = gr.Timer(1.0, active=False)
         self.drawn = gr.State(-1)  # events already drawn; -1 = draw now, -2 = the watched run has ended
         self.sweep_panel = build_sweep_panel(self.api, self.state, self.form, self.base, self.val_file,
@@ -105,7 +119,7 @@ class TrainTab:
         ended_now = not active and shown >= 0
         read_only = self.api.context.access.read_only
         updates: dict[Any, Any] = {
-            self.status: status_markdown(watched["folder"], status), self.progress: progress_html(events, status),
+            self.status: status_markdown(watched["folder"], status), self.progress: progress_html(watched["progress"]),
             self.log_box: watched["log"], self.timer: gr.Timer(active=active),
             self.drawn: len(events) if active else -2,
             self.retry: gr.update(visible=status.get("error_kind") == "out_of_memory" and not read_only),
@@ -145,6 +159,7 @@ class TrainTab:
         self.timer.tick(self.on_tick, watched, self.poll_outputs, api_visibility="private", show_progress="hidden")
         self.log_scale.change(lambda v: self.poll(v[st["run"]], v[self.drawn], v[self.log_scale], v[st["base"]], True),
                               watched, self.poll_outputs, api_visibility="private")
+        self.log_box.change(None, js=FOLLOW_LOG, api_visibility="private", queue=False)  # follow the newest line
         self.base.input(lambda ref: ref or DEFAULT, self.base, st["base"], api_visibility="private")
         st["base"].change(self.base_dropdown, st["base"], self.base, api_visibility="private")
         for source in (st["base"], st["data"]):
