@@ -21,9 +21,13 @@ from gradio.context import LocalContext
 import ui.i18n.languages as i18n
 from core.data import inspect_file
 from core.plots.data import health_figures
+from ui.api.attention_render import TABLE_COLUMNS
 from ui.i18n.localise import _figure
+from ui.tabs.attention.tab import AttentionTab
 from ui.tabs.data.format import report_markdown
+from ui.tabs.format import md_escape
 from ui.tabs.runs.format import runs_table
+from ui.tabs.runs.tab import RunsTab
 from ui.tabs.train.format import plan_markdown, progress_html, status_markdown
 
 # words that are the same in both languages: settings and ids the user types or reads in files and commands,
@@ -87,6 +91,7 @@ def test_a_realistic_flow_speaks_only_chinese(chinese, duplicated_file: Path, tm
     step = {"event": "step", "step": 52, "total_steps": 90, "elapsed": 262, "eta_seconds": 237,
             "samples_per_second": 12.5}
     lines["progress"] = shown(progress_html([step], {"state": "running"}))
+    lines["progress, idle"] = shown(progress_html([], {"state": "idle"}))  # what a page load shows with no run
 
     listed = [{"run_id": "20261207-101500-ab12", "state": "finished", "base_model": "bert-tiny", "data": "tickets.csv",
                "best_metric": 0.96, "best_metric_name": "accuracy", "duration_seconds": 487, "has_model": True},
@@ -105,3 +110,22 @@ def test_a_realistic_flow_speaks_only_chinese(chinese, duplicated_file: Path, tm
     mixed = {name: words for name, words in mixed.items() if words}
     assert not mixed, "English left in Chinese text: " + "; ".join(f"{n}: {w}" for n, w in mixed.items()) + \
         "\n" + "\n".join(f"--- {n}\n{lines[n]}" for n in mixed)
+
+
+def test_a_row_picked_in_a_translated_table_is_read_by_position(chinese) -> None:
+    """The page sends a table back with the headers it shows (in Chinese): picking a row still finds the run, and
+    the selected run's line names its state in Chinese; picking a head still opens that layer and head."""
+    table = runs_table([{"run_id": "20261207-101500-ab12", "state": "finished", "base_model": "bert-tiny"}], {})
+    table = table.rename(columns=shown)
+    assert "run" not in table.columns
+    tab = RunsTab.__new__(RunsTab)  # the handler alone: its components are only keys of the answer
+    for name in ("selected", "name", "tags", "current", "chosen", "share"):
+        setattr(tab, name, name)
+    tab.api = SimpleNamespace(runs=SimpleNamespace(summary=lambda run_id: {"state": "finished"}))
+    answer = tab.on_select(table, None, SimpleNamespace(index=[0, 2]))
+    assert answer["selected"] == "20261207-101500-ab12"
+    assert english_left(answer["current"], {md_escape("20261207-101500-ab12")}) == [], answer["current"]
+
+    heads = pd.DataFrame([[3, 7, 0.5, "entropy (most focused)"]], columns=TABLE_COLUMNS).rename(columns={
+        "layer": "层", "head": "头"})
+    assert AttentionTab.on_pick(None, heads, "Head", SimpleNamespace(index=[0, 1]))[:2] == (3, 7)
