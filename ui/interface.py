@@ -21,9 +21,9 @@ from starlette.middleware import Middleware
 from ui.api.access import Access, Limits
 from ui.api.downloads import DownloadGate
 from ui.api.endpoints import Api, register
+from ui.api.fonts import FontRoute, page_css
 from ui.api.limits import HEAVY
 from ui.api.session import DEFAULT, TABS, Places, browser_secret
-from ui.i18n.fonts import FontRoute, page_css
 from ui.i18n.languages import CHOICES, RESTORE_JS, SWITCH_JS, gradio_i18n, tr
 from ui.i18n.localise import localise
 from ui.tabs.attention.tab import AttentionTab
@@ -155,7 +155,7 @@ def launch_kwargs(demo: gr.Blocks | None = None) -> dict:
     """Arguments for ``demo.launch`` shared by app.py and the tests (Gradio 6 takes css/theme here); for an app of
     :func:`build_app`, also the download gate and the cleanup sweep."""
     kwargs: dict[str, Any] = {
-        "css": page_css(),  # the CJK font's @font-face (ui.i18n.fonts), before assets/style.css
+        "css": page_css(),  # the CJK font's @font-face (ui.api.fonts), before assets/style.css
         "css_paths": [CSS_PATH] if CSS_PATH.exists() else None,
         "theme": gr.themes.Soft(primary_hue="blue"),
         "max_file_size": "500mb",

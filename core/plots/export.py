@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import DataError
-from core.plots.fonts import TTF_FONT, with_font
+from core.plots.fonts import FAMILY, TTF_FONT, with_font
 
 
 def export_html(fig: Any, path: str | Path) -> Path:
@@ -68,7 +68,7 @@ def _matplotlib_png(fig: Any, path: Path) -> None:
     # DejaVu first (Latin), then the shipped CJK subset, then whichever CJK font is installed: no boxes
     if TTF_FONT.exists():  # the shipped subset: Chinese renders on a machine without a CJK system font
         font_manager.fontManager.addfont(str(TTF_FONT))
-    plt.rcParams["font.sans-serif"] = ["DejaVu Sans", "TuneScope CJK", *CJK_FONTS, *plt.rcParams["font.sans-serif"]]
+    plt.rcParams["font.sans-serif"] = ["DejaVu Sans", FAMILY, *CJK_FONTS, *plt.rcParams["font.sans-serif"]]
     traces = [t for t in fig.data if t.type in ("heatmap", "bar")]
     if not traces:
         raise DataError("This figure has nothing the PNG fallback can draw (heatmaps and bars only).")

@@ -1,7 +1,7 @@
 """The CJK font every page and figure can rely on: a subset of WenQuanYi Micro Hei shipped in ``assets/fonts``.
 
 A machine without a CJK system font shows Chinese as boxes; the app serves this subset with the page
-(``ui.i18n.fonts``), figures name it first for CJK text (``core.plots.style.FONT_FAMILY``), report pages
+(``ui.api.fonts``), figures name it first for CJK text (``core.plots.style.FONT_FAMILY``), report pages
 and exported HTML figures embed it (:func:`font_face_css` with ``inline=True``: a file that opens offline),
 and matplotlib's PNG fallback registers the TTF. ``assets/fonts/make_subset.py`` regenerates the files;
 licence Apache-2.0 (or GPL-3+ with the font exception), named in the README and ``assets/fonts/LICENSE``.
