@@ -21,6 +21,7 @@ from starlette.middleware import Middleware
 from ui.api.access import Access, Limits
 from ui.api.downloads import DownloadGate
 from ui.api.endpoints import Api, register
+from ui.api.fonts import FontRoute, page_css
 from ui.api.limits import HEAVY
 from ui.api.session import DEFAULT, TABS, Places, browser_secret
 from ui.i18n.languages import CHOICES, RESTORE_JS, SWITCH_JS, gradio_i18n, tr
@@ -59,16 +60,21 @@ def _header() -> gr.Dropdown:
     return language
 
 
-def _wire_language(demo: gr.Blocks, language: gr.Dropdown, tab_views: dict[str, Any]) -> None:
+def _wire_language(demo: gr.Blocks, language: gr.Dropdown, tab_views: dict[str, Any],
+                   redraws: list[tuple[Any, Any, list[Any]]]) -> None:
     """The menu sets the page's language and the cookie that tells the server which language to answer in;
     on load it shows the saved choice and applies it. Gradio does not redraw the tab buttons when the
-    language changes, so the server sends their labels again."""
+    language changes, so the server sends their labels again; and every ``(handler, inputs, outputs)`` of
+    ``redraws`` (what the page load drew: model, data report, run, runs table, sweep) runs again, so the
+    text the server made is redrawn in the new language without a reload (the cookie is set before)."""
     def relabel() -> dict[Any, Any]:
         return {tab: gr.Tab(label=tr(TAB_LABELS[tab_id])) for tab_id, tab in tab_views.items()}
 
     tabs = list(tab_views.values())
-    language.input(None, language, language, js=SWITCH_JS, api_visibility="private").then(
+    switched = language.input(None, language, language, js=SWITCH_JS, api_visibility="private").then(
         relabel, None, tabs, queue=False, api_visibility="private")
+    for handler, inputs, outputs in redraws:
+        switched.then(handler, inputs, outputs, api_visibility="private")
     demo.load(None, None, language, js=RESTORE_JS, api_visibility="private").then(
         None, language, language, js=SWITCH_JS, api_visibility="private").then(
         relabel, None, tabs, queue=False, api_visibility="private")
@@ -116,7 +122,6 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
         tab_views["runs"].select(runs_tab.on_refresh, None, runs_tab.listing_outputs, api_visibility="private")
         register(api)
         _wire_playground(model_tab, attention_tab, tabs)
-        _wire_language(demo, language, tab_views)
 
         def restore_choices(values: dict[Any, Any]) -> dict[Any, Any]:
             """First and fast (no model loading), so it lands before the user's first click: the open tab
@@ -137,9 +142,10 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
                    *runs_tab.listing_outputs]
         panel = train_tab.sweep_panel
         demo.load(panel.restore, None, panel.restore_outputs, api_visibility="private")
+        views = (restore_views, set(state.values()), list(dict.fromkeys(outputs)))
         demo.load(restore_choices, set(state.values()), [tabs, state["base"], state["view"]], queue=False,
-                  api_visibility="private").then(restore_views, set(state.values()), list(dict.fromkeys(outputs)),
-                                                 api_visibility="private")
+                  api_visibility="private").then(*views, api_visibility="private")
+        _wire_language(demo, language, tab_views, [views, (panel.restore, None, panel.restore_outputs)])
     localise(demo)
     _SERVED[demo] = api
     return demo
@@ -149,14 +155,17 @@ def launch_kwargs(demo: gr.Blocks | None = None) -> dict:
     """Arguments for ``demo.launch`` shared by app.py and the tests (Gradio 6 takes css/theme here); for an app of
     :func:`build_app`, also the download gate and the cleanup sweep."""
     kwargs: dict[str, Any] = {
+        "css": page_css(),  # the CJK font's @font-face (ui.api.fonts), before assets/style.css
         "css_paths": [CSS_PATH] if CSS_PATH.exists() else None,
         "theme": gr.themes.Soft(primary_hue="blue"),
         "max_file_size": "500mb",
         "show_error": True,
         "i18n": gradio_i18n(),
     }
+    kwargs["app_kwargs"] = {"middleware": [Middleware(FontRoute)]}  # serves the CJK font with the page
     api = _SERVED.get(demo) if demo is not None else None
     if api is not None:
-        kwargs["app_kwargs"] = {"middleware": [Middleware(DownloadGate, downloads=api.context.downloads)],
+        kwargs["app_kwargs"] = {"middleware": [Middleware(FontRoute),
+                                               Middleware(DownloadGate, downloads=api.context.downloads)],
                                 "lifespan": api.housekeeping.lifespan}
     return kwargs

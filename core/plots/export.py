@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 
 from core.errors import DataError
+from core.plots.fonts import FAMILY, TTF_FONT, with_font
 
 
 def export_html(fig: Any, path: str | Path) -> Path:
     """Write a self-contained HTML page (plotly.js inline, no CDN or other network reference)."""
     path = _target(path, ".html")
-    fig.write_html(str(path), include_plotlyjs=True, full_html=True, config={"displaylogo": False})
+    page = fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False})
+    path.write_text(with_font(page), encoding="utf-8")  # CJK text renders offline: the font is embedded
     return path
 
 
@@ -59,11 +61,14 @@ def _matplotlib_png(fig: Any, path: Path) -> None:
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from matplotlib import font_manager
 
     from core.plots.style import CJK_FONTS
 
-    # DejaVu first (Latin), then whichever CJK font is installed, so Chinese tokens and titles are not boxes
-    plt.rcParams["font.sans-serif"] = ["DejaVu Sans", *CJK_FONTS, *plt.rcParams["font.sans-serif"]]
+    # DejaVu first (Latin), then the shipped CJK subset, then whichever CJK font is installed: no boxes
+    if TTF_FONT.exists():  # the shipped subset: Chinese renders on a machine without a CJK system font
+        font_manager.fontManager.addfont(str(TTF_FONT))
+    plt.rcParams["font.sans-serif"] = ["DejaVu Sans", FAMILY, *CJK_FONTS, *plt.rcParams["font.sans-serif"]]
     traces = [t for t in fig.data if t.type in ("heatmap", "bar")]
     if not traces:
         raise DataError("This figure has nothing the PNG fallback can draw (heatmaps and bars only).")

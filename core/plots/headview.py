@@ -23,11 +23,12 @@ from core.attention.extract import AttentionResult
 from core.attention.neurons import QueryKey, reproduce
 from core.errors import DataError
 from core.plots.attention import view_tokens
+from core.plots.fonts import with_font
 
 ALL_LAYERS_VALUES = 250_000  # include every layer (in-view layer chooser) while layers*heads*T*T stays under this
 DISPLAY = {"Ġ": "␣", "▁": "␣", "Ċ": "↵", "ĉ": "⇥"}
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
-       "connect-src 'none'; form-action 'none'; base-uri 'none'")
+       "font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
@@ -128,5 +129,5 @@ def write_html(data: dict[str, Any], path: str | Path, title: str = "TuneScope a
     if path.suffix.lower() != ".html":
         path = path.with_suffix(".html")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(standalone_html(data, title), encoding="utf-8")
+    path.write_text(with_font(standalone_html(data, title)), encoding="utf-8")  # CJK renders offline
     return path

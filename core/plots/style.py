@@ -12,10 +12,10 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-# Chinese and Japanese text (data, tokens, the Chinese UI's titles) needs a CJK font: browsers and the
-# PNG export (kaleido drives Chromium) fall back through this list; Debian's fonts-wqy-microhei is enough.
-FONT_FAMILY = ('"Open Sans", "Noto Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", '
-               '"PingFang SC", sans-serif')
+# Chinese and Japanese text (data, tokens, the Chinese UI's titles) needs a CJK font: "TuneScope CJK" is the
+# subset the app serves and exported pages embed (core.plots.fonts); then the system's, for browsers and kaleido.
+FONT_FAMILY = ('"Open Sans", "Noto Sans", "TuneScope CJK", "Noto Sans CJK SC", "WenQuanYi Micro Hei", '
+               '"Microsoft YaHei", "PingFang SC", sans-serif')
 CJK_FONTS = ["Noto Sans CJK SC", "WenQuanYi Micro Hei", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC"]
 _AXIS = dict(gridcolor="#EBF0F8", linecolor="#EBF0F8", zerolinecolor="#EBF0F8", ticks="")
 STYLE = dict(layout=dict(font=dict(color="#2a3f5f", family=FONT_FAMILY), paper_bgcolor="white", plot_bgcolor="white",

@@ -70,7 +70,7 @@ var TSKit = (typeof TSKit !== "undefined" && TSKit) || (() => {  // var: several
     (data.notes || []).forEach(note => html("div", {class: "ts-note"}, root, note));
   }
   const STYLE = `
-.ts-view{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;color:#1f2933;font-size:13px;width:100%;box-sizing:border-box;background:#fff;padding:6px}
+.ts-view{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","TuneScope CJK","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;color:#1f2933;font-size:13px;width:100%;box-sizing:border-box;background:#fff;padding:6px}
 .ts-view .ts-title{font-weight:600;font-size:14px;margin:2px 0}
 .ts-view .ts-note{color:#52606d;font-size:12px;margin:1px 0}
 .ts-view .ts-bar{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:center;margin:6px 0}

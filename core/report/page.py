@@ -14,6 +14,7 @@ import html
 import re
 from typing import Any
 
+from core.plots.fonts import with_font
 from core.text import unlinked
 
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; "
@@ -21,7 +22,7 @@ CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline
 
 NUMBER = re.compile(r"[-+]?[0-9][0-9.,]*%?|–")
 STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2933; margin: 0;
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "TuneScope CJK", sans-serif; color: #1f2933; margin: 0;
        background: #f5f7fa; line-height: 1.45; }
 header { background: #1f5fb4; color: white; padding: 18px 32px; }
 header h1 { margin: 0 0 4px 0; font-size: 22px; word-break: break-all; }
@@ -88,7 +89,7 @@ def page(title: str, subtitle: str, sections: list[tuple[str, str]], plotly_js: 
     plotly_js = plotly_js.replace("</script", "<\\/script")  # cannot end its own element early
     nav = "".join(f'<a href="#{anchor(h)}">{esc(h)}</a>' for h, _ in sections)
     body = "".join(f'<section id="{anchor(h)}"><h2>{esc(h)}</h2>{content}</section>' for h, content in sections)
-    return (
+    return with_font(  # Chinese renders offline: the CJK font is embedded when the page holds CJK text
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.polling import poll_until
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")]
@@ -69,4 +71,29 @@ def test_english_browser_switches_to_chinese_with_figures(browser, app_url: str)
     page.get_by_role("button", name="使用示例数据集").click()  # the data check again, drawn for this page
     chinese_title = f"() => ({PLOT_TITLES})().some((t) => /[\\u4e00-\\u9fff]/.test(String(t)))"
     page.wait_for_function(chinese_title, timeout=60_000)  # the class-balance figure, drawn in Chinese
+    context.close()
+
+
+def test_switching_redraws_the_servers_text_without_a_reload(browser, app_url: str) -> None:
+    """The data report the page load drew (English) turns Chinese when the menu switches, in the same page (no
+    reload: a mark set on the window survives), and the page's CJK font is served and loads."""
+    context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name="1 · Model").wait_for(timeout=60_000)
+
+    def report_shown() -> bool:  # the page load restores the saved tab: open the Data tab until it shows the report
+        page.get_by_role("tab", name="2 · Data").click()
+        return page.get_by_text("usable rows").first.is_visible()  # the sample's report, from the server, in English
+
+    poll_until(report_shown, "the English data report", ceiling=180, step=1.0)
+    page.evaluate("() => { window.__tunescopeSamePage = true; }")
+    choose_language(page, "简体中文")
+    page.get_by_text("行可用").first.wait_for(state="attached", timeout=120_000)  # the same report, redrawn in Chinese
+    page.get_by_role("tab", name="6 · 运行").wait_for(timeout=30_000)
+    assert page.evaluate("() => window.__tunescopeSamePage === true"), "the page reloaded"
+    assert page.get_by_text("usable rows").count() == 0
+    loaded = page.evaluate("""async () => (await document.fonts.load('16px "TuneScope CJK"', '语言')).length""")
+    assert loaded >= 1, "the page's CJK font did not load"
+    assert "TuneScope CJK" in page.evaluate("() => getComputedStyle(document.querySelector('.gradio-container')).fontFamily")
     context.close()

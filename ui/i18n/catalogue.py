@@ -128,7 +128,7 @@ def source_strings(root: Path = ROOT) -> set[str]:
     or the ``python -m ui.catalogue`` command, which show no text)."""
     found: set[str] = set()
     for path in sorted((root / "core").rglob("*.py")):
-        found |= strings_in(path, all_prose="plots" in path.parts and path.name != "style.py")
+        found |= strings_in(path, all_prose="plots" in path.parts and path.name not in ("style.py", "fonts.py"))
     quiet = root / "ui" / "i18n"
     for path in sorted((root / "ui").rglob("*.py")):
         if quiet not in path.parents and path != root / "ui" / "catalogue.py":

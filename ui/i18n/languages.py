@@ -7,7 +7,9 @@ request: the ``tunescope_lang`` cookie set by the language menu, else the browse
 
 The catalogue (``ui/i18n/locales/zh-CN.json``) maps English to Chinese. A key may hold ``{name}`` fields
 for text with values in it ("Run {run} finished."): the values are carried over untranslated. Text the
-catalogue does not know is shown in English, line by line and sentence by sentence, never dropped.
+catalogue does not know is shown in English, line by line and sentence by sentence, never dropped: the
+server composes its own messages whole with :func:`trf` (one catalogue entry per sentence, values filled in),
+so that fallback only ever meets text from elsewhere.
 ``tests/ui/test_i18n.py`` checks the catalogue covers every static string and every message in
 ``core`` and ``ui``. Core stays English-only: it never imports this module.
 """
@@ -139,6 +141,19 @@ def tr(text: Any, lang: str | None = None) -> Any:
     if (lang or language()) != CHINESE:
         return text
     return translate(text)
+
+
+def trf(template: str, *values: Any, lang: str | None = None) -> str:
+    """One whole message: ``template`` (a catalogue key with ``{0}``, ``{1}``... fields) in the request's
+    language, filled with ``values`` (never translated). Text the server composes goes through this, so a
+    sentence is one catalogue entry and never glued from translated fragments."""
+    chosen = catalogue().get(template, template) if (lang or language()) == CHINESE else template
+    return chosen.format(*values)
+
+
+def listing(items: list[str], lang: str | None = None) -> str:
+    """Items that are each a whole phrase (already in the request's language), as one list: "a, b, c" or "a，b，c"."""
+    return ("，" if (lang or language()) == CHINESE else ", ").join(items)
 
 
 SWITCH_JS = """

@@ -112,18 +112,53 @@ def _translated(outputs: list[Any], result: Any) -> Any:
     return result
 
 
+def _translated_error(exc: Any) -> None:
+    if language() == CHINESE and isinstance(exc.message, str):
+        exc.message = translate(exc.message)
+
+
 def _wrap(fn: Callable[..., Any], outputs: list[Any]) -> Callable[..., Any]:
+    """``fn`` answering in the request's language: a plain function, a coroutine, or a (async) generator whose
+    every update is translated (a streaming handler's text changes language like any other)."""
     import gradio as gr
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            result = fn(*args, **kwargs)
-        except gr.Error as exc:
-            if language() == CHINESE and isinstance(exc.message, str):
-                exc.message = translate(exc.message)
-            raise
+    def out(result: Any) -> Any:
         return _translated(outputs, result) if language() == CHINESE else result
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                for item in fn(*args, **kwargs):
+                    yield out(item)
+            except gr.Error as exc:
+                _translated_error(exc)
+                raise
+    elif inspect.isasyncgenfunction(fn):
+        @functools.wraps(fn)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                async for item in fn(*args, **kwargs):
+                    yield out(item)
+            except gr.Error as exc:
+                _translated_error(exc)
+                raise
+    elif inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return out(await fn(*args, **kwargs))
+            except gr.Error as exc:
+                _translated_error(exc)
+                raise
+    else:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return out(fn(*args, **kwargs))
+            except gr.Error as exc:
+                _translated_error(exc)
+                raise
 
     wrapper.__tunescope_localised__ = True  # type: ignore[attr-defined]
     return wrapper
@@ -137,8 +172,6 @@ def translate_handlers(demo: Any) -> int:
         if fn is None or getattr(fn, "__tunescope_localised__", False):
             continue
         if any(type(o).__name__ == "Api" for o in block_fn.outputs):  # gr.api endpoints answer in English
-            continue
-        if inspect.iscoroutinefunction(fn) or inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
             continue
         block_fn.fn = _wrap(fn, list(block_fn.outputs))
         wrapped += 1

@@ -144,9 +144,9 @@ class AttentionTab:
         return self.on_show(values)
 
     def on_pick(self, table: pd.DataFrame, current: str, event: gr.SelectData) -> tuple[Any, Any, Any]:
-        row = table.iloc[event.index[0]]
+        row = table.iloc[event.index[0]]  # by position: the headers may come back translated
         keep = current if VIEWS.get(current) in ("diff", "head") else "Head"
-        return int(row["layer"]), int(row["head"]), keep
+        return int(row.iloc[TABLE_COLUMNS.index("layer")]), int(row.iloc[TABLE_COLUMNS.index("head")]), keep
 
     def on_view(self, values: dict[Any, Any]) -> dict[Any, Any]:
         """Aggregates start on the last layer: mean of its heads and rollout through every layer."""

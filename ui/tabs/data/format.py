@@ -4,48 +4,56 @@ from __future__ import annotations
 
 from typing import Any
 
+from ui.i18n.languages import listing, tr, trf
 from ui.tabs.format import md_code, md_inline
 
 TOP_PAIRS = 5
 
 
 def multi_label_markdown(result: dict[str, Any]) -> list[str]:
-    """Lines on multi-label data: how labels were given, labels per row, rows without a label, frequent pairs."""
+    """Lines on multi-label data: how labels were given, labels per row, rows without a label, frequent pairs
+    (each line one whole message in the page's language)."""
     stats = (result.get("health") or {}).get("multi_label")
     if not result.get("multi_label") or not stats:
         return []
     rows = max(result["rows"], 1)
     several = stats["rows_with_several"]
-    pairs = ", ".join(f"{md_inline(a)} + {md_inline(b)} ({n:,})" for (a, b), n in ((p["labels"], p["rows"]) for p in stats["pairs"][:TOP_PAIRS]))
+    pairs = listing([f"{md_inline(a)} + {md_inline(b)} ({n:,})"
+                     for (a, b), n in ((p["labels"], p["rows"]) for p in stats["pairs"][:TOP_PAIRS])])
+    given = md_inline(result["label_format"]) if result.get("label_format") else tr("several labels per row")
     return [
-        f"**Multi-label** ({result.get('label_format') or 'several labels per row'}): {len(stats['labels'])} labels · "
-        f"mean {stats['mean_labels_per_row']:.2f} labels per row · {several:,} rows ({several / rows:.0%}) with "
-        f"several · {stats['rows_without_label']:,} with none",
-        *([f"Most frequent pairs: {pairs}"] if pairs else []),
+        trf("**Multi-label** ({0}): {1} labels · mean {2} labels per row · {3} rows ({4}) with several · {5} with none",
+            given, len(stats["labels"]), f"{stats['mean_labels_per_row']:.2f}", f"{several:,}", f"{several / rows:.0%}",
+            f"{stats['rows_without_label']:,}"),
+        *([trf("Most frequent pairs: {0}", pairs)] if pairs else []),
     ]
 
 
 def report_markdown(result: dict[str, Any]) -> str:
-    """The health report as short markdown: counts, drops, duplicates, warnings."""
-    lines = [
-        f"**{result['rows']:,} usable rows** of {result.get('rows_read', result['rows']):,} · "
-        f"{len(result['labels'])} {'labels' if result.get('multi_label') else 'classes'} · text "
-        f"{md_code(result['text_column'])} · label {md_code(result['label_column'])}"
-        + (f" · second text {md_code(result['text_pair_column'])}" if result.get("text_pair_column") else ""),
-        f"Read as {result.get('format', 'csv')}"
-        + (f", encoding {result['encoding']}" if result.get("encoding") else "")
-        + (f", delimiter `{result['delimiter']!r}`" if result.get("delimiter") else ""),
-    ]
+    """The health report as short markdown: counts, drops, duplicates, warnings; every line one whole message in
+    the page's language (``trf``), the core's warnings translated one by one before they become list items."""
+    counts = (f"{result['rows']:,}", f"{result.get('rows_read', result['rows']):,}", len(result["labels"]),
+              md_code(result["text_column"]), md_code(result["label_column"]))
+    first = (trf("**{0} usable rows** of {1} · {2} labels · text {3} · label {4}", *counts) if result.get("multi_label")
+             else trf("**{0} usable rows** of {1} · {2} classes · text {3} · label {4}", *counts))
+    if result.get("text_pair_column"):
+        first += " · " + trf("second text {0}", md_code(result["text_pair_column"]))
+    read = [trf("Read as {0}", result.get("format", "csv"))]
+    if result.get("encoding"):
+        read.append(trf("encoding {0}", result["encoding"]))
+    if result.get("delimiter"):
+        read.append(trf("delimiter {0}", f"`{result['delimiter']!r}`"))
+    lines = [first, " · ".join(read)]
     tokens = (result.get("health") or {}).get("tokens")
     if tokens:
-        lines.append(
-            f"Tokens ({tokens['tokenizer']}): median {tokens['p50']}, 95th percentile {tokens['p95']}, "
-            f"max {tokens['max']} · **{tokens['truncated_share']:.1%}** of rows truncated at max_length "
-            f"{tokens['max_length']} · suggested max_length **{tokens['suggested_max_length']}**"
-        )
+        lines.append(trf("Tokens ({0}): median {1}, 95th percentile {2}, max {3} · **{4}** of rows truncated at "
+                         "max_length {5} · suggested max_length **{6}**", tokens["tokenizer"], tokens["p50"],
+                         tokens["p95"], tokens["max"], f"{tokens['truncated_share']:.1%}", tokens["max_length"],
+                         tokens["suggested_max_length"]))
     lines += multi_label_markdown(result)
-    lines += [f"- ⚠️ {md_inline(w, 600)}" for w in result.get("warnings", [])]
-    return "\n\n".join(lines[:2]) + ("\n\n" + "\n".join(lines[2:]) if len(lines) > 2 else "")
+    warnings = [f"- ⚠️ {md_inline(tr(w), 600)}" for w in result.get("warnings", [])]
+    text = "\n\n".join(lines[:2]) + ("\n\n" + "\n".join(lines[2:]) if len(lines) > 2 else "")
+    return text + ("\n\n" + "\n".join(warnings) if warnings else "")  # a list of its own, never a line's tail
 
 
 def label_choices(columns: list[str], result: dict[str, Any]) -> list[str]:

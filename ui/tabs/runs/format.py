@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from ui.i18n.languages import tr, trf
 from ui.tabs.format import human_seconds, md_escape
 
 COLUMNS = ["run", "name", "state", "model", "data", "best metric", "duration", "date", "tags"]
@@ -17,10 +18,10 @@ def runs_table(listed: list[dict[str, Any]], places: dict[str, int] | None = Non
     places = places or {}
     for r in listed:
         best = r.get("best_metric")
-        state = r["state"] if r["state"] != "damaged" else f"damaged: {r.get('reason') or '?'}"
+        state = tr(r["state"]) if r["state"] != "damaged" else trf("damaged: {0}", tr(r.get("reason") or "?"))
         if r["run_id"] in places:
-            state = f"queued · #{places[r['run_id']]} in line"
-        best_text = f"{r.get('best_metric_name') or 'metric'} {best:.4f}" if isinstance(best, int | float) else ""
+            state = trf("queued · #{0} in line", places[r["run_id"]])
+        best_text = f"{tr(r.get('best_metric_name') or 'metric')} {best:.4f}" if isinstance(best, int | float) else ""
         rows.append([r["run_id"], r.get("name") or r["run_id"], state, r.get("base_model") or r.get("model"),
                      r.get("data"), best_text, human_seconds(r.get("duration_seconds")),
                      (r.get("created_at") or r.get("updated_at") or "")[:16].replace("T", " "),

@@ -20,6 +20,7 @@ from ui.api.session import run_ref
 from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.figures import compare_figure
+from ui.i18n.languages import tr
 from ui.tabs.data.suspects_panel import build_suspects_panel
 from ui.tabs.format import md_escape, md_inline
 from ui.tabs.notices import info
@@ -109,11 +110,11 @@ class RunsTab:
 
     def on_select(self, table: pd.DataFrame, chosen: list[str] | None, event: gr.SelectData,
                   request: gr.Request = None) -> dict[Any, Any]:
-        run_id = str(table.iloc[event.index[0]]["run"])
+        run_id = str(table.iloc[event.index[0], COLUMNS.index("run")])  # by position: headers come translated
         meta = self.api.runs.summary(run_id)
         picked = list(dict.fromkeys([*(chosen or []), run_id]))[-4:]
         state = meta.get("state", "?")
-        line = f"**{md_escape(meta.get('name') or run_id)}** ({md_escape(run_id)}) — {md_escape(state)}"
+        line = f"**{md_escape(meta.get('name') or run_id)}** ({md_escape(run_id)}) — {md_escape(tr(state))}"
         waiting = self.api.training.queue_text(run_id, request) if state == "queued" else ""
         return {self.selected: run_id, self.name: meta.get("name") or run_id, self.tags: ", ".join(meta.get("tags") or []),
                 self.current: line + (f"\n\n⏳ {md_inline(waiting, 600)}" if waiting else ""),

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ui.api.training import run_outcome
-from ui.i18n.languages import tr
+from ui.i18n.languages import listing, tr, trf
 from ui.tabs.format import human_seconds, md_code, md_inline
 
 RESUMING = "Resuming from step {0}: loading the model and the checkpoint…"  # one catalogue entry, its value filled in
@@ -57,49 +57,61 @@ def progress_html(progress: dict[str, Any]) -> str:
     )
 
 
+def device_line(resolved: dict[str, Any], weights: dict[str, str]) -> str:
+    """What the run trained with — device, precision, weights, dropout, frozen embeddings — each a whole phrase in
+    the page's language (``trf``), listed."""
+    facts = [trf("Device **{0}**", resolved["device"]), trf("precision **{0}**", resolved.get("precision"))]
+    if "class_weights" in weights:
+        facts.append(trf("class weights {0}", weights["class_weights"]))
+    if "positive_weights" in weights:
+        facts.append(trf("positive weights per label {0}", weights["positive_weights"]))
+    if "dropout" in resolved:
+        dropout = resolved["dropout"]
+        facts.append(tr("dropout off") if dropout == 0.0 else tr("the model's dropout") if dropout == "model"
+                     else trf("dropout {0}", dropout))
+    if resolved.get("frozen_embedding_weights"):
+        facts.append(trf("token embeddings frozen ({0} M weights)", f"{resolved['frozen_embedding_weights'] / 1e6:.1f}"))
+    return listing(facts)
+
+
 def status_markdown(run_dir: str | Path, status: dict[str, Any]) -> str:
     """The run's id, state, message (a queued run's: its place, the run ahead, the estimated start; it names other
-    people's runs, so it is made inert) and (when done) final metrics."""
-    text = f"**Run** `{Path(run_dir).name}` — **{status.get('state')}**"
+    people's runs, so it is made inert) and (when done) final metrics; every paragraph one whole message in the
+    page's language."""
+    text = trf("**Run** {0} — **{1}**", f"`{Path(run_dir).name}`", tr(str(status.get("state"))))
     if status.get("queue") and status.get("message"):
-        text += f"\n\n⏳ {md_inline(status['message'], 600)}"
+        text += f"\n\n⏳ {md_inline(tr(status['message']), 600)}"
     elif status.get("message"):
-        text += f"\n\n{md_inline(status['message'], 600)}"
+        text += f"\n\n{md_inline(tr(status['message']), 600)}"
     outcome = run_outcome(run_dir)
     metrics, resolved, weights = outcome["metrics"], outcome["resolved"], outcome["weights"]
     if metrics and metrics.get("multi_label"):
-        text += (f"\n\nValidation: micro F1 **{metrics['f1_micro']:.4f}**, macro F1 **{metrics['f1_macro']:.4f}**, "
-                 f"subset accuracy **{metrics['subset_accuracy']:.4f}** on {metrics.get('samples', '?')} rows "
-                 "(each label at its tuned threshold)")
+        text += "\n\n" + trf("Validation: micro F1 **{0}**, macro F1 **{1}**, subset accuracy **{2}** on {3} rows "
+                             "(each label at its tuned threshold)", f"{metrics['f1_micro']:.4f}",
+                             f"{metrics['f1_macro']:.4f}", f"{metrics['subset_accuracy']:.4f}", metrics.get("samples", "?"))
     elif metrics:
-        text += (f"\n\nValidation: accuracy **{metrics['accuracy']:.4f}**, macro F1 **{metrics['f1_macro']:.4f}** "
-                 f"on {metrics.get('samples', '?')} rows")
+        text += "\n\n" + trf("Validation: accuracy **{0}**, macro F1 **{1}** on {2} rows", f"{metrics['accuracy']:.4f}",
+                             f"{metrics['f1_macro']:.4f}", metrics.get("samples", "?"))
     if resolved.get("device"):
-        text += (f"\n\nDevice **{resolved['device']}**, precision **{resolved.get('precision')}**"
-                 + (", class weights " + weights["class_weights"] if "class_weights" in weights else "")
-                 + (", positive weights per label " + weights["positive_weights"] if "positive_weights" in weights
-                    else "")
-                 + ({0.0: ", dropout off", "model": ", the model's dropout"}.get(resolved["dropout"],
-                                                                                f", dropout {resolved['dropout']}")
-                    if "dropout" in resolved else "")
-                 + (f", token embeddings frozen ({resolved['frozen_embedding_weights'] / 1e6:.1f} M weights)"
-                    if resolved.get("frozen_embedding_weights") else ""))
+        text += "\n\n" + device_line(resolved, weights)
     overlap = resolved.get("train_val_overlap") or {}
     if overlap.get("val_rows_in_train"):
-        text += (f"\n\n⚠️ {overlap['val_rows_in_train']} validation row(s) "
-                 f"({overlap.get('val_share_in_train', 0):.1%}) also appear in the training data: validation "
-                 "scores will look better than on unseen text.")
+        text += "\n\n⚠️ " + trf("{0} validation row(s) ({1}) also appear in the training data: validation scores "
+                                "will look better than on unseen text.", overlap["val_rows_in_train"],
+                                f"{overlap.get('val_share_in_train', 0):.1%}")
     if overlap.get("train_rows_left_out"):
-        text += (f"\n\n{overlap['train_rows_left_out']:,} training row(s) whose text is also in the validation file "
-                 "were left out of training, so validation scores are measured on unseen text.")
+        text += "\n\n" + trf("{0} training row(s) whose text is also in the validation file were left out of "
+                             "training, so validation scores are measured on unseen text.",
+                             f"{overlap['train_rows_left_out']:,}")
     return text
 
 
 def plan_markdown(base: str, data: str, columns: dict[str, Any] | None) -> str:
     """What *Start training* will do, in one line: which base model, which data and columns."""
     if not columns:
-        return f"**Start training** will fine-tune **{md_inline(base)}** — first choose data in the Data tab."
-    detail = f"text {md_code(columns.get('text_column'))}, label {md_code(columns.get('label_column'))}"
-    if columns.get("text_pair_column"):
-        detail += f", second text {md_code(columns['text_pair_column'])}"
-    return f"**Start training** will fine-tune **{md_inline(base)}** on **{md_inline(data)}** ({detail}) into a new run."
+        return trf("**Start training** will fine-tune **{0}** — first choose data in the Data tab.", md_inline(base))
+    text, label = md_code(columns.get("text_column")), md_code(columns.get("label_column"))
+    detail = (trf("text {0}, label {1}, second text {2}", text, label, md_code(columns["text_pair_column"]))
+              if columns.get("text_pair_column") else trf("text {0}, label {1}", text, label))
+    return trf("**Start training** will fine-tune **{0}** on **{1}** ({2}) into a new run.", md_inline(base),
+               md_inline(data), detail)

@@ -232,6 +232,8 @@ class TrainTab:
         run_id = self.api.training.restore_run(run_id)
         if run_id:
             updates.update(self.show_run(run_id, base))
+        else:  # the idle line, in the page's language (the one built with the page is English)
+            updates[self.progress] = progress_html([], {"state": "idle"})
         return updates
 
     @property
