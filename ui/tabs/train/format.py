@@ -31,15 +31,14 @@ def progress_line(progress: dict[str, Any]) -> str:
         return tr("Waiting in the queue for a device.")
     if phase in ("starting", "loading"):
         if progress.get("resuming") and step:
-            return tr(RESUMING.replace("{0}", str(step)))
+            return trf(RESUMING, step)
         return tr("Starting: loading the model and the data…")
     trained = human_seconds(progress.get("training_seconds"))
     if phase in ("training", "pretraining"):
         rate = progress.get("samples_per_second")
-        return tr(f"step {step or 0} of {total} · training time {trained} · about "
-                  f"{human_seconds(progress.get('remaining_seconds'))} left · "
-                  f"{f'{rate:.1f}' if rate else '—'} samples/s")
-    return tr(f"step {step if step is not None else '?'} of {total} · training time {trained}")
+        return trf("step {0} of {1} · training time {2} · about {3} left · {4} samples/s", step or 0, total, trained,
+                   human_seconds(progress.get("remaining_seconds")), f"{rate:.1f}" if rate else "—")
+    return trf("step {0} of {1} · training time {2}", step if step is not None else "?", total, trained)
 
 
 def progress_html(progress: dict[str, Any]) -> str:

@@ -233,7 +233,7 @@ class TrainTab:
         if run_id:
             updates.update(self.show_run(run_id, base))
         else:  # the idle line, in the page's language (the one built with the page is English)
-            updates[self.progress] = progress_html([], {"state": "idle"})
+            updates[self.progress] = progress_html({"state": "idle"})
         return updates
 
     @property
