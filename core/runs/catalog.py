@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from core.data.uploads import shown_name
 from core.errors import RunError
 from core.modelref import ModelRef
 from core.files import is_id
@@ -113,7 +114,7 @@ def run_summary(folder: Path) -> dict[str, Any] | None:
     progress = run_progress(folder, status)
     return {
         "run_id": folder.name, "run_dir": str(folder), "state": state,
-        "model": config.get("model"), "data": Path(str(_section(config, "data").get("train_file") or "")).name,
+        "model": config.get("model"), "data": shown_name(str(_section(config, "data").get("train_file") or "")),
         "labels": labels if isinstance(labels, list) else [],
         "accuracy": _number(metrics.get("accuracy")), "f1_macro": _number(metrics.get("f1_macro")),
         "has_model": (paths.model / "config.json").exists(), "updated_at": status.get("updated_at"),

@@ -15,9 +15,11 @@ def model_markdown(info: dict[str, Any]) -> str:
     labels = ", ".join(md_code(label) for label in info["labels"])
     return (
         f"### {md_inline(info['name'])}\n"
-        f"| architecture | type | layers | heads | hidden | parameters | device | dtype |\n|---|---|---|---|---|---|---|---|\n"
-        f"| {info['architecture']} | {info['model_type']} | {info['layers']} | {info['heads']} | {info['hidden_size']} "
-        f"| {human_count(info['parameters'])} | {info['device']} | {info['dtype']} |\n\n"
+        # two tables of four columns, not one of eight: at 1280 px the eight did not fit their column
+        f"| architecture | type | layers | heads |\n|---|---|---|---|\n"
+        f"| {info['architecture']} | {info['model_type']} | {info['layers']} | {info['heads']} |\n\n"
+        f"| hidden | parameters | device | dtype |\n|---|---|---|---|\n"
+        f"| {info['hidden_size']} | {human_count(info['parameters'])} | {info['device']} | {info['dtype']} |\n\n"
         f"Labels: {labels}"
     )
 

@@ -86,7 +86,7 @@ class EvaluatePanel:
         self.state = state
         with gr.Row():
             self.on_val = gr.Button("Evaluate on the run's validation set")
-            self.file = gr.File(label="…or a labelled file", type="filepath", height=90,
+            self.file = gr.File(label="…or a labelled file", type="filepath", elem_classes="ts-upload",
                                 file_types=[".csv", ".tsv", ".txt", ".jsonl", ".json", ".parquet", ".xlsx"])
             self.on_file = gr.Button("Evaluate on this file")
         self.summary = gr.Markdown()

@@ -9,7 +9,21 @@ import pandas as pd
 from ui.i18n.languages import tr, trf
 from ui.tabs.format import human_seconds, md_escape
 
-COLUMNS = ["run", "name", "state", "model", "data", "best metric", "duration", "date", "tags"]
+# What a person looks for first (name, state, best metric, duration, date), then where the run came from; the id
+# once, last (the handlers read it from there, whatever language the headers are in).
+COLUMNS = ["name", "state", "best metric", "duration", "date", "model", "data", "tags", "run"]
+RUN_COLUMN = len(COLUMNS) - 1
+# Widths that keep the first five columns in view at 1280 px and let the long ones wrap between words.
+COLUMN_WIDTHS = ["16%", "11%", "12%", "8%", "11%", "12%", "10%", "8%", "12%"]
+
+
+def short_name(run: dict[str, Any]) -> str:
+    """The user's name of the run; else its id without the time stamp (the date has its own column)."""
+    if run.get("name") and run["name"] != run["run_id"]:
+        return run["name"]
+    parts = str(run["run_id"]).split("-", 2)
+    stamped = len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit()
+    return parts[2] if stamped and parts[2] else run["run_id"]
 
 
 def runs_table(listed: list[dict[str, Any]], places: dict[str, int] | None = None) -> pd.DataFrame:
@@ -22,10 +36,10 @@ def runs_table(listed: list[dict[str, Any]], places: dict[str, int] | None = Non
         if r["run_id"] in places:
             state = trf("queued · #{0} in line", places[r["run_id"]])
         best_text = f"{tr(r.get('best_metric_name') or 'metric')} {best:.4f}" if isinstance(best, int | float) else ""
-        rows.append([r["run_id"], r.get("name") or r["run_id"], state, r.get("base_model") or r.get("model"),
-                     r.get("data"), best_text, human_seconds(r.get("duration_seconds")),
+        rows.append([short_name(r), state, best_text, human_seconds(r.get("duration_seconds")),
                      (r.get("created_at") or r.get("updated_at") or "")[:16].replace("T", " "),
-                     ", ".join((["🔗 shared"] if r.get("shared") else []) + list(r.get("tags") or []))])
+                     r.get("base_model") or r.get("model"), r.get("data"),
+                     ", ".join(([tr("🔗 shared")] if r.get("shared") else []) + list(r.get("tags") or [])), r["run_id"]])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

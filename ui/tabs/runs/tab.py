@@ -24,7 +24,7 @@ from ui.i18n.languages import tr
 from ui.tabs.data.suspects_panel import build_suspects_panel
 from ui.tabs.format import md_escape, md_inline
 from ui.tabs.notices import info
-from ui.tabs.runs.format import COLUMNS, diff_markdown, runs_table
+from ui.tabs.runs.format import COLUMN_WIDTHS, COLUMNS, RUN_COLUMN, diff_markdown, runs_table
 
 METRICS = ["loss", "eval_loss", "f1_macro", "accuracy"]
 
@@ -40,7 +40,7 @@ class RunsTab:
             self.chosen = gr.Dropdown([], multiselect=True, label="Runs to compare (pick one or more)", scale=4)
             self.metric = gr.Dropdown(METRICS, value="loss", label="Curve", scale=1)
         self.table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, max_height=320,
-                                  label="Runs (select a row to choose it)")
+                                  column_widths=COLUMN_WIDTHS, label="Runs (select a row to choose it)")
         self.curves = gr.Plot(label="Curves")
         self.diff = gr.Markdown()
         with gr.Accordion("Selected run", open=True):
@@ -110,7 +110,7 @@ class RunsTab:
 
     def on_select(self, table: pd.DataFrame, chosen: list[str] | None, event: gr.SelectData,
                   request: gr.Request = None) -> dict[Any, Any]:
-        run_id = str(table.iloc[event.index[0], COLUMNS.index("run")])  # by position: headers come translated
+        run_id = str(table.iloc[event.index[0], RUN_COLUMN])  # by place: the headers follow the page's language
         meta = self.api.runs.summary(run_id)
         picked = list(dict.fromkeys([*(chosen or []), run_id]))[-4:]
         state = meta.get("state", "?")

@@ -67,9 +67,9 @@ class TrainTab:
         self.form = build_form()
         with gr.Row():
             self.val_file = gr.File(label="Validation file (optional; else the validation share is split off)",
-                                    type="filepath", height=90)
+                                    type="filepath", elem_classes="ts-upload")
             self.pretrain_file = gr.File(label="Unlabelled text for pre-training (optional)", type="filepath",
-                                         height=90, file_types=[".txt", ".csv", ".tsv", ".jsonl", ".json"])
+                                         elem_classes="ts-upload", file_types=[".txt", ".csv", ".tsv", ".jsonl", ".json"])
         editable = not self.api.context.access.read_only
         if not editable:
             gr.Markdown("🔒 This app is read-only: you can watch runs, but not start, stop or resume them.")
@@ -82,8 +82,8 @@ class TrainTab:
             self.attach = gr.Dropdown(run_choices(self.api.runs.list_runs()), label="Watch a run", scale=2)
         with gr.Row():
             self.run_box = gr.Textbox(label="Run", interactive=False, scale=1)
-            self.command = gr.Code(label="Equivalent command", language="shell", interactive=False, lines=2, max_lines=6,
-                                   scale=2)
+            self.command = gr.Code(label="Equivalent command", language="shell", interactive=False, lines=1, max_lines=8,
+                                   wrap_lines=True, scale=2, elem_id="tunescope-command")
         self.status = gr.Markdown("No run yet: pick a base model and data, then press **Start training**.")
         self.progress = gr.HTML(progress_html({"state": "idle"}))
         with gr.Row():
