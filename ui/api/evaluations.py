@@ -53,24 +53,29 @@ class Evaluations:
     def evaluate(self, run_id: str, upload: str | None = None, threshold: float | None = None,
                  misclassified: int = 20) -> dict[str, Any]:
         """Score a run on its validation set, or on an uploaded labelled file: the full report and a token."""
+        return self.scored(run_id, upload, threshold, misclassified)
+
+    def scored(self, run_id: str, upload: str | None = None, threshold: float | None = None, misclassified: int = 20,
+               progress: Any = None) -> dict[str, Any]:
+        """``evaluate``, telling ``progress(done, total)`` how many rows are scored."""
         path = self.context.upload_path(upload) if upload else None
         try:
-            result = evaluate_run(self.context.run_dir(run_id), path)
+            result = evaluate_run(self.context.run_dir(run_id), path, progress=progress)
         finally:
             give_back_memory()
         token = self.remember(result)
         return {"token": token, "report": result.report(threshold), "misclassified": result.misclassified(misclassified)}
 
     @friendly_errors
-    def evaluate_model(self, model: str | None, path: str | None = None) -> dict[str, Any]:
+    def evaluate_model(self, model: str | None, path: str | None = None, progress: Any = None) -> dict[str, Any]:
         """Evaluate the model in view, which must be a run: on its validation set, or on a labelled file the
-        browser sent (stored as an upload first)."""
+        browser sent (stored as an upload first); ``progress(done, total)`` hears of the rows scored."""
         ref = ModelRef.parse(model)
         kind, run_id = ref.kind, ref.value
         if kind != RUN:
             raise gr.Error("Evaluation needs a trained run as the model in view: open one in the Model or Runs tab.")
         upload = self.context.store_upload(path) if path else None
-        return self.evaluate(run_id, upload)
+        return self.scored(run_id, upload, progress=progress)
 
     @friendly_errors
     def rescore(self, token: str | None, threshold: float) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Predictions: one text to class probabilities (``/predict``), the evidence for a label, the most similar
-training examples of a run (``/similar``), the fill-mask / next-token playground (``/fill``), and a whole
-file to a CSV.
+training examples of a run (``/similar``), the fill-mask / next-token playground (``/fill``), sentence
+similarity (the playground of a model without a trained language-model head), and a whole file to a CSV.
 
 Texts are bounded and cleaned (``ui.api.limits.checked_text``); the evidence is integrated gradients on
 request-sized work that stops after 20 s or when its page closes, and counts as one of the account's heavy
@@ -22,6 +22,7 @@ from core.data.uploads import display_name
 from core.errors import TuneScopeError
 from core.inference import predict_file, predict_texts
 from core.inference.fill import fill as fill_tokens
+from core.inference.sentences import sentence_similarity
 from core.inference.similar import index_folder, similar_examples
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
@@ -95,6 +96,16 @@ class Predictions:
         text = checked_text(text)
         try:
             return fill_tokens(self.context.source(model), text, int(top))
+        finally:
+            give_back_memory()
+
+    @friendly_errors
+    def similarity(self, text: str, others: str, model: str = "default") -> list[dict[str, Any]]:
+        """How close each line of ``others`` is to ``text`` for the model's encoder, closest first (the Model tab's
+        playground for a model without a trained language-model head): ``[{"text", "similarity"}]``."""
+        lines = [line for line in checked_text(others, "sentences to compare with").splitlines() if line.strip()]
+        try:
+            return sentence_similarity(self.context.load(model or "default"), checked_text(text), lines)
         finally:
             give_back_memory()
 
