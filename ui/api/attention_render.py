@@ -134,10 +134,13 @@ def render(model: ModelLike, text: str, pair: str, view: str, layer: int, head: 
     layer, head = min(max(int(layer), 0), layers - 1), min(max(int(head), 0), heads - 1)
     prediction = result.prediction or {}
     best = prediction.get("scores", {}).get(prediction.get("label"), 0.0)
-    guess = (f"predicted **{prediction.get('label')}** ({best:.1%})" if trained_classifier(loaded.source)
-             else "no trained classifier yet, so no prediction")  # a new head's label would be random
-    info = [f"**{loaded.source.display}** · {layers} layers × {heads} heads · {len(result.tokens)} tokens · "
-            + guess + (" · causal (decoder)" if result.causal else "")]
+    if trained_classifier(loaded.source):
+        line = (f"**{loaded.source.display}** · {layers} layers × {heads} heads · {len(result.tokens)} tokens · "
+                f"predicted **{prediction.get('label')}** ({best:.1%})")
+    else:  # a new head's label would be random: say so instead
+        line = (f"**{loaded.source.display}** · {layers} layers × {heads} heads · {len(result.tokens)} tokens · "
+                "no trained classifier yet, so no prediction")
+    info = [line + (" · causal (decoder)" if result.causal else "")]
     out: dict[str, Any] = {"html": "", "view": None, "table": pd.DataFrame(columns=TABLE_COLUMNS), "layers": layers, "heads": heads,
                            "labels": loaded.labels, "warnings": loaded.warnings}
     key = (loaded.source.location, files_stamp(loaded.source.location), text, pair)

@@ -81,7 +81,7 @@ class PredictTab:
     def note(self, ref: str | None) -> str:
         """The model in view, and a warning when its classifier is untrained (its labels would be random)."""
         line = f"Model in view: **{md_inline(model_name(ref))}** (change it in the Model tab)"
-        return f"{line}\n\n⚠️ {UNTRAINED}" if self.api.models.untrained(ref) else line
+        return f"{line}\n\n{UNTRAINED}" if self.api.models.untrained(ref) else line
 
     @friendly_errors
     def on_predict(self, text: str, model: str | None, text_pair: str = "") -> dict[Any, Any]:
