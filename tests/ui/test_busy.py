@@ -57,6 +57,22 @@ def test_busy_disables_at_once_queues_once_and_gives_back() -> None:
     assert any(work["id"] in (d.get("cancels") or []) or queued[0]["id"] in (d.get("cancels") or []) for d in deps)
 
 
+def test_runs_report_and_exports_show_their_download_under_the_buttons_at_once(tmp_path: Path) -> None:
+    from ui.api.endpoints import Api
+    from ui.api.session import DEFAULT, Places
+    from ui.tabs.runs.tab import RunsTab
+
+    with gr.Blocks() as demo:
+        tab = RunsTab(Api(Places.at(tmp_path / "runs")), {"view": gr.State(DEFAULT), "base": gr.State(DEFAULT)})
+    files = {tab.report._id, tab.export_zip._id, tab.export_onnx._id}
+    for button in (tab.report, tab.export_zip, tab.export_onnx):
+        deps = [d for d in demo.config["dependencies"] if any(t[0] == button._id for t in d["targets"])]
+        first = next(d for d in deps if not d["queue"])  # the unqueued first step of the click
+        assert files | {tab.download._id} <= set(first["outputs"])
+    with pytest.raises(gr.Error, match="Select a run"):
+        tab.on_report(None)
+
+
 def test_playground_offers_similarity_for_a_model_without_a_trained_lm_head(tmp_path: Path) -> None:
     from transformers import BertConfig, BertForMaskedLM
 
@@ -135,6 +151,8 @@ def test_a_heavy_view_shows_progress_leaves_the_page_usable_and_cancel_stops_it(
         page.get_by_role("tab", name="5 · Predict").click()  # another tab answers while the view works
         page.get_by_role("button", name="Predict", exact=True).click()
         page.get_by_text("Type a text to classify").first.wait_for(timeout=CEILING * 1000)
+        predict = page.get_by_role("button", name="Predict", exact=True)
+        poll_until(predict.is_enabled, "Predict is offered again after its error")
         assert not stopped.is_set()
         page.get_by_role("tab", name="4 · Attention").click()
         cancel.click()

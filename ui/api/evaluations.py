@@ -19,7 +19,7 @@ import gradio as gr
 from core.inference.evaluate import evaluate_run, score_predicted_file
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
-from ui.api.limits import give_back_memory
+from ui.api.limits import give_back_memory, stoppable
 from ui.api.session import RUN, ModelRef
 
 EVALUATIONS = 8
@@ -60,7 +60,7 @@ class Evaluations:
         """``evaluate``, telling ``progress(done, total)`` how many rows are scored."""
         path = self.context.upload_path(upload) if upload else None
         try:
-            result = evaluate_run(self.context.run_dir(run_id), path, progress=progress)
+            result = evaluate_run(self.context.run_dir(run_id), path, progress=stoppable(progress))
         finally:
             give_back_memory()
         token = self.remember(result)

@@ -92,6 +92,19 @@ def guard(seconds: float = HEAVY_SECONDS) -> Callable[[], None]:
     return check
 
 
+def stoppable(progress: Callable[[int, int], object] | None) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` for batch work with no time limit (a whole file): it stops the work once its
+    page is closed or cancels it, and passes the count on to ``progress``."""
+    check = guard(float("inf"))
+
+    def report(done: int, total: int) -> None:
+        check()
+        if progress is not None:
+            progress(done, total)
+
+    return report
+
+
 def give_back_memory() -> None:
     """Return freed heap pages to the system after heavy work (glibc keeps them otherwise)."""
     with contextlib.suppress(OSError, AttributeError):

@@ -26,7 +26,7 @@ from core.inference.sentences import sentence_similarity
 from core.inference.similar import index_folder, similar_examples
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
-from ui.api.limits import checked_text, give_back_memory, guard
+from ui.api.limits import checked_text, give_back_memory, guard, stoppable
 from ui.api.session import RUN, ModelRef, run_ref
 
 PREVIEW_ROWS = 50  # rows of a predicted file shown in the page
@@ -119,6 +119,6 @@ class Predictions:
         loaded = self.context.load(model or "default")
         columns = Columns(text=(text_column or "").strip() or None)
         with self.context.download(f"{Path(display_name(upload)).stem}-predictions.csv", heavy=False) as out:
-            summary = predict_file(loaded, self.context.upload_path(upload), out, columns, progress=progress)
+            summary = predict_file(loaded, self.context.upload_path(upload), out, columns, progress=stoppable(progress))
             preview = pd.read_csv(out, nrows=PREVIEW_ROWS)
         return {"path": str(out), "preview": preview, "summary": summary, "labels": loaded.labels}

@@ -16,6 +16,8 @@ from typing import Any
 
 import gradio as gr
 
+from ui.api.limits import request_cancel
+
 QUICK = {"queue": False, "api_visibility": "private", "show_progress": "hidden"}
 
 
@@ -40,7 +42,8 @@ def busy(trigger: Callable[..., Any], buttons: Sequence[Any], fn: Callable[..., 
     return work
 
 
-def cancel_button(cancel: Any, events: Sequence[Any], buttons: Sequence[Any], stop: Callable[..., Any]) -> None:
+def cancel_button(cancel: Any, events: Sequence[Any], buttons: Sequence[Any],
+                  stop: Callable[..., Any] = request_cancel) -> None:
     """``cancel`` stops ``events`` (queued ones never start; running ones are asked to stop through ``stop``, which
     receives the request) and gives ``buttons`` back."""
     buttons = list(buttons)

@@ -20,7 +20,7 @@ from ui.api import figures
 from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.evaluations import OUTCOMES
-from ui.tabs.busy import busy
+from ui.tabs.busy import busy, cancel_button
 from ui.tabs.format import md_escape
 
 EXAMPLE_COLUMNS = ["text", "true", "predicted", "confidence"]
@@ -83,6 +83,7 @@ class EvaluatePanel:
             self.file = gr.File(label="…or a labelled file", type="filepath", height=90,
                                 file_types=[".csv", ".tsv", ".txt", ".jsonl", ".json", ".parquet", ".xlsx"])
             self.on_file = gr.Button("Evaluate on this file")
+            self.cancel = gr.Button("Cancel", variant="stop", interactive=False, scale=0, min_width=90)
         self.summary = gr.Markdown()
         self.threshold = gr.Slider(0.01, 0.99, value=0.5, step=0.01, visible=False,
                                    label="Decision threshold for the second class (binary tasks)")
@@ -101,10 +102,12 @@ class EvaluatePanel:
             self.reliability = gr.Plot(label="Calibration")
             self.curve = gr.Plot(label="Scores by threshold", visible=False)
         self.token = gr.State(None)
-        heavy = {"concurrency_id": "heavy", "api_visibility": "private"}
+        heavy = {"concurrency_id": "heavy", "api_visibility": "private", "cancel": self.cancel}
         starts = [self.on_val, self.on_file]  # one evaluation at a time: both wait (disabled) while one runs
-        busy(self.on_val.click, starts, self.evaluate_validation, self.state["view"], self.outputs, **heavy)
-        busy(self.on_file.click, starts, self.evaluate_file, [self.state["view"], self.file], self.outputs, **heavy)
+        events = [busy(self.on_val.click, starts, self.evaluate_validation, self.state["view"], self.outputs, **heavy),
+                  busy(self.on_file.click, starts, self.evaluate_file, [self.state["view"], self.file], self.outputs,
+                       **heavy)]
+        cancel_button(self.cancel, events, starts)  # stops the scoring between batches
         self.threshold.release(self.rescore, [self.token, self.threshold], self.outputs, api_visibility="private")
         for dropdown in (self.true_class, self.pred_class):
             dropdown.input(self.show_cell, [self.token, self.true_class, self.pred_class, self.threshold], self.cell,

@@ -21,7 +21,7 @@ from ui.api.errors import friendly_errors
 from ui.api.figures import label_probability_figure
 from ui.api.limits import HEAVY
 from ui.api.session import model_name
-from ui.tabs.busy import busy
+from ui.tabs.busy import busy, cancel_button
 from ui.tabs.format import md_inline
 from ui.tabs.notices import info, warn_all
 from ui.tabs.predict.evaluate_panel import EvaluatePanel
@@ -59,6 +59,7 @@ class PredictTab:
                                       file_types=[".csv", ".tsv", ".txt", ".jsonl", ".parquet", ".xlsx"])
                 self.column = gr.Textbox(label="Text column (guessed when empty)")
                 self.run_file = gr.Button("Predict file")
+                self.cancel_file = gr.Button("Cancel", variant="stop", interactive=False, scale=0, min_width=90)
             self.result_file = gr.File(label="Predictions (CSV; formula-like cells escaped with ')")
             self.preview = gr.Dataframe(label="First rows", interactive=False, wrap=True, max_height=300)
         with gr.Accordion("How good is this model?", open=False):
@@ -74,8 +75,10 @@ class PredictTab:
                           api_visibility="private")
         self.to_attention.click(self.on_attention, [self.text, self.pair],
                                 [self.links["text"], self.links["pair"], self.links["tabs"]], api_visibility="private")
-        busy(self.run_file.click, [self.run_file], self.on_predict_file, [self.upload, self.column, view],
-             [self.result_file, self.preview, *self.evaluate.outputs], api_name="predict_file", **HEAVY)
+        whole = busy(self.run_file.click, [self.run_file], self.on_predict_file, [self.upload, self.column, view],
+                     [self.result_file, self.preview, *self.evaluate.outputs], api_name="predict_file",
+                     cancel=self.cancel_file, **HEAVY)
+        cancel_button(self.cancel_file, [whole], [self.run_file])  # stops the file between batches
         view.change(self.note, view, self.model_note, api_visibility="private")
 
     def note(self, ref: str | None) -> str:
