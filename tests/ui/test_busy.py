@@ -104,11 +104,39 @@ def test_model_tab_offers_similarity_and_predict_refuses_random_labels(tmp_path:
         links = {"text": gr.Textbox(), "pair": gr.Textbox(), "tabs": gr.Tabs()}
         predict = PredictTab(api, state, links)
     assert model.similar_box.visible and not model.fill_box.visible
+    shown = model.on_playground(DEFAULT, model.fill_text.value)
+    assert shown[model.similar_box]["visible"] and not shown[model.fill_box]["visible"]
     table = model.on_similar("The capital of France is Paris.", model.sim_others.value, DEFAULT)
     assert table.iloc[0]["sentence"] == "France's capital city is Paris."
     assert UNTRAINED in predict.note(DEFAULT)
     with pytest.raises(gr.Error, match="no trained classifier"):
         predict.on_predict("A quiet hotel by the sea.", DEFAULT)
+
+
+def test_playground_example_follows_the_model_encoders_a_mask_decoders_a_text_to_continue(tmp_path: Path) -> None:
+    from transformers import BertConfig, BertForMaskedLM, GPT2Config, GPT2LMHeadModel
+
+    from ui.api.endpoints import Api
+    from ui.api.session import Places
+    from ui.tabs.model.tab import FILL_TEXT, ModelTab
+
+    masked, causal = tmp_path / "mlm", tmp_path / "causal"
+    BertForMaskedLM(BertConfig(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                               intermediate_size=32)).save_pretrained(masked)
+    GPT2LMHeadModel(GPT2Config(vocab_size=64, n_embd=16, n_layer=1, n_head=2, n_positions=32)).save_pretrained(causal)
+    api = Api(Places.at(tmp_path / "runs", folders=[masked, causal]))
+    assert api.models.playground(f"folder:{masked}") == "fill"
+    assert api.models.playground(f"folder:{causal}") == "next"
+    with gr.Blocks():
+        model = ModelTab(api, {"view": gr.State(f"folder:{causal}"), "base": gr.State(f"folder:{causal}")})
+    assert model.fill_box.visible and not model.similar_box.visible
+    assert model.fill_text.value == FILL_TEXT[1] and "[MASK]" not in FILL_TEXT[1]  # a decoder continues a text
+    shown = model.on_playground(f"folder:{masked}", FILL_TEXT[1])  # an encoder gets a text with a [MASK]
+    assert shown[model.fill_box]["visible"] and shown[model.fill_text] == FILL_TEXT[0]
+    shown = model.on_playground(f"folder:{masked}", "my own [MASK] text")  # the user's text is kept
+    assert shown[model.fill_text] == gr.skip()
+    shown = model.on_playground(f"folder:{causal}", "my own [MASK] text")
+    assert shown[model.fill_text] == FILL_TEXT[1]
 
 
 @pytest.mark.browser

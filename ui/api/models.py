@@ -17,7 +17,7 @@ from core.errors import TuneScopeError
 from core.inference.loading import has_trained_head
 from core.inference.sentences import ships_lm_head
 from core.modelref import source_of
-from core.models import describe_model
+from core.models import describe_model, is_decoder, load_model_config
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.session import smollm2_installed as smollm2_installed
@@ -42,11 +42,14 @@ class Models:
         return describe_model(loaded.model, loaded.source)
 
     def playground(self, model: str | None) -> str:
-        """What the Model tab's playground offers for a model: 'fill' (fill-mask / next token) when it ships a
-        trained language-model head, else 'similarity' (sentence similarity): never random guesses."""
+        """What the Model tab's playground offers for a model: 'fill' (fill-mask) or 'next' (a decoder's next
+        token) when it ships a trained language-model head, else 'similarity': never random guesses."""
         try:
-            return "fill" if ships_lm_head(self.context.source(model)) else "similarity"
-        except (gr.Error, TuneScopeError):  # an unusable reference: the playground's own answer explains it
+            source = source_of(self.context.source(model))
+            if not ships_lm_head(source):
+                return "similarity"
+            return "next" if source.kind == "gguf" or is_decoder(load_model_config(source)) else "fill"
+        except (gr.Error, TuneScopeError, OSError, ValueError):  # unusable: the playground's answer explains it
             return "fill"
 
     def untrained(self, model: str | None) -> bool:

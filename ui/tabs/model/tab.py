@@ -10,7 +10,8 @@ The playground (*Try the model in view*) shows the top tokens for each ``[MASK]`
 the next token (decoders) of the model in view (a run with a pre-training stage: its pre-trained model),
 through ``ui.api.predict.Predictions.fill``, when the model ships a trained language-model head; a model
 without one (the embedded MiniLM) would guess at random, so it is offered sentence similarity instead
-(``Predictions.similarity``). Buttons that load or predict wait, disabled, while they work (``ui.tabs.busy``). *Attention of this position* puts ``{"text", "model",
+(``Predictions.similarity``). The example text follows the model in view (``Models.playground``): a ``[MASK]``
+sentence for an encoder, a text to continue for a decoder. Buttons that load or predict wait, disabled, while they work (``ui.tabs.busy``). *Attention of this position* puts ``{"text", "model",
 "position", "token"}`` into :attr:`ModelTab.attention_target` for the Attention tab to open (wired in ``ui.interface``).
 """
 
@@ -31,6 +32,7 @@ from ui.tabs.format import run_choices
 from ui.tabs.model.format import choices_markdown, model_markdown, predictions_frame
 from ui.tabs.notices import info, warn_all
 
+FILL_TEXT = ("the film was [MASK] and moving .", "The capital of France is")  # encoders, decoders
 SIMILAR_TEXT = "The capital of France is Paris."
 SIMILAR_OTHERS = ("France's capital city is Paris.\nParis is the largest city in France.\n"
                   "The night train was delayed by four hours.\nI loved this film.")
@@ -72,12 +74,12 @@ class ModelTab:
         language-model head, else sentence similarity (never random guesses)."""
         offer = self.api.models.playground(self.state["view"].value)
         with gr.Accordion("Try the model in view", open=False):
-            with gr.Column(visible=offer == "fill") as self.fill_box:
+            with gr.Column(visible=offer != "similarity") as self.fill_box:
                 gr.Markdown("Encoders guess each `[MASK]`; decoders (GPT-2, Llama, SmolLM2) guess the next token. "
                             "For a run with a pre-training stage, its pre-trained model (with its trained head) is "
                             "used.")
                 with gr.Row():
-                    self.fill_text = gr.Textbox("the film was [MASK] and moving .", label="Text", scale=4, max_lines=6)
+                    self.fill_text = gr.Textbox(FILL_TEXT[offer == "next"], label="Text", scale=4, max_lines=6)
                     self.fill_top = gr.Slider(1, 20, value=5, step=1, label="Top k", scale=1)
                 with gr.Row():
                     self.fill_button = gr.Button("Predict", variant="primary")
@@ -115,7 +117,8 @@ class ModelTab:
         busy(self.load.click, choosing, self.on_load, chosen, st["view"], api_visibility="private")
         busy(self.as_base.click, choosing, self.on_as_base, chosen, st["base"], api_visibility="private")
         st["view"].change(self.describe, st["view"], [self.description, self.facts], api_visibility="private")
-        st["view"].change(self.on_playground, st["view"], [self.fill_box, self.similar_box], api_visibility="private")
+        st["view"].change(self.on_playground, [st["view"], self.fill_text],
+                          [self.fill_box, self.similar_box, self.fill_text], api_visibility="private")
         for source in (st["view"], st["base"]):
             source.change(choices_markdown, [st["view"], st["base"]], self.choices, api_visibility="private")
         fill_out = [self.fill_label, self.fill_table, self.fill_result, self.to_attention]
@@ -140,11 +143,14 @@ class ModelTab:
         rows = self.api.predictions.similarity(text, others, ref or DEFAULT)
         return pd.DataFrame([[r["text"], round(r["similarity"], 3)] for r in rows], columns=["sentence", "similarity"])
 
-    def on_playground(self, ref: str | None) -> dict[Any, Any]:
-        """Offer fill-mask only for a model with a trained language-model head, else sentence similarity."""
+    def on_playground(self, ref: str | None, text: str | None) -> dict[Any, Any]:
+        """Offer fill-mask / next token only for a model with a trained language-model head, else sentence
+        similarity; the example text follows the kind of model (a decoder continues a text, it has no [MASK])."""
         offer = self.api.models.playground(ref or DEFAULT)
-        return {self.fill_box: gr.update(visible=offer == "fill"),
-                self.similar_box: gr.update(visible=offer == "similarity")}
+        fits = ("[MASK]" in (text or "")) == (offer == "fill")
+        return {self.fill_box: gr.update(visible=offer != "similarity"),
+                self.similar_box: gr.update(visible=offer == "similarity"),
+                self.fill_text: gr.skip() if fits or offer == "similarity" else FILL_TEXT[offer == "next"]}
 
     def show_inputs(self, choice: str) -> dict[Any, Any]:
         kind = KINDS.get(choice, DEFAULT)
