@@ -3,7 +3,8 @@
 :func:`busy` wires a trigger (``button.click``, ``text.submit``…) as three events: a quick unqueued step that
 disables the buttons that start the work (and shows the component the result will appear in, so its progress
 and ETA are visible where the user is looking), the work itself as a queued event, and a quick step that gives
-the buttons back whether the work succeeded, failed or was cancelled. A disabled button cannot be clicked
+the buttons back whether the work succeeded, failed or was cancelled (wired as ``.then`` and ``.failure``: the
+page does not run a ``.then`` after an error). A disabled button cannot be clicked
 again, so five clicks start one job. A ``cancel`` button is enabled only while the work runs;
 :func:`cancel_button` wires it to stop the events (``cancels=``) and to ask the running work to stop
 (``ui.api.limits.request_cancel``, checked by the work between its steps).
@@ -38,7 +39,8 @@ def busy(trigger: Callable[..., Any], buttons: Sequence[Any], fn: Callable[..., 
     quiet = [*buttons, *([cancel] if cancel is not None else []), *show]
     first = trigger(lambda: _updates(buttons, True, cancel, show), None, quiet, **QUICK)
     work = first.then(fn, inputs, outputs, **{"trigger_mode": "once", **kwargs})
-    work.then(lambda: _updates(buttons, False, cancel), None, quiet, **QUICK)
+    for after in (work.then, work.failure):  # Gradio's page runs a .then after an error only when told so too
+        after(lambda: _updates(buttons, False, cancel), None, quiet, **QUICK)
     return work
 
 
