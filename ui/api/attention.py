@@ -2,7 +2,7 @@
 model's shape for the tab's sliders.
 
 The views are computed as plain data by ``ui.api.attention_render`` (heavy results cached); here the text is
-bounded, the work is guarded (it stops after 120 s or when its page closes), attributions count as one of the
+bounded, the work is guarded (it stops after 120 s, when its page closes, or when the page cancels it), attributions count as one of the
 account's heavy jobs (``ui.api.quotas``) and memory is given back after. An exported view is a download of
 the caller's (``ui.api.downloads``).
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -23,7 +24,7 @@ from core.plots.headview import write_html
 from ui.api.attention_render import config_shape, model_shape, render
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
-from ui.api.limits import checked_text, give_back_memory, guard
+from ui.api.limits import checked_text, give_back_memory, guard, request_cancel
 
 CAVEAT = attributions.CAVEAT  # what attention weights do not show, said above every view
 ATTRIBUTIONS = ("Attributions", "attributions")  # the views that count as a heavy job of the account
@@ -36,15 +37,17 @@ class Attention:
         self.context = context
 
     def view(self, model: str | None, text: str, pair: str, view: str, layer: int, head: int, threshold: float,
-             show_special: bool, renormalise: bool, target: str | None, focus: int | None = None) -> dict[str, Any]:
-        """One view as ``ui.api.attention_render.render`` returns it (figures and tables as objects)."""
+             show_special: bool, renormalise: bool, target: str | None, focus: int | None = None,
+             progress: Callable[[float, str], Any] | None = None) -> dict[str, Any]:
+        """One view as ``ui.api.attention_render.render`` returns it (figures and tables as objects); it stops at
+        its next stage once its page asks (``cancel``), and reports its stages to ``progress``."""
         source = self.context.source(model)
         text, pair = checked_text(text), checked_text(pair, "second text")
         counted = self.context.quotas.heavy(self.context.caller()) if view in ATTRIBUTIONS else contextlib.nullcontext()
         try:
             with counted:
                 return render(source, text, pair, view, layer, head, threshold, show_special, renormalise, target,
-                              should_stop=guard(), focus=focus)
+                              should_stop=guard(), focus=focus, progress=progress)
         finally:
             give_back_memory()
 
@@ -73,6 +76,10 @@ class Attention:
                 return str(export_html(result["figure"], target)), "html"
             path, engine = export_png(sized(result["figure"]), target)
         return str(path), engine
+
+    def cancel(self, request: Any = None) -> bool:
+        """Ask the views this page started to stop at their next stage (the tab's *Cancel*)."""
+        return request_cancel(request)
 
     def shape(self, model: str | None) -> tuple[int, int]:
         """(layers, heads) of a model from its config alone, without loading weights; (6, 12) when unreadable."""

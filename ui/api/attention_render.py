@@ -21,7 +21,7 @@ from core.attention.heads import compare_run, head_importance, head_statistics, 
 from core.attention.neurons import query_key
 from core.errors import DataError
 from core.inference import load_for_inference
-from core.inference.loading import files_stamp
+from core.inference.loading import files_stamp, has_trained_head
 from core.modelref import ModelLike, source_of
 from core.plots import attention as plots
 from core.plots import heads as head_plots
@@ -38,6 +38,8 @@ NEURON_NOTE = ("For one head and one query token: its query vector, each key vec
                "products, and the scaled score whose softmax is the weight. Click a token to make it the query. Every "
                "token stays in this view (the softmax runs over all of them), whatever the special-token choice.")
 TABLE_COLUMNS = ["layer", "head", "score", "what"]
+HEAVY_STAGE = {"diff": "Comparing with the base model…", "importance": "Masking each head in turn…",
+               "attributions": "Integrated gradients…"}
 DEFAULT_SHAPE = (6, 12)
 VIEW_TOKENS = 200  # the head view sends heads x T x T weights to the browser: ~3 MB at 200 tokens, 12 heads
 HEAVY_CACHE_BYTES = 256 * 1024**2  # comparisons hold two [layers, heads, T, T] arrays: bound the total
@@ -88,29 +90,57 @@ def model_shape(model: ModelLike) -> tuple[int, int]:
         return DEFAULT_SHAPE
 
 
+def trained_classifier(source: Any) -> bool:
+    """False for a model whose classification head is new (the embedded default, a base model from the hub)."""
+    return source.kind not in ("default", "hub", "folder", "gguf") or has_trained_head(source)
+
+
 def _table(rows: list[dict[str, Any]], key: str, what: str) -> pd.DataFrame:
     return pd.DataFrame([[r["layer"], r["head"], round(r[key], 5), what] for r in rows], columns=TABLE_COLUMNS)
 
 
+def _stages(should_stop: Callable[[], None] | None,
+            progress: Callable[[float, str], Any] | None) -> Callable[[float, str], None]:
+    """``stage(fraction, what)``: stop here when asked (cancel, time limit, page closed), else say what comes next."""
+    def stage(fraction: float, what: str) -> None:
+        if should_stop is not None:
+            should_stop()
+        if progress is not None:
+            progress(fraction, what)
+
+    return stage
+
+
 def render(model: ModelLike, text: str, pair: str, view: str, layer: int, head: int, threshold: float,
            show_special: bool, renormalise: bool, target: str | None,
-           should_stop: Callable[[], None] | None = None, focus: int | None = None) -> dict[str, Any]:
+           should_stop: Callable[[], None] | None = None, focus: int | None = None,
+           progress: Callable[[float, str], Any] | None = None) -> dict[str, Any]:
     """Compute one view: ``{"figure", "html", "view", "table", "info", "layers", "heads", "labels"}`` (no gradio
     objects). ``view`` is the interactive head/neuron view's data (None for other views); ``table`` is empty
     where a top-heads table means nothing (the tab hides it then). ``focus``: a token index the head view
-    opens focused on (the Model tab's predicted position)."""
+    opens focused on (the Model tab's predicted position). Between its stages it calls ``should_stop`` (which
+    raises to stop the work) and ``progress(fraction, what comes next)``."""
     kind = VIEWS.get(view, view)
     if kind not in VIEWS.values():
         raise DataError(f"Unknown view '{view}': choose one of {', '.join(VIEWS)}.")
+    stage = _stages(should_stop, progress)
+    stage(0.05, "Loading the model…")
     loaded = load_for_inference(model)
     pair = pair if pair and pair.strip() else None
+    stage(0.25, "Reading the attention of every head…")
     result = extract_attention(loaded.model, loaded.tokenizer, text, pair)
+    stage(0.5, "Drawing the view…" if kind in ("head", "neuron", *plots.STANDARD_VIEWS) else HEAVY_STAGE.get(kind, ""))
     layers, heads = result.attentions.shape[:2]
     layer, head = min(max(int(layer), 0), layers - 1), min(max(int(head), 0), heads - 1)
     prediction = result.prediction or {}
     best = prediction.get("scores", {}).get(prediction.get("label"), 0.0)
-    info = [f"**{loaded.source.display}** · {layers} layers × {heads} heads · {len(result.tokens)} tokens · "
-            f"predicted **{prediction.get('label')}** ({best:.1%})" + (" · causal (decoder)" if result.causal else "")]
+    if trained_classifier(loaded.source):
+        line = (f"**{loaded.source.display}** · {layers} layers × {heads} heads · {len(result.tokens)} tokens · "
+                f"predicted **{prediction.get('label')}** ({best:.1%})")
+    else:  # a new head's label would be random: say so instead
+        line = (f"**{loaded.source.display}** · {layers} layers × {heads} heads · {len(result.tokens)} tokens · "
+                "no trained classifier yet, so no prediction")
+    info = [line + (" · causal (decoder)" if result.causal else "")]
     out: dict[str, Any] = {"html": "", "view": None, "table": pd.DataFrame(columns=TABLE_COLUMNS), "layers": layers, "heads": heads,
                            "labels": loaded.labels, "warnings": loaded.warnings}
     key = (loaded.source.location, files_stamp(loaded.source.location), text, pair)
@@ -123,18 +153,21 @@ def render(model: ModelLike, text: str, pair: str, view: str, layer: int, head: 
             out["view"] = head_view_data(result, layer, show_special, renormalise, threshold, focus=focus)
             info.append(HEAD_NOTE)
         else:
+            stage(0.7, "Query and key vectors…")
             qk = query_key(loaded.model, loaded.tokenizer, text, pair, layer)
             out["view"] = neuron_view_data(qk, head)
             info.append(NEURON_NOTE)
     elif kind in plots.STANDARD_VIEWS:
         out["figure"] = plots.standard_figure(kind, result, layer, head, threshold, show_special, renormalise)
         if kind in ("grid", "stats"):
+            stage(0.8, "Ranking the heads…")
             focused = rank_heads(-head_statistics(result.attentions)["entropy"], 10, key="score")
             out["table"] = _table([dict(r, score=-r["score"]) for r in focused], "score", "entropy (most focused)")
             info.append(GRID_NOTE)
     else:
         _heavy(kind, out, info, model, loaded, result, key, (text, pair, layer, head, show_special, target),
                should_stop)
+    stage(0.95, "Sending the view…")
     out["info"] = "\n\n".join(info)
     return out
 

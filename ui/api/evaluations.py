@@ -20,7 +20,7 @@ from core import runs
 from core.inference.evaluate import evaluate_run, score_predicted_file
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
-from ui.api.limits import give_back_memory
+from ui.api.limits import give_back_memory, stoppable
 from ui.api.session import RUN, ModelRef
 
 EVALUATIONS = 8
@@ -54,10 +54,15 @@ class Evaluations:
     def evaluate(self, run_id: str, upload: str | None = None, threshold: float | None = None,
                  misclassified: int = 20) -> dict[str, Any]:
         """Score a run on its validation set, or on an uploaded labelled file: the full report and a token."""
+        return self.scored(run_id, upload, threshold, misclassified)
+
+    def scored(self, run_id: str, upload: str | None = None, threshold: float | None = None, misclassified: int = 20,
+               progress: Any = None) -> dict[str, Any]:
+        """``evaluate``, telling ``progress(done, total)`` how many rows are scored."""
         path = self.context.upload_path(upload) if upload else None
         run_dir = self.context.run_dir(run_id)
         try:
-            result = evaluate_run(run_dir, path)
+            result = evaluate_run(run_dir, path, progress=stoppable(progress))
         finally:
             give_back_memory()
         token = self.remember(result)
@@ -67,15 +72,15 @@ class Evaluations:
         return {"token": token, "report": report, "misclassified": result.misclassified(misclassified)}
 
     @friendly_errors
-    def evaluate_model(self, model: str | None, path: str | None = None) -> dict[str, Any]:
+    def evaluate_model(self, model: str | None, path: str | None = None, progress: Any = None) -> dict[str, Any]:
         """Evaluate the model in view, which must be a run: on its validation set, or on a labelled file the
-        browser sent (stored as an upload first)."""
+        browser sent (stored as an upload first); ``progress(done, total)`` hears of the rows scored."""
         ref = ModelRef.parse(model)
         kind, run_id = ref.kind, ref.value
         if kind != RUN:
             raise gr.Error("Evaluation needs a trained run as the model in view: open one in the Model or Runs tab.")
         upload = self.context.store_upload(path) if path else None
-        return self.evaluate(run_id, upload)
+        return self.scored(run_id, upload, progress=progress)
 
     @friendly_errors
     def rescore(self, token: str | None, threshold: float) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Predictions: one text to class probabilities (``/predict``), the evidence for a label, the most similar
-training examples of a run (``/similar``), the fill-mask / next-token playground (``/fill``), and a whole
-file to a CSV.
+training examples of a run (``/similar``), the fill-mask / next-token playground (``/fill``), sentence
+similarity (the playground of a model without a trained language-model head), and a whole file to a CSV.
 
 Texts are bounded and cleaned (``ui.api.limits.checked_text``); the evidence is integrated gradients on
 request-sized work that stops after 20 s or when its page closes, and counts as one of the account's heavy
@@ -22,10 +22,11 @@ from core.data.uploads import display_name
 from core.errors import TuneScopeError
 from core.inference import predict_file, predict_texts
 from core.inference.fill import fill as fill_tokens
+from core.inference.sentences import sentence_similarity
 from core.inference.similar import index_folder, similar_examples
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
-from ui.api.limits import checked_text, give_back_memory, guard
+from ui.api.limits import checked_text, give_back_memory, guard, stoppable
 from ui.api.session import RUN, ModelRef, run_ref
 
 PREVIEW_ROWS = 50  # rows of a predicted file shown in the page
@@ -99,6 +100,16 @@ class Predictions:
             give_back_memory()
 
     @friendly_errors
+    def similarity(self, text: str, others: str, model: str = "default") -> list[dict[str, Any]]:
+        """How close each line of ``others`` is to ``text`` for the model's encoder, closest first (the Model tab's
+        playground for a model without a trained language-model head): ``[{"text", "similarity"}]``."""
+        lines = [line for line in checked_text(others, "sentences to compare with").splitlines() if line.strip()]
+        try:
+            return sentence_similarity(self.context.load(model or "default"), checked_text(text), lines)
+        finally:
+            give_back_memory()
+
+    @friendly_errors
     def predict_file(self, path: str, text_column: str | None, model: str | None,
                      progress: Any = None) -> dict[str, Any]:
         """Predict every row of a file the browser sent (stored as an upload first) into a CSV in the caller's
@@ -108,6 +119,6 @@ class Predictions:
         loaded = self.context.load(model or "default")
         columns = Columns(text=(text_column or "").strip() or None)
         with self.context.download(f"{Path(display_name(upload)).stem}-predictions.csv", heavy=False) as out:
-            summary = predict_file(loaded, self.context.upload_path(upload), out, columns, progress=progress)
+            summary = predict_file(loaded, self.context.upload_path(upload), out, columns, progress=stoppable(progress))
             preview = pd.read_csv(out, nrows=PREVIEW_ROWS)
         return {"path": str(out), "preview": preview, "summary": summary, "labels": loaded.labels}

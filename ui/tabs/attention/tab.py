@@ -8,6 +8,7 @@ and integrated-gradients attributions, each exportable as PNG or standalone HTML
 views export as their interactive page). The sliders are sized for the model in view when the page is
 built and whenever it changes; the top-heads table shows only on the views it ranks heads for. The numbers and figures come from
 ``ui.api.attention`` (``ui.api.attention_render``); handlers read their inputs by name and return updates keyed by component.
+Every view runs as a queued heavy event with its stages shown as progress; *Cancel* stops it (``ui.tabs.busy``).
 Gradio's plot does not report plotly clicks, so a head is opened with the layer/head sliders or by
 selecting a row of the top-heads table.
 """
@@ -26,6 +27,7 @@ from ui.api.errors import friendly_errors
 from ui.api.figures import view_js, view_json
 from ui.api.limits import HEAVY
 from ui.api.session import model_name
+from ui.tabs.busy import busy, cancel_button
 from ui.tabs.format import md_inline
 from ui.tabs.notices import info, warn_all
 
@@ -66,6 +68,7 @@ class AttentionTab:
             self.target = gr.Dropdown([], value=None, allow_custom_value=True,
                                       label="Class to explain (importance, attributions; empty = predicted)")
             self.show = gr.Button("Show attention", variant="primary")
+            self.cancel = gr.Button("Cancel", variant="stop", interactive=False, elem_id="tunescope-attention-cancel")
         self.info = gr.Markdown()
         self.interactive = gr.HTML("", html_template="<div class='ts-host'></div>", js_on_load=VIEW_LOADER,
                                    apply_default_css=False, visible=False, elem_id="tunescope-attention-view")
@@ -98,36 +101,44 @@ class AttentionTab:
                 self.head, self.target]
 
     def wire(self) -> None:
-        inputs, outputs, heavy = self.inputs, self.outputs, {**HEAVY, "api_visibility": "private"}
-        self.show.click(self.on_show, inputs, outputs, **heavy)
-        self.text.submit(self.on_show, inputs, outputs, **heavy)
+        """Every view is a queued heavy event: Show and the exports wait (disabled) while one runs, its stages
+        show as progress on the view, and Cancel stops it (``ui.tabs.busy``); other tabs keep answering."""
+        inputs, outputs = self.inputs, self.outputs
+        buttons = [self.show, self.png, self.html]
+        heavy = {**HEAVY, "api_visibility": "private", "cancel": self.cancel}
+        redraw = {**heavy, "trigger_mode": "always_last"}
+        events = [busy(self.show.click, buttons, self.on_show, inputs, outputs, **heavy),
+                  busy(self.text.submit, buttons, self.on_show, inputs, outputs, **heavy)]
         self.text.input(lambda: None, None, self.focus, api_visibility="private")  # a new text: no focused token
-        self.view.change(self.on_view, {self.state["view"], self.view, self.layer}, [self.layer],
-                         api_visibility="private").then(self.on_change, inputs, outputs, trigger_mode="always_last",
-                                                        **heavy)
+        chosen = self.view.change(self.on_view, {self.state["view"], self.view, self.layer}, [self.layer],
+                                  api_visibility="private")
+        events.append(busy(chosen.then, buttons, self.on_change, inputs, outputs, **redraw))
         for control in (self.show_special, self.renormalise):
-            control.change(self.on_change, inputs, outputs, trigger_mode="always_last", **heavy)
+            events.append(busy(control.change, buttons, self.on_change, inputs, outputs, **redraw))
         for control in (self.layer, self.head, self.threshold):
-            control.release(self.on_change, inputs, outputs, trigger_mode="always_last", **heavy)
-        self.top.select(self.on_pick, [self.top, self.view], [self.layer, self.head, self.view],
-                        api_visibility="private").then(self.on_show, inputs, outputs, **heavy)
-        self.png.click(lambda v: self.export("png", v), inputs, self.exported, **heavy)
-        self.html.click(lambda v: self.export("html", v), inputs, self.exported, **heavy)
+            events.append(busy(control.release, buttons, self.on_change, inputs, outputs, **redraw))
+        picked = self.top.select(self.on_pick, [self.top, self.view], [self.layer, self.head, self.view],
+                                 api_visibility="private")
+        events.append(busy(picked.then, buttons, self.on_show, inputs, outputs, **heavy))
+        events.append(busy(self.png.click, buttons, self.export_png, inputs, self.exported, **heavy))
+        events.append(busy(self.html.click, buttons, self.export_html, inputs, self.exported, **heavy))
+        cancel_button(self.cancel, events, buttons, self.api.attention.cancel)
         view_model = self.state["view"]
         view_model.change(self.on_model, view_model, [self.model_note, self.layer, self.head, self.target],
                           api_visibility="private")
 
-    def render_values(self, values: dict[Any, Any]) -> dict[str, Any]:
+    def render_values(self, values: dict[Any, Any], progress: Any = None) -> dict[str, Any]:
+        stages = (lambda fraction, what: progress(fraction, desc=what)) if progress is not None else None
         return self.api.attention.view(values[self.state["view"]], values[self.text], values[self.pair],
                                        values[self.view], values[self.layer], values[self.head], values[self.threshold],
                                        values[self.show_special], values[self.renormalise], values[self.target],
-                                       focus=values.get(self.focus))
+                                       focus=values.get(self.focus), progress=stages)
 
     @friendly_errors
-    def on_show(self, values: dict[Any, Any]) -> dict[Any, Any]:
+    def on_show(self, values: dict[Any, Any], progress: gr.Progress = gr.Progress()) -> dict[Any, Any]:  # noqa: B008
         if not values[self.text] or not str(values[self.text]).strip():
             raise gr.Error("Type a text to see its attention.")
-        result = self.render_values(values)
+        result = self.render_values(values, progress)
         warn_all(result["warnings"])
         comparison = result.get("comparison")
         view = result.get("view")
@@ -138,10 +149,11 @@ class AttentionTab:
                 self.layer: gr.Slider(maximum=result["layers"] - 1), self.head: gr.Slider(maximum=result["heads"] - 1),
                 self.target: gr.Dropdown(choices=result["labels"])}
 
-    def on_change(self, values: dict[Any, Any]) -> dict[Any, Any]:  # redraw only once there is a text
+    def on_change(self, values: dict[Any, Any],
+                  progress: gr.Progress = gr.Progress()) -> dict[Any, Any]:  # noqa: B008  redraw once there is a text
         if not values[self.text] or not str(values[self.text]).strip():
             return {}
-        return self.on_show(values)
+        return self.on_show(values, progress)
 
     def on_pick(self, table: pd.DataFrame, current: str, event: gr.SelectData) -> tuple[Any, Any, Any]:
         row = table.iloc[event.index[0]]  # by position: the headers may come back translated
@@ -165,10 +177,16 @@ class AttentionTab:
                 self.head: gr.Slider(maximum=facts["heads"] - 1, value=0),
                 self.target: gr.Dropdown(choices=facts["labels"])}
 
+    def export_png(self, values: dict[Any, Any], progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+        return self.export("png", values, progress)
+
+    def export_html(self, values: dict[Any, Any], progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+        return self.export("html", values, progress)
+
     @friendly_errors
-    def export(self, fmt: str, values: dict[Any, Any]) -> str:
+    def export(self, fmt: str, values: dict[Any, Any], progress: Any = None) -> str:
         """Write the current view's main figure to a fresh temporary folder; returns the file path."""
-        result = self.render_values(values)
+        result = self.render_values(values, progress)
         path, engine = self.api.attention.export(fmt, result, f"attention-{VIEWS.get(values[self.view], 'view')}")
         if fmt == "png" and engine != "kaleido":
             info("PNG drawn with matplotlib (kaleido/Chromium unavailable): the HTML export is the exact figure.")

@@ -18,6 +18,7 @@ import pandas as pd
 from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.labels import ACTIONS, chosen_changes
+from ui.tabs.busy import busy
 from ui.tabs.format import md_escape
 
 DEFAULT_TOP = 20
@@ -68,10 +69,11 @@ class SuspectsPanel:
         self.wire()
 
     def wire(self) -> None:
-        self.find.click(self.on_find, [self.run_id, self.top], [self.table, self.status],
-                        concurrency_id="heavy", api_visibility="private")
-        self.retrain_event = self.retrain.click(self.on_retrain, [self.run_id, self.table],
-                                                [self.new_run, self.status], api_visibility="private")
+        working = [self.find, self.retrain]  # one at a time: both wait (disabled) while one works
+        busy(self.find.click, working, self.on_find, [self.run_id, self.top], [self.table, self.status],
+             concurrency_id="heavy", api_visibility="private")
+        self.retrain_event = busy(self.retrain.click, working, self.on_retrain, [self.run_id, self.table],
+                                  [self.new_run, self.status], api_visibility="private")
 
     @friendly_errors
     def on_find(self, run_id: str | None, top: float | None) -> tuple[Any, str]:

@@ -20,6 +20,7 @@ from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.figures import health_figures
 from ui.api.uploads import Uploads
+from ui.tabs.busy import busy
 from ui.tabs.data.active_panel import build_active_panel
 from ui.tabs.data.format import dedupe_message, label_choices, report_markdown
 from ui.tabs.data.suspects_panel import build_suspects_panel
@@ -81,8 +82,9 @@ class DataTab:
     def wire(self) -> None:
         st = self.state
         self.upload.upload(self.on_file, [self.upload, st["base"]], self.outputs, api_name="upload_data")
-        self.use_sample.click(self.on_sample, st["base"], self.outputs, api_name="use_sample")
-        self.dedupe.click(self.on_dedupe, [st["data"], st["base"]], self.outputs, api_visibility="private")
+        busy(self.use_sample.click, [self.use_sample], self.on_sample, st["base"], self.outputs, api_name="use_sample")
+        busy(self.dedupe.click, [self.dedupe], self.on_dedupe, [st["data"], st["base"]], self.outputs,
+             api_visibility="private")
         columns = {st["data"], self.text_col, self.label_col, self.pair_col, self.multi, st["base"]}
         for dropdown in (self.text_col, self.label_col, self.pair_col, self.multi):
             dropdown.input(self.on_columns, columns, self.outputs, api_visibility="private")

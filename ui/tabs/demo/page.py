@@ -16,6 +16,7 @@ import gradio as gr
 from ui.api.presenter import Presenter
 from ui.api.session import Places
 from ui.i18n.localise import localise
+from ui.tabs.busy import busy
 from ui.tabs.format import md_escape
 
 TITLE = "TuneScope · demo"
@@ -63,9 +64,9 @@ class Demo:
                 return {header: headline(presenter.facts(run_id)), examples: gr.Dataset(samples=presenter.examples[run_id]),
                         bars: None, evidence: ""}
 
-            for trigger in (go.click, text.submit):
-                trigger(show, [text, choice], [bars, evidence], api_visibility="private", concurrency_id="heavy",
-                        concurrency_limit=2)
+            for trigger in (go.click, text.submit):  # the button waits (disabled) while it classifies
+                busy(trigger, [go], show, [text, choice], [bars, evidence], api_visibility="private",
+                     concurrency_id="heavy", concurrency_limit=2)
             choice.change(switch, choice, [header, examples, bars, evidence], api_visibility="private")
             examples.click(lambda sample: sample[0], examples, text, api_visibility="private")
             gr.api(presenter.predict, api_name="predict", concurrency_id="heavy", concurrency_limit=2)

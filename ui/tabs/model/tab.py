@@ -6,9 +6,12 @@ admin offers (``--model``/``--models``; clients never type server paths) or an e
 the choice the model in view; *Use as base model for training* makes it the Train tab's base (both through
 ``ui.api.models``). Both choices are shown here and survive a page reload.
 
-The playground (*What the model predicts*) shows the top tokens for each ``[MASK]`` (encoders) or for
+The playground (*Try the model in view*) shows the top tokens for each ``[MASK]`` (encoders) or for
 the next token (decoders) of the model in view (a run with a pre-training stage: its pre-trained model),
-through ``ui.api.predict.Predictions.fill``. *Attention of this position* puts ``{"text", "model",
+through ``ui.api.predict.Predictions.fill``, when the model ships a trained language-model head; a model
+without one (the embedded MiniLM) would guess at random, so it is offered sentence similarity instead
+(``Predictions.similarity``). The example text follows the model in view (``Models.playground``): a ``[MASK]``
+sentence for an encoder, a text to continue for a decoder. Buttons that load or predict wait, disabled, while they work (``ui.tabs.busy``). *Attention of this position* puts ``{"text", "model",
 "position", "token"}`` into :attr:`ModelTab.attention_target` for the Attention tab to open (wired in ``ui.interface``).
 """
 
@@ -17,16 +20,22 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 
 from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.limits import HEAVY
 from ui.api.models import smollm2_installed
 from ui.api.session import DEFAULT, HUB, SMOLLM2, ModelRef, model_name
+from ui.tabs.busy import busy
 from ui.tabs.format import run_choices
 from ui.tabs.model.format import choices_markdown, model_markdown, predictions_frame
 from ui.tabs.notices import info, warn_all
 
+FILL_TEXT = ("the film was [MASK] and moving .", "The capital of France is")  # encoders, decoders
+SIMILAR_TEXT = "The capital of France is Paris."
+SIMILAR_OTHERS = ("France's capital city is Paris.\nParis is the largest city in France.\n"
+                  "The night train was delayed by four hours.\nI loved this film.")
 KINDS = {"Embedded default (MiniLM-L6)": DEFAULT, "Embedded decoder (SmolLM2-135M)": SMOLLM2,
          "Hugging Face id": "hub", "Local folder": "folder", "Earlier run": "run"}
 
@@ -61,18 +70,33 @@ class ModelTab:
         self.wire()
 
     def playground(self) -> None:
-        """The fill-mask / next-token playground for the model in view."""
-        with gr.Accordion("What the model predicts (fill-mask, next token)", open=False):
-            gr.Markdown("Encoders guess each `[MASK]`; decoders (GPT-2, Llama, SmolLM2) guess the next token. "
-                        "For a run with a pre-training stage, its pre-trained model (with its trained head) is used.")
-            with gr.Row():
-                self.fill_text = gr.Textbox("the film was [MASK] and moving .", label="Text", scale=4, max_lines=6)
-                self.fill_top = gr.Slider(1, 20, value=5, step=1, label="Top k", scale=1)
-            with gr.Row():
-                self.fill_button = gr.Button("Predict", variant="primary")
-                self.to_attention = gr.Button("Attention of this position", interactive=False)
-            self.fill_label = gr.Label(label="First predicted position", num_top_classes=20)
-            self.fill_table = gr.Dataframe(label="All predictions", interactive=False, wrap=True)
+        """The playground for the model in view: fill-mask / next token where the model ships a trained
+        language-model head, else sentence similarity (never random guesses)."""
+        offer = self.api.models.playground(self.state["view"].value)
+        with gr.Accordion("Try the model in view", open=False):
+            with gr.Column(visible=offer != "similarity") as self.fill_box:
+                gr.Markdown("Encoders guess each `[MASK]`; decoders (GPT-2, Llama, SmolLM2) guess the next token. "
+                            "For a run with a pre-training stage, its pre-trained model (with its trained head) is "
+                            "used.")
+                with gr.Row():
+                    self.fill_text = gr.Textbox(FILL_TEXT[offer == "next"], label="Text", scale=4, max_lines=6)
+                    self.fill_top = gr.Slider(1, 20, value=5, step=1, label="Top k", scale=1)
+                with gr.Row():
+                    self.fill_button = gr.Button("Predict", variant="primary")
+                    self.to_attention = gr.Button("Attention of this position", interactive=False)
+                self.fill_label = gr.Label(label="First predicted position", num_top_classes=20)
+                self.fill_table = gr.Dataframe(label="All predictions", interactive=False, wrap=True)
+            with gr.Column(visible=offer == "similarity") as self.similar_box:
+                gr.Markdown("This model ships without a trained language-model head, so it cannot guess a hidden "
+                            "word (its guesses would be random). What it does well is place sentences by meaning: "
+                            "see which of your sentences it finds closest to the first one.")
+                with gr.Row():
+                    self.sim_text = gr.Textbox(SIMILAR_TEXT, label="Sentence", scale=2, max_lines=4)
+                    self.sim_others = gr.Textbox(SIMILAR_OTHERS, label="Compare with (one sentence per line)",
+                                                 lines=4, scale=3)
+                self.sim_button = gr.Button("Compare", variant="primary")
+                self.sim_table = gr.Dataframe(headers=["sentence", "similarity"], interactive=False, wrap=True,
+                                              label="Closest first (cosine similarity, 1 = same meaning)")
             self.attention_target = gr.State(None)
             self.fill_result = gr.State(None)
 
@@ -89,14 +113,21 @@ class ModelTab:
                          api_visibility="private")
         self.refresh.click(lambda: gr.Dropdown(choices=self.run_list()), None, self.run, api_visibility="private")
         chosen = {self.kind, self.hub_id, self.folder, self.run}
-        self.load.click(self.on_load, chosen, st["view"], api_visibility="private")
-        self.as_base.click(self.on_as_base, chosen, st["base"], api_visibility="private")
+        choosing = [self.load, self.as_base]  # loading a model takes seconds: both wait for it
+        busy(self.load.click, choosing, self.on_load, chosen, st["view"], api_visibility="private")
+        busy(self.as_base.click, choosing, self.on_as_base, chosen, st["base"], api_visibility="private")
         st["view"].change(self.describe, st["view"], [self.description, self.facts], api_visibility="private")
+        st["view"].change(self.on_playground, [st["view"], self.fill_text],
+                          [self.fill_box, self.similar_box, self.fill_text], api_visibility="private")
         for source in (st["view"], st["base"]):
             source.change(choices_markdown, [st["view"], st["base"]], self.choices, api_visibility="private")
         fill_out = [self.fill_label, self.fill_table, self.fill_result, self.to_attention]
         for trigger in (self.fill_button.click, self.fill_text.submit):
-            trigger(self.on_fill, [self.fill_text, self.fill_top, st["view"]], fill_out, api_visibility="private", **HEAVY)
+            busy(trigger, [self.fill_button], self.on_fill, [self.fill_text, self.fill_top, st["view"]], fill_out,
+                 api_visibility="private", **HEAVY)
+        for trigger in (self.sim_button.click, self.sim_text.submit):
+            busy(trigger, [self.sim_button], self.on_similar, [self.sim_text, self.sim_others, st["view"]],
+                 self.sim_table, api_visibility="private", **HEAVY)
         self.to_attention.click(attention_target, self.fill_result, self.attention_target, api_visibility="private")
 
     @friendly_errors
@@ -106,6 +137,20 @@ class ModelTab:
         first = {g["token"].strip() or repr(g["token"]): g["probability"] for g in result["predictions"][0]}
         return (first, predictions_frame(result), {**result, "text": text, "ref": ref or DEFAULT},
                 gr.update(interactive=True))
+
+    @friendly_errors
+    def on_similar(self, text: str, others: str, ref: str | None) -> pd.DataFrame:
+        rows = self.api.predictions.similarity(text, others, ref or DEFAULT)
+        return pd.DataFrame([[r["text"], round(r["similarity"], 3)] for r in rows], columns=["sentence", "similarity"])
+
+    def on_playground(self, ref: str | None, text: str | None) -> dict[Any, Any]:
+        """Offer fill-mask / next token only for a model with a trained language-model head, else sentence
+        similarity; the example text follows the kind of model (a decoder continues a text, it has no [MASK])."""
+        offer = self.api.models.playground(ref or DEFAULT)
+        fits = ("[MASK]" in (text or "")) == (offer == "fill")
+        return {self.fill_box: gr.update(visible=offer != "similarity"),
+                self.similar_box: gr.update(visible=offer == "similarity"),
+                self.fill_text: gr.skip() if fits or offer == "similarity" else FILL_TEXT[offer == "next"]}
 
     def show_inputs(self, choice: str) -> dict[Any, Any]:
         kind = KINDS.get(choice, DEFAULT)

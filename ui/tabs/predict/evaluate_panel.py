@@ -20,6 +20,7 @@ from ui.api import figures
 from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.evaluations import OUTCOMES
+from ui.tabs.busy import busy, cancel_button
 from ui.tabs.format import md_escape
 
 EXAMPLE_COLUMNS = ["text", "true", "predicted", "confidence"]
@@ -78,6 +79,11 @@ def examples_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
                         columns=EXAMPLE_COLUMNS)
 
 
+def rows_progress(progress: Any) -> Any:
+    """``progress(done, total)`` for core, shown as the event's progress bar (with its ETA) on the results."""
+    return lambda done, total: progress(done / max(total, 1), desc=f"{done}/{total} rows")
+
+
 class EvaluatePanel:
     """The evaluation section of the Predict tab."""
 
@@ -89,6 +95,7 @@ class EvaluatePanel:
             self.file = gr.File(label="…or a labelled file", type="filepath", elem_classes="ts-upload",
                                 file_types=[".csv", ".tsv", ".txt", ".jsonl", ".json", ".parquet", ".xlsx"])
             self.on_file = gr.Button("Evaluate on this file")
+            self.cancel = gr.Button("Cancel", variant="stop", interactive=False, scale=0, min_width=90)
         self.summary = gr.Markdown()
         self.threshold = gr.Slider(0.01, 0.99, value=0.5, step=0.01, visible=False,
                                    label="Decision threshold for the second class (binary tasks)")
@@ -107,9 +114,12 @@ class EvaluatePanel:
             self.reliability = gr.Plot(label="Calibration")
             self.curve = gr.Plot(label="Scores by threshold", visible=False)
         self.token = gr.State(None)
-        heavy = {"concurrency_id": "heavy", "api_visibility": "private"}
-        self.on_val.click(self.evaluate_validation, self.state["view"], self.outputs, **heavy)
-        self.on_file.click(self.evaluate_file, [self.state["view"], self.file], self.outputs, **heavy)
+        heavy = {"concurrency_id": "heavy", "api_visibility": "private", "cancel": self.cancel}
+        starts = [self.on_val, self.on_file]  # one evaluation at a time: both wait (disabled) while one runs
+        events = [busy(self.on_val.click, starts, self.evaluate_validation, self.state["view"], self.outputs, **heavy),
+                  busy(self.on_file.click, starts, self.evaluate_file, [self.state["view"], self.file], self.outputs,
+                       **heavy)]
+        cancel_button(self.cancel, events, starts)  # stops the scoring between batches
         self.threshold.release(self.rescore, [self.token, self.threshold], self.outputs, api_visibility="private")
         for dropdown in (self.true_class, self.pred_class):
             dropdown.input(self.show_cell, [self.token, self.true_class, self.pred_class, self.threshold], self.cell,
@@ -121,14 +131,15 @@ class EvaluatePanel:
                 self.true_class, self.pred_class, self.cell, self.mistakes, self.reliability, self.curve]
 
     @friendly_errors
-    def evaluate_validation(self, ref: str | None) -> dict[Any, Any]:
-        return self.show(self.api.evaluations.evaluate_model(ref))
+    def evaluate_validation(self, ref: str | None, progress: gr.Progress = gr.Progress()) -> dict[Any, Any]:  # noqa: B008
+        return self.show(self.api.evaluations.evaluate_model(ref, progress=rows_progress(progress)))
 
     @friendly_errors
-    def evaluate_file(self, ref: str | None, path: str | None) -> dict[Any, Any]:
+    def evaluate_file(self, ref: str | None, path: str | None,
+                      progress: gr.Progress = gr.Progress()) -> dict[Any, Any]:  # noqa: B008
         if not path:
             raise gr.Error("Upload a labelled file to evaluate on.")
-        return self.show(self.api.evaluations.evaluate_model(ref, path))
+        return self.show(self.api.evaluations.evaluate_model(ref, path, progress=rows_progress(progress)))
 
     @friendly_errors
     def rescore(self, token: str | None, threshold: float) -> dict[Any, Any]:

@@ -4,7 +4,9 @@ how good the model in view is (``ui.tabs.predict.evaluate_panel``).
 For one text: the probability bars (for a multi-label model every label's probability against its
 threshold, and the chosen labels), the tokens that drove the prediction towards a label the user picks
 (integrated gradients, highlighted; the most probable label first), the most similar training examples
-of a run (its stored index), and one click to the Attention tab on the same text. The model in view is named at the top of the tab.
+of a run (its stored index), and one click to the Attention tab on the same text. The model in view is named at the top of the tab,
+with a warning when its classifier is untrained (the embedded MiniLM): *Predict* then says so instead of showing
+random labels. The buttons wait (disabled) while they work (``ui.tabs.busy``).
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ from ui.api.errors import friendly_errors
 from ui.api.figures import label_probability_figure
 from ui.api.limits import HEAVY
 from ui.api.session import model_name
+from ui.tabs.busy import busy, cancel_button
 from ui.tabs.format import label_counts, md_inline
 from ui.tabs.notices import info, warn_all
 from ui.tabs.predict.evaluate_panel import EvaluatePanel
+
+UNTRAINED = ("The model in view has no trained classifier yet, so its labels would be random: fine-tune it in the "
+             "Train tab, or open a trained run (Runs tab, or Earlier run in the Model tab).")
 
 
 class PredictTab:
@@ -53,6 +59,7 @@ class PredictTab:
                                       file_types=[".csv", ".tsv", ".txt", ".jsonl", ".parquet", ".xlsx"])
                 self.column = gr.Textbox(label="Text column (guessed when empty)")
                 self.run_file = gr.Button("Predict file")
+                self.cancel_file = gr.Button("Cancel", variant="stop", interactive=False, scale=0, min_width=90)
             self.result_file = gr.File(label="Predictions (CSV; formula-like cells escaped with ')")
             self.preview = gr.Dataframe(label="First rows", interactive=False, wrap=True, max_height=300)
         with gr.Accordion("How good is this model?", open=False):
@@ -63,18 +70,26 @@ class PredictTab:
         view = self.state["view"]
         outputs = [self.label, self.label_plot, self.target, self.evidence, self.similar]
         for trigger in (self.go.click, self.text.submit):
-            trigger(self.on_predict, [self.text, view, self.pair], outputs, api_visibility="private")
+            busy(trigger, [self.go], self.on_predict, [self.text, view, self.pair], outputs, api_visibility="private")
         self.target.input(self.on_explain, [self.text, view, self.pair, self.target], self.evidence,
                           api_visibility="private")
         self.to_attention.click(self.on_attention, [self.text, self.pair],
                                 [self.links["text"], self.links["pair"], self.links["tabs"]], api_visibility="private")
-        self.run_file.click(self.on_predict_file, [self.upload, self.column, view],
-                            [self.result_file, self.preview, *self.evaluate.outputs], api_name="predict_file", **HEAVY)
-        view.change(lambda ref: f"Model in view: **{md_inline(model_name(ref))}** (change it in the Model tab)", view,
-                    self.model_note, api_visibility="private")
+        whole = busy(self.run_file.click, [self.run_file], self.on_predict_file, [self.upload, self.column, view],
+                     [self.result_file, self.preview, *self.evaluate.outputs], api_name="predict_file",
+                     cancel=self.cancel_file, **HEAVY)
+        cancel_button(self.cancel_file, [whole], [self.run_file])  # stops the file between batches
+        view.change(self.note, view, self.model_note, api_visibility="private")
+
+    def note(self, ref: str | None) -> str:
+        """The model in view, and a warning when its classifier is untrained (its labels would be random)."""
+        line = f"Model in view: **{md_inline(model_name(ref))}** (change it in the Model tab)"
+        return f"{line}\n\n{UNTRAINED}" if self.api.models.untrained(ref) else line
 
     @friendly_errors
     def on_predict(self, text: str, model: str | None, text_pair: str = "") -> dict[Any, Any]:
+        if (text or "").strip() and self.api.models.untrained(model):  # random labels are no answer
+            raise gr.Error(UNTRAINED)
         result = self.api.predictions.predict(text, model or "default", text_pair)
         warn_all(result["warnings"])
         scores = {c["label"]: c["confidence"] for c in result["confidences"]}

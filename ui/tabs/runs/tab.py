@@ -6,7 +6,8 @@ The table comes from ``ui.api.runs`` (files only, so it survives restarts). Choo
 overlays their curves (``compare_figure``) and, for two, shows the config diff (``/diff_runs``). *Open in Predict & Attention* makes a run the model in view; *Use as base*
 makes it the base for training. With accounts, *Shared with the lab* shares the selected run (its owner's
 choice; private by default). Delete asks for a confirmation and is refused to read-only sessions. A report
-or export is a download kept for this account until it is downloaded once or ``--download-minutes`` pass.
+or export is a download kept for this account until it is downloaded once or ``--download-minutes`` pass; it
+appears under the buttons, which wait (disabled) while the file is written, with its progress shown there.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.figures import compare_figure
 from ui.i18n.languages import tr
+from ui.tabs.busy import busy
 from ui.tabs.data.suspects_panel import build_suspects_panel
 from ui.tabs.format import md_escape, md_inline
 from ui.tabs.notices import info
@@ -51,6 +53,9 @@ class RunsTab:
                 self.report = gr.Button("HTML report")
                 self.export_zip = gr.Button("Export (zip)")
                 self.export_onnx = gr.Button("Export (ONNX)")
+            minutes = f"{api.context.limits.download_minutes:g}"  # shown (with its progress) once a file is asked for
+            self.download = gr.File(label=f"Download (kept until downloaded once, at most {minutes} minutes)",
+                                    visible=False, elem_id="tunescope-run-download")
             with gr.Row():
                 self.name = gr.Textbox(label="Name", max_lines=1, scale=2)
                 self.tags = gr.Textbox(label="Tags (comma-separated)", max_lines=1, scale=2)
@@ -62,9 +67,6 @@ class RunsTab:
                 self.delete = gr.Button("Delete run…", variant="stop", visible=not api.context.access.read_only)
                 self.confirm = gr.Button("Yes, delete it for good", variant="stop", visible=False)
                 self.cancel = gr.Button("Keep it", visible=False)
-            minutes = f"{api.context.limits.download_minutes:g}"
-            self.download = gr.File(label=f"Download (kept until downloaded once, at most {minutes} minutes)",
-                                    visible=False, elem_id="tunescope-run-download")
         self.selected = gr.State(None)
         self.suspects = build_suspects_panel(api, self.selected)  # of the run selected in the table
         self.wire()
@@ -83,22 +85,23 @@ class RunsTab:
         self.share.input(self.on_share, [self.selected, self.share], [*listing, self.share], api_visibility="private")
         for trigger in (self.chosen.change, self.metric.change):
             trigger(self.on_compare, [self.chosen, self.metric], [self.curves, self.diff], api_visibility="private")
-        self.open.click(self.on_open, self.selected, self.state["view"], api_visibility="private")
-        self.as_base.click(self.on_as_base, self.selected, self.state["base"], api_visibility="private")
-        self.save_meta.click(self.on_save_meta, [self.selected, self.name, self.tags], listing,
-                             api_visibility="private")
+        quiet = {"api_visibility": "private"}
+        busy(self.open.click, [self.open, self.as_base], self.on_open, self.selected, self.state["view"], **quiet)
+        busy(self.as_base.click, [self.open, self.as_base], self.on_as_base, self.selected, self.state["base"], **quiet)
+        busy(self.save_meta.click, [self.save_meta], self.on_save_meta, [self.selected, self.name, self.tags], listing,
+             **quiet)
         self.delete.click(lambda run: self.ask(run, True), self.selected, [self.confirm, self.cancel],
                           api_visibility="private")
         self.cancel.click(lambda run: self.ask(run, False), self.selected, [self.confirm, self.cancel],
                           api_visibility="private")
         st = self.state
-        self.confirm.click(self.on_delete, [self.selected, st["view"], st["base"]],
-                           [*listing, self.selected, self.current, self.confirm, self.cancel, st["view"], st["base"]],
-                           api_visibility="private")
-        heavy = {"concurrency_id": "heavy", "api_visibility": "private"}
-        self.report.click(self.on_report, self.selected, self.download, **heavy)
-        self.export_zip.click(lambda run: self.on_export(run, "zip"), self.selected, self.download, **heavy)
-        self.export_onnx.click(lambda run: self.on_export(run, "onnx"), self.selected, self.download, **heavy)
+        busy(self.confirm.click, [self.confirm, self.cancel], self.on_delete, [self.selected, st["view"], st["base"]],
+             [*listing, self.selected, self.current, self.confirm, self.cancel, st["view"], st["base"]], **quiet)
+        heavy = {"concurrency_id": "heavy", "api_visibility": "private", "show": [self.download]}
+        files = [self.report, self.export_zip, self.export_onnx]  # one file at a time: the buttons wait for it
+        busy(self.report.click, files, self.on_report, self.selected, self.download, **heavy)
+        busy(self.export_zip.click, files, self.on_export_zip, self.selected, self.download, **heavy)
+        busy(self.export_onnx.click, files, self.on_export_onnx, self.selected, self.download, **heavy)
 
     def listing(self) -> dict[Any, Any]:
         listed = self.api.runs.list_runs()
@@ -179,14 +182,23 @@ class RunsTab:
                 self.state["base"]: "default" if base == gone else base}
 
     @friendly_errors
-    def on_report(self, run_id: str | None) -> Any:
+    def on_report(self, run_id: str | None, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
         self.need(run_id)
+        progress(0.0, desc="Writing the HTML report…")
         return gr.update(value=str(self.api.runs.report(run_id)), visible=True)
 
     @friendly_errors
-    def on_export(self, run_id: str | None, fmt: str) -> Any:
+    def on_export(self, run_id: str | None, fmt: str, progress: gr.Progress | None = None) -> Any:
         self.need(run_id)
+        if progress is not None:
+            progress(0.0, desc="Exporting the model as ONNX…" if fmt == "onnx" else "Zipping the model…")
         return gr.update(value=str(self.api.runs.export(run_id, fmt)), visible=True)
+
+    def on_export_zip(self, run_id: str | None, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
+        return self.on_export(run_id, "zip", progress)
+
+    def on_export_onnx(self, run_id: str | None, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
+        return self.on_export(run_id, "onnx", progress)
 
     @staticmethod
     def need(run_id: str | None) -> None:

@@ -20,6 +20,7 @@ from ui.api.errors import friendly_errors
 from ui.api.figures import trials_parallel, trials_scatter
 from ui.api.session import run_ref
 from ui.api.sweeps import RANGES, is_active
+from ui.tabs.busy import busy
 from ui.tabs.format import human_seconds, md_escape
 from ui.tabs.notices import info
 from ui.tabs.train.form import form_run_config
@@ -113,7 +114,8 @@ class SweepPanel:
         private = {"api_visibility": "private"}
         inputs = {*self.form.values(), *self.ranges.values(), self.budget, self.trials, self.minutes,
                   self.state["data"], self.state["base"], *(c for c in (self.base, self.val_file, self.pretrain_file) if c is not None)}
-        self.start.click(self.on_start, inputs, [self.sweep, self.watch, *self.poll_outputs], **private)
+        busy(self.start.click, [self.start], self.on_start, inputs, [self.sweep, self.watch, *self.poll_outputs],
+             **private)
         self.stop.click(self.on_stop, self.sweep, self.status, **private)
         self.watch.input(self.on_watch, self.watch, [self.sweep, *self.poll_outputs], **private)
         self.timer.tick(self.poll, [self.sweep, self.kind], self.poll_outputs, show_progress="hidden", **private)

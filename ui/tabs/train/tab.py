@@ -18,6 +18,7 @@ from ui.api.errors import friendly_errors
 from ui.api.figures import loss_figure, metrics_figure, perplexity_figure
 from ui.api.models import smollm2_installed
 from ui.api.session import DEFAULT, RUN, SMOLLM2, ModelRef, data_name, model_name, run_ref
+from ui.tabs.busy import busy
 from ui.tabs.format import run_choices
 from ui.tabs.notices import info
 from ui.tabs.train.form import build_form, form_run_config
@@ -145,13 +146,14 @@ class TrainTab:
     def wire(self) -> None:
         st = self.state
         form_inputs = {*self.form.values(), self.val_file, self.pretrain_file, self.base, st["data"]}
-        self.start.click(self.on_start, form_inputs, [st["run"], self.run_box, self.command, *self.poll_outputs],
-                         api_visibility="private")
+        starting = [self.start, self.resume, self.retry]  # one start at a time: they wait (disabled) meanwhile
+        busy(self.start.click, starting, self.on_start, form_inputs,
+             [st["run"], self.run_box, self.command, *self.poll_outputs], api_visibility="private")
         self.stop.click(self.on_stop, st["run"], self.status, api_visibility="private")
-        self.resume.click(self.on_resume, {st["run"], st["base"]}, [self.run_box, *self.poll_outputs],
-                          api_visibility="private")
-        self.retry.click(self.on_retry, {st["run"], st["base"]}, [self.run_box, *self.poll_outputs],
-                         api_visibility="private")
+        busy(self.resume.click, starting, self.on_resume, {st["run"], st["base"]}, [self.run_box, *self.poll_outputs],
+             api_visibility="private")
+        busy(self.retry.click, starting, self.on_retry, {st["run"], st["base"]}, [self.run_box, *self.poll_outputs],
+             api_visibility="private")
         self.use_run.click(self.on_use_run, st["run"], st["view"], api_visibility="private")
         self.attach.input(self.watch, {self.attach, st["base"]},
                           [st["run"], self.run_box, self.command, *self.poll_outputs], api_visibility="private")
