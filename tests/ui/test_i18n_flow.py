@@ -101,7 +101,7 @@ def test_a_realistic_flow_speaks_only_chinese(chinese, duplicated_file: Path, tm
               {"run_id": "20261207-101500-ab13", "state": "damaged", "reason": "status.json is missing: the run's state is unknown; delete it or train it again.",
                "base_model": "bert-tiny", "data": "tickets.csv"},
               {"run_id": "20261207-101500-ab14", "state": "queued", "base_model": "bert-tiny", "data": "tickets.csv"}]
-    values |= {"20261207-101500-ab13", "20261207-101500-ab14"}
+    values |= {"20261207-101500-ab13", "20261207-101500-ab14", "ab12", "ab13", "ab14"}  # ids and their short names
     table = runs_table(listed, {"20261207-101500-ab14": 2}).rename(columns=shown)  # the wrapper renames headers only
     lines["runs table"] = "\n".join([" | ".join(table.columns), *(" | ".join(str(c) for c in row)
                                                                   for row in table.itertuples(index=False))])
