@@ -176,6 +176,8 @@ COMMANDS_SURFACE = {  # the CLI as it was before its flags were declared: (posit
     "sweeps": (["action", "sweep_id"], ["--root"]),
     "suspects": (["run"], ["--allow-pickle", "--drop", "--drop-top", "--out", "--relabel", "--relabel-top",
                            "--retrain", "--root", "--source", "--top"]),
+    "next": (["run", "pool"], ["--allow-pickle", "--batch", "--method", "--no-diversity", "--output", "--root", "--seed",
+                               "--text-column"]),
 }
 
 
