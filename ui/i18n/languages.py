@@ -27,6 +27,7 @@ CHINESE = "zh-CN"
 ENGLISH = "en"
 COOKIE = "tunescope_lang"
 CHOICES = [("Auto (browser)", "auto"), ("English", ENGLISH), ("简体中文", CHINESE)]
+KEY_PREFIX = "tunescope:"  # see browser_key
 MIN_TEMPLATE_LETTERS = 6  # a template needs this many letters of its own text to be trusted
 _FIELD = re.compile(r"\{(\w*)\}")
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z(“\"'*`])")
@@ -44,6 +45,16 @@ def catalogue() -> dict[str, str]:
 def static_keys() -> dict[str, str]:
     """The entries without ``{fields}``: what the browser can translate by exact match."""
     return {k: v for k, v in catalogue().items() if not _FIELD.search(k)}
+
+
+def browser_key(text: str) -> str:
+    """The key under which the browser knows ``text``: the English with :data:`KEY_PREFIX` before it.
+
+    Gradio's page translates every ``value``, ``label``, ``info``... property that equals a key of the
+    ``gr.I18n`` table, markers or not. With plain English keys a Radio whose value is "Head" (a catalogue
+    entry, for its choice name) would be shown, and sent back, as "注意力头", which Gradio rejects as not
+    one of the choices. Prefixed keys match only the markers :mod:`ui.i18n.localise` makes."""
+    return KEY_PREFIX + text
 
 
 @functools.cache
@@ -65,11 +76,13 @@ def _templates() -> list[tuple[re.Pattern[str], str, list[str]]]:
 
 
 def gradio_i18n() -> Any:
-    """The ``gr.I18n`` for ``launch(i18n=...)``: Chinese for zh, zh-CN, zh-Hans and zh-SG browsers."""
+    """The ``gr.I18n`` for ``launch(i18n=...)``: Chinese for zh, zh-CN, zh-Hans and zh-SG browsers, English
+    for every other (the keys are :func:`browser_key`'s, so English needs its table too)."""
     import gradio as gr
 
-    table = static_keys()
-    return gr.I18n(**{CHINESE: table, "zh": table, "zh-Hans": table, "zh-SG": table})
+    table = {browser_key(k): v for k, v in static_keys().items()}
+    english = {browser_key(k): k for k in static_keys()}
+    return gr.I18n(**{ENGLISH: english, CHINESE: table, "zh": table, "zh-Hans": table, "zh-SG": table})
 
 
 def _from_header(header: str | None) -> str:
@@ -143,12 +156,12 @@ def tr(text: Any, lang: str | None = None) -> Any:
     return translate(text)
 
 
-def trf(template: str, *values: Any, lang: str | None = None) -> str:
-    """One whole message: ``template`` (a catalogue key with ``{0}``, ``{1}``... fields) in the request's
-    language, filled with ``values`` (never translated). Text the server composes goes through this, so a
-    sentence is one catalogue entry and never glued from translated fragments."""
+def trf(template: str, *values: Any, lang: str | None = None, **named: Any) -> str:
+    """One whole message: ``template`` (a catalogue key with ``{0}``, ``{1}``... or ``{name}`` fields) in the
+    request's language, filled with ``values`` and ``named`` (never translated). Text the server composes goes
+    through this, so a sentence is one catalogue entry and never glued from translated fragments."""
     chosen = catalogue().get(template, template) if (lang or language()) == CHINESE else template
-    return chosen.format(*values)
+    return chosen.format(*values, **named)
 
 
 def listing(items: list[str], lang: str | None = None) -> str:

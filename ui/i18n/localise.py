@@ -16,7 +16,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ui.i18n.languages import CHINESE, language, static_keys, translate
+from ui.i18n.languages import CHINESE, browser_key, language, static_keys, translate
 
 _TEXT_ATTRS = ("label", "info", "placeholder")
 
@@ -24,7 +24,7 @@ _TEXT_ATTRS = ("label", "info", "placeholder")
 def _marker(text: Any) -> Any:
     from gradio.i18n import I18nData
 
-    return I18nData(text) if isinstance(text, str) and text in static_keys() else text
+    return I18nData(browser_key(text)) if isinstance(text, str) and text in static_keys() else text
 
 
 def mark_static(demo: Any) -> int:
