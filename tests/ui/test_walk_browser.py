@@ -25,6 +25,7 @@ import pytest
 
 from tests.polling import poll_until
 from tests.ui.pagecheck import IDLE_JS, LAYOUT_JS, MIXED_JS, allowed_words
+from ui.api.settings import form_fields
 from ui.i18n.languages import translate
 from ui.tabs.runs.format import COLUMNS
 
@@ -32,6 +33,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")]
 WIDTHS = (1280, 1920)
+SETTING_LABELS = {item.name: spec.label for item, spec, _ in form_fields()}  # the form's labels, as core declares them
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 SHOTS = os.environ.get("TUNESCOPE_SCREENSHOTS")  # a folder for each tab's picture; unset: none taken
 WAIT = 120_000  # ms: a generous ceiling for what the page waits for; nothing waits a fixed time
@@ -171,9 +173,8 @@ def test_the_whole_loop_fits_the_window_in_one_language(browser, app_url: str, a
         walk.tab("3 · Train")
         walk.wait_text(tiny.name, data.name)
         page.get_by_text(walk.t("Advanced"), exact=True).first.click()
-        for label, value in (("Max steps (0 = epochs)", "6"), ("Evaluate every N steps (0 = 4 times)", "3"),
-                             ("Batch size", "16")):
-            field = page.get_by_label(walk.t(label), exact=True).locator("visible=true").first
+        for name, value in (("max_steps", "6"), ("eval_steps", "3"), ("batch_size", "16")):
+            field = page.get_by_label(walk.t(SETTING_LABELS[name]), exact=True).locator("visible=true").first
             field.fill(value)
             field.press("Tab")
         page.get_by_role("button", name=walk.t("Start training"), exact=True).click()
