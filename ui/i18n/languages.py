@@ -22,12 +22,17 @@ import re
 from pathlib import Path
 from typing import Any
 
+from core.modelref import DEFAULT_NAME, SMOLLM2_NAME
+
 CATALOGUE_PATH = Path(__file__).resolve().parent / "locales" / "zh-CN.json"
 CHINESE = "zh-CN"
 ENGLISH = "en"
 COOKIE = "tunescope_lang"
 CHOICES = [("Auto (browser)", "auto"), ("English", ENGLISH), ("简体中文", CHINESE)]
 KEY_PREFIX = "tunescope:"  # see browser_key
+# the values translated inside a template: the embedded models' names (core's messages name them) and the units
+# of core's figures ("Text length in tokens"); any other value (a label, a file, an id) is shown as it is
+NAMES = frozenset({DEFAULT_NAME, SMOLLM2_NAME, "tokens", "characters"})
 MIN_TEMPLATE_LETTERS = 6  # a template needs this many letters of its own text to be trusted
 _FIELD = re.compile(r"\{(\w*)\}")
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z(“\"'*`])")
@@ -118,6 +123,11 @@ def language(request: Any = None) -> str:
     return _from_header(header)
 
 
+def _name(value: str) -> str:
+    """A value carried into a translated template: as it is, unless it is one of :data:`NAMES`."""
+    return catalogue().get(value, value) if value in NAMES else value
+
+
 def _one(text: str) -> str | None:
     """A translation of exactly ``text`` (plain or through a ``{field}`` template), else None."""
     table = catalogue()
@@ -126,7 +136,7 @@ def _one(text: str) -> str | None:
     for pattern, value, names in _templates():
         match = pattern.match(text)
         if match:
-            found = dict(zip(names, match.groups(), strict=True))
+            found = {name: _name(value) for name, value in zip(names, match.groups(), strict=True)}
             return _FIELD.sub(lambda m, found=found: found.get(m.group(1), m.group(0)), value)
     return None
 
@@ -169,6 +179,9 @@ def listing(items: list[str], lang: str | None = None) -> str:
     return ("，" if (lang or language()) == CHINESE else ", ").join(items)
 
 
+# the headings Gradio's page gives its toasts (their type, capitalised), in Chinese
+TOAST_NAMES = {"Warning": "警告", "Info": "提示", "Success": "成功", "Error": "错误"}
+
 SWITCH_JS = """
 async (choice) => {
   const chosen = choice || 'auto';
@@ -182,9 +195,28 @@ async (choice) => {
   const url = performance.getEntriesByType('resource').map((e) => e.name)
     .find((n) => /\\/assets\\/core-[^/]*\\.js$/.test(n));
   if (url) { try { (await import(url)).changeLocale(wanted); } catch (e) { console.warn(e); } }
+  // Gradio 6's toasts head themselves with their type ("Warning", "Info"), untranslated and whatever title the
+  // server gave: rename those headings in the page's language, now and for every toast to come
+  window.__tunescopeToastNames = wanted === 'zh-CN' ? __TOAST_NAMES__ : {};
+  const rename = () => {
+    const names = window.__tunescopeToastNames;
+    for (const title of document.querySelectorAll('.toast-title')) {
+      for (const node of title.childNodes) {
+        const word = node.nodeType === 3 ? node.data.trim() : '';
+        const shown = names[word] || Object.keys(names).length === 0
+          && Object.entries(__TOAST_NAMES__).find(([, zh]) => zh === word)?.[0];
+        if (word && shown && shown !== word) node.data = shown + ' ';
+      }
+    }
+  };
+  if (!window.__tunescopeToastWatch) {
+    window.__tunescopeToastWatch = new MutationObserver(rename);
+    window.__tunescopeToastWatch.observe(document.body, {childList: true, subtree: true});
+  }
+  rename();
   return chosen;
 }
-""".replace("__COOKIE__", COOKIE)
+""".replace("__COOKIE__", COOKIE).replace("__TOAST_NAMES__", json.dumps(TOAST_NAMES, ensure_ascii=False))
 
 RESTORE_JS = """
 () => {

@@ -18,6 +18,7 @@ from ui.api.errors import friendly_errors
 from ui.api.figures import loss_figure, metrics_figure, perplexity_figure
 from ui.api.models import smollm2_installed
 from ui.api.session import DEFAULT, RUN, SMOLLM2, ModelRef, data_name, model_name, run_ref
+from ui.i18n.languages import tr
 from ui.tabs.busy import busy
 from ui.tabs.format import run_choices
 from ui.tabs.notices import info
@@ -171,7 +172,8 @@ class TrainTab:
         """The plan line, and the few-shot recipe's recommendation when the data has few rows per class."""
         plan = plan_markdown(model_name(base), data_name(data), data)
         hint, length = self.api.data.advice(data), self.api.data.length_plan(data)
-        return plan + (f" {length}" if length else "") + (f"\n\n💡 {hint}" if hint else "")
+        # the hint is one catalogue template (core.fewshot.ADVICE): translated whole, before the 💡 is put in front
+        return plan + (f" {length}" if length else "") + (f"\n\n💡 {tr(hint)}" if hint else "")
 
     @friendly_errors
     def on_start(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
