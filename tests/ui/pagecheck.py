@@ -36,7 +36,7 @@ TECHNICAL = frozenset({
     "Parquet", "xlsx", "csv", "tsv", "json", "jsonl", "parquet", "txt", "zip", "onnx", "html", "png", "CPU", "GPU",
     "CUDA", "MPS", "cpu", "cuda", "mps", "fp32", "fp16", "bf16", "F1", "AUC", "ECE", "ETA", "ID", "id", "URL",
     "CLS", "SEP", "PAD", "MASK", "UNK", "PyTorch", "torch", "transformers", "python", "core", "app.py", "README",
-    "MB", "GB", "KB", "ms", "AdamW", "TensorBoard", "MLflow", "Trackio", "Dropout", "Transformer", "vs",
+    "MB", "GB", "KB", "ms", "AdamW", "TensorBoard", "MLflow", "Trackio", "Dropout", "dropout", "Transformer", "vs",
     # the language menu's label is in both languages on purpose: whoever cannot read the page finds it
     "Language",
     # the authors cited in the Attention tab's caveat (Jain & Wallace; Wiegreffe & Pinter)
@@ -147,9 +147,9 @@ MIXED_JS = r"""
     for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]/g)) {
       if (!technical(m[0], text, m.index)) foreign.push(m[0]);
     }
-    const where = el.closest('[id]');  // which block: the nearest element with an id
+    const where = el.closest('[id]:not([id=""])');  // which block: the nearest element with an id, and the tag
     if (foreign.length) found.push(`${node.data.trim().slice(0, 90)}  [${[...new Set(foreign)].join(', ')}]`
-      + (where ? `  (in #${where.id})` : ''));
+      + `  (${el.tagName.toLowerCase()}.${String(el.className).split(' ')[0]}${where ? ' in #' + where.id : ''})`);
   }
   return [...new Set(found)];
 }

@@ -33,6 +33,7 @@ KEY_PREFIX = "tunescope:"  # see browser_key
 # the values translated inside a template: the embedded models' names (core's messages name them) and the units
 # of core's figures ("Text length in tokens"); any other value (a label, a file, an id) is shown as it is
 NAMES = frozenset({DEFAULT_NAME, SMOLLM2_NAME, "tokens", "characters"})
+MODEL_NAMES = ("run {0}", "model folder {0}", "Hugging Face model {0}")
 MIN_TEMPLATE_LETTERS = 6  # a template needs this many letters of its own text to be trusted
 _FIELD = re.compile(r"\{(\w*)\}")
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z(“\"'*`])")
@@ -85,7 +86,7 @@ def gradio_i18n() -> Any:
     for every other (the keys are :func:`browser_key`'s, so English needs its table too)."""
     import gradio as gr
 
-    table = {browser_key(k): v for k, v in static_keys().items()}
+    table = {**GRADIO_GAPS, **{browser_key(k): v for k, v in static_keys().items()}}
     english = {browser_key(k): k for k in static_keys()}
     return gr.I18n(**{ENGLISH: english, CHINESE: table, "zh": table, "zh-Hans": table, "zh-SG": table})
 
@@ -124,8 +125,15 @@ def language(request: Any = None) -> str:
 
 
 def _name(value: str) -> str:
-    """A value carried into a translated template: as it is, unless it is one of :data:`NAMES`."""
-    return catalogue().get(value, value) if value in NAMES else value
+    """A value carried into a translated template: as it is, unless it is one of :data:`NAMES` or a model's name
+    ("run <id>", "model folder <path>", "Hugging Face model <id>": ``ui.api.session.model_name``'s)."""
+    if value in NAMES:
+        return catalogue().get(value, value)
+    for template in MODEL_NAMES:
+        head = template.removesuffix("{0}")
+        if value.startswith(head) and len(value) > len(head) and "\n" not in value:
+            return catalogue().get(template, template).format(value[len(head):])
+    return value
 
 
 def _one(text: str) -> str | None:
@@ -178,6 +186,9 @@ def listing(items: list[str], lang: str | None = None) -> str:
     """Items that are each a whole phrase (already in the request's language), as one list: "a, b, c" or "a，b，c"."""
     return ("，" if (lang or language()) == CHINESE else ", ").join(items)
 
+
+# Gradio's own keys that its zh-CN locale lacks (the page showed the key, "common.complete", or English, "Runs")
+GRADIO_GAPS = {"common.complete": "完成", "common.runs": "运行记录", "common.runs_description": "本页面最近的运行记录"}
 
 # the headings Gradio's page gives its toasts (their type, capitalised), in Chinese
 TOAST_NAMES = {"Warning": "警告", "Info": "提示", "Success": "成功", "Error": "错误"}

@@ -83,12 +83,17 @@ def _value(component: Any, value: Any) -> Any:
     import pandas as pd
 
     if isinstance(value, gr.components.Component):  # an update: translate its text properties
+        given = value.constructor_args  # what Gradio sends for an update: the arguments, not the attributes
         for attr in _TEXT_ATTRS:
             text = getattr(value, attr, None)
             if isinstance(text, str):
                 setattr(value, attr, translate(text))
+            if isinstance(given.get(attr), str):
+                given[attr] = translate(given[attr])
         if isinstance(value, gr.Markdown) and isinstance(value.value, str):
             value.value = translate(value.value)
+            if isinstance(given.get("value"), str):
+                given["value"] = translate(given["value"])
         return value
     if isinstance(value, dict) and value.get("__type__") == "update":
         texts = (*_TEXT_ATTRS, "value") if isinstance(component, gr.Markdown | gr.Textbox) else _TEXT_ATTRS

@@ -21,7 +21,7 @@ def model_markdown(info: dict[str, Any]) -> str:
     labels = listing([md_code(label) for label in info["labels"]])
     # class names, model types, devices and dtypes are the library's names for them: shown as code, untranslated
     return (
-        f"### {md_inline(info['name'])}\n"
+        f"### {md_inline(tr(info['name']))}\n"  # the embedded models' names are catalogue entries
         # two tables of four columns, not one of eight: at 1280 px the eight did not fit their column
         + _header("architecture", "type", "layers", "heads")
         + f"| {md_code(info['architecture'])} | {md_code(info['model_type'])} | {info['layers']} | {info['heads']} |\n\n"
