@@ -20,7 +20,8 @@ command line or raw data, and are skipped; identifiers (a digit or ``_`` inside)
 (``--val-data``), paths (``model/``) and file names are values, and so are quoted ones (a `` `command` `` or a
 ``'value'`` of one token, as the help texts list a setting's values) and a radio or checkbox option that shows
 its own value when that value is one of the settings' declared choices (the walk passes them: ``finetune``,
-``setfit``). The allow-list is :data:`TECHNICAL` (names of models, formats, devices, libraries and units that
+``setfit``). The tokens of a text, drawn as labels (the attention views' token groups, a figure's tick labels),
+are the user's text. The allow-list is :data:`TECHNICAL` (names of models, formats, devices, libraries and units that
 are written the same in Chinese documentation) plus the walk's own values (file names, labels, run ids, model
 folder names) passed in by the test; ids of runs (``20261207-…``) and words with digits are values too.
 """
@@ -142,6 +143,8 @@ MIXED_JS = r"""
     if (!el || !visible(el)) continue;
     if (el.closest('code, pre, script, style, textarea, .cm-editor, .json-holder, .tunescope-skip-language')) continue;
     if (option(el, node.data.trim())) continue;
+    // a text's tokens, drawn as labels: the interactive views' token groups and a figure's tick labels
+    if (el.closest('.ts-host [data-index], .xtick, .ytick')) continue;
     const text = unquoted(node.data);
     const foreign = [];
     for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]/g)) {

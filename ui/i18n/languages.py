@@ -22,8 +22,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from core.modelref import DEFAULT_NAME, SMOLLM2_NAME
-
 CATALOGUE_PATH = Path(__file__).resolve().parent / "locales" / "zh-CN.json"
 CHINESE = "zh-CN"
 ENGLISH = "en"
@@ -32,7 +30,9 @@ CHOICES = [("Auto (browser)", "auto"), ("English", ENGLISH), ("简体中文", CH
 KEY_PREFIX = "tunescope:"  # see browser_key
 # the values translated inside a template: the embedded models' names (core's messages name them) and the units
 # of core's figures ("Text length in tokens"); any other value (a label, a file, an id) is shown as it is
-NAMES = frozenset({DEFAULT_NAME, SMOLLM2_NAME, "tokens", "characters"})
+# (core.modelref's DEFAULT_NAME and SMOLLM2_NAME, written out: ui.i18n imports no core; tests/ui/test_i18n.py checks)
+NAMES = frozenset({"MiniLM-L6 (all-MiniLM-L6-v2, embedded)", "SmolLM2-135M-Instruct (GGUF, embedded decoder)",
+                   "tokens", "characters"})
 MODEL_NAMES = ("run {0}", "model folder {0}", "Hugging Face model {0}")
 MIN_TEMPLATE_LETTERS = 6  # a template needs this many letters of its own text to be trusted
 _FIELD = re.compile(r"\{(\w*)\}")
