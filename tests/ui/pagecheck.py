@@ -40,6 +40,8 @@ TECHNICAL = frozenset({
     "MB", "GB", "KB", "ms", "AdamW", "TensorBoard", "MLflow", "Trackio", "Dropout", "dropout", "Transformer", "vs",
     # the language menu's label is in both languages on purpose: whoever cannot read the page finds it
     "Language",
+    # keyboard keys, named as printed on them
+    "Esc",
     # the authors cited in the Attention tab's caveat (Jain & Wallace; Wiegreffe & Pinter)
     "Jain", "Wallace", "Wiegreffe", "Pinter",
 })
