@@ -25,6 +25,12 @@ FEW_ROWS_PER_CLASS = 32
 SETFIT_PIP = "pip install \"setfit>=1.1\" (a TuneScope dependency: reinstall with pip install -e .)"
 
 
+# one template (a UI shows it in another language by matching it whole, the two counts carried over)
+ADVICE = ("Only about {0} labelled rows per class (fewest {1}): the few-shot recipe (Recipe: setfit) usually scores "
+          "higher than full fine-tuning with this little data, because it learns from pairs of rows (same label or "
+          "not) before fitting a small classifier on top. It takes longer (minutes rather than seconds on a CPU).")
+
+
 def advice(data: Any) -> str | None:
     """A sentence recommending the few-shot recipe when the data has few labelled rows per class, else None.
 
@@ -40,10 +46,7 @@ def advice(data: Any) -> str | None:
     typical, fewest = int(statistics.median(counts.values())), int(min(counts.values()))
     if typical > FEW_ROWS_PER_CLASS:
         return None
-    return (f"Only about {typical} labelled rows per class (fewest {fewest}): the few-shot recipe (Recipe: setfit) "
-            "usually scores higher than full fine-tuning with this little data, because it learns from pairs of "
-            "rows (same label or not) before fitting a small classifier on top. It takes longer (minutes rather "
-            "than seconds on a CPU).")
+    return ADVICE.format(typical, fewest)
 
 
 def setfit_installed() -> bool:

@@ -12,7 +12,7 @@ function tsHeadView(root, data) {
   const filters = [["all", [0, size], [0, size]]];
   if (b) filters.push(["A → A", [0, b], [0, b]], ["B → B", [b, size], [b, size]], ["A → B", [0, b], [b, size]],
     ["B → A", [b, size], [0, b]]);
-  const view = K.frame(root, "head");
+  const view = K.frame(root, "head", data);
   K.header(view, data);
   const bar = K.html("div", {class: "ts-bar"}, view);
   const canvas = K.html("div", {}, view);
@@ -22,20 +22,20 @@ function tsHeadView(root, data) {
   function controls() {
     bar.textContent = "";
     if (data.layers.length > 1) {
-      K.select(bar, "Layer", data.layers.map((layer, i) => [i, String(layer)]), state.layer,
+      K.select(bar, K.t("Layer"), data.layers.map((layer, i) => [i, String(layer)]), state.layer,
         value => { state.layer = +value; draw(); });
     }
     if (filters.length > 1) {
-      K.select(bar, "Attention", filters.map((f, i) => [i, f[0]]), state.filter,
+      K.select(bar, K.t("Attention"), filters.map((f, i) => [i, f[0]]), state.filter,
         value => { state.filter = +value; state.focus = null; state.pinned = false; draw(); });
     }
-    const wrap = K.html("label", {class: "ts-control"}, bar, "Hide below ");
+    const wrap = K.html("label", {class: "ts-control"}, bar, K.t("Hide below") + " ");
     const range = K.html("input", {type: "range", min: "0", max: "0.5", step: "0.01", value: String(state.threshold)}, wrap);
     const shown = K.html("span", {}, wrap, " " + state.threshold.toFixed(2));
     range.addEventListener("input", () => { state.threshold = +range.value; shown.textContent = " " + range.value; draw(); });
-    K.html("span", {class: "ts-control"}, bar, "Heads");
+    K.html("span", {class: "ts-control"}, bar, K.t("Heads"));
     K.swatches(bar, heads, h => state.active[h], toggle, only);
-    const all = K.html("button", {type: "button", class: "ts-swatch", title: "show every head"}, bar, "all");
+    const all = K.html("button", {type: "button", class: "ts-swatch", title: K.t("show every head")}, bar, K.t("all"));
     all.addEventListener("click", () => { state.active.fill(true); controls(); draw(); });
   }
   function toggle(head) {
@@ -147,8 +147,8 @@ function tsHeadView(root, data) {
   }
   function describe(rows, cols) {
     if (!state.focus) {
-      readout.textContent = "Hover a token to focus its links (left: what it attends to; right: what attends to it); " +
-        "click to pin, click again or press Esc to release.";
+      readout.textContent = K.t("Hover a token to focus its links (left: what it attends to; right: what attends to " +
+        "it); click to pin, click again or press Esc to release.");
       return;
     }
     const {side, index} = state.focus;
@@ -161,9 +161,10 @@ function tsHeadView(root, data) {
     }
     mean.sort((a, b) => b[1] - a[1]);
     const top = mean.slice(0, 5).map(([k, w]) => `${data.tokens[k]} ${w.toFixed(3)}`).join(" · ");
-    const verb = side === "left" ? "attends most to" : "is attended most by";
-    readout.textContent = `${index}: ${data.tokens[index]} ${verb} (mean of ${active.length} heads): ${top}` +
-      (state.pinned ? "  [pinned]" : "");
+    const sentence = side === "left" ? "{0}: {1} attends most to (mean of {2} heads): {3}"
+      : "{0}: {1} is attended most by (mean of {2} heads): {3}";
+    readout.textContent = K.t(sentence, index, data.tokens[index], active.length, top) +
+      (state.pinned ? "  " + K.t("[pinned]") : "");
   }
   view.addEventListener("keydown", event => {
     if (event.key === "Escape") { state.pinned = false; state.focus = null; state.paint(); }

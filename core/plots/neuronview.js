@@ -6,7 +6,7 @@ function tsNeuronView(root, data) {
   const state = {head: data.head || 0, query: data.query || 0, sort: "position"};
   const ROW = 20, FONT = "13px system-ui, sans-serif";
   const POS = [25, 113, 194], NEG = [232, 89, 12];
-  const view = K.frame(root, "neuron");
+  const view = K.frame(root, "neuron", data);
   K.header(view, data);
   const bar = K.html("div", {class: "ts-bar"}, view);
   const canvas = K.html("div", {}, view);

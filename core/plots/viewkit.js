@@ -85,11 +85,18 @@ var TSKit = (typeof TSKit !== "undefined" && TSKit) || (() => {  // var: several
 .ts-view .ts-special text{fill:#7b8794}
 .ts-view .ts-faded{opacity:.3}
 `;
-  function frame(root, kind) {
+  // the page's words for the view's own text (data.texts, English -> shown; a UI fills it in its language)
+  const texts = {};
+  function t(text, ...values) {
+    return (texts[text] || text).replace(/\{(\d+)\}/g, (match, i) => String(values[+i]));
+  }
+  function frame(root, kind, data) {
+    Object.keys(texts).forEach(key => delete texts[key]);
+    Object.assign(texts, (data && data.texts) || {});
     if (root._tsObserver) root._tsObserver.disconnect();
     root.textContent = "";
     html("style", {}, root, STYLE);
     return html("div", {class: `ts-view ts-${kind}`, tabindex: "0"}, root);
   }
-  return {svg, html, headColor, textWidth, fit, select, swatches, watchWidth, header, frame};
+  return {svg, html, headColor, textWidth, fit, select, swatches, watchWidth, header, frame, t};
 })();

@@ -32,17 +32,38 @@ LARGE = 50_000  # rows above which two passes are plenty
 MIN_STEPS = 200
 MAX_EPOCHS = 20
 METRIC_WORDS = {"f1_macro": "validation macro F1", "accuracy": "validation accuracy", "eval_loss": "validation loss"}
+# The plan sentence, one whole template per case (a UI shows it in another language by the template, values
+# filled in, never by gluing parts): (large data?, ceiling raised to MIN_STEPS?) -> template
+PLAN_TEMPLATES = {
+    (True, False): "{rows} training rows: up to {epochs} epochs ({steps} steps), evaluating every {every} steps "
+                   "and stopping when {metric} has not improved for {wait} evaluations; the best checkpoint is kept",
+    (True, True): "{rows} training rows ({per_epoch} steps an epoch): up to {epochs} epochs ({steps} steps), "
+                  "evaluating every {every} steps and stopping when {metric} has not improved for {wait} "
+                  "evaluations; the best checkpoint is kept",
+    (False, False): "{classes} classes with ~{per_class} rows each: up to {epochs} epochs ({steps} steps), "
+                    "evaluating every {every} steps and stopping when {metric} has not improved for {wait} "
+                    "evaluations; the best checkpoint is kept",
+    (False, True): "{classes} classes with ~{per_class} rows each ({per_epoch} steps an epoch): up to {epochs} "
+                   "epochs ({steps} steps), evaluating every {every} steps and stopping when {metric} has not "
+                   "improved for {wait} evaluations; the best checkpoint is kept",
+}
 
 
 @dataclass(frozen=True)
 class LengthPlan:
-    """What an auto-length run will do: its ceiling, cadence and patience, and the sentence saying so."""
+    """What an auto-length run will do: its ceiling, cadence and patience, and the sentence saying so (one of
+    :data:`PLAN_TEMPLATES` with ``values`` filled in: numbers as shown, and the metric's words)."""
 
     max_epochs: int
     steps_per_epoch: int
     eval_steps: int
     patience: int
-    sentence: str
+    template: str
+    values: tuple[tuple[str, str], ...]
+
+    @property
+    def sentence(self) -> str:
+        return self.template.format(**dict(self.values))
 
     @property
     def max_steps(self) -> int:
@@ -61,21 +82,18 @@ def auto_plan(rows: int, classes: int, per_step: int, metric: str = "f1_macro", 
     rows, classes = max(int(rows), 1), max(int(classes), 1)
     per_epoch = max(1, math.ceil(rows / max(per_step, 1)))
     per_class = rows / classes
-    if rows > LARGE:
-        epochs, why = LARGE_EPOCHS, f"{rows:,} training rows"
-    elif per_class < FEW_PER_CLASS:
-        epochs, why = FEW_PER_CLASS_EPOCHS, f"{classes} classes with ~{per_class:,.0f} rows each"
-    else:
-        epochs, why = BASE_EPOCHS, f"{classes} classes with ~{per_class:,.0f} rows each"
-    if epochs * per_epoch < MIN_STEPS:
-        epochs, why = min(MAX_EPOCHS, math.ceil(MIN_STEPS / per_epoch)), f"{why} ({per_epoch} steps an epoch)"
+    large = rows > LARGE
+    epochs = LARGE_EPOCHS if large else FEW_PER_CLASS_EPOCHS if per_class < FEW_PER_CLASS else BASE_EPOCHS
+    raised = epochs * per_epoch < MIN_STEPS
+    if raised:
+        epochs = min(MAX_EPOCHS, math.ceil(MIN_STEPS / per_epoch))
     evals_per_epoch = 4 if per_epoch >= 100 else 2 if per_epoch >= 20 else 1
     every = eval_steps or max(1, math.ceil(per_epoch / evals_per_epoch))
     wait = patience or max(2, math.ceil(per_epoch / every))
-    sentence = (f"{why}: up to {epochs} epochs ({epochs * per_epoch:,} steps), evaluating every {every} steps and "
-                f"stopping when {METRIC_WORDS.get(metric, metric)} has not improved for {wait} evaluations; the "
-                "best checkpoint is kept")
-    return LengthPlan(epochs, per_epoch, every, wait, sentence)
+    values = {"rows": f"{rows:,}", "classes": str(classes), "per_class": f"{per_class:,.0f}",
+              "per_epoch": str(per_epoch), "epochs": str(epochs), "steps": f"{epochs * per_epoch:,}",
+              "every": str(every), "metric": METRIC_WORDS.get(metric, metric), "wait": str(wait)}
+    return LengthPlan(epochs, per_epoch, every, wait, PLAN_TEMPLATES[large, raised], tuple(values.items()))
 
 
 class TimeBudget:

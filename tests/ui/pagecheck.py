@@ -17,7 +17,11 @@ the English words on screen that are not values, ids or technical tokens.
 :data:`MIXED_JS` (Chinese pages only) returns each visible text with an English word that is not allowed. Texts
 inside code (``code``, ``pre``, the command box, the JSON viewer) and inside inputs are values the user typed, a
 command line or raw data, and are skipped; identifiers (a digit or ``_`` inside), command-line flags
-(``--val-data``), paths (``model/``) and file names are values. The allow-list is :data:`TECHNICAL` (names of models, formats, devices, libraries and units that
+(``--val-data``), paths (``model/``) and file names are values, and so are quoted ones (a `` `command` `` or a
+``'value'`` of one token, as the help texts list a setting's values) and a radio or checkbox option that shows
+its own value when that value is one of the settings' declared choices (the walk passes them: ``finetune``,
+``setfit``). The tokens of a text, drawn as labels (the attention views' token groups, a figure's tick labels),
+are the user's text. The allow-list is :data:`TECHNICAL` (names of models, formats, devices, libraries and units that
 are written the same in Chinese documentation) plus the walk's own values (file names, labels, run ids, model
 folder names) passed in by the test; ids of runs (``20261207-…``) and words with digits are values too.
 """
@@ -33,9 +37,11 @@ TECHNICAL = frozenset({
     "Parquet", "xlsx", "csv", "tsv", "json", "jsonl", "parquet", "txt", "zip", "onnx", "html", "png", "CPU", "GPU",
     "CUDA", "MPS", "cpu", "cuda", "mps", "fp32", "fp16", "bf16", "F1", "AUC", "ECE", "ETA", "ID", "id", "URL",
     "CLS", "SEP", "PAD", "MASK", "UNK", "PyTorch", "torch", "transformers", "python", "core", "app.py", "README",
-    "MB", "GB", "KB", "ms", "AdamW", "TensorBoard", "MLflow", "Trackio", "Dropout", "Transformer", "vs",
+    "MB", "GB", "KB", "ms", "AdamW", "TensorBoard", "MLflow", "Trackio", "Dropout", "dropout", "Transformer", "vs",
     # the language menu's label is in both languages on purpose: whoever cannot read the page finds it
     "Language",
+    # keyboard keys, named as printed on them
+    "Esc",
     # the authors cited in the Attention tab's caveat (Jain & Wallace; Wiegreffe & Pinter)
     "Jain", "Wallace", "Wiegreffe", "Pinter",
 })
@@ -117,9 +123,16 @@ IDLE_JS = """() => ![...document.querySelectorAll('[data-testid=status-tracker]'
   .some((el) => el.checkVisibility() && el.innerText.trim())"""
 
 MIXED_JS = r"""
-(allowed) => {
+({allowed, values}) => {
   const allow = new Set(allowed);
+  const picked = new Set(values);
   const found = [];
+  // a setting's value shown as itself: a radio or checkbox option whose value is the text, one of the settings'
+  // declared values (finetune, setfit); anywhere else such a word is still English
+  const option = (el, text) => picked.has(text) && el.closest('label')
+    && [...el.closest('label').querySelectorAll('input')].some((input) => input.value === text);
+  // quoted values in running text: a `command` or a 'value' (one token, no spaces), as code spans are
+  const unquoted = (text) => text.replace(/`[^`]+`/g, ' ').replace(/'[^'\s]+'/g, ' ');
   const visible = (el) => el.checkVisibility && el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   // a word is a value or a technical token when: allowed, it holds a digit or an underscore (an identifier,
@@ -131,12 +144,17 @@ MIXED_JS = r"""
     const el = node.parentElement;
     if (!el || !visible(el)) continue;
     if (el.closest('code, pre, script, style, textarea, .cm-editor, .json-holder, .tunescope-skip-language')) continue;
-    const text = node.data;
+    if (option(el, node.data.trim())) continue;
+    // a text's tokens, drawn as labels: the interactive views' token groups and a figure's tick labels
+    if (el.closest('.ts-host [data-index], .xtick, .ytick')) continue;
+    const text = unquoted(node.data);
     const foreign = [];
     for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]/g)) {
       if (!technical(m[0], text, m.index)) foreign.push(m[0]);
     }
-    if (foreign.length) found.push(`${text.trim().slice(0, 90)}  [${[...new Set(foreign)].join(', ')}]`);
+    const where = el.closest('[id]:not([id=""])');  // which block: the nearest element with an id, and the tag
+    if (foreign.length) found.push(`${node.data.trim().slice(0, 90)}  [${[...new Set(foreign)].join(', ')}]`
+      + `  (${el.tagName.toLowerCase()}.${String(el.className).split(' ')[0]}${where ? ' in #' + where.id : ''})`);
   }
   return [...new Set(found)];
 }

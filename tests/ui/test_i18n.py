@@ -96,3 +96,11 @@ def test_templates_neither_swallow_lines_nor_match_on_a_word(monkeypatch: pytest
         assert i18n.tr("Best trial 3\nSorted", "zh-CN") == "最佳试验 3\n已排序"  # line by line
     finally:
         i18n._templates.cache_clear()
+
+
+def test_the_embedded_models_names_are_translated_inside_templates() -> None:
+    from core.modelref import DEFAULT_NAME, SMOLLM2_NAME
+
+    assert {DEFAULT_NAME, SMOLLM2_NAME} <= i18n.NAMES  # written out in ui.i18n, which imports no core
+    assert i18n.translate(f"Model in view: **{DEFAULT_NAME}**") == f"当前查看的模型：**{i18n.catalogue()[DEFAULT_NAME]}**"
+    assert i18n.translate("Model in view: **run 20261207-x**") == "当前查看的模型：**运行 20261207-x**"

@@ -25,6 +25,7 @@ import pytest
 
 from tests.polling import poll_until
 from tests.ui.pagecheck import IDLE_JS, LAYOUT_JS, MIXED_JS, allowed_words
+from ui.api.settings import form_fields
 from ui.i18n.languages import translate
 from ui.tabs.runs.format import COLUMNS
 
@@ -32,6 +33,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")]
 WIDTHS = (1280, 1920)
+SETTING_LABELS = {item.name: spec.label for item, spec, _ in form_fields()}  # the form's labels, as core declares them
+SETTING_VALUES = sorted({str(c) for _, spec, _ in form_fields() for c in spec.choices or () if " " not in str(c)})  # code-like values
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 SHOTS = os.environ.get("TUNESCOPE_SCREENSHOTS")  # a folder for each tab's picture; unset: none taken
 WAIT = 120_000  # ms: a generous ceiling for what the page waits for; nothing waits a fixed time
@@ -107,7 +110,8 @@ class Walk:
         self.page.wait_for_function(IDLE_JS, timeout=WAIT)
         self.layout += [f"{where}: {p}" for p in self.page.evaluate(LAYOUT_JS)]
         if self.lang == "zh":
-            self.mixed += [f"{where}: {p}" for p in self.page.evaluate(MIXED_JS, self.allowed)]
+            found = self.page.evaluate(MIXED_JS, {"allowed": self.allowed, "values": SETTING_VALUES})
+            self.mixed += [f"{where}: {p}" for p in found]
 
     def open_accordions(self) -> None:
         closed = self.page.locator("button.label-wrap:visible:not(.open)")
@@ -144,7 +148,7 @@ def test_the_whole_loop_fits_the_window_in_one_language(browser, app_url: str, a
     tiny = tiny_models("bert")
     context = browser.new_context(locale="en-US", viewport={"width": width, "height": 1000}, accept_downloads=True)
     page = context.new_page()
-    walk = Walk(page, lang, allowed_words(data.name, tiny.name, *labels), width)
+    walk = Walk(page, lang, allowed_words(data.name, data.stem, tiny.name, *labels), width)  # the file's name: a value
     page.goto(app_url)
     page.get_by_role("tab", name="1 · Model").wait_for(timeout=WAIT)
     choose_language(page, LANGUAGES[lang])
@@ -171,9 +175,8 @@ def test_the_whole_loop_fits_the_window_in_one_language(browser, app_url: str, a
         walk.tab("3 · Train")
         walk.wait_text(tiny.name, data.name)
         page.get_by_text(walk.t("Advanced"), exact=True).first.click()
-        for label, value in (("Max steps (0 = epochs)", "6"), ("Evaluate every N steps (0 = 4 times)", "3"),
-                             ("Batch size", "16")):
-            field = page.get_by_label(walk.t(label), exact=True).locator("visible=true").first
+        for name, value in (("max_steps", "6"), ("eval_steps", "3"), ("batch_size", "16")):
+            field = page.get_by_label(walk.t(SETTING_LABELS[name]), exact=True).locator("visible=true").first
             field.fill(value)
             field.press("Tab")
         page.get_by_role("button", name=walk.t("Start training"), exact=True).click()

@@ -21,10 +21,11 @@ from core.data.dedupe import CONFLICTING, copy_name, drop_duplicates  # CONFLICT
 from core.data.uploads import display_name
 from core.errors import ModelError, TuneScopeError
 from core.fewshot import advice
-from core.training.length import auto_plan
+from core.training.length import LengthPlan, auto_plan
 from ui.api.access import NO_UPLOAD_MESSAGE
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
+from ui.i18n.languages import tr, trf
 
 __all__ = ["CONFLICTING", "MULTI_LABEL_MODES", "PREVIEW_ROWS", "Data", "fewshot_hint"]
 
@@ -41,16 +42,24 @@ def fewshot_hint(path: str, columns: Columns) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def length_hint(path: str, columns: Columns) -> str:
-    """The auto length's plan sentence for this data at the default batch size and validation share, or ""."""
+def length_hint(path: str, columns: Columns) -> LengthPlan | None:
+    """The auto length's plan for this data at the default batch size and validation share, or None."""
     try:
         data = load_labelled(path, columns)
     except TuneScopeError:
-        return ""
+        return None
     train = TrainSettings()
     rows = round(len(data.frame) * (1 - DataSettings().val_fraction))
-    plan = auto_plan(rows, len(data.labels), train.batch_size, train.metric_for_best_model)
-    return f"Epochs auto: {plan.sentence}."
+    return auto_plan(rows, len(data.labels), train.batch_size, train.metric_for_best_model)
+
+
+def plan_sentence(plan: LengthPlan) -> str:
+    """"Epochs auto: <the plan>." as one catalogue sentence in the request's language: the plan's template (one
+    per case, ``core.training.length.PLAN_TEMPLATES``) with its numbers filled in and the metric's words
+    translated as a term."""
+    values = dict(plan.values)
+    values["metric"] = tr(values["metric"])
+    return trf("Epochs auto: " + plan.template + ".", **values)
 
 
 class Data:
@@ -113,9 +122,8 @@ class Data:
         """What an auto training length will do on a saved data choice at the default settings, in one sentence
         (``core.training.length``), or "" (no valid choice)."""
         data = self.context.valid_data(choice)
-        if not data:
-            return ""
-        return length_hint(str(self.context.upload_path(data["upload"])), Columns.from_dict(data))
+        plan = length_hint(str(self.context.upload_path(data["upload"])), Columns.from_dict(data)) if data else None
+        return plan_sentence(plan) if plan else ""
 
     def advice(self, choice: Any) -> str:
         """The few-shot recipe's recommendation for a saved data choice, or "" (none, or no valid choice)."""

@@ -28,6 +28,7 @@ from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.limits import checked_text, give_back_memory, guard, stoppable
 from ui.api.session import RUN, ModelRef, run_ref
+from ui.i18n.languages import trf
 
 PREVIEW_ROWS = 50  # rows of a predicted file shown in the page
 
@@ -63,9 +64,10 @@ class Predictions:
         with self.context.quotas.heavy(self.context.caller()):
             found = integrated_gradients(loaded.model, loaded.tokenizer, checked_text(text), pair, label,
                                          n_steps=16, max_length=256, should_stop=guard(20))
-        what = "" if found.output == "probability" else " (its logit)"
-        return attribution_html(found.tokens, found.scores, found.special,
-                                f"Why '{found.label}'{what}: green tokens pushed towards it, red ones away")
+        caption = (trf("Why '{0}': green tokens pushed towards it, red ones away", found.label)
+                   if found.output == "probability" else
+                   trf("Why '{0}' (its logit): green tokens pushed towards it, red ones away", found.label))
+        return attribution_html(found.tokens, found.scores, found.special, caption)  # HTML: in the page's language
 
     @friendly_errors
     def similar(self, run_id: str, text: str, text_pair: str | None = None, k: int = 5) -> list[dict[str, Any]]:

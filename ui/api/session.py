@@ -27,6 +27,7 @@ from core.modelref import ModelRef as ModelRef
 from core.modelref import Reach
 from core.modelref import smollm2_installed as smollm2_installed
 from core.runs import runs_root
+from ui.i18n.languages import tr, trf
 
 TABS = ("model", "data", "train", "attention", "predict", "runs")
 
@@ -70,8 +71,14 @@ def run_ref(run_id: str) -> str:
 
 
 def model_name(ref: Any) -> str:
-    """How a model reference is shown to people (``core.modelref.ModelRef.name``)."""
-    return ModelRef.parse(ref).name
+    """How a model reference is shown to people (``core.modelref.ModelRef.name``), in the request's language:
+    each kind's name is one catalogue entry with the id, run or folder filled in."""
+    parsed = ModelRef.parse(ref)
+    if parsed.kind in (DEFAULT, SMOLLM2):
+        return tr(parsed.name)
+    if parsed.kind == RUN:
+        return trf("run {0}", parsed.name.removeprefix("run "))
+    return trf("Hugging Face model {0}" if parsed.kind == HUB else "model folder {0}", parsed.value)
 
 
 def valid_data(choice: Any, places: Places) -> dict[str, Any] | None:

@@ -27,6 +27,13 @@ CHINESE = "zh-CN"
 ENGLISH = "en"
 COOKIE = "tunescope_lang"
 CHOICES = [("Auto (browser)", "auto"), ("English", ENGLISH), ("简体中文", CHINESE)]
+KEY_PREFIX = "tunescope:"  # see browser_key
+# the values translated inside a template: the embedded models' names (core's messages name them) and the units
+# of core's figures ("Text length in tokens"); any other value (a label, a file, an id) is shown as it is
+# (core.modelref's DEFAULT_NAME and SMOLLM2_NAME, written out: ui.i18n imports no core; tests/ui/test_i18n.py checks)
+NAMES = frozenset({"MiniLM-L6 (all-MiniLM-L6-v2, embedded)", "SmolLM2-135M-Instruct (GGUF, embedded decoder)",
+                   "tokens", "characters"})
+MODEL_NAMES = ("run {0}", "model folder {0}", "Hugging Face model {0}")
 MIN_TEMPLATE_LETTERS = 6  # a template needs this many letters of its own text to be trusted
 _FIELD = re.compile(r"\{(\w*)\}")
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z(“\"'*`])")
@@ -44,6 +51,16 @@ def catalogue() -> dict[str, str]:
 def static_keys() -> dict[str, str]:
     """The entries without ``{fields}``: what the browser can translate by exact match."""
     return {k: v for k, v in catalogue().items() if not _FIELD.search(k)}
+
+
+def browser_key(text: str) -> str:
+    """The key under which the browser knows ``text``: the English with :data:`KEY_PREFIX` before it.
+
+    Gradio's page translates every ``value``, ``label``, ``info``... property that equals a key of the
+    ``gr.I18n`` table, markers or not. With plain English keys a Radio whose value is "Head" (a catalogue
+    entry, for its choice name) would be shown, and sent back, as "注意力头", which Gradio rejects as not
+    one of the choices. Prefixed keys match only the markers :mod:`ui.i18n.localise` makes."""
+    return KEY_PREFIX + text
 
 
 @functools.cache
@@ -65,11 +82,13 @@ def _templates() -> list[tuple[re.Pattern[str], str, list[str]]]:
 
 
 def gradio_i18n() -> Any:
-    """The ``gr.I18n`` for ``launch(i18n=...)``: Chinese for zh, zh-CN, zh-Hans and zh-SG browsers."""
+    """The ``gr.I18n`` for ``launch(i18n=...)``: Chinese for zh, zh-CN, zh-Hans and zh-SG browsers, English
+    for every other (the keys are :func:`browser_key`'s, so English needs its table too)."""
     import gradio as gr
 
-    table = static_keys()
-    return gr.I18n(**{CHINESE: table, "zh": table, "zh-Hans": table, "zh-SG": table})
+    table = {**GRADIO_GAPS, **{browser_key(k): v for k, v in static_keys().items()}}
+    english = {browser_key(k): k for k in static_keys()}
+    return gr.I18n(**{ENGLISH: english, CHINESE: table, "zh": table, "zh-Hans": table, "zh-SG": table})
 
 
 def _from_header(header: str | None) -> str:
@@ -105,6 +124,18 @@ def language(request: Any = None) -> str:
     return _from_header(header)
 
 
+def _name(value: str) -> str:
+    """A value carried into a translated template: as it is, unless it is one of :data:`NAMES` or a model's name
+    ("run <id>", "model folder <path>", "Hugging Face model <id>": ``ui.api.session.model_name``'s)."""
+    if value in NAMES:
+        return catalogue().get(value, value)
+    for template in MODEL_NAMES:
+        head = template.removesuffix("{0}")
+        if value.startswith(head) and len(value) > len(head) and "\n" not in value:
+            return catalogue().get(template, template).format(value[len(head):])
+    return value
+
+
 def _one(text: str) -> str | None:
     """A translation of exactly ``text`` (plain or through a ``{field}`` template), else None."""
     table = catalogue()
@@ -113,7 +144,7 @@ def _one(text: str) -> str | None:
     for pattern, value, names in _templates():
         match = pattern.match(text)
         if match:
-            found = dict(zip(names, match.groups(), strict=True))
+            found = {name: _name(value) for name, value in zip(names, match.groups(), strict=True)}
             return _FIELD.sub(lambda m, found=found: found.get(m.group(1), m.group(0)), value)
     return None
 
@@ -143,18 +174,24 @@ def tr(text: Any, lang: str | None = None) -> Any:
     return translate(text)
 
 
-def trf(template: str, *values: Any, lang: str | None = None) -> str:
-    """One whole message: ``template`` (a catalogue key with ``{0}``, ``{1}``... fields) in the request's
-    language, filled with ``values`` (never translated). Text the server composes goes through this, so a
-    sentence is one catalogue entry and never glued from translated fragments."""
+def trf(template: str, *values: Any, lang: str | None = None, **named: Any) -> str:
+    """One whole message: ``template`` (a catalogue key with ``{0}``, ``{1}``... or ``{name}`` fields) in the
+    request's language, filled with ``values`` and ``named`` (never translated). Text the server composes goes
+    through this, so a sentence is one catalogue entry and never glued from translated fragments."""
     chosen = catalogue().get(template, template) if (lang or language()) == CHINESE else template
-    return chosen.format(*values)
+    return chosen.format(*values, **named)
 
 
 def listing(items: list[str], lang: str | None = None) -> str:
     """Items that are each a whole phrase (already in the request's language), as one list: "a, b, c" or "a，b，c"."""
     return ("，" if (lang or language()) == CHINESE else ", ").join(items)
 
+
+# Gradio's own keys that its zh-CN locale lacks (the page showed the key, "common.complete", or English, "Runs")
+GRADIO_GAPS = {"common.complete": "完成", "common.runs": "运行记录", "common.runs_description": "本页面最近的运行记录"}
+
+# the headings Gradio's page gives its toasts (their type, capitalised), in Chinese
+TOAST_NAMES = {"Warning": "警告", "Info": "提示", "Success": "成功", "Error": "错误"}
 
 SWITCH_JS = """
 async (choice) => {
@@ -169,9 +206,28 @@ async (choice) => {
   const url = performance.getEntriesByType('resource').map((e) => e.name)
     .find((n) => /\\/assets\\/core-[^/]*\\.js$/.test(n));
   if (url) { try { (await import(url)).changeLocale(wanted); } catch (e) { console.warn(e); } }
+  // Gradio 6's toasts head themselves with their type ("Warning", "Info"), untranslated and whatever title the
+  // server gave: rename those headings in the page's language, now and for every toast to come
+  window.__tunescopeToastNames = wanted === 'zh-CN' ? __TOAST_NAMES__ : {};
+  const rename = () => {
+    const names = window.__tunescopeToastNames;
+    for (const title of document.querySelectorAll('.toast-title')) {
+      for (const node of title.childNodes) {
+        const word = node.nodeType === 3 ? node.data.trim() : '';
+        const shown = names[word] || Object.keys(names).length === 0
+          && Object.entries(__TOAST_NAMES__).find(([, zh]) => zh === word)?.[0];
+        if (word && shown && shown !== word) node.data = shown + ' ';
+      }
+    }
+  };
+  if (!window.__tunescopeToastWatch) {
+    window.__tunescopeToastWatch = new MutationObserver(rename);
+    window.__tunescopeToastWatch.observe(document.body, {childList: true, subtree: true});
+  }
+  rename();
   return chosen;
 }
-""".replace("__COOKIE__", COOKIE)
+""".replace("__COOKIE__", COOKIE).replace("__TOAST_NAMES__", json.dumps(TOAST_NAMES, ensure_ascii=False))
 
 RESTORE_JS = """
 () => {

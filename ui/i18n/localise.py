@@ -16,7 +16,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ui.i18n.languages import CHINESE, language, static_keys, translate
+from ui.i18n.languages import CHINESE, browser_key, language, static_keys, translate
 
 _TEXT_ATTRS = ("label", "info", "placeholder")
 
@@ -24,7 +24,7 @@ _TEXT_ATTRS = ("label", "info", "placeholder")
 def _marker(text: Any) -> Any:
     from gradio.i18n import I18nData
 
-    return I18nData(text) if isinstance(text, str) and text in static_keys() else text
+    return I18nData(browser_key(text)) if isinstance(text, str) and text in static_keys() else text
 
 
 def mark_static(demo: Any) -> int:
@@ -83,12 +83,17 @@ def _value(component: Any, value: Any) -> Any:
     import pandas as pd
 
     if isinstance(value, gr.components.Component):  # an update: translate its text properties
+        given = value.constructor_args  # what Gradio sends for an update: the arguments, not the attributes
         for attr in _TEXT_ATTRS:
             text = getattr(value, attr, None)
             if isinstance(text, str):
                 setattr(value, attr, translate(text))
+            if isinstance(given.get(attr), str):
+                given[attr] = translate(given[attr])
         if isinstance(value, gr.Markdown) and isinstance(value.value, str):
             value.value = translate(value.value)
+            if isinstance(given.get("value"), str):
+                given["value"] = translate(given["value"])
         return value
     if isinstance(value, dict) and value.get("__type__") == "update":
         texts = (*_TEXT_ATTRS, "value") if isinstance(component, gr.Markdown | gr.Textbox) else _TEXT_ATTRS

@@ -1,4 +1,5 @@
-"""Toasts in the page's language: ``gr.Warning`` and ``gr.Info`` with their text through ``ui.i18n``."""
+"""Toasts in the page's language: ``gr.Warning`` and ``gr.Info`` with their text and their title (Gradio's
+"Warning" / "Info") through ``ui.i18n``."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ def warn_all(messages: list[str]) -> None:
 
 def warning(message: str) -> None:
     """A ``gr.Warning`` toast in the page's language (``ui.i18n``)."""
-    gr.Warning(tr(message))
+    gr.Warning(tr(message), title=tr("Warning"))
 
 
 def info(message: str) -> None:
     """A ``gr.Info`` toast in the page's language (``ui.i18n``)."""
-    gr.Info(tr(message))
+    gr.Info(tr(message), title=tr("Info"))

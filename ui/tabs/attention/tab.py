@@ -27,6 +27,7 @@ from ui.api.errors import friendly_errors
 from ui.api.figures import view_js, view_json
 from ui.api.limits import HEAVY
 from ui.api.session import model_name
+from ui.i18n.languages import tr
 from ui.tabs.busy import busy, cancel_button
 from ui.tabs.format import md_inline
 from ui.tabs.notices import info, warn_all
@@ -43,6 +44,19 @@ const draw = () => {
 draw();
 watch('value', draw);
 """
+
+
+# the head view's own words (core/plots/headview.js asks for them by their English, K.t)
+VIEW_TEXTS = ("Layer", "Attention", "Hide below", "Heads", "all", "show every head", "[pinned]",
+              "Hover a token to focus its links (left: what it attends to; right: what attends to it); click to pin, "
+              "click again or press Esc to release.",
+              "{0}: {1} attends most to (mean of {2} heads): {3}", "{0}: {1} is attended most by (mean of {2} heads): {3}")
+
+
+def shown_view(view: dict[str, Any]) -> dict[str, Any]:
+    """The interactive view's data with its title, notes and own words in the page's language."""
+    return {**view, "title": tr(view.get("title", "")), "notes": [tr(note) for note in view.get("notes", [])],
+            "texts": {text: tr(text) for text in VIEW_TEXTS}}
 
 
 class AttentionTab:
@@ -143,7 +157,7 @@ class AttentionTab:
         comparison = result.get("comparison")
         view = result.get("view")
         return {self.info: result["info"], self.plot: result["figure"], self.highlighted: result["html"],
-                self.interactive: gr.HTML(view_json(view) if view else "", visible=view is not None),
+                self.interactive: gr.HTML(view_json(shown_view(view)) if view else "", visible=view is not None),
                 self.top: gr.Dataframe(result["table"], visible=len(result["table"]) > 0),
                 self.second: gr.Plot(comparison, visible=comparison is not None),
                 self.layer: gr.Slider(maximum=result["layers"] - 1), self.head: gr.Slider(maximum=result["heads"] - 1),

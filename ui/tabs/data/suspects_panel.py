@@ -18,6 +18,7 @@ import pandas as pd
 from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.labels import ACTIONS, chosen_changes
+from ui.i18n.languages import tr
 from ui.tabs.busy import busy
 from ui.tabs.format import md_escape
 
@@ -29,6 +30,19 @@ NUMBERS = ("row", "confidence", "score")
 def column_types(columns: list[str]) -> list[str]:
     """Checkboxes for the two action columns, numbers for row/confidence/score, text for the rest."""
     return ["bool" if c in ACTIONS else "number" if c in NUMBERS else "str" for c in columns]
+
+
+def shown_headers(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its headers in the page's language (the handlers read it back with :func:`read_headers`)."""
+    return table.rename(columns={c: tr(c) for c in table.columns if isinstance(c, str)})
+
+
+def read_headers(table: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A table the page sent back, with its headers in English again (``ui.api.labels`` reads them by name)."""
+    if table is None:
+        return None
+    known = [*HEADERS, "text_pair", "label", "issue"]
+    return table.rename(columns={tr(c): c for c in known if tr(c) != c})
 
 
 def panel_table(found: pd.DataFrame) -> pd.DataFrame:
@@ -58,8 +72,9 @@ class SuspectsPanel:
             with gr.Row():
                 self.top = gr.Number(DEFAULT_TOP, label="Rows to list", precision=0, minimum=1, maximum=500, scale=1)
                 self.find = gr.Button("Find suspect labels", scale=1)
+            # shown once rows are found, with headers in the page's language (the page's first draw has one)
             self.table = gr.Dataframe(headers=HEADERS, datatype=column_types(HEADERS), interactive=True, wrap=True,
-                                      max_height=420, static_columns=list(range(2, 12)),
+                                      max_height=420, static_columns=list(range(2, 12)), visible=False,
                                       label="Most suspect rows (drop / relabel)")
             with gr.Row():
                 self.retrain = gr.Button("Retrain without these", variant="primary",
@@ -83,12 +98,12 @@ class SuspectsPanel:
         note = (f"{len(found)} most suspect rows of run {md_escape(run_id)}. A high score means the model "
                 "disagrees with the given label; check the text before you drop or relabel it.")
         table = panel_table(found)
-        return gr.Dataframe(value=table, datatype=column_types(list(table.columns))), note
+        return gr.Dataframe(value=shown_headers(table), datatype=column_types(list(table.columns)), visible=True), note
 
     def on_retrain(self, run_id: str | None, table: pd.DataFrame | None, request: gr.Request = None) -> tuple[Any, str]:
         if not run_id:
             raise gr.Error("Choose a finished run first.")
-        drop, relabel = chosen_changes(table)
+        drop, relabel = chosen_changes(read_headers(table))
         if not drop and not relabel:
             raise gr.Error("Nothing is ticked: tick rows to drop or relabel first.")
         started = self.api.labels.retrain_fixed(run_id, drop, relabel, request=request)

@@ -8,19 +8,27 @@ from typing import Any
 import pandas as pd
 
 from ui.api.session import model_name
+from ui.i18n.languages import listing, tr, trf
 from ui.tabs.format import human_count, md_code, md_inline
 
 
+def _header(*names: str) -> str:
+    """A table's header row, each column name one catalogue entry in the request's language."""
+    return "| " + " | ".join(tr(name) for name in names) + " |\n" + "|---" * len(names) + "|\n"
+
+
 def model_markdown(info: dict[str, Any]) -> str:
-    labels = ", ".join(md_code(label) for label in info["labels"])
+    labels = listing([md_code(label) for label in info["labels"]])
+    # class names, model types, devices and dtypes are the library's names for them: shown as code, untranslated
     return (
-        f"### {md_inline(info['name'])}\n"
+        f"### {md_inline(tr(info['name']))}\n"  # the embedded models' names are catalogue entries
         # two tables of four columns, not one of eight: at 1280 px the eight did not fit their column
-        f"| architecture | type | layers | heads |\n|---|---|---|---|\n"
-        f"| {info['architecture']} | {info['model_type']} | {info['layers']} | {info['heads']} |\n\n"
-        f"| hidden | parameters | device | dtype |\n|---|---|---|---|\n"
-        f"| {info['hidden_size']} | {human_count(info['parameters'])} | {info['device']} | {info['dtype']} |\n\n"
-        f"Labels: {labels}"
+        + _header("architecture", "type", "layers", "heads")
+        + f"| {md_code(info['architecture'])} | {md_code(info['model_type'])} | {info['layers']} | {info['heads']} |\n\n"
+        + _header("hidden", "parameters", "device", "dtype")
+        + f"| {info['hidden_size']} | {human_count(info['parameters'])} | {md_code(info['device'])} | "
+        f"{md_code(info['dtype'])} |\n\n"
+        + trf("Labels: {0}", labels)
     )
 
 

@@ -20,6 +20,7 @@ from ui.api import figures
 from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.evaluations import OUTCOMES
+from ui.i18n.languages import trf
 from ui.tabs.busy import busy, cancel_button
 from ui.tabs.format import md_escape
 
@@ -28,13 +29,13 @@ EXAMPLE_COLUMNS = ["text", "true", "predicted", "confidence"]
 
 def multilabel_markdown(report: dict[str, Any]) -> str:
     info = report.get("info") or {}
-    line = (f"**{report.get('samples', '?')} rows**, multi-label · micro F1 **{report['f1_micro']:.4f}** · macro F1 "
-            f"**{report['f1_macro']:.4f}** · subset accuracy **{report['subset_accuracy']:.4f}** · Hamming loss "
-            f"**{report['hamming_loss']:.4f}** · calibration error per label decision **{report['ece']:.4f}** · "
-            "each label chosen at its own threshold")
+    line = trf("**{0} rows**, multi-label · micro F1 **{1}** · macro F1 **{2}** · subset accuracy **{3}** · Hamming "
+               "loss **{4}** · calibration error per label decision **{5}** · each label chosen at its own threshold",
+               report.get("samples", "?"), f"{report['f1_micro']:.4f}", f"{report['f1_macro']:.4f}",
+               f"{report['subset_accuracy']:.4f}", f"{report['hamming_loss']:.4f}", f"{report['ece']:.4f}")
     line += calibration_markdown(report.get("training_calibration"))
     if info.get("precision"):
-        line += f" · scored in {info['precision']}, texts cut at {info.get('max_length', '?')} tokens"
+        line += trf(" · scored in {0}, texts cut at {1} tokens", info["precision"], info.get("max_length", "?"))
     return line
 
 
@@ -43,9 +44,10 @@ def calibration_markdown(record: dict[str, Any] | None) -> str:
     if not record or "ece_before" not in record:
         return ""
     if not record.get("applied"):
-        return f" · not calibrated (validation ECE **{record['ece_before']:.4f}**)"
+        return trf(" · not calibrated (validation ECE **{0}**)", f"{record['ece_before']:.4f}")
     before, after = record["ece_before"], record["ece_after"]
-    return f" · calibrated at the end of training: validation ECE **{before:.4f}** before, **{after:.4f}** after"
+    return trf(" · calibrated at the end of training: validation ECE **{0}** before, **{1}** after", f"{before:.4f}",
+               f"{after:.4f}")
 
 
 def per_label_frame(report: dict[str, Any]) -> pd.DataFrame:
@@ -56,15 +58,17 @@ def per_label_frame(report: dict[str, Any]) -> pd.DataFrame:
 
 
 def metrics_markdown(report: dict[str, Any]) -> str:
-    line = (f"**{report.get('samples', '?')} rows** · accuracy **{report['accuracy']:.4f}** · macro F1 "
-            f"**{report['f1_macro']:.4f}** · weighted F1 **{report.get('f1_weighted', float('nan')):.4f}** · "
-            f"expected calibration error **{report.get('ece', float('nan')):.4f}**")
+    # each part one catalogue entry, whole (the main line, then each clause that applies)
+    line = trf("**{0} rows** · accuracy **{1}** · macro F1 **{2}** · weighted F1 **{3}** · expected calibration error "
+               "**{4}**", report.get("samples", "?"), f"{report['accuracy']:.4f}", f"{report['f1_macro']:.4f}",
+               f"{report.get('f1_weighted', float('nan')):.4f}", f"{report.get('ece', float('nan')):.4f}")
     line += calibration_markdown(report.get("training_calibration"))
     if report.get("threshold") is not None:
-        line += f" · decision threshold **{report['threshold']:.2f}** for `{md_escape(report['labels'][1])}`"
+        line += trf(" · decision threshold **{0}** for `{1}`", f"{report['threshold']:.2f}",
+                    md_escape(report["labels"][1]))
     info = report.get("info") or {}
     if info.get("precision"):
-        line += f" · scored in {info['precision']}, texts cut at {info.get('max_length', '?')} tokens"
+        line += trf(" · scored in {0}, texts cut at {1} tokens", info["precision"], info.get("max_length", "?"))
     return line
 
 

@@ -21,6 +21,7 @@ from ui.api.errors import friendly_errors
 from ui.api.figures import label_probability_figure
 from ui.api.limits import HEAVY
 from ui.api.session import model_name
+from ui.i18n.languages import tr
 from ui.tabs.busy import busy, cancel_button
 from ui.tabs.format import label_counts, md_inline
 from ui.tabs.notices import info, warn_all
@@ -126,7 +127,7 @@ class PredictTab:
         if rows is None:  # not a run, or an older run without an index: no table
             return gr.update(visible=False)
         frame = pd.DataFrame([[r["text"], r["label"], round(r["similarity"], 3)] for r in rows],
-                             columns=["similar training text", "label", "similarity"])
+                             columns=[tr(c) for c in ("similar training text", "label", "similarity")])
         return gr.update(value=frame, visible=bool(rows))
 
     def on_attention(self, text: str, text_pair: str) -> dict[Any, Any]:

@@ -18,6 +18,7 @@ from ui.api.errors import friendly_errors
 from ui.api.figures import loss_figure, metrics_figure, perplexity_figure
 from ui.api.models import smollm2_installed
 from ui.api.session import DEFAULT, RUN, SMOLLM2, ModelRef, data_name, model_name, run_ref
+from ui.i18n.languages import tr, trf
 from ui.tabs.busy import busy
 from ui.tabs.format import run_choices
 from ui.tabs.notices import info
@@ -54,7 +55,7 @@ class TrainTab:
         if current and current not in (DEFAULT, SMOLLM2) and ModelRef.parse(current).kind != RUN:
             choices.append((model_name(current), current))
         listed = self.api.runs.list_runs() if listed is None else listed
-        return choices + [(f"run {label}", run_ref(run_id)) for label, run_id in run_choices(listed, True)]
+        return choices + [(trf("run {0}", label), run_ref(run_id)) for label, run_id in run_choices(listed, True)]
 
     def base_dropdown(self, current: str | None, listed: list[dict[str, Any]] | None = None) -> Any:
         current = current if self.api.models.usable_ref(current) else DEFAULT
@@ -171,7 +172,8 @@ class TrainTab:
         """The plan line, and the few-shot recipe's recommendation when the data has few rows per class."""
         plan = plan_markdown(model_name(base), data_name(data), data)
         hint, length = self.api.data.advice(data), self.api.data.length_plan(data)
-        return plan + (f" {length}" if length else "") + (f"\n\n💡 {hint}" if hint else "")
+        # the hint is one catalogue template (core.fewshot.ADVICE): translated whole, before the 💡 is put in front
+        return plan + (f" {length}" if length else "") + (f"\n\n💡 {tr(hint)}" if hint else "")
 
     @friendly_errors
     def on_start(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
