@@ -63,7 +63,7 @@ def health_report(data: Any, model: ModelLike = None, max_length: int = DEFAULT_
     if tokenizer is not None or model:
         tokenizer, name, location = tokenizer_of(tokenizer, model)
         report["tokens"] = token_lengths(frame, tokenizer, model, max_length, name=name, location=location)
-        report["readability"] = readability(_texts(frame), tokenizer, name)
+        report["readability"] = readability(data_texts(frame), tokenizer, name)
         if report["readability"]["unreadable"]:
             warnings.append(report["readability"]["message"])
         share = report["tokens"]["truncated_share"]
@@ -180,7 +180,7 @@ def tokenizer_of(tokenizer: Any, model: ModelLike) -> tuple[Any, str, str | None
     return tokenizer, str(getattr(tokenizer, "name_or_path", "")) or type(tokenizer).__name__, None
 
 
-def _texts(frame: pd.DataFrame) -> list[str]:
+def data_texts(frame: pd.DataFrame) -> list[str]:
     """Every text the model reads: the text column and, for pairs, the second text."""
     texts = frame[TEXT].astype(str).tolist()
     return texts + frame[TEXT_PAIR].astype(str).tolist() if TEXT_PAIR in frame.columns else texts

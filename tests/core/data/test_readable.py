@@ -10,9 +10,12 @@ import pandas as pd
 import pytest
 
 from core.cli import main
+from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import inspect_file
 from core.data.readable import UNREADABLE_SHARE, readability, script_of
-from core.modelref import source_of
+from core.errors import ConfigError
+from core.job import create_run
+from core.modelref import ModelRef, source_of
 from core.models import load_tokenizer
 from tests.tiny import make_tiny_model, make_wordpiece_model
 
@@ -96,3 +99,46 @@ def test_cli_inspect_reports_it(models: dict[str, Path], tmp_path: Path, capsys:
     out = json.loads(capsys.readouterr().out)
     assert code in (0, None) and out["health"]["readability"]["unreadable_scripts"] == ["Cyrillic"]
     assert any("cannot read Cyrillic text" in w for w in out["warnings"])
+
+
+def _config(model: Path, path: Path, allow: bool = False) -> RunConfig:
+    return RunConfig(model=ModelRef.from_admin(str(model)), data=DataSettings(train_file=str(path)),
+                     train=TrainSettings(device="cpu", allow_unreadable=allow))
+
+
+def test_training_unreadable_data_needs_a_confirmation(models: dict[str, Path], tmp_path: Path) -> None:
+    path = _csv(tmp_path / "zh.csv", CHINESE + ENGLISH)
+    with pytest.raises(ConfigError, match="cannot read Han text.*--allow-unreadable"):
+        create_run(_config(models["english"], path), root=tmp_path / "runs")
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # refused before any folder
+    run = create_run(_config(models["english"], path, allow=True), root=tmp_path / "runs")
+    kept = RunConfig.load(run / "config.json")
+    assert kept.train.allow_unreadable and kept.resolved["readability"]["unreadable"]
+    assert kept.resolved["readability"]["allowed"] and kept.resolved["readability"]["unreadable_scripts"] == ["Han"]
+    for model in ("covering", "bytes"):  # a model that reads the script needs no confirmation
+        run = create_run(_config(models[model], path), root=tmp_path / "runs")
+        assert not RunConfig.load(run / "config.json").resolved["readability"]["unreadable"]
+
+
+def test_cli_train_refuses_with_one_error_line(models: dict[str, Path], tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(tmp_path / "ar.csv", ARABIC)
+    code = main(["train", str(path), "--model", str(models["english"]), "--output", str(tmp_path / "run"),
+                 "--device", "cpu"])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert code == 2 and len(lines) == 1 and "cannot read Arabic text" in lines[0] and "Traceback" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_train_with_the_confirmation_trains_and_says_so(models: dict[str, Path], tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(tmp_path / "ar.csv", ARABIC + ENGLISH)
+    code = main(["train", str(path), "--model", str(models["english"]), "--output", str(tmp_path / "run"),
+                 "--device", "cpu", "--allow-unreadable", "--max-steps", "1", "--batch-size", "4",
+                 "--no-calibration"])
+    err = capsys.readouterr().err
+    assert code in (0, None), err[-2000:]
+    assert any(line.startswith("warning:") and "cannot read Arabic text" in line for line in err.splitlines())
+    resolved = json.loads((tmp_path / "run" / "config.json").read_text(encoding="utf-8"))["resolved"]
+    assert resolved["readability"]["allowed"] and (tmp_path / "run" / "model").is_dir()

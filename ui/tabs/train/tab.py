@@ -171,7 +171,9 @@ class TrainTab:
         """The plan line, and the few-shot recipe's recommendation when the data has few rows per class."""
         plan = plan_markdown(model_name(base), data_name(data), data)
         hint, length = self.api.data.advice(data), self.api.data.length_plan(data)
-        return plan + (f" {length}" if length else "") + (f"\n\n💡 {hint}" if hint else "")
+        unreadable = self.api.data.read_check(data, base)  # training it then needs the confirmation box
+        return (plan + (f" {length}" if length else "") + (f"\n\n⚠️ {unreadable}" if unreadable else "")
+                + (f"\n\n💡 {hint}" if hint else ""))
 
     @friendly_errors
     def on_start(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
