@@ -6,7 +6,8 @@ tokenizer's unknown token, (b) the share of characters the vocabulary cannot rep
 alone tokenizes to the unknown token), and (c) the scripts its letters are written in (the first word of the
 character's Unicode name: Latin, Han, Cyrillic, Arabic, ...). A byte-level tokenizer (GPT-2, SmolLM2,
 RoBERTa) or one that falls back to bytes has no unknown tokens: it reads any script and is never flagged.
-Above :data:`UNREADABLE_SHARE` (declared once) the text is unreadable for the model, and
+Above :data:`UNREADABLE_SHARE` (declared once), with letters among the unknown characters (emoji and symbols a
+vocabulary lacks are no script it cannot read), the text is unreadable for the model, and
 :func:`unreadable_sentence` says so in one sentence that names the problem and what to do. The data check
 (``core.data.health``), preflight (``core.job.preflight``) and prediction (``core.inference``) share it.
 """
@@ -62,7 +63,12 @@ def _sample(texts: list[str]) -> list[str]:
     texts = [t for t in texts if isinstance(t, str) and t.strip()]
     if len(texts) > READ_SAMPLE_ROWS:
         texts = random.Random(0).sample(texts, READ_SAMPLE_ROWS)
-    return [t[:READ_SAMPLE_CHARS] for t in texts]
+    return [_whole(t[:READ_SAMPLE_CHARS]) for t in texts]
+
+
+def _whole(text: str) -> str:
+    """The text with a lone surrogate (from a command line or a broken file) as U+FFFD, which tokenizers take."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _unknown_chars(tokenizer: Any, chars: list[str], unk: int) -> set[str]:
@@ -110,7 +116,8 @@ def readability(texts: list[str], tokenizer: Any, model: str, progress: Any = No
     unknown_chars = sum(chars[ch] for ch in missing)
     lost = Counter()
     for ch in missing:
-        lost[script_of(ch) or "Symbols"] += chars[ch]
+        if script_of(ch):  # letters: an emoji or symbol the vocabulary lacks is no script it cannot read
+            lost[script_of(ch)] += chars[ch]
     n_chars = sum(chars.values())
     report: dict[str, Any] = {
         "model": model, "byte_level": bytes_ok, "sampled_rows": len(sample), "tokens": tokens,
@@ -120,9 +127,16 @@ def readability(texts: list[str], tokenizer: Any, model: str, progress: Any = No
         "scripts": _shares(letters, sum(letters.values())),
         "unreadable_scripts": [name for name, _ in lost.most_common(3)], "threshold": UNREADABLE_SHARE,
     }
-    report["unreadable"] = max(report["unknown_share"], report["unknown_char_share"]) > UNREADABLE_SHARE
+    share = max(report["unknown_share"], report["unknown_char_share"])
+    report["unreadable"] = share > UNREADABLE_SHARE and bool(lost)
     report["message"] = unreadable_sentence(report) if report["unreadable"] else None
     return report
+
+
+def unreadable_warnings(texts: list[str], tokenizer: Any, model: str) -> list[str]:
+    """The sentence saying ``model`` cannot read ``texts`` (a typed text, a file to predict), or no warning."""
+    found = readability(texts, tokenizer, model)
+    return [found["message"]] if found["unreadable"] else []
 
 
 def script_list(names: list[str]) -> str:

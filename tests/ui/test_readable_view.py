@@ -62,3 +62,14 @@ def test_the_plan_line_and_start_training(tmp_path: Path, english: Path, decoder
     with pytest.raises(gr.Error, match="cannot read Han text.*allow_unreadable"):
         api.training.start_training(upload, str(english), {"device": "cpu"})
     assert not any((tmp_path / "runs").glob("*/config.json"))  # refused before any run folder
+
+
+def test_predict_warns_on_a_text_and_a_file(tmp_path: Path, english: Path, decoder: Path) -> None:
+    api = Api(Places.at(tmp_path / "runs", folders=[english, decoder]))
+    said = api.predictions.predict(CHINESE_ROWS[0], str(english))["warnings"]
+    assert any("cannot read Han text" in w for w in said)
+    assert not any("cannot read" in w for w in api.predictions.predict("a dull film", str(english))["warnings"])
+    path = tmp_path / "to-predict.csv"
+    pd.DataFrame({"text": CHINESE_ROWS}).to_csv(path, index=False)
+    summary = api.predictions.predict_file(str(path), "text", str(english))["summary"]
+    assert summary["readability"]["unreadable"] and "cannot read Han text" in summary["warnings"][0]

@@ -142,3 +142,24 @@ def test_cli_train_with_the_confirmation_trains_and_says_so(models: dict[str, Pa
     assert any(line.startswith("warning:") and "cannot read Arabic text" in line for line in err.splitlines())
     resolved = json.loads((tmp_path / "run" / "config.json").read_text(encoding="utf-8"))["resolved"]
     assert resolved["readability"]["allowed"] and (tmp_path / "run" / "model").is_dir()
+
+
+def test_predicting_text_the_model_cannot_read_warns(models: dict[str, Path], tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(tmp_path / "zh.csv", CHINESE)
+    out = tmp_path / "out.csv"
+    code = main(["predict", "--model", str(models["english"]), "--data", str(path), "--output", str(out)])
+    summary = json.loads(capsys.readouterr().out)
+    assert code in (0, None) and summary["readability"]["unreadable"]
+    assert summary["warnings"] == [summary["readability"]["message"]] and out.is_file()
+    code = main(["predict", "--model", str(models["english"]), CHINESE[0]])
+    err = capsys.readouterr().err
+    assert code in (0, None) and any(line.startswith("warning:") and "cannot read Han text" in line
+                                     for line in err.splitlines())
+    main(["predict", "--model", str(models["bytes"]), CHINESE[0]])
+    assert "cannot read" not in capsys.readouterr().err
+
+
+def test_emoji_the_vocabulary_lacks_are_no_unreadable_script() -> None:
+    report = readability(["great 😀", "loved it 🎉🎉"], load_tokenizer(source_of("default")), "MiniLM")
+    assert report["unknown_share"] > UNREADABLE_SHARE and not report["unreadable"]
