@@ -140,9 +140,8 @@ def unreadable_warnings(texts: list[str], tokenizer: Any, model: str) -> list[st
 
 
 def script_list(names: list[str]) -> str:
-    """'Han', 'Han and Cyrillic', 'Han, Cyrillic and Arabic'."""
-    names = list(names) or ["this"]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    """'Han', 'Han, Cyrillic': script names with no English joining word, so a translated sentence holds none."""
+    return ", ".join(names) or "this"
 
 
 def unreadable_sentence(report: dict[str, Any]) -> str:

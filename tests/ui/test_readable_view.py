@@ -5,6 +5,7 @@ confirmation (a ``gr.Error`` with the one sentence), in English and in Chinese."
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import pandas as pd
@@ -15,6 +16,7 @@ from ui.api.endpoints import Api
 from ui.api.session import Places
 from ui.i18n.languages import CHINESE, tr
 from ui.tabs.data.format import report_markdown
+from ui.tabs.train.tab import TrainTab
 
 CHINESE_ROWS = ["这部电影非常好看", "服务态度太差了", "质量不错物流很快", "演员的表演很精彩"] * 6
 
@@ -59,8 +61,14 @@ def test_the_plan_line_and_start_training(tmp_path: Path, english: Path, decoder
     assert "cannot read Han text" in api.data.read_check(choice, str(english))
     assert api.data.read_check(choice, str(decoder)) == ""
     assert api.data.read_check(None, str(english)) == ""
-    with pytest.raises(gr.Error, match="cannot read Han text.*allow_unreadable"):
+    tab = SimpleNamespace(api=api)  # the Train tab's plan line, without building the page
+    plan = TrainTab.show_plan(tab, str(english), choice)
+    assert "**Start training**" in plan and "⚠️" in plan and "cannot read Han text" in plan
+    assert "cannot read" not in TrainTab.show_plan(tab, str(decoder), choice)
+    with pytest.raises(gr.Error, match="cannot read Han text.*allow_unreadable") as refused:
         api.training.start_training(upload, str(english), {"device": "cpu"})
+    chinese = tr(refused.value.message, CHINESE)  # the toast in a Chinese page: one whole translated sentence
+    assert "无法读取 Han 文字" in chinese and "即使模型读不懂文本也要训练" in chinese and "cannot" not in chinese
     assert not any((tmp_path / "runs").glob("*/config.json"))  # refused before any run folder
 
 
