@@ -34,7 +34,7 @@ def readability_lines(found: dict[str, Any] | None) -> list[str]:
     sentence on unreadable data is among the warnings)."""
     if not found:
         return []
-    scripts = ", ".join(f"{md_inline(name)} {share:.0%}" for name, share in list(found["scripts"].items())[:5]) or "—"
+    scripts = listing([f"{md_inline(tr(name))} {share:.0%}" for name, share in list(found["scripts"].items())[:5]]) or "—"
     if found.get("byte_level"):
         return [trf("Scripts: {0} · the tokenizer is byte-level: it reads every script", scripts)]
     return [trf("Scripts: {0} · unknown to the model: **{1}** of the tokens, **{2}** of the characters", scripts,
