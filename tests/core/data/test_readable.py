@@ -17,6 +17,7 @@ from core.errors import ConfigError
 from core.job import create_run
 from core.modelref import ModelRef, source_of
 from core.models import load_tokenizer
+from core.sweep import prepare_sweep
 from tests.tiny import make_tiny_model, make_wordpiece_model
 
 ENGLISH = ["the movie was wonderful", "a dull boring film", "i loved every minute", "terrible acting"]
@@ -163,3 +164,11 @@ def test_predicting_text_the_model_cannot_read_warns(models: dict[str, Path], tm
 def test_emoji_the_vocabulary_lacks_are_no_unreadable_script() -> None:
     report = readability(["great 😀", "loved it 🎉🎉"], load_tokenizer(source_of("default")), "MiniLM")
     assert report["unknown_share"] > UNREADABLE_SHARE and not report["unreadable"]
+
+
+def test_a_sweep_on_unreadable_data_needs_the_confirmation_too(models: dict[str, Path], tmp_path: Path) -> None:
+    path = _csv(tmp_path / "zh.csv", CHINESE + ENGLISH)
+    with pytest.raises(ConfigError, match="cannot read Han text"):
+        prepare_sweep(_config(models["english"], path), "learning_rate=1e-4,0.3", trials=2, root=tmp_path / "runs")
+    assert prepare_sweep(_config(models["english"], path, allow=True), "learning_rate=1e-4,0.3", trials=2,
+                         root=tmp_path / "runs").is_dir()
