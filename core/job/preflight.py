@@ -6,9 +6,10 @@ corrected data) and a sweep's ``prepare_sweep`` call :func:`check_settings` befo
 model that cannot be resolved or loaded (its configuration and tokenizer only: no weights are read),
 pickle-only weights without the admin's opt-in, validation labels the training data lacks, a
 ``max_length`` beyond the model's positions, a metrics tracker that is not installed, a pre-training
-stage that cannot run (``core.pretrain.checks``), training text the model cannot read (``core.data.readable``:
-refused unless the run's ``allow_unreadable`` confirms it; the measure is kept in ``resolved["readability"]``), and what the chosen recipe refuses (its ``check``,
-found in the registry ``core.job.recipes``). Each refusal is one :class:`ConfigError` /
+stage that cannot run (``core.pretrain.checks``), training text the model cannot read
+(``core.data.readable``: refused unless the run's ``allow_unreadable`` confirms it; the measure is kept in
+``resolved["readability"]``), and what the chosen recipe refuses (its ``check``, found in the registry
+``core.job.recipes``). Each refusal is one :class:`ConfigError` /
 :class:`ModelError` / :class:`DataError` sentence.
 """
 
@@ -76,8 +77,8 @@ def check_model(config: RunConfig, texts: list[str] | None = None) -> int | None
     return limit
 
 
-READ_FIELDS = ("model", "byte_level", "sampled_rows", "unknown_share", "unknown_char_share", "scripts", "unreadable_scripts",
-               "threshold", "unreadable")
+READ_FIELDS = ("model", "byte_level", "sampled_rows", "unknown_share", "unknown_char_share", "scripts",
+               "unreadable_scripts", "threshold", "unreadable")  # what resolved["readability"] keeps
 
 
 def check_readable(config: RunConfig, texts: list[str], tokenizer: Any, model: str) -> dict[str, Any]:

@@ -168,7 +168,8 @@ class TrainTab:
             source.change(self.show_plan, [st["base"], st["data"]], self.plan, api_visibility="private")
 
     def show_plan(self, base: str | None, data: dict[str, Any] | None) -> str:
-        """The plan line, and the few-shot recipe's recommendation when the data has few rows per class."""
+        """The plan line, the sentence saying the base model cannot read the data's text (when it cannot), and the
+        few-shot recipe's recommendation when the data has few rows per class."""
         plan = plan_markdown(model_name(base), data_name(data), data)
         hint, length = self.api.data.advice(data), self.api.data.length_plan(data)
         unreadable = self.api.data.read_check(data, base)  # training it then needs the confirmation box
