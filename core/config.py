@@ -169,6 +169,10 @@ class TrainSettings:
     fewshot_pairs: int = setting(10, minimum=1, maximum=1000, label="SetFit pairs per example",
                                  help="setfit recipe: SetFit's num_iterations, each training row is paired with this "
                                       "many same-label and this many other-label rows")
+    allow_unreadable: bool = setting(False, label="Train even if the model cannot read the text",
+                                     help="confirm training on text the model's tokenizer mostly cannot read (the data "
+                                          "check's 'cannot read' sentence: unknown tokens above the threshold); "
+                                          "without it such a run is refused")
     tracking: str = setting("none", choices=("none", "tensorboard", "mlflow", "trackio"), label="Export metrics to",
                             help="also log the run's metrics to TensorBoard, MLflow or Trackio (run folder unchanged)")
     pretrain: str = setting("off", choices=("off", "training text", "file"), group="pretrain",

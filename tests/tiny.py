@@ -84,3 +84,25 @@ def make_tiny_model(folder: Path, family: str = "bert", labels: list[str] | None
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+SPECIAL_WORDPIECE = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def make_wordpiece_model(folder: Path, characters: str, labels: list[str] | None = None, seed: int = 0) -> Path:
+    """A tiny BERT whose WordPiece vocabulary holds only ``characters`` (each alone and as ``##`` piece) and the
+    corpus' words: text in a script it lacks tokenizes to [UNK], text in its script does not."""
+    import torch
+    from transformers import AutoModel, AutoModelForSequenceClassification, BertTokenizerFast
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    pieces = dict.fromkeys(SPECIAL_WORDPIECE + [c for c in characters] + [f"##{c}" for c in characters]
+                           + sorted({w for line in CORPUS for w in line.split()}))
+    tokenizer = BertTokenizerFast(vocab={piece: i for i, piece in enumerate(pieces)}, do_lower_case=True)
+    config = _config("bert", len(tokenizer), labels)
+    torch.manual_seed(seed)
+    model = (AutoModelForSequenceClassification if labels else AutoModel).from_config(config)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

@@ -7,6 +7,7 @@ Each command calls the same core functions the UI calls. Errors are raised as ty
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from core.cli.settings import config_from_args
 from core.cli.sweep_commands import SWEEP_COMMANDS
 from core.data import Columns, inspect_file
 from core.data.dedupe import copy_name, drop_duplicates
+from core.data.readable import unreadable_sentence
 from core.errors import TuneScopeError
 from core.runs import request_stop, require_run
 from core.runs.remove import check_removable, folder_bytes
@@ -54,6 +56,9 @@ def cmd_train(args: argparse.Namespace) -> Any:
     run_dir = Path(args.output) if args.output else None
     if job.is_main_process():
         run_dir = job.create_run(config, run_dir=run_dir)
+        found = config.resolved.get("readability") or {}
+        if found.get("unreadable"):  # trained anyway, as --allow-unreadable confirmed: said, never silent
+            print(f"warning: {unreadable_sentence(found)}", file=sys.stderr, flush=True)
     else:  # other ranks of torchrun / accelerate wait for rank 0 to write the folder
         if run_dir is None:
             raise TuneScopeError("With several processes, give --output so every rank uses the same run folder.")

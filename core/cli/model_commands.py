@@ -16,6 +16,7 @@ from core.attention.extract import extract_attention, rollout, select
 from core.attention.heads import head_importance, head_statistics
 from core.attention.neurons import query_key
 from core.data import Columns
+from core.data.readable import unreadable_warnings
 from core.errors import TuneScopeError
 from core.export import export_run
 from core.inference import load_for_inference, predict_file, predict_texts
@@ -54,6 +55,8 @@ def cmd_predict(args: argparse.Namespace) -> Any:
         print(f"warning: {warning}", file=sys.stderr)
     if args.data:
         return _predict_data(args, loaded)
+    for warning in unreadable_warnings(args.texts, loaded.tokenizer, loaded.source.display):
+        print(f"warning: {warning}", file=sys.stderr)
     results = predict_texts(loaded, args.texts)
     if args.similar:
         for result in results:
@@ -81,6 +84,8 @@ def _predict_data(args: argparse.Namespace, loaded: Any) -> Any:
     finally:
         for bar in bars:
             bar.close()
+    for warning in summary["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     if "true_labels" in summary:
         evaluation = score_predicted_file(loaded.labels, summary)
         for key in ("true_labels", "probabilities", "texts", "pairs"):

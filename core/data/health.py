@@ -3,7 +3,8 @@
 Takes the clean frame from ``core.data`` (columns ``text``, optional ``text_pair``, ``label``) and
 returns plain JSON-ready dicts (for multi-label data also per-label counts, co-occurrence and labels per
 row, ``core.data.multilabel.multi_label_stats``); the token-length part tokenises a seeded sample of at most
-:data:`TOKEN_SAMPLE_ROWS` rows in batches. Drawing is in ``core.plots.data``; reading files is not here.
+:data:`TOKEN_SAMPLE_ROWS` rows in batches, and ``readability`` says whether the model can read the text at all
+(``core.data.readable``). Drawing is in ``core.plots.data``; reading files is not here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from core.config import DEFAULT_MAX_LENGTH
 from core.data.duplicates import shown_key, text_keys
 from core.data.labelled import LABEL, TEXT, TEXT_PAIR
 from core.data.multilabel import multi_label_stats
+from core.data.readable import readability
 from core.data.table import short
 from core.modelref import ModelLike, source_of
 from core.models import load_tokenizer
@@ -59,7 +61,11 @@ def health_report(data: Any, model: ModelLike = None, max_length: int = DEFAULT_
     if multi:
         report["multi_label"] = multi_label_stats(frame[LABEL], list(data.labels))
     if tokenizer is not None or model:
-        report["tokens"] = token_lengths(frame, tokenizer, model, max_length)
+        tokenizer, name, location = tokenizer_of(tokenizer, model)
+        report["tokens"] = token_lengths(frame, tokenizer, model, max_length, name=name, location=location)
+        report["readability"] = readability(data_texts(frame), tokenizer, name)
+        if report["readability"]["unreadable"]:
+            warnings.append(report["readability"]["message"])
         share = report["tokens"]["truncated_share"]
         if share > 0.05:
             warnings.append(
@@ -166,13 +172,26 @@ def suggest_max_length(p95: int, model_max: int | None) -> int:
     return min(suggested, model_max) if model_max else suggested
 
 
-def token_lengths(frame: pd.DataFrame, tokenizer: Any, model: ModelLike, max_length: int) -> dict[str, Any]:
-    """Token-length distribution of a sample under the model's tokenizer, truncated share and a max_length."""
-    location = None
-    name = str(getattr(tokenizer, "name_or_path", "")) or type(tokenizer).__name__
+def tokenizer_of(tokenizer: Any, model: ModelLike) -> tuple[Any, str, str | None]:
+    """The tokenizer given, else ``model``'s (loaded), with the model's name and folder (None when not known)."""
     if tokenizer is None:
         source = source_of(model)
-        location, name, tokenizer = source.location, source.display, load_tokenizer(source)
+        return load_tokenizer(source), source.display, source.location
+    return tokenizer, str(getattr(tokenizer, "name_or_path", "")) or type(tokenizer).__name__, None
+
+
+def data_texts(frame: pd.DataFrame) -> list[str]:
+    """Every text the model reads: the text column and, for pairs, the second text."""
+    texts = frame[TEXT].astype(str).tolist()
+    return texts + frame[TEXT_PAIR].astype(str).tolist() if TEXT_PAIR in frame.columns else texts
+
+
+def token_lengths(frame: pd.DataFrame, tokenizer: Any, model: ModelLike, max_length: int, name: str | None = None,
+                  location: str | None = None) -> dict[str, Any]:
+    """Token-length distribution of a sample under the model's tokenizer, truncated share and a max_length."""
+    if tokenizer is None or name is None:
+        tokenizer, name, found = tokenizer_of(tokenizer, model)
+        location = location or found
     sample = _sample(frame, TOKEN_SAMPLE_ROWS)
     texts = sample[TEXT].tolist()
     pairs = sample[TEXT_PAIR].tolist() if TEXT_PAIR in sample.columns else None

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from core.data import Columns, guess_columns, read_table
+from core.data.readable import readability
 from core.data.uploads import shown_name
 from core.errors import DataError
 from core.files import written_aside
@@ -204,7 +205,8 @@ def predict_file(
     value is a label), also
     ``label_column``, ``true_labels`` (multi-label: tuples of labels), ``probabilities`` (n x k,
     ``loaded.labels`` order) and ``texts``. Multi-label: counts are rows per chosen label (and ``(none)``),
-    and ``thresholds`` ({label: threshold}) is there too.
+    and ``thresholds`` ({label: threshold}) is there too. ``readability`` says whether the model can read the texts
+    (``core.data.readable``) and ``warnings`` holds its sentence when it cannot.
     """
     frame, _ = read_table(path)
     if len(frame) == 0:
@@ -224,8 +226,10 @@ def predict_file(
     out = _output_frame(frame, loaded.labels, probabilities, loaded.thresholds if loaded.multi_label else None)
     write_csv(escape_frame(out) if escape_formulas else out, Path(output))
     counts = _counts(out, loaded.labels) if loaded.multi_label else out[PREDICTED].value_counts().to_dict()
+    found = readability(texts + (pairs or []), loaded.tokenizer, loaded.source.display)  # can the model read it?
     summary = {"output": str(output), "rows": len(out), "text_column": text_column,
-               "predicted": {str(k): int(v) for k, v in counts.items()}}
+               "predicted": {str(k): int(v) for k, v in counts.items()}, "readability": found,
+               "warnings": [found["message"]] if found["unreadable"] else []}
     if loaded.multi_label:
         summary["thresholds"] = dict(zip(loaded.labels, loaded.thresholds, strict=True))
     if true_labels is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from core import runs
 from core.config import RunConfig
 from core.data import Columns, file_hash, load_labelled
+from core.data.health import data_texts
 from core.errors import RunError
 from core.job.preflight import check_model_and_data, check_settings
 from core.runs.folder import now
@@ -42,7 +43,7 @@ def create_run(config: RunConfig, root: str | Path | None = None, run_dir: str |
     if config.train.pretrain_file:
         config.train.pretrain_file = str(Path(config.train.pretrain_file).resolve())
     config.labels = data.labels
-    check_model_and_data(config, data.labels)
+    check_model_and_data(config, data.labels, data_texts(data.frame))
     config.data_hash = file_hash(config.data.train_file)
     if run_dir is not None:
         run_dir = Path(run_dir)

@@ -6,8 +6,10 @@ corrected data) and a sweep's ``prepare_sweep`` call :func:`check_settings` befo
 model that cannot be resolved or loaded (its configuration and tokenizer only: no weights are read),
 pickle-only weights without the admin's opt-in, validation labels the training data lacks, a
 ``max_length`` beyond the model's positions, a metrics tracker that is not installed, a pre-training
-stage that cannot run (``core.pretrain.checks``), and what the chosen recipe refuses (its ``check``,
-found in the registry ``core.job.recipes``). Each refusal is one :class:`ConfigError` /
+stage that cannot run (``core.pretrain.checks``), training text the model cannot read
+(``core.data.readable``: refused unless the run's ``allow_unreadable`` confirms it; the measure is kept in
+``resolved["readability"]``), and what the chosen recipe refuses (its ``check``, found in the registry
+``core.job.recipes``). Each refusal is one :class:`ConfigError` /
 :class:`ModelError` / :class:`DataError` sentence.
 """
 
@@ -20,6 +22,7 @@ from typing import Any
 
 from core.config import RunConfig
 from core.data import Columns, load_labelled
+from core.data.readable import readability, script_list
 from core.devices import pick_device, pick_precision
 from core.errors import ConfigError
 from core.job.recipes import recipe_for
@@ -58,17 +61,39 @@ def max_input_length(model_config: Any, tokenizer: Any = None) -> int | None:
     return min(limits) if limits else None
 
 
-def check_model(config: RunConfig) -> int | None:
-    """Resolve and cheaply load the base model (configuration, weight files, tokenizer); returns its input limit."""
+def check_model(config: RunConfig, texts: list[str] | None = None) -> int | None:
+    """Resolve and cheaply load the base model (configuration, weight files, tokenizer); returns its input limit.
+    With the training ``texts``, also whether the model can read them (:func:`check_readable`)."""
     source = config.model.resolve()
     model_config = load_model_config(source)
     check_weights(source)
     tokenizer = load_tokenizer(source)
+    if texts is not None:
+        check_readable(config, texts, tokenizer, source.display)
     limit = max_input_length(model_config, tokenizer)
     if limit and config.train.max_length > limit:
         raise ConfigError(f"max_length {config.train.max_length} is more than {source.display} can read "
                           f"({limit} tokens): choose a max_length of {limit} or less.")
     return limit
+
+
+READ_FIELDS = ("model", "byte_level", "sampled_rows", "unknown_share", "unknown_char_share", "scripts",
+               "unreadable_scripts", "threshold", "unreadable")  # what resolved["readability"] keeps
+
+
+def check_readable(config: RunConfig, texts: list[str], tokenizer: Any, model: str) -> dict[str, Any]:
+    """How well the model reads the training texts (kept in ``config.resolved["readability"]``); a
+    :class:`ConfigError` when it cannot and the run's ``allow_unreadable`` does not confirm training anyway."""
+    found = readability(texts, tokenizer, model)
+    config.resolved["readability"] = {**{k: found[k] for k in READ_FIELDS}, "allowed": config.train.allow_unreadable}
+    if found["unreadable"] and not config.train.allow_unreadable:
+        share = max(found["unknown_share"], found["unknown_char_share"])
+        scripts = script_list(found["unreadable_scripts"])
+        raise ConfigError(f"{share:.0%} of the text is unknown to {model}: it cannot read {scripts} text; pick a model "
+                          "for that script (a multilingual or Chinese model) or a byte-level one such as the embedded "
+                          "decoder, or confirm with allow_unreadable (--allow-unreadable; in the Train tab, 'Train even if "
+                          "the model cannot read the text') to train anyway.")
+    return found
 
 
 def check_validation_labels(config: RunConfig, labels: list[str]) -> None:
@@ -86,8 +111,9 @@ def check_validation_labels(config: RunConfig, labels: list[str]) -> None:
                           f"({shown}): use the same label names in both files.")
 
 
-def check_model_and_data(config: RunConfig, labels: list[str]) -> None:
-    """Everything :func:`check_settings` leaves for after the training data is read."""
+def check_model_and_data(config: RunConfig, labels: list[str], texts: list[str] | None = None) -> None:
+    """Everything :func:`check_settings` leaves for after the training data is read (``texts``: the training
+    texts, whose readability is checked when given)."""
     check_validation_labels(config, labels)
-    check_model(config)
+    check_model(config, texts)
     check_pretrain(config)  # a pre-training stage needs readable text and a model with a language-model form

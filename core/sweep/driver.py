@@ -18,6 +18,7 @@ from typing import Any
 
 from core.config import RunConfig
 from core.data import Columns, file_hash, load_labelled
+from core.data.health import data_texts
 from core.errors import ConfigError, RunError
 from core.job.preflight import check_model_and_data, check_settings
 from core.runs.folder import now, runs_root
@@ -65,7 +66,7 @@ def prepare_sweep(config: RunConfig, space: Any = None, trials: int | None = Non
     check_base(params, config.train)
     check_settings(config)
     labelled = load_labelled(config.data.train_file, Columns.of(config.data))
-    check_model_and_data(config, labelled.labels)
+    check_model_and_data(config, labelled.labels, data_texts(labelled.frame))
     config.data.train_file = str(Path(config.data.train_file).resolve())
     if config.data.val_file:
         config.data.val_file = str(Path(config.data.val_file).resolve())

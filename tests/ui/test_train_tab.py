@@ -26,7 +26,7 @@ NON_DEFAULT = dict(epochs=3, batch_size=8, learning_rate=5e-5, max_length=64, se
                    lora_rank=4, dropout="0.1", freeze_embeddings=False, max_grad_norm=2.5, recipe="setfit",
                    fewshot_pairs=12, tracking="tensorboard", pretrain="training text", pretrain_epochs=2,
                    pretrain_learning_rate=1e-4, mlm_probability=0.2, calibrate=False,
-                   time_budget=30)
+                   time_budget=30, allow_unreadable=True)
 FLIPPED = ("freeze_embeddings", "calibrate")  # their boxes say the opposite ("also train", "keep the raw")
 
 

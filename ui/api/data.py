@@ -1,6 +1,7 @@
 """Data: the health report of an upload (``/inspect_data``, the CLI's ``inspect``), a copy of it without its
-repeated texts as a new upload (``/drop_duplicates``, the CLI's ``dedupe``), the few-shot recipe's advice for it
-and what an auto training length would do on it (the Train tab's plan line).
+repeated texts as a new upload (``/drop_duplicates``, the CLI's ``dedupe``), the few-shot recipe's advice for it,
+what an auto training length would do on it, and whether the base model can read its text (the Train tab's plan
+line).
 
 Token lengths are measured with the tokenizer of a model reference; when that model cannot load, the Data
 tab's report falls back to characters and says why (:meth:`Data.report`).
@@ -18,9 +19,12 @@ import gradio as gr
 from core.config import DEFAULT_MAX_LENGTH, MAX_LENGTH, MULTI_LABEL_MODES, DataSettings, TrainSettings
 from core.data import PREVIEW_ROWS, Columns, inspect_file, load_labelled
 from core.data.dedupe import CONFLICTING, copy_name, drop_duplicates  # CONFLICTING: the choices, for clients
+from core.data.health import data_texts, tokenizer_of
+from core.data.readable import readability
 from core.data.uploads import display_name
 from core.errors import ModelError, TuneScopeError
 from core.fewshot import advice
+from core.modelref import ModelRef
 from core.training.length import LengthPlan, auto_plan
 from ui.api.access import NO_UPLOAD_MESSAGE
 from ui.api.context import Context
@@ -60,6 +64,18 @@ def plan_sentence(plan: LengthPlan) -> str:
     values = dict(plan.values)
     values["metric"] = tr(values["metric"])
     return trf("Epochs auto: " + plan.template + ".", **values)
+
+
+@functools.lru_cache(maxsize=64)
+def read_hint(path: str, columns: Columns, model: ModelRef) -> str:
+    """The sentence saying ``model`` cannot read this data's text (``core.data.readable``), or "" (it can, or the
+    data or the model does not load: the data check and preflight say why)."""
+    try:
+        data = load_labelled(path, columns)
+        tokenizer, name, _ = tokenizer_of(None, model)
+    except TuneScopeError:
+        return ""
+    return readability(data_texts(data.frame), tokenizer, name)["message"] or ""
 
 
 class Data:
@@ -124,6 +140,18 @@ class Data:
         data = self.context.valid_data(choice)
         plan = length_hint(str(self.context.upload_path(data["upload"])), Columns.from_dict(data)) if data else None
         return plan_sentence(plan) if plan else ""
+
+    def read_check(self, choice: Any, base: str | None) -> str:
+        """Whether the base model can read a saved data choice: the sentence naming the problem and what to do
+        (the Train tab's plan line says it before training needs a confirmation), or ""."""
+        data = self.context.valid_data(choice)
+        if not data:
+            return ""
+        try:
+            model = self.context.source(base or "default")
+        except (gr.Error, TuneScopeError):
+            return ""
+        return read_hint(str(self.context.upload_path(data["upload"])), Columns.from_dict(data), model)
 
     def advice(self, choice: Any) -> str:
         """The few-shot recipe's recommendation for a saved data choice, or "" (none, or no valid choice)."""

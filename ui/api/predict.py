@@ -18,6 +18,7 @@ import pandas as pd
 
 from core.attention.attributions import attribution_html, integrated_gradients
 from core.data import Columns
+from core.data.readable import unreadable_warnings
 from core.data.uploads import display_name
 from core.errors import TuneScopeError
 from core.inference import predict_file, predict_texts
@@ -41,7 +42,8 @@ class Predictions:
 
     @friendly_errors
     def predict(self, text: str, model: str = "default", text_pair: str = "") -> dict[str, Any]:
-        """Class probabilities for one text: ``{"label", "confidences": [{"label", "confidence"}]}``; a multi-label
+        """Class probabilities for one text: ``{"label", "confidences": [{"label", "confidence"}], "warnings"}``
+        (``warnings``: the model's, and the sentence saying it cannot read the text's script); a multi-label
         model adds ``multi_label``, ``labels`` (the chosen ones, maybe none) and ``thresholds`` ({label: threshold})."""
         text, text_pair = checked_text(text), checked_text(text_pair, "second text")
         if not text.strip():
@@ -49,8 +51,10 @@ class Predictions:
         loaded = self.context.load(model)
         result = predict_texts(loaded, [text], [text_pair] if text_pair.strip() else None)[0]
         ranked = sorted(result["scores"].items(), key=lambda item: -item[1])
+        name = ModelRef.parse(model).name
+        unreadable = unreadable_warnings([text, text_pair], loaded.tokenizer, name)  # a text it cannot read: said
         out = {"label": result["label"], "confidences": [{"label": k, "confidence": v} for k, v in ranked],
-               "model": ModelRef.parse(model).name, "warnings": loaded.warnings}
+               "model": name, "warnings": loaded.warnings + unreadable}
         if loaded.multi_label:
             out.update(multi_label=True, labels=result["labels"], thresholds=result["thresholds"])
         return out

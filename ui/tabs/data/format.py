@@ -29,6 +29,18 @@ def multi_label_markdown(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def readability_lines(found: dict[str, Any] | None) -> list[str]:
+    """The scripts the texts are written in and how much of them the model's tokenizer cannot read (the
+    sentence on unreadable data is among the warnings)."""
+    if not found:
+        return []
+    scripts = listing([f"{md_inline(tr(name))} {share:.0%}" for name, share in list(found["scripts"].items())[:5]]) or "—"
+    if found.get("byte_level"):
+        return [trf("Scripts: {0} · the tokenizer is byte-level: it reads every script", scripts)]
+    return [trf("Scripts: {0} · unknown to the model: **{1}** of the tokens, **{2}** of the characters", scripts,
+                f"{found['unknown_share']:.1%}", f"{found['unknown_char_share']:.1%}")]
+
+
 def report_markdown(result: dict[str, Any]) -> str:
     """The health report as short markdown: counts, drops, duplicates, warnings; every line one whole message in
     the page's language (``trf``), the core's warnings translated one by one before they become list items."""
@@ -50,6 +62,7 @@ def report_markdown(result: dict[str, Any]) -> str:
                          "max_length {5} · suggested max_length **{6}**", tokens["tokenizer"], tokens["p50"],
                          tokens["p95"], tokens["max"], f"{tokens['truncated_share']:.1%}", tokens["max_length"],
                          tokens["suggested_max_length"]))
+    lines += readability_lines((result.get("health") or {}).get("readability"))
     lines += multi_label_markdown(result)
     warnings = [f"- ⚠️ {md_inline(tr(w), 600)}" for w in result.get("warnings", [])]
     text = "\n\n".join(lines[:2]) + ("\n\n" + "\n".join(lines[2:]) if len(lines) > 2 else "")

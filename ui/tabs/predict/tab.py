@@ -145,6 +145,7 @@ class PredictTab:
         done = self.api.predictions.predict_file(
             path, text_column, model, progress=lambda done, total: progress(done / total, desc=f"{done}/{total} rows"))
         summary = done["summary"]
+        warn_all(summary.get("warnings", []))  # the model cannot read the file's script
         updates: dict[Any, Any] = {self.result_file: done["path"], self.preview: done["preview"]}
         message = f"Predicted {summary['rows']} rows: {label_counts(summary['predicted'])}"
         if summary.get("true_labels") is not None:

@@ -169,11 +169,14 @@ class TrainTab:
             source.change(self.show_plan, [st["base"], st["data"]], self.plan, api_visibility="private")
 
     def show_plan(self, base: str | None, data: dict[str, Any] | None) -> str:
-        """The plan line, and the few-shot recipe's recommendation when the data has few rows per class."""
+        """The plan line, the sentence saying the base model cannot read the data's text (when it cannot), and the
+        few-shot recipe's recommendation when the data has few rows per class."""
         plan = plan_markdown(model_name(base), data_name(data), data)
         hint, length = self.api.data.advice(data), self.api.data.length_plan(data)
+        unreadable = self.api.data.read_check(data, base)  # training it then needs the confirmation box
         # the hint is one catalogue template (core.fewshot.ADVICE): translated whole, before the 💡 is put in front
-        return plan + (f" {length}" if length else "") + (f"\n\n💡 {tr(hint)}" if hint else "")
+        return (plan + (f" {length}" if length else "") + (f"\n\n⚠️ {unreadable}" if unreadable else "")
+                + (f"\n\n💡 {tr(hint)}" if hint else ""))
 
     @friendly_errors
     def on_start(self, values: dict[Any, Any], request: gr.Request = None) -> dict[Any, Any]:
