@@ -21,7 +21,7 @@ import pytest
 from gradio_client import Client
 
 from tests.tiny import make_tiny_model
-from tests.ui.conftest import SAMPLE
+from tests.ui.conftest import SAMPLE, patient_client
 from tests.ui.test_boundary import App, upload
 
 pytestmark = pytest.mark.slow
@@ -187,7 +187,7 @@ def test_downloads_reach_their_owner_once_then_leave_no_file(lab: Lab) -> None:
 
 def test_twenty_concurrent_starts_get_unique_runs_or_the_limit_sentence(lab: Lab) -> None:
     users = ["ann", "bob"] * 10
-    clients = [Client(lab.app.url, auth=(user, PASSWORDS[user]), verbose=False) for user in users]
+    clients = [patient_client(lab.app.url, auth=(user, PASSWORDS[user])) for user in users]  # no 5 s timeout
     uploads = {user: upload(lab[user], SAMPLE) for user in ("ann", "bob")}
     limits = ("Your account already has as many runs waiting or training as one account may have (2)",
               "The server already has 3 runs waiting or training, the most it takes")

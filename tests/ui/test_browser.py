@@ -56,7 +56,7 @@ def test_upload_train_watch_curve_predict_and_reload(page, tmp_path: Path) -> No
     max_steps = page.get_by_label("Max steps (0 = epochs)")
     max_steps.fill("12")
     max_steps.press("Tab")
-    eval_steps = page.get_by_label("Evaluate every N steps (0 = 4 times)")
+    eval_steps = page.get_by_label("Evaluate every N steps (0 = auto)")
     eval_steps.fill("6")
     eval_steps.press("Tab")
     page.get_by_label("Batch size").fill("16")
