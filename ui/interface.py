@@ -128,8 +128,10 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
             and the checked model choices."""
             base = api.models.usable_ref(values[state["base"]]) or DEFAULT
             view = api.models.usable_ref(values[state["view"]]) or api.models.usable_ref(model) or DEFAULT
-            tab = values[state["tab"]] if values[state["tab"]] in TABS else "model"
-            return {tabs: gr.Tabs(selected=tab), state["base"]: base, state["view"]: view}
+            saved = values[state["tab"]]  # the page opens on Model: only another saved tab is restored, so a
+            # click on a tab made before this lands is not undone
+            tab = gr.Tabs(selected=saved) if saved in TABS and saved != "model" else gr.skip()
+            return {tabs: tab, state["base"]: base, state["view"]: view}
 
         def restore_views(values: dict[Any, Any]) -> dict[Any, Any]:
             """Then what needs models and files: the model description, the data report, the watched run."""
