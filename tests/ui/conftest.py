@@ -24,6 +24,16 @@ def patient_client(url: str, auth: tuple[str, str] | None = None) -> Any:
     return Client(url, verbose=False, auth=auth, httpx_kwargs={"timeout": CEILING})
 
 
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's chromium, headless, as every browser test here starts it (no GPU, no sandbox, no background
+    network)."""
+    import shutil
+
+    return playwright.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=[
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"])
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

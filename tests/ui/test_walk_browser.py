@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.polling import poll_until
+from tests.ui.conftest import launch_chromium
 from tests.ui.pagecheck import IDLE_JS, LAYOUT_JS, MIXED_JS, allowed_words
 from ui.api.settings import form_fields
 from ui.i18n.languages import translate
@@ -65,9 +66,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = launch_chromium(p)
         yield browser
         browser.close()
 
