@@ -128,8 +128,7 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
             and the checked model choices."""
             base = api.models.usable_ref(values[state["base"]]) or DEFAULT
             view = api.models.usable_ref(values[state["view"]]) or api.models.usable_ref(model) or DEFAULT
-            saved = values[state["tab"]]  # the page opens on Model: only another saved tab is restored, so a
-            # click on a tab made before this lands is not undone
+            saved = values[state["tab"]]  # only a tab other than Model: a click made before this lands stays
             tab = gr.Tabs(selected=saved) if saved in TABS and saved != "model" else gr.skip()
             return {tabs: tab, state["base"]: base, state["view"]: view}
 
