@@ -65,7 +65,8 @@ def _wire_language(demo: gr.Blocks, language: gr.Dropdown, tab_views: dict[str, 
     """The menu sets the page's language and the cookie that tells the server which language to answer in;
     on load it shows the saved choice and applies it. Gradio does not redraw the tab buttons when the
     language changes, so the server sends their labels again; and every ``(handler, inputs, outputs)`` of
-    ``redraws`` (what the page load drew: model, data report, run, runs table, sweep) runs again, so the
+    ``redraws`` (what the page load drew: model, data report, run, runs table, sweep; and the Attention and
+    Predict tabs' lines naming the model in view) runs again, so the
     text the server made is redrawn in the new language without a reload (the cookie is set before)."""
     def relabel() -> dict[Any, Any]:
         return {tab: gr.Tab(label=tr(TAB_LABELS[tab_id])) for tab_id, tab in tab_views.items()}
@@ -113,8 +114,8 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
                     elif tab_id == "attention":
                         attention_tab = AttentionTab(api, state)
                     elif tab_id == "predict":
-                        PredictTab(api, state, {"text": attention_tab.text, "pair": attention_tab.pair,
-                                                    "tabs": tabs})
+                        predict_tab = PredictTab(api, state, {"text": attention_tab.text, "pair": attention_tab.pair,
+                                                                  "tabs": tabs})
                     else:
                         runs_tab = RunsTab(api, state)
         for tab_id, tab in tab_views.items():
@@ -146,7 +147,8 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
         views = (restore_views, set(state.values()), list(dict.fromkeys(outputs)))
         demo.load(restore_choices, set(state.values()), [tabs, state["base"], state["view"]], queue=False,
                   api_visibility="private").then(*views, api_visibility="private")
-        _wire_language(demo, language, tab_views, [views, (panel.restore, None, panel.restore_outputs)])
+        _wire_language(demo, language, tab_views, [views, (panel.restore, None, panel.restore_outputs),
+                                                   *attention_tab.redraws, *predict_tab.redraws])
     localise(demo)
     _SERVED[demo] = api
     return demo

@@ -121,8 +121,9 @@ def wait_for_lock(run_dir: Path, name: str, slot: str, stop_requested: Callable[
         return fd
     except BlockingIOError:
         holder = read_holder(name)
-        whose = f"run '{holder['run_id']}'" if holder and holder.get("run_id") else "another run"
-        write_status(run_dir, "queued", message=f"Waiting for {whose} on {slot} to finish.")
+        message = (f"Waiting for run '{holder['run_id']}' on {slot} to finish." if holder and holder.get("run_id")
+                   else f"Waiting for another run on {slot} to finish.")
+        write_status(run_dir, "queued", message=message)
     while True:  # poll, so a stop request ends a queued run at once
         time.sleep(0.5)
         if stop_requested(run_dir):

@@ -92,7 +92,8 @@ def read_status(run_dir: str | Path) -> dict[str, Any]:
     if entry is not None:  # waiting for a device: state in the folder, no process yet
         device = str(entry.get("device") or "auto")
         status.update(state="queued", waiting=True, pid=None, device=device, queued_at=entry.get("queued_at"),
-                      message=f"Waiting in the queue for a free {'device' if device == 'auto' else device}.")
+                      message="Waiting in the queue for a free device." if device == "auto"
+                          else f"Waiting in the queue for a free {device}.")
         return status
     launch = read_json(paths.launch) or {}
     if _time(launch, "launched") > _time(status, "updated"):  # started, but the child has not spoken yet

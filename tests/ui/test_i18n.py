@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from types import SimpleNamespace
 
@@ -68,6 +69,27 @@ def test_handlers_answer_in_the_requests_language(small_catalogue, monkeypatch: 
     assert _wrap(lambda: ("Epochs", "Epochs"), [box, state])() == ("轮次", "Epochs")  # ids are not text
 
 
+def test_a_handlers_progress_bar_speaks_the_requests_language(small_catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Recorder(gr.Progress):
+        def __init__(self) -> None:
+            super().__init__()
+            self.said: list[str] = []
+
+        def __call__(self, progress: float, desc: str | None = None, *args, **kwargs) -> None:
+            self.said.append(desc)
+
+    def work(text: str, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 - Gradio's way to ask for one
+        progress(0.5, desc="Run 7 finished.")
+        return text
+
+    box = gr.Markdown()
+    assert isinstance(inspect.signature(_wrap(work, [box])).parameters["progress"].default, gr.Progress)  # Gradio still sees it
+    english, chinese = Recorder(), Recorder()
+    assert _wrap(work, [box])("Epochs", progress=english) == "Epochs" and english.said == ["Run 7 finished."]
+    monkeypatch.setattr("ui.i18n.localise.language", lambda request=None: "zh-CN")
+    assert _wrap(work, [box])("Epochs", progress=chinese) == "轮次" and chinese.said == ["运行 7 已完成。"]
+
+
 def test_figure_titles_axes_and_legends_are_translated(small_catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("ui.i18n.localise.language", lambda request=None: "zh-CN")
     fig = go.Figure([go.Scatter(x=[1, 2], y=[3, 1], name="Loss")],
@@ -104,3 +126,35 @@ def test_the_embedded_models_names_are_translated_inside_templates() -> None:
     assert {DEFAULT_NAME, SMOLLM2_NAME} <= i18n.NAMES  # written out in ui.i18n, which imports no core
     assert i18n.translate(f"Model in view: **{DEFAULT_NAME}**") == f"当前查看的模型：**{i18n.catalogue()[DEFAULT_NAME]}**"
     assert i18n.translate("Model in view: **run 20261207-x**") == "当前查看的模型：**运行 20261207-x**"
+    assert "embedded" not in i18n.catalogue()[DEFAULT_NAME] and "embedded" not in i18n.catalogue()[SMOLLM2_NAME]
+
+
+def test_script_names_are_translated_inside_the_cannot_read_sentence() -> None:
+    from core.data.readable import unreadable_sentence
+
+    assert not i18n.SCRIPTS - set(i18n.catalogue())  # every script name ui.i18n knows has its Chinese
+    report = {"unknown_share": 0.57, "unknown_char_share": 0.5, "model": "model folder /m/tiny",
+              "unreadable_scripts": ["Han", "Cyrillic"]}
+    chinese = i18n.translate(unreadable_sentence(report))
+    assert "汉字、西里尔字母" in chinese and "Han" not in chinese and "Cyrillic" not in chinese, chinese
+    assert i18n.translate("Han, Latin and more") == "Han, Latin and more"  # only a value that is all script names
+
+
+@pytest.mark.parametrize(("english", "values"), [
+    ("Stopped early: no improvement.", set()),
+    ("Waiting for run '20261207-a' on cuda:0 to finish.", {"20261207", "a", "cuda", "0"}),
+    ("Waiting for another run on cpu to finish.", {"cpu"}),
+    ("Waiting in the queue for a free device.", set()),
+    ("Waiting in the queue for a free cuda:1.", {"cuda", "1"}),
+    ("Starting the training process…", set()),
+    ("Stopping: the run saves a usable model first.", set()),
+    ("Stopped while queued: it never started, so nothing was trained.", set()),
+    ("Pre-training on 1,200 texts (stage 1 of 2).", {"1", "200", "2"}),
+    ("Fine-tuning (stage 2 of 2).", {"2"}),
+    ("Out of memory at batch size 32: retry with batch size 16 and gradient accumulation 2 (same effective batch).",
+     {"32", "16", "2"}),
+])
+def test_a_runs_status_messages_are_in_the_catalogue(english: str, values: set[str]) -> None:
+    """What core writes in status.json is shown in the Train tab and the Runs table: Chinese, values aside."""
+    left = set(re.findall(r"[A-Za-z0-9]+", i18n.translate(english))) - values - {"LoRA", "max_length", "train", "log"}
+    assert not left, (english, i18n.translate(english))

@@ -33,6 +33,11 @@ KEY_PREFIX = "tunescope:"  # see browser_key
 # (core.modelref's DEFAULT_NAME and SMOLLM2_NAME, written out: ui.i18n imports no core; tests/ui/test_i18n.py checks)
 NAMES = frozenset({"MiniLM-L6 (all-MiniLM-L6-v2, embedded)", "SmolLM2-135M-Instruct (GGUF, embedded decoder)",
                    "tokens", "characters"})
+# the scripts core.data.readable names ("it cannot read Han, Cyrillic text"), translated inside a template too
+SCRIPTS = frozenset({"Arabic", "Armenian", "Bengali", "Bopomofo", "Cyrillic", "Devanagari", "Ethiopic", "Georgian",
+                     "Greek", "Gujarati", "Gurmukhi", "Han", "Hangul", "Hebrew", "Hiragana", "Kannada", "Katakana",
+                     "Khmer", "Lao", "Latin", "Malayalam", "Mongolian", "Myanmar", "Sinhala", "Syriac", "Tamil",
+                     "Telugu", "Thaana", "Thai", "Tibetan"})
 MODEL_NAMES = ("run {0}", "model folder {0}", "Hugging Face model {0}")
 MIN_TEMPLATE_LETTERS = 6  # a template needs this many letters of its own text to be trusted
 _FIELD = re.compile(r"\{(\w*)\}")
@@ -125,10 +130,14 @@ def language(request: Any = None) -> str:
 
 
 def _name(value: str) -> str:
-    """A value carried into a translated template: as it is, unless it is one of :data:`NAMES` or a model's name
+    """A value carried into a translated template: as it is, unless it is one of :data:`NAMES`, a list of
+    :data:`SCRIPTS` or a model's name
     ("run <id>", "model folder <path>", "Hugging Face model <id>": ``ui.api.session.model_name``'s)."""
     if value in NAMES:
         return catalogue().get(value, value)
+    scripts = value.split(", ")
+    if all(name in SCRIPTS for name in scripts):  # core.data.readable's script_list: "Han" or "Han, Cyrillic"
+        return "、".join(catalogue().get(name, name) for name in scripts)
     for template in MODEL_NAMES:
         head = template.removesuffix("{0}")
         if value.startswith(head) and len(value) > len(head) and "\n" not in value:
@@ -188,7 +197,18 @@ def listing(items: list[str], lang: str | None = None) -> str:
 
 
 # Gradio's own keys that its zh-CN locale lacks (the page showed the key, "common.complete", or English, "Runs")
-GRADIO_GAPS = {"common.complete": "完成", "common.runs": "运行记录", "common.runs_description": "本页面最近的运行记录"}
+GRADIO_GAPS = {
+    "common.complete": "完成", "common.runs": "运行记录", "common.runs_description": "本页面最近的运行记录",
+    "common.back_to_app": "应用", "common.back_to_app_description": "返回应用", "common.download_all": "全部下载",
+    "common.progress": "进度", "common.run": "运行",
+    "status.queue_position": "排队中：第 {position} 位，共 {size} 位",  # a screen reader reads it while a job waits
+    "dataframe.filter": "筛选", "dataframe.clear_filter": "清除筛选",
+    "dataframe.import_empty_file": "拖入的文件是空的。", "dataframe.import_no_column_names": "拖入的文件没有列名。",
+    "dataframe.import_ragged_row": "文件第 {line} 行有 {fields} 个字段，而表头有 {columns} 个。",
+    "dataframe.import_static_columns": "无法导入到列为只读的表格中。",
+    "dataframe.import_fixed_columns": "此表格只接受 {expected} 列，而文件有 {actual} 列。",
+    "dataframe.import_fixed_rows": "此表格只接受 {expected} 行，而文件有 {actual} 行。",
+}
 
 # the headings Gradio's page gives its toasts (their type, capitalised), in Chinese
 TOAST_NAMES = {"Warning": "警告", "Info": "提示", "Success": "成功", "Error": "错误"}

@@ -4,9 +4,9 @@
 name that the catalogue knows by a ``gr.I18n`` marker, which the browser shows in the page's language.
 :func:`translate_handlers` wraps every event handler once, after the app is built, so that what it
 returns for the page — Markdown, status text, component labels, table headers, figure titles, axis
-titles and legends — and the errors it raises come back in the request's language. Public API
-endpoints (``gr.api``) are left alone: API clients get the English, stable text. Values that carry
-ids (states, choices' values, files) are never touched.
+titles and legends —, what its progress bar says and the errors it raises come back in the request's
+language. Public API endpoints (``gr.api``) are left alone: API clients get the English, stable text.
+Values that carry ids (states, choices' values, files) are never touched.
 """
 
 from __future__ import annotations
@@ -122,6 +122,30 @@ def _translated_error(exc: Any) -> None:
         exc.message = translate(exc.message)
 
 
+class _Progress:
+    """A handler's ``gr.Progress`` whose descriptions ("Writing the HTML report…", "Scored 40 of 60 rows") are
+    shown in the request's language, decided when the handler starts (work threads carry no request)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __call__(self, progress: Any, desc: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return self._inner(progress, translate(desc) if isinstance(desc, str) else desc, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _progress_in(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """``args`` and ``kwargs`` with every ``gr.Progress`` made a :class:`_Progress` (Chinese requests only)."""
+    import gradio as gr
+
+    if language() != CHINESE:
+        return args, kwargs
+    swap = (lambda v: _Progress(v) if isinstance(v, gr.Progress) else v)  # noqa: E731
+    return tuple(swap(a) for a in args), {k: swap(v) for k, v in kwargs.items()}
+
+
 def _wrap(fn: Callable[..., Any], outputs: list[Any]) -> Callable[..., Any]:
     """``fn`` answering in the request's language: a plain function, a coroutine, or a (async) generator whose
     every update is translated (a streaming handler's text changes language like any other)."""
@@ -133,6 +157,7 @@ def _wrap(fn: Callable[..., Any], outputs: list[Any]) -> Callable[..., Any]:
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            args, kwargs = _progress_in(args, kwargs)
             try:
                 for item in fn(*args, **kwargs):
                     yield out(item)
@@ -142,6 +167,7 @@ def _wrap(fn: Callable[..., Any], outputs: list[Any]) -> Callable[..., Any]:
     elif inspect.isasyncgenfunction(fn):
         @functools.wraps(fn)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            args, kwargs = _progress_in(args, kwargs)
             try:
                 async for item in fn(*args, **kwargs):
                     yield out(item)
@@ -151,6 +177,7 @@ def _wrap(fn: Callable[..., Any], outputs: list[Any]) -> Callable[..., Any]:
     elif inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            args, kwargs = _progress_in(args, kwargs)
             try:
                 return out(await fn(*args, **kwargs))
             except gr.Error as exc:
@@ -159,6 +186,7 @@ def _wrap(fn: Callable[..., Any], outputs: list[Any]) -> Callable[..., Any]:
     else:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            args, kwargs = _progress_in(args, kwargs)
             try:
                 return out(fn(*args, **kwargs))
             except gr.Error as exc:

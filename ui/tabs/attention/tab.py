@@ -138,6 +138,7 @@ class AttentionTab:
         events.append(busy(self.html.click, buttons, self.export_html, inputs, self.exported, **heavy))
         cancel_button(self.cancel, events, buttons, self.api.attention.cancel)
         view_model = self.state["view"]
+        self.redraws = [(self.note, view_model, [self.model_note])]  # server-made text a language switch redraws
         view_model.change(self.on_model, view_model, [self.model_note, self.layer, self.head, self.target],
                           api_visibility="private")
 
@@ -181,9 +182,13 @@ class AttentionTab:
         layers, _ = self.api.attention.shape(values[self.state["view"]])
         return {self.layer: gr.Slider(value=layers - 1)}
 
+    def note(self, ref: str | None) -> str:
+        """The line naming the model in view (drawn again when the page's language changes: ``redraws``)."""
+        return f"Model in view: **{md_inline(model_name(ref))}**"
+
     def on_model(self, ref: str | None) -> dict[Any, Any]:
         """A new model in view: name it, and size the layer/head sliders and classes to it."""
-        updates: dict[Any, Any] = {self.model_note: f"Model in view: **{md_inline(model_name(ref))}**"}
+        updates: dict[Any, Any] = {self.model_note: self.note(ref)}
         facts = self.api.attention.model_facts(ref)
         if facts is None:
             return updates

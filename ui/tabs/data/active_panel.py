@@ -135,7 +135,7 @@ class ActivePanel:
             raise gr.Error("Choose a finished run first.")
         upload = self.api.uploads.store(pool, request) if pool else None
         view = self.api.active.rank(run_id, upload, int(batch or DEFAULT_BATCH), method or "margin",
-                                    progress=lambda done, total: progress(done / max(1, total), desc="Ranking"),
+                                    progress=lambda done, total: progress(done / max(1, total), desc="Ranking the pool…"),
                                     request=request)
         return self.show(view)
 

@@ -85,7 +85,7 @@ def examples_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def rows_progress(progress: Any) -> Any:
     """``progress(done, total)`` for core, shown as the event's progress bar (with its ETA) on the results."""
-    return lambda done, total: progress(done / max(total, 1), desc=f"{done}/{total} rows")
+    return lambda done, total: progress(done / max(total, 1), desc=f"Scored {done} of {total} rows")
 
 
 class EvaluatePanel:

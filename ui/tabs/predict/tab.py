@@ -81,6 +81,7 @@ class PredictTab:
                      cancel=self.cancel_file, **HEAVY)
         cancel_button(self.cancel_file, [whole], [self.run_file])  # stops the file between batches
         view.change(self.note, view, self.model_note, api_visibility="private")
+        self.redraws = [(self.note, view, [self.model_note])]  # server-made text a language switch redraws
 
     def note(self, ref: str | None) -> str:
         """The model in view, and a warning when its classifier is untrained (its labels would be random)."""
@@ -143,7 +144,7 @@ class PredictTab:
             raise gr.Error("Upload a file to predict.")
         warn_all(self.api.models.load_model(model or "default")["warnings"])
         done = self.api.predictions.predict_file(
-            path, text_column, model, progress=lambda done, total: progress(done / total, desc=f"{done}/{total} rows"))
+            path, text_column, model, progress=lambda done, total: progress(done / total, desc=f"Predicted {done} of {total} rows"))
         summary = done["summary"]
         warn_all(summary.get("warnings", []))  # the model cannot read the file's script
         updates: dict[Any, Any] = {self.result_file: done["path"], self.preview: done["preview"]}
