@@ -96,11 +96,10 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
               limits: Limits | None = None) -> gr.Blocks:
     """The TuneScope app: ``data`` preloaded, ``model`` (a model reference) in view, ``folders`` the model folders
     clients may choose, ``access`` the accounts and read-only rule, ``limits`` what one account may hold."""
-    places = Places.at(runs_root, folders)
-    api = Api(places, access, limits)
+    api = Api(Places.at(runs_root, folders), access, limits)
     with gr.Blocks(title=TITLE, delete_cache=GRADIO_CACHE_SWEEP) as demo:
         language = _header()
-        state = _states(browser_secret(places), model)
+        state = _states(browser_secret(api.context.places), model)
         with gr.Tabs(selected="model") as tabs:
             tab_views = {}
             for tab_id, label in TAB_LABELS.items():
@@ -115,7 +114,7 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
                         attention_tab = AttentionTab(api, state)
                     elif tab_id == "predict":
                         predict_tab = PredictTab(api, state, {"text": attention_tab.text, "pair": attention_tab.pair,
-                                                                  "tabs": tabs})
+                                                              "tabs": tabs})
                     else:
                         runs_tab = RunsTab(api, state)
         for tab_id, tab in tab_views.items():
@@ -140,15 +139,15 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
                     **data_tab.restore(values[state["data"]], base), **train_tab.restore(values[state["run"]], base),
                     **runs_tab.listing()}
 
-        outputs = [model_tab.description, model_tab.facts, model_tab.run, *data_tab.outputs, *train_tab.restore_outputs,
-                   *runs_tab.listing_outputs]
+        outputs = [model_tab.description, model_tab.facts, model_tab.run, *data_tab.outputs,
+                   *train_tab.restore_outputs, *runs_tab.listing_outputs]
         panel = train_tab.sweep_panel
         demo.load(panel.restore, None, panel.restore_outputs, api_visibility="private")
         views = (restore_views, set(state.values()), list(dict.fromkeys(outputs)))
         demo.load(restore_choices, set(state.values()), [tabs, state["base"], state["view"]], queue=False,
                   api_visibility="private").then(*views, api_visibility="private")
-        _wire_language(demo, language, tab_views, [views, (panel.restore, None, panel.restore_outputs),
-                                                   *attention_tab.redraws, *predict_tab.redraws])
+        redraws = [views, (panel.restore, None, panel.restore_outputs), *attention_tab.redraws, *predict_tab.redraws]
+        _wire_language(demo, language, tab_views, redraws)
     localise(demo)
     _SERVED[demo] = api
     return demo

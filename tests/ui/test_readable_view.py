@@ -48,7 +48,7 @@ def test_inspect_data_and_the_data_tab_say_it(tmp_path: Path, english: Path, dec
     text = report_markdown(result)
     assert "Scripts: Han" in text and "unknown to the model" in text and "cannot read Han text" in text
     chinese = tr(found["message"], CHINESE)
-    assert "无法读取 Han 文字" in chinese and "cannot" not in chinese
+    assert "无法读取汉字文本" in chinese and "cannot" not in chinese
     readable = api.data.inspect_data(upload, model=str(decoder))
     assert not readable["health"]["readability"]["unreadable"]
     assert "byte-level: it reads every script" in report_markdown(readable)
@@ -68,7 +68,7 @@ def test_the_plan_line_and_start_training(tmp_path: Path, english: Path, decoder
     with pytest.raises(gr.Error, match="cannot read Han text.*allow_unreadable") as refused:
         api.training.start_training(upload, str(english), {"device": "cpu"})
     chinese = tr(refused.value.message, CHINESE)  # the toast in a Chinese page: one whole translated sentence
-    assert "无法读取 Han 文字" in chinese and "即使模型读不懂文本也要训练" in chinese and "cannot" not in chinese
+    assert "无法读取汉字文本" in chinese and "即使模型读不懂文本也要训练" in chinese and "cannot" not in chinese
     assert not any((tmp_path / "runs").glob("*/config.json"))  # refused before any run folder
 
 
