@@ -55,6 +55,11 @@ class WeightedTrainer(EnginePhases, Trainer):
         if events is not None:
             kwargs["callbacks"] = [events, *(kwargs.get("callbacks") or [])]
         super().__init__(*args, **kwargs)
+        # transformers 5 takes a model whose forward has **kwargs for one that scales its own loss by the tokens of
+        # the whole accumulated batch, and then skips dividing by the accumulation steps (and multiplies by the
+        # process count under DDP). A classifier's loss is a per-batch mean either way: have the Trainer divide it,
+        # so accumulation (the out-of-memory retry doubles it) keeps the loss, the gradients and their clipping.
+        self.model_accepts_loss_kwargs = False
         self.events = events
         self.class_weights = class_weights  # per-label positive weights when multi_label
         self.multi_label = multi_label

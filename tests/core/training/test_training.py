@@ -77,6 +77,18 @@ def test_schedule_and_accumulation(tmp_path: Path, tiny_models: Any, sentiment_c
     assert 0 < peak < len(rates) - 1 and rates[0] < rates[peak] and rates[-1] < rates[peak]  # warm-up, then decay
 
 
+def test_the_loss_does_not_grow_with_gradient_accumulation(tmp_path: Path, tiny_models: Any, sentiment_csv: Path) -> None:
+    """The first optimizer step's logged loss is a mean over its rows whatever the accumulation: transformers 5
+    left a classifier's loss undivided, so it read 0.69 / 1.39 / 2.78 at accumulation 1 / 2 / 4."""
+    first = {}
+    for accumulation in (1, 4):
+        run_dir = make_run(tmp_path, sentiment_csv, tiny_models("bert"), name=f"ga{accumulation}", max_steps=1,
+                           eval_steps=1, gradient_accumulation_steps=accumulation, calibrate=False)
+        run_training(run_dir)
+        first[accumulation] = next(e["loss"] for e in runs.read_events(run_dir) if e["event"] == "step")
+    assert 0.5 < first[4] / first[1] < 1.5, first
+
+
 def test_same_seed_same_metrics(tmp_path: Path, tiny_models: Any, sentiment_csv: Path) -> None:
     model = tiny_models("bert")
     first = run_training(make_run(tmp_path, sentiment_csv, model, "a", seed=7))
