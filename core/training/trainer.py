@@ -193,6 +193,7 @@ def _model(config: RunConfig, tokenizer: Any, multi: bool, priors: Any = None) -
     """The classifier to train: seeded new head, dropout, frozen embeddings and LoRA as configured.
 
     A new multi-label head starts from the labels' training priors (:func:`start_at_priors`)."""
+    import torch
     from transformers import set_seed
 
     t = config.train
@@ -202,8 +203,9 @@ def _model(config: RunConfig, tokenizer: Any, multi: bool, priors: Any = None) -
     dropout = t.resolved_dropout(config.resolved.get("max_epochs") if t.epochs == AUTO else None)
     # on a CPU the plain attention kernels beat SDPA's for these short sequences (bench/README.md)
     attention = "eager" if config.resolved.get("device") == "cpu" else None
+    # fp32 master weights whatever the checkpoint's dtype: bf16/fp16 come only from autocast while training
     model = load_classifier(source, config.labels, tokenizer=tokenizer, dropout=dropout,
-                            attn_implementation=attention, multi_label=multi)
+                            attn_implementation=attention, multi_label=multi, dtype=torch.float32)
     if priors is not None and new_head:
         start_at_priors(model, priors, len(config.labels))
     frozen = freeze_word_embeddings(model) if t.freeze_embeddings and not t.lora else 0

@@ -260,3 +260,24 @@ def test_validation_rows_are_evaluated_longest_first() -> None:
     ordered = train_trainer.by_length(data)
     assert ordered["length"] == [9, 5, 3, 1] and ordered["labels"] == [1, 1, 0, 0]
     assert train_trainer.by_length(Dataset.from_dict({"labels": [1, 0]}))["labels"] == [1, 0]
+
+
+def test_a_half_precision_checkpoint_trains_with_fp32_master_weights(tmp_path: Path, tiny_models: Any,
+                                                                       sentiment_csv: Path) -> None:
+    """transformers 5 loads weights in the checkpoint's dtype: a bf16 checkpoint must still train in fp32."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from core.modelref import source_of
+    from core.models import load_tokenizer
+
+    tiny = tiny_models("bert")
+    half = tmp_path / "bf16-bert"
+    AutoModelForSequenceClassification.from_pretrained(tiny).to(torch.bfloat16).save_pretrained(half)
+    AutoTokenizer.from_pretrained(tiny).save_pretrained(half)
+    run_dir = make_run(tmp_path, sentiment_csv, half)
+    config = runs.load_config(run_dir)
+    tokenizer = load_tokenizer(source_of(config.model))
+    train, val = train_data.prepare_datasets(config, tokenizer)
+    trainer = train_trainer.build_trainer(config, run_dir, tokenizer, train, val)
+    assert {p.dtype for p in trainer.model.parameters()} == {torch.float32}
