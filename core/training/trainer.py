@@ -113,7 +113,9 @@ class WeightedTrainer(EnginePhases, Trainer):
         labels = inputs.pop("labels")
         outputs = model(**inputs)
         logits = outputs.logits.float()
-        weight = None if self.class_weights is None else self.class_weights.to(logits.device)
+        if self.class_weights is not None and self.class_weights.device != logits.device:
+            self.class_weights = self.class_weights.to(logits.device)  # once, not a host-to-device copy every step
+        weight = self.class_weights
         if self.multi_label:  # summed over labels, averaged over rows: a row weighs as much as in cross-entropy
             loss = F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype), pos_weight=weight,
                                                       reduction="none").sum(dim=-1).mean()
