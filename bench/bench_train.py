@@ -5,15 +5,18 @@
 
 On SST-2 with the default MiniLM, batch 32, max_length 128, one epoch, it reports samples/s for
   ours  TuneScope ``run_training`` end to end (its evaluations and checkpoints included),
-  (a)   the tutorial recipe: every batch padded to max_length, fp32, a plain PyTorch loop
+  (a)   the tutorial recipe: every batch padded to max_length, a plain PyTorch loop
         (every batch has the same shape, so a fixed number of timed steps measures it exactly),
-  (b)   Hugging Face ``Trainer`` with dynamic padding, group_by_length sampling and bf16,
-the ratios ours/(a) and ours/(b) (per round: with ``--rounds`` (b) and TuneScope alternate, so on a
-loaded machine neighbouring runs are compared), the model FLOPs utilisation (MFU) against a bf16 matrix
-multiply timed in this process, dev accuracy, and where TuneScope's wall time went: setup, training
-steps, evaluations, checkpoint saves, the final prediction on the validation set, ``model/`` and the
-similar-examples index. FLOPs = 6 * non-embedding params * real tokens + attention
-(12 * layers * hidden * T^2 per sequence for forward + backward), T = non-pad tokens of the sequence.
+  (b)   Hugging Face ``Trainer`` with dynamic padding and group_by_length sampling,
+all three in the precision TuneScope picks on this machine (``core.devices.pick_precision``: bf16 only where
+the CPU has it natively, AVX-512 BF16 or AMX; fp32 otherwise, where bf16 would be emulated and slow), the
+ratios ours/(a) and ours/(b) (per round: with ``--rounds`` (b) and TuneScope alternate, so on a loaded
+machine neighbouring runs are compared), the model FLOPs utilisation (MFU) against a matrix multiply of that
+same precision timed in this process on the same threads (the CPU's features are printed first), dev
+accuracy, and where TuneScope's wall time went: setup, training steps, evaluations, checkpoint saves, the
+final prediction on the validation set, ``model/`` and the similar-examples index. FLOPs = 6 * non-embedding
+params * real tokens + attention (12 * layers * hidden * T^2 per sequence for forward + backward), T = non-pad
+tokens of the sequence.
 """
 
 from __future__ import annotations
@@ -40,17 +43,19 @@ SHAPES = ((512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (1024, 384, 1
           (1024, 384, 384))
 
 
-def peak_bf16_flops(repeats: int = 10) -> float:
-    """Best observed FLOP/s of a bf16 matmul on this CPU (the MFU denominator).
+def peak_flops(precision: str, repeats: int = 10) -> float:
+    """Best observed FLOP/s of a matmul in ``precision`` ('bf16' or 'fp32') on this CPU (the MFU denominator).
 
-    Square sizes and MiniLM's own GEMM shapes (1,024 tokens x 384 x 1,536): on this CPU mid-sized
-    bf16 matmuls run ~3x faster than 2,048-square ones, so the maximum over all is the honest peak.
+    Square sizes and MiniLM's own GEMM shapes (1,024 tokens x 384 x 1,536): on a CPU with AMX mid-sized
+    bf16 matmuls run ~3x faster than 2,048-square ones, so the maximum over all is the honest peak. Seconds,
+    not minutes: it is measured only in the precision the engines train in (never emulated bf16).
     """
     import torch
 
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
     best_rate = 0.0
     for m, k, n in SHAPES:
-        a, b = torch.randn(m, k, dtype=torch.bfloat16), torch.randn(k, n, dtype=torch.bfloat16)
+        a, b = torch.randn(m, k, dtype=dtype), torch.randn(k, n, dtype=dtype)
         a @ b
         best = math.inf
         for _ in range(repeats):
@@ -59,6 +64,27 @@ def peak_bf16_flops(repeats: int = 10) -> float:
             best = min(best, time.perf_counter() - t0)
         best_rate = max(best_rate, 2 * m * k * n / best)
     return best_rate
+
+
+def cpu_features() -> dict[str, Any]:
+    """The CPU's name and the features that decide the precision (printed, and kept in the JSON)."""
+    import platform
+
+    import torch
+
+    from core.devices import cpu_supports_bf16
+
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    probe = (lambda f: bool(getattr(torch.cpu, f, lambda: False)()))  # noqa: E731 - private torch probes
+    return {"name": name, "capability": torch.backends.cpu.get_cpu_capability(), "bf16": cpu_supports_bf16(),
+            "avx512_bf16": probe("_is_avx512_bf16_supported"), "amx": probe("_is_amx_tile_supported")}
 
 
 def model_flops(model: Any, lengths: list[int]) -> float:
@@ -183,7 +209,7 @@ def _tokenized(frame: Any, tokenizer: Any, max_length: int, pad: bool) -> Any:
 
 def run_trainer_baseline(train: Any, dev: Any, args: argparse.Namespace, work: Path,
                          every: int | None = None, tag: str = "") -> dict[str, Any]:
-    """(b) Hugging Face Trainer: dynamic padding, group_by_length, bf16, otherwise defaults.
+    """(b) Hugging Face Trainer: dynamic padding, group_by_length, TuneScope's precision, otherwise defaults.
 
     With ``every`` it also evaluates on dev and saves a checkpoint every that many steps, keeping the
     best model, as TuneScope does: the same work, so the end-to-end ratio compares engines only.
@@ -202,7 +228,8 @@ def run_trainer_baseline(train: Any, dev: Any, args: argparse.Namespace, work: P
     targs = TrainingArguments(output_dir=str(work / f"hf-{every or 0}{tag}"), num_train_epochs=args.epochs,
                               per_device_train_batch_size=args.batch_size, per_device_eval_batch_size=64,
                               learning_rate=1e-4, warmup_steps=0.06, train_sampling_strategy="group_by_length",
-                              bf16=True, use_cpu=True, report_to="none", disable_tqdm=True, seed=42, **schedule)
+                              bf16=args.precision == "bf16", use_cpu=True, report_to="none", disable_tqdm=True,
+                              seed=42, **schedule)
     trainer = Trainer(model=model, args=targs, train_dataset=train_ds, eval_dataset=dev_ds if every else None,
                       processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
                       compute_metrics=trainer_metrics if every else None)
@@ -216,7 +243,8 @@ def run_trainer_baseline(train: Any, dev: Any, args: argparse.Namespace, work: P
 
 
 def run_tutorial_baseline(train: Any, args: argparse.Namespace) -> dict[str, Any]:
-    """(a) The tutorial loop: pad to max_length, fp32, AdamW + linear schedule, timed over fixed steps."""
+    """(a) The tutorial loop: pad to max_length, AdamW + linear schedule, timed over fixed steps; bf16 autocast only
+    where TuneScope would train in bf16 (the tutorial itself is fp32)."""
     import torch
     from torch.utils.data import DataLoader
     from transformers import get_scheduler
@@ -232,7 +260,8 @@ def run_tutorial_baseline(train: Any, args: argparse.Namespace) -> dict[str, Any
     for i, batch in enumerate(loader):
         if i == warm:
             t0 = time.perf_counter()
-        loss = model(**batch).loss
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+            loss = model(**batch).loss
         loss.backward()
         optimizer.step()
         scheduler.step()
@@ -296,6 +325,9 @@ def main() -> None:
     train_csv, dev_csv = work / "train.csv", work / "dev.csv"
     train.to_csv(train_csv, index=False)
     dev.to_csv(dev_csv, index=False)
+    from core.devices import pick_precision
+
+    args.precision = pick_precision("cpu")  # what TuneScope trains in here: every engine and the peak use it
     results = _setup(train, args)
     if "a" in which:
         results["a"] = run_tutorial_baseline(train, args)
@@ -306,7 +338,7 @@ def main() -> None:
             result = (run_trainer_baseline(train, dev, args, work, tag=f"-{round_}") if key == "b"
                       else run_ours(train_csv, dev_csv, args, work, tag=f"-{round_}"))
             result["mfu"] = results["flops_per_epoch"] * args.epochs / len(train) * result["samples_per_second"] \
-                / results["peak_bf16_flops"]
+                / results["peak_flops"]
             results.setdefault("rounds", []).append({"round": round_, "engine": key, **result})
             results[key] = result  # the last round's, for the table
             print(f"round {round_} {key}", {k: v for k, v in result.items() if k != "resolved"}, flush=True)
@@ -318,7 +350,7 @@ def main() -> None:
     for key in ("a", "b_eval"):
         if key in results:
             results[key]["mfu"] = results["flops_per_epoch"] * args.epochs / len(train) \
-                * results[key]["samples_per_second"] / results["peak_bf16_flops"]
+                * results[key]["samples_per_second"] / results["peak_flops"]
     _print_table(results)
     _print_rounds(results)
     _print_phases(results)
@@ -331,7 +363,8 @@ def main() -> None:
 
 
 def _setup(train: Any, args: argparse.Namespace) -> dict[str, Any]:
-    """Rows, token lengths, FLOPs of one epoch and the bf16 matmul peak, printed on one line."""
+    """The CPU's features, then rows, token lengths, FLOPs of one epoch and the matmul peak in the engines'
+    precision, printed."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -342,20 +375,25 @@ def _setup(train: Any, args: argparse.Namespace) -> dict[str, Any]:
                                              max_length=args.max_length)["input_ids"]]
     flops_epoch = model_flops(AutoModelForSequenceClassification.from_pretrained(default_model_path(),
                                                                                  num_labels=2), lengths)
-    peak = peak_bf16_flops()
-    results: dict[str, Any] = {"rows": len(train), "threads": torch.get_num_threads(), "peak_bf16_flops": peak,
+    features = cpu_features()
+    print(f"CPU: {features['name']}; {features['capability']}; native bf16 {'yes' if features['bf16'] else 'no'} "
+          f"(AVX-512 BF16 {features['avx512_bf16']}, AMX {features['amx']}); every engine trains in "
+          f"{args.precision}", flush=True)
+    peak = peak_flops(args.precision)
+    results: dict[str, Any] = {"rows": len(train), "threads": torch.get_num_threads(), "peak_flops": peak,
+                               "precision": args.precision, "cpu": features,
                                "mean_tokens": sum(lengths) / len(lengths), "flops_per_epoch": flops_epoch,
                                "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
     print(f"{len(train)} rows, mean {results['mean_tokens']:.1f} tokens, {torch.get_num_threads()} threads, "
-          f"bf16 matmul peak {peak / 1e9:.0f} GFLOP/s, load average {results['load_average']}", flush=True)
+          f"{args.precision} matmul peak {peak / 1e9:.0f} GFLOP/s, load average {results['load_average']}", flush=True)
     return results
 
 
 def _print_table(results: dict[str, Any]) -> None:
     ours = results.get("ours", {}).get("samples_per_second")
     print("\n| engine | samples/s | ours / this | MFU | dev accuracy |\n|---|---|---|---|---|")
-    names = {"ours": "TuneScope (end to end, with evals + checkpoints)", "a": "(a) tutorial: pad 128, fp32, loop",
-             "b": "(b) HF Trainer: dynamic pad, group_by_length, bf16",
+    names = {"ours": "TuneScope (end to end, with evals + checkpoints)", "a": f"(a) tutorial: pad 128, {results.get('precision', 'fp32')}, loop",
+             "b": f"(b) HF Trainer: dynamic pad, group_by_length, {results.get('precision', 'bf16')}",
              "b_eval": "(b) the same, with TuneScope's evals + checkpoints"}
     for key, name in names.items():
         if key not in results:
@@ -366,7 +404,7 @@ def _print_table(results: dict[str, Any]) -> None:
         print(f"| {name} | {r['samples_per_second']:.1f} | {ratio} | {r['mfu']:.1%} | {accuracy} |")
     alone = results.get("ours", {}).get("train_only_samples_per_second")
     if alone:
-        line = f"\nTuneScope training steps alone: {alone:.1f} samples/s, MFU {alone * results['flops_per_epoch'] / results['rows'] / results['peak_bf16_flops']:.1%}"
+        line = f"\nTuneScope training steps alone: {alone:.1f} samples/s, MFU {alone * results['flops_per_epoch'] / results['rows'] / results['peak_flops']:.1%}"
         if "b" in results:
             line += f", {alone / results['b']['samples_per_second']:.2f}x (b)"
         print(line)

@@ -130,8 +130,12 @@ def load_classifier(
     tokenizer: Any = None,
     dropout: float | None = None,
     multi_label: bool = False,
+    dtype: Any = None,
 ) -> Any:
     """A sequence-classification model; ``labels`` set a new head (needed unless the model has one).
+
+    ``dtype`` loads the weights in that dtype (training asks for fp32 master weights: transformers 5 otherwise
+    keeps a bf16 or fp16 checkpoint's own dtype); None keeps the checkpoint's.
 
     ``multi_label`` makes the new head's ``problem_type`` multi_label_classification (sigmoid per label);
     a new head drops a multi-label base's problem type and decision thresholds otherwise.
@@ -155,6 +159,8 @@ def load_classifier(
         for name in original:
             setattr(config, name, float(dropout))
     kwargs: dict[str, Any] = {"attn_implementation": attn_implementation} if attn_implementation else {}
+    if dtype is not None:
+        kwargs["dtype"] = dtype
     if not pickle_allowed():
         kwargs["use_safetensors"] = True  # transformers itself then never unpickles weights
     try:

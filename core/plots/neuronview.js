@@ -14,11 +14,11 @@ function tsNeuronView(root, data) {
 
   function controls() {
     bar.textContent = "";
-    K.html("span", {class: "ts-control"}, bar, "Head");
+    K.html("span", {class: "ts-control"}, bar, K.t("Head"));
     K.swatches(bar, data.heads, h => h === state.head, h => { state.head = h; controls(); draw(); });
-    K.select(bar, "Keys in order of", [["position", "position"], ["weight", "weight"]], state.sort,
+    K.select(bar, K.t("Keys in order of"), [["position", K.t("position")], ["weight", K.t("weight")]], state.sort,
       value => { state.sort = value; draw(); });
-    K.html("span", {class: "ts-control"}, bar, "blue = positive, orange = negative; stronger colour = larger |value|");
+    K.html("span", {class: "ts-control"}, bar, K.t("blue = positive, orange = negative; stronger colour = larger |value|"));
   }
   function color(value, limit) {
     const [r, g, b] = value >= 0 ? POS : NEG;
@@ -57,12 +57,15 @@ function tsNeuronView(root, data) {
     const width = Math.max(root.clientWidth || 0, view.clientWidth || 0, 640);
     const fixed = 2 * col + 340;
     const cell = Math.max(2, Math.min(12, Math.floor((width - fixed) / (2 * dim))));
-    const xk = 2 * col + 24, xp = xk + dim * cell + 16, xs = xp + dim * cell + 16, xb = xs + 96;
+    const scoreHeader = K.t(data.other ? "q·k × scale + other" : "q·k × scale");  // its column fits its header
+    const scoreWidth = Math.max(96, K.textWidth([scoreHeader], "600 " + FONT) + 12);
+    const xk = 2 * col + 24, xp = xk + dim * cell + 16, xs = xp + dim * cell + 16, xb = xs + scoreWidth;
     const height = ROW * (Math.max(size, rows.length + 2) + 1) + 10;
     const svg = K.svg("svg", {viewBox: `0 0 ${Math.max(width, xb + 180)} ${height}`, height: String(height)}, canvas);
     const kLimit = Math.max(1e-9, ...data.q[state.head].flat().map(Math.abs), ...data.k[state.head].flat().map(Math.abs));
     const pLimit = Math.max(1e-9, ...rows.flatMap(r => r.product.map(Math.abs)));
-    const headers = [[xk, "query q  /  key k"], [xp, "q × k (element-wise)"], [xs, data.other ? "q·k × scale + other" : "q·k × scale"], [xb, "softmax"]];
+    const headers = [[xk, K.t("query q  /  key k")], [xp, K.t("q × k (element-wise)")],
+      [xs, scoreHeader], [xb, "softmax"]];
     headers.forEach(([x, text]) => K.svg("text", {x, y: 14, "font-weight": "600"}, svg, text));
     queries(svg, col);
     K.svg("text", {x: xk - 6, y: 2 * ROW + 10, "text-anchor": "end", "font-weight": "600"}, svg, "q");
@@ -72,20 +75,22 @@ function tsNeuronView(root, data) {
       const group = K.svg("g", {class: r.masked ? "ts-faded" : ""}, svg);
       K.svg("text", {x: xk - 6, y: y + 12, "text-anchor": "end"}, group, K.fit(data.tokens[r.j], col - 8, FONT));
       vector(group, r.k, xk, y, cell, kLimit, `k(${data.tokens[r.j]})`);
-      if (r.masked) { K.svg("text", {x: xp, y: y + 12}, group, "masked: a future token (causal model)"); return; }
+      if (r.masked) { K.svg("text", {x: xp, y: y + 12}, group, K.t("masked: a future token (causal model)")); return; }
       vector(group, r.product, xp, y, cell, pLimit, "q×k");
       K.svg("text", {x: xs, y: y + 12}, group, r.score.toFixed(3));
       K.svg("rect", {x: xb, y: y + 2, width: Math.max(0.5, 120 * r.softmax), height: ROW - 6, fill: "#1971c2"}, group);
       K.svg("text", {x: xb + 126, y: y + 12}, group, r.softmax.toFixed(3));
     });
-    readout.textContent = `${state.query}: ${data.tokens[state.query]} — head ${state.head}, layer ${data.layer}. ` +
-      (data.max_error < 1e-3
-        ? `With the unrounded vectors, these softmax weights equal the model's own to ${data.max_error.toExponential(1)} `
-        : `These softmax weights differ from the model's own by up to ${data.max_error.toFixed(3)} (see the notes) `) +
-      "(every head and query of this layer). Click a token on the left to make it the query.";
+    // two whole sentences (each one catalogue entry in the page's language), never glued from fragments
+    readout.textContent = K.t("{0}: {1} — head {2}, layer {3}.", state.query, data.tokens[state.query], state.head,
+      data.layer) + " " + (data.max_error < 1e-3
+      ? K.t("With the unrounded vectors, these softmax weights equal the model's own to {0} (every head and query of " +
+            "this layer). Click a token on the left to make it the query.", data.max_error.toExponential(1))
+      : K.t("These softmax weights differ from the model's own by up to {0} (see the notes; every head and query of " +
+            "this layer). Click a token on the left to make it the query.", data.max_error.toFixed(3)));
   }
   function queries(svg, col) {
-    K.svg("text", {x: 4, y: 14, "font-weight": "600"}, svg, "query token");
+    K.svg("text", {x: 4, y: 14, "font-weight": "600"}, svg, K.t("query token"));
     data.tokens.forEach((token, i) => {
       const y = (i + 1) * ROW + 4;
       const group = K.svg("g", {class: "ts-token" + (data.special && data.special[i] ? " ts-special" : ""),

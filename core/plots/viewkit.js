@@ -43,10 +43,11 @@ var TSKit = (typeof TSKit !== "undefined" && TSKit) || (() => {  // var: several
     return box;
   }
   function swatches(parent, count, isOn, onClick, onDouble) {
-    const row = html("span", {class: "ts-swatches", role: "group", "aria-label": "heads"}, parent);
+    const row = html("span", {class: "ts-swatches", role: "group", "aria-label": t("Heads")}, parent);
     for (let head = 0; head < count; head++) {
       const button = html("button", {type: "button", class: "ts-swatch", "data-head": String(head),
-        title: `head ${head}: click to toggle, double-click to show only this head`,
+        title: onDouble ? t("head {0}: click to toggle, double-click to show only this head", head)
+          : t("head {0}: click to show it", head),
         "aria-pressed": String(isOn(head))}, row, String(head));
       button.style.background = isOn(head) ? headColor(head, count) : "#ffffff";
       button.style.color = isOn(head) ? "#ffffff" : headColor(head, count);

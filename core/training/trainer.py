@@ -55,6 +55,11 @@ class WeightedTrainer(EnginePhases, Trainer):
         if events is not None:
             kwargs["callbacks"] = [events, *(kwargs.get("callbacks") or [])]
         super().__init__(*args, **kwargs)
+        # transformers 5 takes a model whose forward has **kwargs for one that scales its own loss by the tokens of
+        # the whole accumulated batch, and then skips dividing by the accumulation steps (and multiplies by the
+        # process count under DDP). A classifier's loss is a per-batch mean either way: have the Trainer divide it,
+        # so accumulation (the out-of-memory retry doubles it) keeps the loss, the gradients and their clipping.
+        self.model_accepts_loss_kwargs = False
         self.events = events
         self.class_weights = class_weights  # per-label positive weights when multi_label
         self.multi_label = multi_label
@@ -108,7 +113,9 @@ class WeightedTrainer(EnginePhases, Trainer):
         labels = inputs.pop("labels")
         outputs = model(**inputs)
         logits = outputs.logits.float()
-        weight = None if self.class_weights is None else self.class_weights.to(logits.device)
+        if self.class_weights is not None and self.class_weights.device != logits.device:
+            self.class_weights = self.class_weights.to(logits.device)  # once, not a host-to-device copy every step
+        weight = self.class_weights
         if self.multi_label:  # summed over labels, averaged over rows: a row weighs as much as in cross-entropy
             loss = F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype), pos_weight=weight,
                                                       reduction="none").sum(dim=-1).mean()
@@ -188,6 +195,7 @@ def _model(config: RunConfig, tokenizer: Any, multi: bool, priors: Any = None) -
     """The classifier to train: seeded new head, dropout, frozen embeddings and LoRA as configured.
 
     A new multi-label head starts from the labels' training priors (:func:`start_at_priors`)."""
+    import torch
     from transformers import set_seed
 
     t = config.train
@@ -197,8 +205,9 @@ def _model(config: RunConfig, tokenizer: Any, multi: bool, priors: Any = None) -
     dropout = t.resolved_dropout(config.resolved.get("max_epochs") if t.epochs == AUTO else None)
     # on a CPU the plain attention kernels beat SDPA's for these short sequences (bench/README.md)
     attention = "eager" if config.resolved.get("device") == "cpu" else None
+    # fp32 master weights whatever the checkpoint's dtype: bf16/fp16 come only from autocast while training
     model = load_classifier(source, config.labels, tokenizer=tokenizer, dropout=dropout,
-                            attn_implementation=attention, multi_label=multi)
+                            attn_implementation=attention, multi_label=multi, dtype=torch.float32)
     if priors is not None and new_head:
         start_at_priors(model, priors, len(config.labels))
     frozen = freeze_word_embeddings(model) if t.freeze_embeddings and not t.lora else 0

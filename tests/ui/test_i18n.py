@@ -158,3 +158,20 @@ def test_a_runs_status_messages_are_in_the_catalogue(english: str, values: set[s
     """What core writes in status.json is shown in the Train tab and the Runs table: Chinese, values aside."""
     left = set(re.findall(r"[A-Za-z0-9]+", i18n.translate(english))) - values - {"LoRA", "max_length", "train", "log"}
     assert not left, (english, i18n.translate(english))
+
+
+def test_the_interactive_views_words_are_listed_and_translated() -> None:
+    """Every English sentence core/plots/*.js asks K.t for is sent in the page's language (VIEW_TEXTS) and has
+    its Chinese; a view's words are never glued from fragments."""
+    from pathlib import Path
+
+    from ui.tabs.attention.tab import VIEW_TEXTS
+
+    asked = set()
+    for script in (Path(__file__).resolve().parents[2] / "core" / "plots").glob("*.js"):
+        source = script.read_text(encoding="utf-8")
+        for call in re.finditer(r'\bt\(\s*((?:"(?:[^"\\]|\\.)*"\s*\+?\s*)+)', source):
+            asked.add("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', call.group(1))))
+    assert {"Keys in order of", "query token", "{0}: {1} — head {2}, layer {3}."} <= asked  # the scan finds them
+    assert not asked - set(VIEW_TEXTS), asked - set(VIEW_TEXTS)
+    assert not set(VIEW_TEXTS) - set(i18n.catalogue()), set(VIEW_TEXTS) - set(i18n.catalogue())

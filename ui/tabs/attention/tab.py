@@ -46,11 +46,20 @@ watch('value', draw);
 """
 
 
-# the head view's own words (core/plots/headview.js asks for them by their English, K.t)
+# the interactive views' own words (core/plots/*.js ask for them by their English, K.t)
 VIEW_TEXTS = ("Layer", "Attention", "Hide below", "Heads", "all", "show every head", "[pinned]",
               "Hover a token to focus its links (left: what it attends to; right: what attends to it); click to pin, "
               "click again or press Esc to release.",
-              "{0}: {1} attends most to (mean of {2} heads): {3}", "{0}: {1} is attended most by (mean of {2} heads): {3}")
+              "{0}: {1} attends most to (mean of {2} heads): {3}", "{0}: {1} is attended most by (mean of {2} heads): {3}",
+              "head {0}: click to toggle, double-click to show only this head", "head {0}: click to show it",
+              # the neuron view's (core/plots/neuronview.js)
+              "Head", "Keys in order of", "position", "weight", "query token", "query q  /  key k",
+              "q × k (element-wise)", "q·k × scale + other", "q·k × scale", "masked: a future token (causal model)",
+              "blue = positive, orange = negative; stronger colour = larger |value|", "{0}: {1} — head {2}, layer {3}.",
+              "With the unrounded vectors, these softmax weights equal the model's own to {0} (every head and query of "
+              "this layer). Click a token on the left to make it the query.",
+              "These softmax weights differ from the model's own by up to {0} (see the notes; every head and query of "
+              "this layer). Click a token on the left to make it the query.")
 
 
 def shown_view(view: dict[str, Any]) -> dict[str, Any]:

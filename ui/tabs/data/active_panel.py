@@ -19,6 +19,7 @@ from gradio.context import Context as BlocksContext
 from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.session import browser_secret
+from ui.tabs.busy import busy
 from ui.tabs.format import md_escape
 
 DEFAULT_BATCH = 20
@@ -104,14 +105,15 @@ class ActivePanel:
         return [self.saved, self.where, self.text, self.pair, self.probs, self.choice, self.toggles]
 
     def wire(self) -> None:
-        self.rank.click(self.on_rank, [self.run_id, self.pool, self.batch, self.method], self.shown,
-                        concurrency_id="heavy", api_visibility="private")
+        busy(self.rank.click, [self.rank], self.on_rank, [self.run_id, self.pool, self.batch, self.method], self.shown,
+             concurrency_id="heavy", api_visibility="private")
         self.save.click(self.on_save, [self.saved, self.choice, self.toggles], self.shown, api_visibility="private")
         self.skip.click(self.on_skip, [self.saved], self.shown, api_visibility="private")
         self.undo.click(self.on_undo, [self.saved], self.shown, api_visibility="private")
-        self.download.click(self.on_download, [self.saved], [self.file], api_visibility="private")
-        self.retrain_event = self.retrain.click(self.on_retrain, [self.saved], [self.new_run, self.status],
-                                                api_visibility="private")
+        busy(self.download.click, [self.download], self.on_download, [self.saved], [self.file], show=[self.file],
+             api_visibility="private")
+        self.retrain_event = busy(self.retrain.click, [self.retrain], self.on_retrain, [self.saved],
+                                  [self.new_run, self.status], api_visibility="private")
         root = BlocksContext.root_block
         if root is not None:
             root.load(self.on_restore, [self.saved], self.shown, api_visibility="private")
