@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,11 @@ def progress(run_dir: Path) -> dict[str, Any]:
             "remaining": remaining, "seconds_per_step": per_step, "pretraining": event.get("stage") == "pretrain"}
 
 
-def planned_steps(run_dir: Path) -> int | None:
-    """About how many optimizer steps a waiting run will train (its settings and its data's row count)."""
+def planned_steps(run_dir: Path, auto_epochs: Callable[[int, int, int], float] | None = None) -> int | None:
+    """About how many optimizer steps a waiting run will train (its settings and its data's row count).
+
+    An ``auto`` length counts one epoch unless ``auto_epochs(training rows, classes, rows per step)`` says how
+    many it may train (``core.runs`` knows no training rules: ``core.training.length`` passes its ceiling)."""
     config = read_json(RunPaths(run_dir).config, {})
     train = config.get("train") if isinstance(config, dict) and isinstance(config.get("train"), dict) else {}
     status = read_json(RunPaths(run_dir).status, {})
@@ -83,7 +87,10 @@ def planned_steps(run_dir: Path) -> int | None:
     if rows is None:
         return None
     share = 1 - (_number((config.get("data") or {}).get("val_fraction")) or 0.0)
-    return max(1, math.ceil((_number(train.get("epochs")) or 1.0) * math.ceil(rows * share / per_step)))
+    epochs = _number(train.get("epochs"))
+    if epochs is None and auto_epochs is not None and train.get("epochs") == "auto":
+        epochs = auto_epochs(round(rows * share), len((report or {}).get("labels") or {}) or 2, int(per_step))
+    return max(1, math.ceil((epochs or 1.0) * math.ceil(rows * share / per_step)))
 
 
 def describe_holder(holder: dict[str, Any], root: Path, viewer: str | None, viewer_is_admin: bool) -> dict[str, Any]:
@@ -103,8 +110,12 @@ def _soonest(times: dict[str, float | None]) -> str:
 
 
 def queue_info(run_dir: str | Path, slots: tuple[str, ...] | list[str], viewer: str | None = None,
-               viewer_is_admin: bool = False) -> dict[str, Any] | None:
-    """A waiting run's place (1 = next), the run ahead, and the estimated start in seconds; None unless it waits."""
+               viewer_is_admin: bool = False,
+               steps_of: Callable[[Path], int | None] = planned_steps) -> dict[str, Any] | None:
+    """A waiting run's place (1 = next), the run ahead, and the estimated start in seconds; None unless it waits.
+
+    ``steps_of`` estimates the optimizer steps of a run in between (:func:`planned_steps`; the layers above pass
+    one that knows the auto length's ceiling, ``core.training.length.planned_steps``)."""
     run_dir = Path(run_dir).resolve()
     entry = queue_entry(run_dir)
     if entry is None:
@@ -120,7 +131,7 @@ def queue_info(run_dir: str | Path, slots: tuple[str, ...] | list[str], viewer: 
     speed = next((s["seconds_per_step"] for s in seen.values() if s["seconds_per_step"]), None)
     first = _soonest(times)
     for folder in line[: place - 1]:  # the runs in between take the soonest free device, one after another
-        slot, steps = _soonest(times), planned_steps(folder)
+        slot, steps = _soonest(times), steps_of(folder)
         known = times[slot] is not None and steps is not None and speed is not None
         times[slot] = times[slot] + steps * speed if known else None
     start = times[_soonest(times)]

@@ -120,3 +120,11 @@ class TimeBudget:
         if name.startswith("on_"):  # every other Trainer event: nothing to do
             return lambda *args, **kwargs: None
         raise AttributeError(name)
+
+
+def planned_steps(run_dir: Any) -> int | None:
+    """A waiting run's planned optimizer steps (``core.runs.waiting.planned_steps``), an ``auto`` length counted
+    at its ceiling (early stopping usually ends it sooner: the queue's estimate errs on the late side)."""
+    from core.runs.waiting import planned_steps as counted
+
+    return counted(run_dir, lambda rows, classes, per_step: auto_plan(rows, classes, per_step).max_epochs)

@@ -33,6 +33,7 @@ from core.runs.queue import queue_run, waiting_runs
 from core.runs.slots import app_devices, check_device, slots_for
 from core.runs.waiting import queue_info, queue_sentence
 from core.settings import from_values
+from core.training.length import planned_steps
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.live import log_tail, view_for
@@ -83,7 +84,7 @@ class Training:
         """A run's status; a waiting run's carries ``queue`` (place, run ahead, estimated start) and its sentence."""
         status = runs.read_status(folder)
         if status.get("waiting"):
-            info = queue_info(folder, self.slots, *viewer_of(self.context, request))
+            info = queue_info(folder, self.slots, *viewer_of(self.context, request), steps_of=planned_steps)
             status.update(queue=info, message=queue_sentence(info) or status.get("message"))
         return status
 

@@ -71,3 +71,18 @@ def test_a_checkpoint_where_early_stopping_decided_is_done(tmp_path: Path) -> No
     early["attributes"]["early_stopping_patience_counter"] = 1
     (tmp_path / "trainer_state.json").write_text(json.dumps(state), encoding="utf-8")
     assert not training_done(tmp_path)
+
+
+def test_the_queue_counts_a_waiting_auto_run_at_its_ceiling(tmp_path: Path, sentiment_csv: Path, tiny_models: Any) -> None:
+    """A queued auto-length run's planned steps (the queue's start estimate) are its plan's ceiling, not one epoch."""
+    from core.runs.waiting import planned_steps as one_epoch_counted
+    from core.training.length import planned_steps
+
+    config = RunConfig(data=DataSettings(train_file=str(sentiment_csv), val_fraction=0.2), model=str(tiny_models("bert")),
+                       train=TrainSettings(batch_size=4))
+    run_dir = job.create_run(config, run_dir=tmp_path / "auto")
+    report = runs.read_json(runs.RunPaths(run_dir).data_report)
+    rows = round(report["rows_kept"] * 0.8)
+    plan = auto_plan(rows, len(report["labels"]), 4)
+    assert one_epoch_counted(run_dir) == plan.steps_per_epoch  # core.runs alone knows no training rule
+    assert planned_steps(run_dir) == plan.max_epochs * plan.steps_per_epoch > plan.steps_per_epoch
