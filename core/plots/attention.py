@@ -89,7 +89,7 @@ def model_grid_figure(attentions: np.ndarray, title: str = "Model view", thresho
     trace = dict(type="heatmap", z=canvas, colorscale="Blues", zmin=0, zmax=1, hoverongaps=False,
                  hovertemplate="weight %{z:.3f}<extra></extra>", showscale=False)
     centers = [i * step + (side - 1) / 2 for i in range(max(layers, heads))]
-    notes = [f"{size} tokens pooled to {side}x{side} per head (blocks of {block})" if block > 1 else f"{size} tokens",
+    notes = [f"{size} tokens pooled to {side}x{side} per head (blocks of {block})" if block > 1 else f"{size} tokens, one cell each",
              "pick a layer and head to open one", f"links under {threshold:g} hidden" if threshold > 0 else ""]
     width = min(1100, 90 + heads * 70)
     return style.figure([trace], dict(

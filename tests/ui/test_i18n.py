@@ -175,3 +175,14 @@ def test_the_interactive_views_words_are_listed_and_translated() -> None:
     assert {"Keys in order of", "query token", "{0}: {1} — head {2}, layer {3}."} <= asked  # the scan finds them
     assert not asked - set(VIEW_TEXTS), asked - set(VIEW_TEXTS)
     assert not set(VIEW_TEXTS) - set(i18n.catalogue()), set(VIEW_TEXTS) - set(i18n.catalogue())
+
+
+def test_figure_titles_with_notes_are_translated_note_by_note() -> None:
+    """core.plots.style.title's "heading<br><sup>note; note</sup>": each part whole, a note holding "; " too."""
+    title = ("Model grid<br><sup>12 tokens, one cell each; pick a layer and head to open one; "
+             "links under 0.05 hidden</sup>")
+    assert i18n.translate_title(title) == "模型网格<br><sup>12 个词元，每个一格；选择层和头以打开；已隐藏低于 0.05 的连线</sup>"
+    stats = "Per-head statistics<br><sup>averaged over query tokens; low entropy = a focused head</sup>"
+    assert i18n.translate_title(stats) == "各注意力头统计<br><sup>对查询词元取平均；熵低 = 注意力集中的头</sup>"
+    assert i18n.translate_title("Aggregates<br><sup>an unknown note</sup>") == "聚合视图<br><sup>an unknown note</sup>"
+    assert i18n.translate_title("Loss") == "损失"

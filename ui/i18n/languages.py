@@ -174,6 +174,23 @@ def translate(text: str) -> str:
     return text
 
 
+def translate_title(text: str) -> str:
+    """A figure title in Chinese: ``core.plots.style.title``'s "heading<br><sup>note; note</sup>", the heading and
+    each note translated whole (a note may hold "; " itself: the longest run of parts the catalogue knows wins)."""
+    head, sep, rest = text.partition("<br><sup>")
+    if not sep:
+        return translate(text)
+    parts, notes, start = rest.removesuffix("</sup>").split("; "), [], 0
+    while start < len(parts):
+        for end in range(len(parts), start, -1):
+            found = _one("; ".join(parts[start:end]))
+            if found is not None or end == start + 1:
+                notes.append(found if found is not None else "; ".join(parts[start:end]))
+                start = end
+                break
+    return translate(head) + sep + "；".join(notes) + "</sup>"
+
+
 def tr(text: Any, lang: str | None = None) -> Any:
     """``text`` in the request's language (anything but a string is returned as it is)."""
     if not isinstance(text, str):

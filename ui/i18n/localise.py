@@ -16,7 +16,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ui.i18n.languages import CHINESE, browser_key, language, static_keys, translate
+from ui.i18n.languages import CHINESE, browser_key, language, static_keys, translate, translate_title
 
 _TEXT_ATTRS = ("label", "info", "placeholder")
 
@@ -62,7 +62,7 @@ def _figure(fig: Any) -> Any:
         if isinstance(value, dict) and isinstance(value.get("title"), dict) and "text" in value["title"]:
             value["title"]["text"] = translate(value["title"]["text"])
     if isinstance(layout.get("title"), dict) and "text" in layout["title"]:
-        layout["title"]["text"] = translate(layout["title"]["text"])
+        layout["title"]["text"] = translate_title(layout["title"]["text"])
     for note in layout.get("annotations", []) or []:
         if isinstance(note.get("text"), str):
             note["text"] = translate(note["text"])
