@@ -5,8 +5,9 @@ label for multi-label models) on the validation logits the recipe handed back (`
 into the classifier's output layer (``core.training.calibration``), moves the multi-label decision thresholds so
 that every decision stays the same, and records in ``metrics.json`` (``calibration``) the temperature and the
 expected calibration error with its reliability bins before and after. It leaves the model as it is, and
-says why in ``metrics.json`` and the log, when calibration is off, the validation rows are too few, or the
-temperature cannot be folded. ``model/config.json`` holds the temperature (``tunescope_temperature``): the raw
+says why in ``metrics.json`` and the log, when calibration is off, the validation rows are too few, the fitted
+temperature would not lower the validation ECE (it maximises the likelihood, which can leave the binned error
+higher), or the temperature cannot be folded. ``model/config.json`` holds the temperature (``tunescope_temperature``): the raw
 logits are the calibrated ones times it (``core.training.calibration.unfold_temperature``).
 """
 
@@ -85,13 +86,18 @@ def _fit_and_fold(trained: Trained, config: RunConfig) -> dict[str, Any]:
     if reason:
         return {**record, "reason": reason}
     t = fit_label_temperatures(logits, true) if multi else fit_temperature(logits, true)
+    after, bins = calibration_error(logits, true, t)
+    if after >= record["ece_before"]:  # the likelihood's best temperature does not make the probabilities truer
+        shown = _shown(t.tolist() if multi else float(t))
+        return {**record, "reason": f"the fitted temperature ({shown}) would not lower the validation expected "
+                                    f"calibration error ({record['ece_before']:.3f} -> {after:.3f})"}
     probe = trained.tokenizer([PROBE_TEXT], return_tensors="pt", truncation=True,
                               max_length=min(32, config.train.max_length))
     reason = fold_temperature(trained.model, t, dict(probe))
     if reason:
         return {**record, "reason": reason}
     record.update(applied=True, temperature=t.tolist() if multi else float(t), config_key=CONFIG_KEY)
-    record["ece_after"], record["reliability_after"] = calibration_error(logits, true, t)
+    record["ece_after"], record["reliability_after"] = after, bins
     if multi:
         _move_thresholds(trained, config.labels, t)
     return record

@@ -134,6 +134,17 @@ def test_too_few_rows_or_off_leave_the_model_as_it_is(tmp_path: Path, rows: int,
     assert (output_layer(model).weight == before).all() and not hasattr(model.config, CONFIG_KEY)
 
 
+def test_a_temperature_that_would_not_lower_the_error_is_not_applied(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    model, tokenizer, _ = classifier(tmp_path, "bert")
+    before = output_layer(model).weight.detach().clone()
+    logits, labels = overconfident(400, 3, 1.0)  # already calibrated: a temperature of 4 only blurs them
+    monkeypatch.setattr("core.job.calibrate.fit_temperature", lambda *args: np.float64(4.0))
+    record = calibrate(trained_with(model, tokenizer, logits, labels), config())
+    assert not record["applied"] and "would not lower the validation expected calibration error" in record["reason"]
+    assert (output_layer(model).weight == before).all() and not hasattr(model.config, CONFIG_KEY)
+
+
 def test_too_few_rows_rule() -> None:
     assert too_few_rows(49, 2, False) and too_few_rows(100, 77, False) and too_few_rows(100, 77, True) is None
     assert too_few_rows(50, 2, False) is None
