@@ -7,6 +7,7 @@ tokenizer trained here on a few sentences, so the decoder path (no pad token) is
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 FAMILIES = ("bert", "roberta", "distilbert", "albert", "electra", "deberta-v2", "gpt2")
 CORPUS = [
@@ -65,8 +66,7 @@ def _bpe_tokenizer(family: str):
 
 def make_tiny_model(folder: Path, family: str = "bert", labels: list[str] | None = None, seed: int = 0) -> Path:
     """Save a randomly initialised 2-layer, 4-head ``family`` model (+ tokenizer) into ``folder``."""
-    import torch
-    from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoTokenizer
 
     from core.modelref import default_model_path
 
@@ -79,11 +79,7 @@ def make_tiny_model(folder: Path, family: str = "bert", labels: list[str] | None
     if family in ("gpt2", "llama"):
         config.pad_token_id = None
         config.bos_token_id = config.eos_token_id = tokenizer.eos_token_id
-    torch.manual_seed(seed)
-    model = (AutoModelForSequenceClassification if labels else AutoModel).from_config(config)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return _save_random(folder, config, tokenizer, labels, seed)
 
 
 SPECIAL_WORDPIECE = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -92,8 +88,7 @@ SPECIAL_WORDPIECE = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 def make_wordpiece_model(folder: Path, characters: str, labels: list[str] | None = None, seed: int = 0) -> Path:
     """A tiny BERT whose WordPiece vocabulary holds only ``characters`` (each alone and as ``##`` piece) and the
     corpus' words: text in a script it lacks tokenizes to [UNK], text in its script does not."""
-    import torch
-    from transformers import AutoModel, AutoModelForSequenceClassification, BertTokenizerFast
+    from transformers import BertTokenizerFast
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -101,6 +96,14 @@ def make_wordpiece_model(folder: Path, characters: str, labels: list[str] | None
                            + sorted({w for line in CORPUS for w in line.split()}))
     tokenizer = BertTokenizerFast(vocab={piece: i for i, piece in enumerate(pieces)}, do_lower_case=True)
     config = _config("bert", len(tokenizer), labels)
+    return _save_random(folder, config, tokenizer, labels, seed)
+
+
+def _save_random(folder: Path, config: Any, tokenizer: Any, labels: list[str] | None, seed: int) -> Path:
+    """A model of ``config`` with seeded random weights (a classifier when ``labels``), saved with ``tokenizer``."""
+    import torch
+    from transformers import AutoModel, AutoModelForSequenceClassification
+
     torch.manual_seed(seed)
     model = (AutoModelForSequenceClassification if labels else AutoModel).from_config(config)
     model.save_pretrained(folder)

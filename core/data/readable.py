@@ -104,11 +104,11 @@ def readability(texts: list[str], tokenizer: Any, model: str, progress: Any = No
     ``message`` above :data:`UNREADABLE_SHARE`. ``progress`` (optional) is called with the fraction done."""
     sample = _sample(list(texts))
     chars = Counter(ch for text in sample for ch in text if not ch.isspace())
+    scripts = {ch: script_of(ch) for ch in chars}  # None for a non-letter
     letters = Counter()
     for ch, n in chars.items():
-        script = script_of(ch)
-        if script:
-            letters[script] += n
+        if scripts[ch]:
+            letters[scripts[ch]] += n
     bytes_ok = byte_level(tokenizer)
     unk = None if bytes_ok else getattr(tokenizer, "unk_token_id", None)
     tokens, unknown_tokens = _token_counts(tokenizer, sample, unk, progress)
@@ -116,8 +116,8 @@ def readability(texts: list[str], tokenizer: Any, model: str, progress: Any = No
     unknown_chars = sum(chars[ch] for ch in missing)
     lost = Counter()
     for ch in missing:
-        if script_of(ch):  # letters: an emoji or symbol the vocabulary lacks is no script it cannot read
-            lost[script_of(ch)] += chars[ch]
+        if scripts[ch]:  # letters: an emoji or symbol the vocabulary lacks is no script it cannot read
+            lost[scripts[ch]] += chars[ch]
     n_chars = sum(chars.values())
     report: dict[str, Any] = {
         "model": model, "byte_level": bytes_ok, "sampled_rows": len(sample), "tokens": tokens,

@@ -22,7 +22,7 @@ from typing import Any
 
 from core.config import RunConfig
 from core.data import Columns, load_labelled
-from core.data.readable import readability, script_list
+from core.data.readable import readability, unreadable_sentence
 from core.devices import pick_device, pick_precision
 from core.errors import ConfigError
 from core.job.recipes import recipe_for
@@ -86,13 +86,10 @@ def check_readable(config: RunConfig, texts: list[str], tokenizer: Any, model: s
     :class:`ConfigError` when it cannot and the run's ``allow_unreadable`` does not confirm training anyway."""
     found = readability(texts, tokenizer, model)
     config.resolved["readability"] = {**{k: found[k] for k in READ_FIELDS}, "allowed": config.train.allow_unreadable}
-    if found["unreadable"] and not config.train.allow_unreadable:
-        share = max(found["unknown_share"], found["unknown_char_share"])
-        scripts = script_list(found["unreadable_scripts"])
-        raise ConfigError(f"{share:.0%} of the text is unknown to {model}: it cannot read {scripts} text; pick a model "
-                          "for that script (a multilingual or Chinese model) or a byte-level one such as the embedded "
-                          "decoder, or confirm with allow_unreadable (--allow-unreadable; in the Train tab, 'Train even if "
-                          "the model cannot read the text') to train anyway.")
+    if found["unreadable"] and not config.train.allow_unreadable:  # the data check's sentence, and the way past it
+        raise ConfigError(unreadable_sentence(found).removesuffix(".") + ", or confirm with allow_unreadable "
+                          "(--allow-unreadable; in the Train tab, 'Train even if the model cannot read the text') to "
+                          "train anyway.")
     return found
 
 
