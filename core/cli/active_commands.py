@@ -17,7 +17,7 @@ from typing import Any
 
 from core import runs
 from core.active import rank_pool, read_pool, training_pool
-from core.inference.predict import escape_frame, write_csv
+from core.inference.csvfile import escape_frame, write_csv
 
 
 def progress_bar(what: str) -> Callable[[int, int], None]:

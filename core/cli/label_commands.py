@@ -17,7 +17,7 @@ from typing import Any
 from core import job, runs
 from core.cli.run_options import SHOWN
 from core.errors import TuneScopeError
-from core.inference.predict import escape_frame, write_csv
+from core.inference.csvfile import escape_frame, write_csv
 from core.labels import find_suspects
 from core.labels.fixes import corrected_data, retrain, top_changes
 from core.labels.suspects import SOURCE, run_rows

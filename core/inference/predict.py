@@ -11,12 +11,12 @@ A predictions file starts with the prediction columns (``predicted_label``, then
 class) followed by every input column; for a multi-label model (``Loaded.multi_label``) they are
 ``predicted_labels`` (every label whose sigmoid probability reaches its threshold, joined by ``;``,
 empty when none does) and ``p_<label>`` per label. Cells a spreadsheet would run as a formula are escaped
-(:func:`escape_cell`). Leaves out: scoring against labels (``core.inference.evaluate``).
+and the file is written whole or not at all (``core.inference.csvfile``). Leaves out: scoring against labels
+(``core.inference.evaluate``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from core.data import Columns, guess_columns, read_table
 from core.data.readable import readability
 from core.data.uploads import shown_name
 from core.errors import DataError
-from core.files import written_aside
+from core.inference.csvfile import escape_frame, write_csv
 from core.inference.labelsets import SEPARATOR, choose, joined, label_sets, names
 from core.inference.loading import Loaded, prediction_model
 
@@ -38,9 +38,6 @@ MAX_TOKENS = 16384  # padded tokens per batch: bounds activation memory for long
 FILE_BATCH = 64
 PREDICTED = "predicted_label"
 PREDICTED_LABELS = "predicted_labels"  # multi-label models: the chosen labels joined by ';'
-# OWASP CSV injection: a cell starting with one of these is run as a formula by Excel, LibreOffice or Sheets
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def clean_text(text: Any) -> str:
@@ -166,30 +163,6 @@ def pad(tokenizer: Any, encoded: dict[str, list[list[int]]], index: list[int], d
     return batch
 
 
-def escape_cell(value: Any) -> Any:
-    """``value`` with a ``'`` in front when a spreadsheet would run it as a formula (OWASP CSV injection).
-
-    Formula starts: ``= + - @``, tab, carriage return. A cell that is a plain number (``-3.5``, ``+1e5``)
-    is a number, not a formula, and is left as it is so numeric columns stay numeric; anything else
-    starting with ``-`` or ``+`` (``-1+2``, ``+cmd``) is escaped. Non-text cells and cells already
-    starting with ``'`` are left alone.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every text cell and column name passed through :func:`escape_cell`."""
-    out = frame.copy()
-    for position in range(out.shape[1]):
-        column = out.iloc[:, position]
-        if pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column):
-            out.isetitem(position, column.map(escape_cell))
-    out.columns = [escape_cell(str(name)) for name in out.columns]
-    return out
-
-
 def predict_file(
     loaded: Loaded, path: str | Path, output: str | Path, columns: Columns | None = None,
     progress: Progress | None = None, *, escape_formulas: bool = True, batch_size: int = FILE_BATCH,
@@ -293,14 +266,3 @@ def _output_frame(frame: pd.DataFrame, labels: list[str], probabilities: np.ndar
     inputs = frame.reset_index(drop=True)
     inputs.columns = [f"{name}_input" if str(name) in predicted else name for name in inputs.columns]
     return pd.concat([pd.DataFrame(predicted), inputs], axis=1)
-
-
-def write_csv(frame: pd.DataFrame, output: Path) -> None:
-    """Write ``frame`` as CSV beside ``output`` and rename it into place, so a reader never sees half a file
-    (prediction files, the suspect-label list)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with written_aside(output, ".partial") as partial:
-            frame.to_csv(partial, index=False)
-    except OSError as exc:
-        raise DataError(f"Cannot write {output}: {exc.strerror or exc}. Choose another output file.") from exc

@@ -35,7 +35,7 @@ from core.active import (
 from core.active.rank import MAX_BATCH
 from core.active.session import NO_SESSION, counts
 from core.errors import DataError
-from core.inference.predict import escape_frame, write_csv
+from core.inference.csvfile import escape_frame, write_csv
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.limits import give_back_memory, guard

@@ -14,7 +14,7 @@ from core.cli import main
 from core.data import Columns
 from core.errors import DataError
 from core.inference import load_for_inference, predict_file, predict_texts
-from core.inference.predict import escape_cell, escape_frame
+from core.inference.csvfile import escape_cell, escape_frame
 from tests.core.inference.test_predict import sharp_model
 
 
