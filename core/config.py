@@ -226,6 +226,8 @@ class RunConfig:
     labels: list[str] = field(default_factory=list)
     data_hash: str | None = None
     resolved: dict[str, Any] = field(default_factory=dict)
+    # a distilled student (core.compress): {"teacher": the teacher run's folder, "layers": the student's layers}
+    distil: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, ModelRef):
@@ -265,6 +267,7 @@ class RunConfig:
             labels=list(raw.get("labels", [])),
             data_hash=raw.get("data_hash"),
             resolved=dict(raw.get("resolved", {})),
+            distil=dict(raw["distil"]) if isinstance(raw.get("distil"), dict) else None,
         )
 
     def save(self, path: Path) -> None:

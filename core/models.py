@@ -22,6 +22,7 @@ from core.modelref import ModelSource
 ALLOW_PICKLE = "TUNESCOPE_ALLOW_PICKLE"
 SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
 PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")
+QUANTIZATION_KEY = "tunescope_quantization"  # a model's config.json: quantize when loaded (core.inference.quantized)
 CAUSAL_TYPES = {"gpt2", "gpt_neo", "gptj", "gpt_neox", "llama", "mistral", "qwen2", "qwen3", "opt", "bloom",
                 "phi", "phi3", "gemma", "gemma2", "falcon", "mpt"}
 

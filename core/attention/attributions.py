@@ -23,6 +23,7 @@ import numpy as np
 from core.attention.extract import encode
 from core.errors import DataError, ModelError
 from core.inference.loading import is_multi_label
+from core.inference.quantized import require_gradients
 
 CAVEAT = (
     "Attention weights are not an explanation: they show where each head reads from, not why the model "
@@ -101,6 +102,7 @@ def integrated_gradients(model: Any, tokenizer: Any, text: str, text_pair: str |
     import torch
     from captum.attr import IntegratedGradients
 
+    require_gradients(model)
     output = output_kind(model, output)
     encoded, special, _ = encode(tokenizer, text, text_pair, max_length)
     device = next(model.parameters()).device

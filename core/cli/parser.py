@@ -12,6 +12,7 @@ import argparse
 import sys
 from typing import NamedTuple
 
+from core.cli.compress_commands import CompressOptions
 from core.cli.flags import add_flags
 from core.cli.options import (
     AttentionOptions,
@@ -90,6 +91,10 @@ COMMAND_TABLE = (
             "Rank a pool of unlabelled texts (a file, or the training file's rows without a label) by the model's "
             "uncertainty balanced with diversity, and print the rows to label next with the model's guess and "
             "probabilities."),
+    Command("compress", CompressOptions, "make a finished run small and fast: an 8-bit copy or a distilled student",
+            "int8: PyTorch dynamic quantization of the linear layers, for CPU serving, ready at once. distil: a "
+            "student with fewer layers of the same model, trained on the run's data and its soft labels. Both make "
+            "a new run and measure it against its parent: accuracy, single-text latency, size."),
 )
 OPTIONS = {command.name: command.options for command in COMMAND_TABLE}
 

@@ -29,6 +29,7 @@ from core.inference.labelsets import label_matrix
 from core.inference.loading import Loaded, load_for_inference
 from core.inference.multilabel import MultiLabelEvaluation, multilabel_predictions
 from core.inference.probabilities import MAX_TOKENS, Progress, predict_probabilities, resolve_precision
+from core.inference.quantized import is_quantized
 from core.training.datasets import load_frames
 
 __all__ = ["Evaluation", "MultiLabelEvaluation", "evaluate_file", "evaluate_predictions", "evaluate_run",
@@ -103,7 +104,8 @@ def _evaluate_frame(loaded: Loaded, frame: Any, where: str, how: dict[str, Any],
         if unknown:
             raise DataError(unknown_labels_message(where, unknown, loaded.labels))
     device = next(loaded.model.parameters()).device
-    info.update(max_length=how["max_length"], precision=resolve_precision(how["precision"], device))
+    precision = "int8" if is_quantized(loaded.model) else resolve_precision(how["precision"], device)
+    info.update(max_length=how["max_length"], precision=precision)
     texts = frame[TEXT].tolist()
     pairs = frame[TEXT_PAIR].tolist() if TEXT_PAIR in frame.columns else None
     probabilities = predict_probabilities(loaded, texts, pairs, progress=progress, **how)

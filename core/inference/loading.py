@@ -32,6 +32,7 @@ from typing import Any
 
 from core.devices import cpu_supports_bf16
 from core.errors import ConfigError
+from core.inference.quantized import INT8, is_quantized, quantization_of, quantize_int8
 from core.modelref import ModelLike, ModelSource, source_of
 from core.models import load_classifier, load_tokenizer, model_labels, pickle_allowed
 
@@ -47,7 +48,7 @@ class Predictor:
     """A prediction-only copy of a loaded model; run it inside :meth:`context` (bf16 autocast, or nothing)."""
 
     model: Any
-    precision: str  # what actually runs: "bf16" or "fp32"
+    precision: str  # what actually runs: "bf16", "fp32" or "int8" (a quantized model)
     device: Any
 
     def context(self) -> Any:
@@ -157,6 +158,8 @@ def _load(source: ModelSource, attn_implementation: str) -> Loaded:
     classifier.eval()
     for parameter in classifier.parameters():
         parameter.requires_grad_(False)  # shared between requests: nobody trains it in place
+    if quantization_of(classifier.config) == INT8:  # a run compressed to 8 bits (core.inference.quantized)
+        classifier = quantize_int8(classifier)
     warnings = []
     if source.kind in ("default", "hub", "folder") and not has_trained_head(source):
         warnings.append(
@@ -185,6 +188,8 @@ def prediction_model(loaded: Loaded, precision: str = "auto") -> Predictor:
     device = next(loaded.model.parameters()).device
     native = device.type == "cpu" and cpu_supports_bf16()
     wanted = "bf16" if precision == "bf16" or (precision == "auto" and native) else "fp32"
+    if is_quantized(loaded.model):
+        wanted = "int8"  # its int8 layers are the point: no bf16 copy
     with _COPY_LOCK:  # one copy per precision, however many requests arrive together
         if wanted not in loaded.copies:
             loaded.copies[wanted] = _prediction_copy(loaded, wanted, device)
@@ -200,8 +205,8 @@ def _prediction_copy(loaded: Loaded, precision: str, device: Any) -> Predictor:
     model = copy.deepcopy(loaded.model)
     with contextlib.suppress(ValueError, ImportError, AttributeError, NotImplementedError):
         model.set_attn_implementation("sdpa")  # else this architecture keeps eager attention: still exact
-    if precision == "fp32":
-        return Predictor(model, "fp32", device)
+    if precision in ("fp32", "int8"):
+        return Predictor(model, precision, device)
     for module in model.modules():
         if isinstance(module, torch.nn.Linear):
             module.to(torch.bfloat16)  # autocast would cast these on every call: cast them once

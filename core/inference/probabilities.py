@@ -22,6 +22,7 @@ from core.config import PRECISIONS
 from core.errors import ConfigError, DataError
 from core.inference.loading import Loaded
 from core.inference.predict import MAX_TOKENS, clean_text, length_batches
+from core.inference.quantized import is_quantized
 
 Progress = Callable[[int, int], Any]
 
@@ -73,6 +74,7 @@ def predict_probabilities(loaded: Loaded, texts: list[str], pairs: list[str] | N
         return out
     lengths = [len(ids) for ids in loaded.tokenizer(texts, pairs, truncation=True, max_length=max_length)["input_ids"]]
     device = next(loaded.model.parameters()).device
+    precision = "fp32" if is_quantized(loaded.model) else precision  # int8 layers take fp32 activations
     multiple = 8 if device.type == "cuda" else None  # the training's collator pads to a multiple of 8 on a GPU
     done = 0
     with torch.inference_mode(), autocast(device, resolve_precision(precision, device)):

@@ -14,11 +14,13 @@ from typing import Any
 from transformers import Trainer
 
 from core.config import RunConfig
-from core.models import load_classifier, load_model_config
+from core.modelref import ModelRef
+from core.models import QUANTIZATION_KEY, load_classifier, load_model_config
 from core.training import stopping
 from core.training.arguments import build_arguments, class_weights, positive_weights, show_bar
 from core.training.callback import EventCallback
 from core.training.datasets import ROW
+from core.training.distil import distillation_loss, load_teacher, shrink
 from core.training.dynamics import TrainingDynamics
 from core.training.engine import EnginePhases
 from core.training.length import AUTO, TimeBudget
@@ -51,7 +53,8 @@ class WeightedTrainer(EnginePhases, Trainer):
     """
 
     def __init__(self, *args: Any, events: EventCallback | None = None, class_weights: Any = None,
-                 multi_label: bool = False, recorder: TrainingDynamics | None = None, **kwargs: Any) -> None:
+                 multi_label: bool = False, recorder: TrainingDynamics | None = None, teacher: Any = None,
+                 **kwargs: Any) -> None:
         if events is not None:
             kwargs["callbacks"] = [events, *(kwargs.get("callbacks") or [])]
         super().__init__(*args, **kwargs)
@@ -64,6 +67,7 @@ class WeightedTrainer(EnginePhases, Trainer):
         self.class_weights = class_weights  # per-label positive weights when multi_label
         self.multi_label = multi_label
         self.recorder = recorder
+        self.teacher = teacher  # a distillation run's teacher (core.training.distil)
 
     def _set_signature_columns_if_needed(self) -> None:
         """Keep the ``row`` column when unused columns are dropped (``compute_loss`` pops it before the model)."""
@@ -98,7 +102,9 @@ class WeightedTrainer(EnginePhases, Trainer):
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
         rows = inputs.pop(ROW, None)
-        if self.class_weights is None and not self.multi_label:
+        if self.teacher is not None:
+            loss, outputs = self._distilled_loss(model, inputs)
+        elif self.class_weights is None and not self.multi_label:
             loss, outputs = super().compute_loss(model, inputs, return_outputs=True,
                                                  num_items_in_batch=num_items_in_batch)
         else:
@@ -122,6 +128,16 @@ class WeightedTrainer(EnginePhases, Trainer):
         else:
             loss = F.cross_entropy(logits, labels, weight=weight)
         return loss, outputs
+
+    def _distilled_loss(self, model: Any, inputs: dict[str, Any]) -> tuple[Any, Any]:
+        import torch
+
+        hard, outputs = self._weighted_loss(model, dict(inputs))
+        if next(self.teacher.parameters()).device != outputs.logits.device:
+            self.teacher.to(outputs.logits.device)  # once, where the student trains
+        with torch.no_grad():
+            teacher = self.teacher(**{k: v for k, v in inputs.items() if k != "labels"}).logits
+        return distillation_loss(outputs.logits, teacher, hard, self.multi_label), outputs
 
     def _record(self, rows: Any, logits: Any) -> None:
         """Hand the batch's probabilities (numpy copies of the detached logits' softmax or sigmoid) to the recorder."""
@@ -153,6 +169,8 @@ def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, 
     if t.time_budget:
         callbacks.append(TimeBudget(t.time_budget, events.emit))
     device = config.resolved.get("device")
+    teacher = load_teacher(ModelRef.from_admin(config.distil["teacher"]).resolve(), tokenizer,
+                           "eager" if device == "cpu" else None) if config.distil else None
     trainer = WeightedTrainer(
         model=model,
         args=args,
@@ -166,6 +184,7 @@ def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, 
         class_weights=torch.tensor(weights) if weights else None,
         multi_label=multi,
         recorder=recorder,
+        teacher=teacher,
     )
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
@@ -208,8 +227,11 @@ def _model(config: RunConfig, tokenizer: Any, multi: bool, priors: Any = None) -
     # fp32 master weights whatever the checkpoint's dtype: bf16/fp16 come only from autocast while training
     model = load_classifier(source, config.labels, tokenizer=tokenizer, dropout=dropout,
                             attn_implementation=attention, multi_label=multi, dtype=torch.float32)
+    model.config.__dict__.pop(QUANTIZATION_KEY, None)  # trained from an 8-bit run's float weights: a float model
     if priors is not None and new_head:
         start_at_priors(model, priors, len(config.labels))
+    if config.distil:  # a student: the teacher's own model with fewer layers (core.training.distil)
+        config.resolved["student_layers_kept"] = shrink(model, int(config.distil["layers"]))
     frozen = freeze_word_embeddings(model) if t.freeze_embeddings and not t.lora else 0
     config.resolved.update(dropout="model" if dropout is None else dropout, frozen_embedding_weights=frozen,
                            attention=attention or "default")

@@ -18,6 +18,7 @@ import gradio as gr
 from ui.api.access import Access, Limits
 from ui.api.active import Active
 from ui.api.attention import Attention
+from ui.api.compress import Compression
 from ui.api.context import Context
 from ui.api.data import Data
 from ui.api.errors import published
@@ -49,6 +50,7 @@ ENDPOINTS = (
     ("uploads", "upload_file", False), ("active", "next_rows", True), ("active", "labelling_session", False),
     ("active", "label_row", False), ("active", "skip_row", False), ("active", "undo_label", False),
     ("active", "new_labels_file", False), ("active", "retrain_labelled", False),
+    ("compression", "compress_run", True), ("compression", "compression", True),
 )
 
 
@@ -68,6 +70,7 @@ class Api:
         self.labels = Labels(self.context)
         self.sweeps = Sweeps(self.context, self.training)
         self.active = Active(self.context)
+        self.compression = Compression(self.context)
         self.housekeeping = Housekeeping(self.context.downloads, places.root, places.uploads,
                                          self.context.limits.upload_days)
 

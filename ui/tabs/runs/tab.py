@@ -26,6 +26,7 @@ from ui.tabs.busy import busy
 from ui.tabs.data.suspects_panel import build_suspects_panel
 from ui.tabs.format import md_escape, md_inline
 from ui.tabs.notices import info
+from ui.tabs.runs.compress_panel import build_compress_panel
 from ui.tabs.runs.format import COLUMN_WIDTHS, COLUMNS, RUN_COLUMN, diff_markdown, runs_table
 
 METRICS = ["loss", "eval_loss", "f1_macro", "accuracy"]
@@ -69,8 +70,10 @@ class RunsTab:
                 self.cancel = gr.Button("Keep it", visible=False)
         self.selected = gr.State(None)
         self.suspects = build_suspects_panel(api, self.selected)  # of the run selected in the table
+        self.compress = build_compress_panel(api, self.selected)
         self.wire()
-        self.suspects.retrain_event.then(self.on_refresh, None, self.listing_outputs, api_visibility="private")
+        for made in (self.suspects.retrain_event, self.compress.compress_event):  # a new run: list it
+            made.then(self.on_refresh, None, self.listing_outputs, api_visibility="private")
 
     @property
     def listing_outputs(self) -> list[Any]:
