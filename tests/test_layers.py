@@ -43,6 +43,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("core.report", "the one-file HTML report"),
     ("core.export", "zip and ONNX export"),
     ("core.compress", "int8 quantization and distillation of a finished run"),
+    ("core.compare", "candidate models and recipes compared on one data set"),
     ("core.cli", "the headless CLI"),
     ("core.__main__", "python -m core"),
     ("core", "the package itself"),

@@ -91,6 +91,14 @@ def _wire_playground(model_tab: ModelTab, attention: AttentionTab, tabs: gr.Tabs
                                        **HEAVY, api_visibility="private")
 
 
+def _restore_panels(demo: gr.Blocks, panels: list[Any]) -> list[tuple[Any, None, list[Any]]]:
+    """On page load, each panel's account-specific choices (the page is built for no account); their redraws."""
+    redraws = [(panel.restore, None, panel.restore_outputs) for panel in panels]
+    for redraw in redraws:
+        demo.load(*redraw, api_visibility="private")
+    return redraws
+
+
 def build_app(data: str | None = None, model: str = "default", runs_root: str | None = None,
               folders: list[str] | tuple[str, ...] = (), access: Access | None = None,
               limits: Limits | None = None) -> gr.Blocks:
@@ -141,12 +149,11 @@ def build_app(data: str | None = None, model: str = "default", runs_root: str | 
 
         outputs = [model_tab.description, model_tab.facts, model_tab.run, *data_tab.outputs,
                    *train_tab.restore_outputs, *runs_tab.listing_outputs]
-        panel = train_tab.sweep_panel
-        demo.load(panel.restore, None, panel.restore_outputs, api_visibility="private")
+        panels = _restore_panels(demo, [train_tab.sweep_panel, train_tab.compare_panel, runs_tab.comparisons])
         views = (restore_views, set(state.values()), list(dict.fromkeys(outputs)))
         demo.load(restore_choices, set(state.values()), [tabs, state["base"], state["view"]], queue=False,
                   api_visibility="private").then(*views, api_visibility="private")
-        redraws = [views, (panel.restore, None, panel.restore_outputs), *attention_tab.redraws, *predict_tab.redraws]
+        redraws = [views, panels[0], *attention_tab.redraws, *predict_tab.redraws]
         _wire_language(demo, language, tab_views, redraws)
     localise(demo)
     _SERVED[demo] = api

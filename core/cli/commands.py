@@ -14,6 +14,7 @@ from typing import Any
 
 from core import job, runs
 from core.cli.active_commands import ACTIVE_COMMANDS
+from core.cli.compare_commands import COMPARE_COMMANDS
 from core.cli.compress_commands import COMPRESS_COMMANDS
 from core.cli.fill_commands import FILL_COMMANDS
 from core.cli.label_commands import LABEL_COMMANDS
@@ -117,5 +118,5 @@ def cmd_stop(args: argparse.Namespace) -> Any:
 COMMANDS = {
     "inspect": cmd_inspect, "dedupe": cmd_dedupe, "train": cmd_train, "runs": cmd_runs, "stop": cmd_stop, "resume": cmd_resume,
     "retry": cmd_retry, **MODEL_COMMANDS, **SWEEP_COMMANDS, **FILL_COMMANDS,
-    **LABEL_COMMANDS, **ACTIVE_COMMANDS, **COMPRESS_COMMANDS,
+    **LABEL_COMMANDS, **ACTIVE_COMMANDS, **COMPRESS_COMMANDS, **COMPARE_COMMANDS,
 }

@@ -35,6 +35,8 @@ class CompressOptions:
                                       "labels (a normal training run)")
     layers: int = setting(DEFAULT_LAYERS, minimum=1, maximum=128, metavar="N",
                           help="distil: the student's transformer layers, taken evenly from the teacher's")
+    epochs: str = setting("auto", metavar="N|auto",
+                          help="distil: the student's epochs; auto trains until the validation metric stops improving")
     measure: bool = setting(True, negated_flag="--no-measure",
                             help="measure the new run against its parent (accuracy, latency, size); with RUN a "
                                  "compressed run and no --method, measure it again")
@@ -49,7 +51,8 @@ def cmd_compress(args: argparse.Namespace) -> Any:
             raise ConfigError("Choose --method int8 or --method distil (or give a compressed run to measure it again).")
         return side_by_side(run_dir, progress=progress_bar("measuring"), again=True)
     root = Path(args.root) if args.root else run_dir.resolve().parent
-    folder = compress_run(run_dir, args.method, root, layers=args.layers, progress=progress_bar("scoring the 8-bit model"))
+    folder = compress_run(run_dir, args.method, root, layers=args.layers, epochs=args.epochs,
+                          progress=progress_bar("scoring the 8-bit model"))
     result: dict[str, Any] = {"run_id": folder.name, "method": args.method, "parent": run_dir.name}
     if args.method == "distil":
         with stop_signal():  # this process trains the student: SIGTERM means a clean stop

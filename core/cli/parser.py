@@ -12,6 +12,7 @@ import argparse
 import sys
 from typing import NamedTuple
 
+from core.cli.compare_commands import CompareOptions, ComparisonsOptions
 from core.cli.compress_commands import CompressOptions
 from core.cli.flags import add_flags
 from core.cli.options import (
@@ -95,6 +96,12 @@ COMMAND_TABLE = (
             "int8: PyTorch dynamic quantization of the linear layers, for CPU serving, ready at once. distil: a "
             "student with fewer layers of the same model, trained on the run's data and its soft labels. Both make "
             "a new run and measure it against its parent: accuracy, single-text latency, size."),
+    Command("compare", CompareOptions, "train candidate models and recipes on the same data with one budget and "
+                                       "compare them", "Each candidate (MODEL@RECIPE) is a run; the table gives "
+            "validation accuracy and macro-F1, training time, single-text latency, throughput and size, the best "
+            "trade-offs and a recommendation. Every train flag is shared by the candidates; the budget is --epochs "
+            "N or --time-budget MINUTES.", run_settings=True),
+    Command("comparisons", ComparisonsOptions, "list model comparisons, or show one's table"),
 )
 OPTIONS = {command.name: command.options for command in COMMAND_TABLE}
 

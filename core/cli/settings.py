@@ -59,7 +59,12 @@ def setting_args(settings: Any, always: tuple[str, ...] = ()) -> list[str]:
 
 
 def train_command(config: RunConfig, program: str = "python -m core") -> str:
-    """The headless ``train`` command that builds ``config`` again (shell-quoted)."""
+    """The headless ``train`` command that builds ``config`` again (shell-quoted); for a distilled student, the
+    ``compress`` command that made it."""
+    if config.distil:
+        parts = [*program.split(), "compress", str(config.distil.get("teacher")), "--method", "distil", "--layers",
+                 str(config.distil.get("layers")), "--epochs", str(config.train.epochs)]
+        return " ".join(shlex.quote(p) for p in parts)
     parts = [*program.split(), "train", config.data.train_file, "--model", str(config.model)]
     parts += setting_args(config.data) + setting_args(config.train, ALWAYS_SHOWN)
     return " ".join(shlex.quote(p) for p in parts)

@@ -20,6 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from core import runs
+from core.config import parse_epochs
 from core.errors import ConfigError, RunError
 from core.inference.evaluate import evaluate_run
 from core.inference.quantized import INT8, KEY
@@ -33,9 +34,24 @@ from core.training.distil import layer_count
 METHODS = ("int8", "distil")
 COMPRESSION = "compression.json"
 DEFAULT_LAYERS = 3
-MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-               "vocab.txt", "vocab.json", "merges.txt", "sentencepiece.bpe.model", "spiece.model", "added_tokens.json")
+INT8_USAGE = """
+## 8-bit
 
+This folder holds the float weights of run {parent} and `"tunescope_quantization": "int8"` in `config.json`:
+TuneScope quantizes its linear layers when it loads it (PyTorch dynamic quantization, int8 weights with a scale
+per output channel, the output layer kept in float), and every score above is the 8-bit model's. In your own code:
+
+```python
+import torch
+from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+head = model.config.num_labels  # the output layer stays float
+layers = {{name: per_channel_dynamic_qconfig for name, module in model.named_modules()
+          if isinstance(module, torch.nn.Linear) and module.out_features != head}}
+model = quantize_dynamic(model.eval(), layers, dtype=torch.qint8)
+```
+
+The ONNX export of this run is 8-bit too (ONNX Runtime's dynamic quantization).
+"""
 
 def compressed_from(run_dir: str | Path) -> dict[str, Any] | None:
     """The run's ``compression.json`` ({method, parent, ...}), or None for a run that was not compressed."""
@@ -54,9 +70,11 @@ def require_finished(run_dir: Path) -> dict[str, Any]:
 
 
 def compress_run(run_dir: str | Path, method: str, runs_root: str | Path | None = None, *,
-                 layers: int = DEFAULT_LAYERS, owner: str | None = None, progress: Any = None) -> Path:
+                 layers: int = DEFAULT_LAYERS, epochs: Any = "auto", owner: str | None = None,
+                 progress: Any = None) -> Path:
     """The new run folder compressing the finished run ``run_dir`` by ``method`` ("int8" or "distil"; the student
-    keeps ``layers`` transformer layers). An int8 run is finished and scored when this returns; a distil run
+    keeps ``layers`` transformer layers and trains for ``epochs``: "auto", until the validation metric stops improving,
+    by default, since a student learns from soft labels longer than its teacher did). An int8 run is finished and scored when this returns; a distil run
     is created, for the caller to start (``core.runs.start_run``, the app's queue, or ``core.job.run_training``)."""
     if method not in METHODS:
         raise ConfigError(f"Compression method must be one of {', '.join(METHODS)} (got '{str(method)[:40]}').")
@@ -71,7 +89,7 @@ def compress_run(run_dir: str | Path, method: str, runs_root: str | Path | None 
     root = Path(runs_root) if runs_root is not None else parent.resolve().parent
     if method == INT8:
         return _int8_run(parent, config, root, owner, progress)
-    return _distil_run(parent, config, model_config, root, layers, owner)
+    return _distil_run(parent, config, model_config, root, (layers, epochs), owner)
 
 
 def _record(folder: Path, parent: Path, method: str, **extra: Any) -> None:
@@ -101,7 +119,8 @@ def _int8_run(parent: Path, config: Any, root: Path, owner: str | None, progress
         report = evaluate_run(folder, progress=progress).report()
         report["compressed_from"] = parent.name
         runs.write_json(paths.metrics, report)
-        write_model_card(folder, config, report, f"the 8-bit (int8, dynamically quantized) form of run {parent.name}")
+        card = write_model_card(folder, config, report, f"the 8-bit (int8) form of run {parent.name}")
+        card.write_text(card.read_text(encoding="utf-8") + INT8_USAGE.format(parent=parent.name), encoding="utf-8")
         runs.write_json(paths.status, {"state": "finished", "updated_at": now(), "updated": time.time(),
                                        "message": f"8-bit copy of run {parent.name}."})
     except BaseException:
@@ -110,8 +129,9 @@ def _int8_run(parent: Path, config: Any, root: Path, owner: str | None, progress
     return folder
 
 
-def _distil_run(parent: Path, config: Any, model_config: dict[str, Any], root: Path, layers: Any,
+def _distil_run(parent: Path, config: Any, model_config: dict[str, Any], root: Path, shape: tuple[Any, Any],
                 owner: str | None) -> Path:
+    layers, epochs = shape
     try:
         layers = int(layers)
     except (TypeError, ValueError):
@@ -122,10 +142,15 @@ def _distil_run(parent: Path, config: Any, model_config: dict[str, Any], root: P
                           "taken from it.")
     if not 0 < layers < total:
         raise ConfigError(f"A student needs between 1 and {total - 1} layers (its teacher has {total}; got {layers}).")
-    train = dataclasses.replace(config.train, lora=False)
+    train = dataclasses.replace(config.train, lora=False, epochs=parse_epochs(epochs), max_steps=None)
     student = dataclasses.replace(config, train=train, model=ModelRef.from_admin(str(parent.resolve())),
                                   resolved={}, distil={"teacher": str(parent.resolve()), "layers": layers,
                                                        "teacher_layers": total, "parent": parent.name})
-    folder = create_run(student, root=root, owner=owner)
+    folder = fresh_folder(root, f"{parent.name}-distil{layers}")
+    try:
+        create_run(student, run_dir=folder, owner=owner)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     _record(folder, parent, "distil", layers=layers, teacher_layers=total)
     return folder

@@ -32,7 +32,7 @@ FALLBACK = ["a wonderful, moving film that stays with you", "dull and far too lo
 Progress = Callable[[int, int], Any]
 
 
-def _texts(run_dir: Path) -> list[str]:
+def timing_texts(run_dir: Path) -> list[str]:
     """The validation texts to time on (their real lengths), else built-in sentences."""
     try:
         texts = validation_frame(runs.load_config(run_dir), run_dir.name)["text"].astype(str).tolist()
@@ -41,7 +41,7 @@ def _texts(run_dir: Path) -> list[str]:
     return texts or FALLBACK
 
 
-def _size(loaded: Any, run_dir: Path) -> int:
+def model_bytes(loaded: Any, run_dir: Path) -> int:
     if is_quantized(loaded.model):
         return quantized_bytes(loaded.model)
     return sum(p.stat().st_size for p in runs.RunPaths(run_dir).model.glob("*.safetensors"))
@@ -49,7 +49,7 @@ def _size(loaded: Any, run_dir: Path) -> int:
 
 def _row(run_dir: Path, loaded: Any, times: list[float], per_second: float) -> dict[str, Any]:
     metrics = runs.read_json(runs.RunPaths(run_dir).metrics, {}) or {}
-    size = _size(loaded, run_dir)
+    size = model_bytes(loaded, run_dir)
     return {"run": run_dir.name, "accuracy": metrics.get("accuracy"), "f1_macro": metrics.get("f1_macro"),
             "p50_ms": round(float(np.percentile(times, 50)) * 1000, 2),
             "p90_ms": round(float(np.percentile(times, 90)) * 1000, 2),
@@ -57,7 +57,7 @@ def _row(run_dir: Path, loaded: Any, times: list[float], per_second: float) -> d
             "layers": layer_count(loaded.model.config), "int8": is_quantized(loaded.model)}
 
 
-def _timings(models: list[Any], texts: list[str], progress: Progress | None,
+def timings(models: list[Any], texts: list[str], progress: Progress | None,
              samples: int = SINGLE_TEXTS) -> tuple[list[list[float]], list[float]]:
     singles: list[list[float]] = [[] for _ in models]
     for model in models:  # warm-up: first calls build kernels and caches
@@ -99,7 +99,7 @@ def side_by_side(run_dir: str | Path, progress: Progress | None = None, again: b
     if not again and isinstance(measured, dict) and measured.get("key") == key:
         return measured
     models = [load_for_inference(str(parent)), load_for_inference(str(folder))]
-    singles, rates = _timings(models, _texts(parent), progress, samples)
+    singles, rates = timings(models, timing_texts(parent), progress, samples)
     rows = [_row(p, m, t, r) for p, m, t, r in zip((parent, folder), models, singles, rates, strict=True)]
     result = {"method": record["method"], "parent": parent.name, "run": folder.name, "rows": rows, "key": key,
               **comparison(rows[0], rows[1])}

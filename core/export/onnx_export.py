@@ -5,7 +5,9 @@ fails) writes one ``model.onnx`` with inputs ``input_ids``, ``attention_mask`` (
 when the tokenizer makes them), dynamic batch and sequence axes, and output ``logits``. The run's
 validation rows (``core.training.datasets.load_frames``) are then run through both; the largest
 absolute difference of the probabilities (softmax; each label's sigmoid for a multi-label model) is
-reported and the export fails above :data:`TOLERANCE`. The result is a zip holding ``<run-id>-onnx/``: ``model.onnx``, ``config.json``
+reported and the export fails above :data:`TOLERANCE`. An 8-bit run (``core.inference.quantized``) exports 8-bit ONNX
+(ONNX Runtime's dynamic quantization, per channel), checked against the 8-bit PyTorch model within
+:data:`INT8_TOLERANCE`. The result is a zip holding ``<run-id>-onnx/``: ``model.onnx``, ``config.json``
 (id2label), the tokenizer files, the model card and ``onnx_export.json`` (the check's figures).
 optimum-onnx is not used: it pins transformers < 4.58. The plain zip export is ``core.export.archive``.
 """
@@ -29,11 +31,13 @@ from core.data import TEXT, TEXT_PAIR
 from core.errors import ConfigError, DataError, ModelError, TuneScopeError
 from core.export.archive import card_text, folder_name, model_files, require_model, write_zip
 from core.inference.loading import is_multi_label
+from core.inference.quantized import INT8, quantization_of, quantize_int8
 from core.modelref import RUN, ModelRef
 from core.models import load_classifier, load_tokenizer
 from core.training.datasets import load_frames
 
 TOLERANCE = 1e-3
+INT8_TOLERANCE = 0.05  # an 8-bit run: ONNX Runtime's int8 kernels against PyTorch's (not bit-equal)
 MAX_ROWS = 2000  # validation rows checked (the first ones, in the split's order)
 FALLBACK_TEXTS = ["a wonderful, moving film", "dull and far too long", "I would not recommend it to anyone",
                   "the best meal I have had in years", "the match ended in a draw after extra time", "ok"]
@@ -182,6 +186,9 @@ def export_onnx(run_dir: str | Path, output: str | Path | None = None, tolerance
         onnx_path = Path(tmp) / "model.onnx"
         sample = tokenizer(TRACE_TEXTS, TRACE_TEXTS[::-1] if pairs else None, padding=True, return_tensors="np")
         exporter = export_graph(model, dict(sample), onnx_path)
+        if quantization_of(model.config) == INT8:  # an 8-bit run: 8-bit ONNX, checked against the 8-bit model
+            quantize_onnx(onnx_path)
+            model, tolerance = quantize_int8(model), max(tolerance, INT8_TOLERANCE)
         diff = parity(model, tokenizer, onnx_path, texts, pairs, max_length)
         info = _info(onnx_path, exporter, diff, len(texts), where, tolerance)
         if diff > tolerance:
@@ -193,6 +200,16 @@ def export_onnx(run_dir: str | Path, output: str | Path | None = None, tolerance
         files = [onnx_path, *model_files(run_dir, weights=False)]
         write_zip(output, folder, files, {"README.md": card, "onnx_export.json": json.dumps(info, indent=2)})
     return {"format": "onnx", "output": str(output), "folder": folder, "bytes": output.stat().st_size, **info}
+
+
+def quantize_onnx(path: Path) -> None:
+    """Replace the ONNX model at ``path`` by ONNX Runtime's dynamically quantized one (int8 weights per channel)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantized = path.with_name("model.int8.onnx")
+    with _quiet():
+        quantize_dynamic(str(path), str(quantized), per_channel=True, weight_type=QuantType.QInt8)
+    quantized.replace(path)
 
 
 def _info(onnx_path: Path, exporter: str, diff: float, rows: int, where: str, tolerance: float) -> dict[str, Any]:

@@ -27,6 +27,9 @@ from core.training.stopping import stop_requested
 
 def how_trained(config: RunConfig, recipe: Recipe) -> str:
     """How the model was made, for the card: the recipe's words, after the pre-training stage when it ran."""
+    if config.distil:  # a student (core.training.distil)
+        return (f"distilled from run {config.distil.get('parent', '?')} into a {config.distil.get('layers')}-layer "
+                "student, trained on its soft labels and the data's labels")
     return recipe.how if config.train.pretrain == "off" else f"pre-trained on unlabelled text, then {recipe.how}"
 
 

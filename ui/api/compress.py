@@ -30,11 +30,12 @@ class Compression:
         self.context = context
 
     @friendly_errors
-    def compress_run(self, run_id: str, method: str = "int8", layers: int = DEFAULT_LAYERS,
+    def compress_run(self, run_id: str, method: str = "int8", layers: int = DEFAULT_LAYERS, epochs: str = "auto",
                      request: gr.Request = None) -> dict[str, Any]:
         """Make a smaller, faster run from a finished run: ``method="int8"`` (8-bit dynamic quantization for CPU
         serving, ready at once and scored on the run's validation rows) or ``"distil"`` (a student with ``layers``
-        transformer layers trained on the run's data and soft labels, started through the queue). Returns
+        transformer layers trained on the run's data and soft labels for ``epochs``, "auto" or a number, started
+        through the queue). Returns
         ``{"run_id", "method", "parent", "state"}``; follow a student with ``training_status``."""
         if method not in METHODS:
             raise gr.Error(f"method must be one of {', '.join(METHODS)}.")
@@ -57,7 +58,7 @@ class Compression:
                     give_back_memory()
             return {"run_id": folder.name, "method": method, "parent": parent.name, "state": "finished"}
         with self.context.quotas.run_slot(caller):
-            folder = compress_run(parent, method, root, layers=layers, owner=caller.owner)
+            folder = compress_run(parent, method, root, layers=layers, epochs=epochs, owner=caller.owner)
         enqueue(self.context, folder, request)  # through the queue, like every start
         return {"run_id": folder.name, "method": method, "parent": parent.name, "state": "queued"}
 

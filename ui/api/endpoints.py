@@ -18,6 +18,7 @@ import gradio as gr
 from ui.api.access import Access, Limits
 from ui.api.active import Active
 from ui.api.attention import Attention
+from ui.api.compare import Comparisons
 from ui.api.compress import Compression
 from ui.api.context import Context
 from ui.api.data import Data
@@ -51,6 +52,8 @@ ENDPOINTS = (
     ("active", "label_row", False), ("active", "skip_row", False), ("active", "undo_label", False),
     ("active", "new_labels_file", False), ("active", "retrain_labelled", False),
     ("compression", "compress_run", True), ("compression", "compression", True),
+    ("comparisons", "compare_models", False), ("comparisons", "comparison", True),
+    ("comparisons", "list_comparisons", False),
 )
 
 
@@ -71,6 +74,7 @@ class Api:
         self.sweeps = Sweeps(self.context, self.training)
         self.active = Active(self.context)
         self.compression = Compression(self.context)
+        self.comparisons = Comparisons(self.context, self.training)
         self.housekeeping = Housekeeping(self.context.downloads, places.root, places.uploads,
                                          self.context.limits.upload_days)
 

@@ -7,6 +7,7 @@ which events of a run the curves and the progress bar count (``current_attempt``
 
 from __future__ import annotations
 
+from core.plots.comparison import comparison_figure
 from core.plots.data import health_figures
 from core.plots.evaluation import (
     confusion_figure,
@@ -27,7 +28,7 @@ from core.plots.training import (
     perplexity_figure,
 )
 
-__all__ = ["compare_figure", "confusion_figure", "current_attempt", "health_figures", "label_curves_figure",
+__all__ = ["compare_figure", "comparison_figure", "confusion_figure", "current_attempt", "health_figures", "label_curves_figure",
            "label_outcomes_figure", "label_probability_figure", "loss_figure", "metrics_figure", "per_class_figure",
            "perplexity_figure", "reliability_figure", "threshold_figure", "trials_parallel", "trials_scatter",
            "view_js", "view_json"]

@@ -91,3 +91,16 @@ def test_unfinished_run_and_plain_run_are_refused(parent: Path, tmp_path: Path) 
         compress_run(tmp_path, "int8")
     with pytest.raises(RunError, match="not made by compressing"):
         side_by_side(parent)
+
+
+def test_int8_run_exports_8bit_onnx_checked_against_the_8bit_model(parent: Path, tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    from core.export import export_run
+
+    folder = compress_run(parent, "int8")
+    ours = export_run(folder, "onnx", tmp_path / "int8.zip")
+    theirs = export_run(parent, "onnx", tmp_path / "float.zip")
+    assert ours["onnx_bytes"] < theirs["onnx_bytes"] and ours["tolerance"] == 0.05
+    assert ours["max_abs_diff"] <= 0.05
+    card = (runs.RunPaths(folder).readme).read_text(encoding="utf-8")
+    assert "quantize_dynamic" in card and parent.name in card

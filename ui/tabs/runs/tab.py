@@ -27,6 +27,7 @@ from ui.tabs.data.suspects_panel import build_suspects_panel
 from ui.tabs.format import md_escape, md_inline
 from ui.tabs.notices import info
 from ui.tabs.runs.compress_panel import build_compress_panel
+from ui.tabs.train.compare_panel import ComparisonView
 from ui.tabs.runs.format import COLUMN_WIDTHS, COLUMNS, RUN_COLUMN, diff_markdown, runs_table
 
 METRICS = ["loss", "eval_loss", "f1_macro", "accuracy"]
@@ -71,6 +72,8 @@ class RunsTab:
         self.selected = gr.State(None)
         self.suspects = build_suspects_panel(api, self.selected)  # of the run selected in the table
         self.compress = build_compress_panel(api, self.selected)
+        with gr.Accordion("Model comparisons", open=False):
+            self.comparisons = ComparisonView(api)
         self.wire()
         for made in (self.suspects.retrain_event, self.compress.compress_event):  # a new run: list it
             made.then(self.on_refresh, None, self.listing_outputs, api_visibility="private")

@@ -22,6 +22,7 @@ from ui.i18n.languages import tr, trf
 from ui.tabs.busy import busy
 from ui.tabs.format import run_choices
 from ui.tabs.notices import info
+from ui.tabs.train.compare_panel import build_compare_panel
 from ui.tabs.train.form import build_form, form_run_config
 from ui.tabs.train.format import plan_markdown, pretraining, progress_html, status_markdown
 from ui.tabs.train.sweep_panel import build_sweep_panel
@@ -98,6 +99,7 @@ class TrainTab:
         self.drawn = gr.State(-1)  # events already drawn; -1 = draw now, -2 = the watched run has ended
         self.sweep_panel = build_sweep_panel(self.api, self.state, self.form, self.base, self.val_file,
                                              self.pretrain_file)
+        self.compare_panel = build_compare_panel(self.api, self.state, self.form, self.val_file)
         self.wire()
 
     @property
