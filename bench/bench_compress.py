@@ -83,21 +83,23 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--parent")
     parser.add_argument("--work")
+    parser.add_argument("--methods", nargs="+", default=["int8", "distil"], choices=["int8", "distil"])
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"{DATA} is missing: the benchmark needs the shared SST-2 data.")
     from bench.bench_train import cpu_features
-    from core.compress import side_by_side
+    from core.compress import compressed_from, side_by_side
 
     print("cpu:", json.dumps(cpu_features()), flush=True)
     work = Path(args.work or tempfile.mkdtemp(prefix="bench-compress-"))
     work.mkdir(parents=True, exist_ok=True)
     parent = parent_run(args, work)
     results = {}
-    for method in ("int8", "distil"):
+    for method in args.methods:
         folder, seconds = compressed(parent, method, args.layers)
         measured = side_by_side(folder, again=True, samples=args.samples)
         measured["seconds"] = seconds
+        measured["engine"] = (compressed_from(folder) or {}).get("engine")
         measured["test"] = [test_accuracy(parent), test_accuracy(folder)]
         results[method] = measured
         print(json.dumps(measured), flush=True)
@@ -109,13 +111,14 @@ def show(results: dict[str, Any]) -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for method, m in results.items():
         base, child = m["rows"]
-        if method == "int8":
+        if method == next(iter(results)):
             print(f"| parent {base['run']} | {base['accuracy']:.4f} | {m['test'][0]:.4f} | {base['p50_ms']} | 1.00x | "
                   f"{base['texts_per_second']} | {base['size_mb']} | {base['layers']} | | |")
         speed, loss = TARGETS[method]
         dev_change, test_change = m["accuracy_change"], (m["test"][1] - m["test"][0]) * 100
         met = m["speedup"] >= speed and -dev_change <= loss and -test_change <= loss
-        print(f"| {method} ({m['seconds']:.0f} s) | {child['accuracy']:.4f} ({dev_change:+.1f}) | {m['test'][1]:.4f} "
+        engine = f", {m['engine']}" if m.get("engine") else ""
+        print(f"| {method}{engine} ({m['seconds']:.0f} s) | {child['accuracy']:.4f} ({dev_change:+.1f}) | {m['test'][1]:.4f} "
               f"({test_change:+.1f}) | {child['p50_ms']} | {m['speedup']:.2f}x | {child['texts_per_second']} | "
               f"{child['size_mb']} | {child['layers']} | >= {speed}x, <= {loss} pt | {'met' if met else 'missed'} |")
 

@@ -12,8 +12,10 @@ with ``"tunescope_quantization": "int8"`` in ``model/config.json`` (``core.infer
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,12 +23,14 @@ from typing import Any
 
 from core import runs
 from core.config import parse_epochs
-from core.errors import ConfigError, RunError
+from core.errors import ConfigError, ModelError, RunError
+from core.export.onnx_export import TRACE_TEXTS, export_graph, quantize_onnx
 from core.inference.evaluate import evaluate_run
-from core.inference.quantized import INT8, KEY
+from core.inference.quantized import INT8, KEY, ONNX_FILE
 from core.job import create_run
 from core.job.create import fresh_folder
-from core.modelref import ModelRef
+from core.modelref import RUN, ModelRef
+from core.models import load_classifier, load_tokenizer
 from core.runs.card import write_model_card
 from core.runs.folder import now
 from core.training.distil import layer_count
@@ -37,20 +41,19 @@ DEFAULT_LAYERS = 3
 INT8_USAGE = """
 ## 8-bit
 
-This folder holds the float weights of run {parent} and `"tunescope_quantization": "int8"` in `config.json`:
-TuneScope quantizes its linear layers when it loads it (PyTorch dynamic quantization, int8 weights with a scale
-per output channel, the output layer kept in float), and every score above is the 8-bit model's. In your own code:
+This folder holds the float weights of run {parent}, `"tunescope_quantization": "int8"` in `config.json` and, when
+it could be written, `model.int8.onnx`: ONNX Runtime's 8-bit graph (`onnxruntime.quantization.quantize_dynamic`),
+which TuneScope's predictions and scores run on. Without that graph TuneScope quantizes the linear layers with
+PyTorch when it loads the folder (int8 weights with a scale per output channel, the output layer kept in float). To
+run the graph in your own code:
 
 ```python
-import torch
-from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-head = model.config.num_labels  # the output layer stays float
-layers = {{name: per_channel_dynamic_qconfig for name, module in model.named_modules()
-          if isinstance(module, torch.nn.Linear) and module.out_features != head}}
-model = quantize_dynamic(model.eval(), layers, dtype=torch.qint8)
+import onnxruntime, transformers
+tokenizer = transformers.AutoTokenizer.from_pretrained(".")
+session = onnxruntime.InferenceSession("model.int8.onnx")
+encoded = tokenizer(["your text here"], return_tensors="np")
+logits = session.run(None, {{i.name: encoded[i.name] for i in session.get_inputs()}})[0]
 ```
-
-The ONNX export of this run is 8-bit too (ONNX Runtime's dynamic quantization).
 """
 
 def compressed_from(run_dir: str | Path) -> dict[str, Any] | None:
@@ -115,7 +118,8 @@ def _int8_run(parent: Path, config: Any, root: Path, owner: str | None, progress
             if (parent / name).is_file():
                 shutil.copy2(parent / name, folder / name)
         runs.write_json(paths.status, {"state": "created", "updated_at": now(), "updated": time.time()})
-        _record(folder, parent, INT8)
+        engine = write_int8_graph(folder, config)
+        _record(folder, parent, INT8, engine=engine)
         report = evaluate_run(folder, progress=progress).report()
         report["compressed_from"] = parent.name
         runs.write_json(paths.metrics, report)
@@ -127,6 +131,27 @@ def _int8_run(parent: Path, config: Any, root: Path, owner: str | None, progress
         shutil.rmtree(folder, ignore_errors=True)  # no half-made run is left behind
         raise
     return folder
+
+
+def write_int8_graph(folder: Path, config: Any) -> str:
+    """ONNX Runtime's 8-bit graph of the run's model beside its weights (``model/model.int8.onnx``), which its
+    predictions then run on; "pytorch" (PyTorch's 8-bit model answers) when the ``onnx`` extra is missing or the
+    model cannot be exported."""
+    if any(importlib.util.find_spec(name) is None for name in ("onnx", "onnxruntime", "onnxscript")):
+        return "pytorch"
+    source = ModelRef(RUN, str(folder)).resolve()
+    tokenizer = load_tokenizer(source)
+    model = load_classifier(source, attn_implementation="eager").float().eval()  # the float weights
+    pairs = TRACE_TEXTS[::-1] if config.data.text_pair_column else None
+    sample = tokenizer(TRACE_TEXTS, pairs, padding=True, return_tensors="np")
+    with tempfile.TemporaryDirectory(prefix="tunescope-int8-") as tmp:
+        try:
+            export_graph(model, dict(sample), Path(tmp) / "float.onnx")
+        except ModelError:
+            return "pytorch"
+        quantize_onnx(Path(tmp) / "float.onnx", Path(tmp) / ONNX_FILE)
+        shutil.move(str(Path(tmp) / ONNX_FILE), runs.RunPaths(folder).model / ONNX_FILE)
+    return "onnxruntime"
 
 
 def _distil_run(parent: Path, config: Any, model_config: dict[str, Any], root: Path, shape: tuple[Any, Any],

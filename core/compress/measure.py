@@ -21,7 +21,7 @@ from core.errors import RunError
 from core.inference.evaluate import validation_frame
 from core.inference.loading import files_stamp, load_for_inference
 from core.inference.predict import predict_texts
-from core.inference.quantized import is_quantized, quantized_bytes
+from core.inference.quantized import ONNX_FILE, is_quantized, quantized_bytes
 from core.training.distil import layer_count
 
 SINGLE_TEXTS = 60  # single-text predictions timed per model
@@ -42,8 +42,9 @@ def timing_texts(run_dir: Path) -> list[str]:
 
 
 def model_bytes(loaded: Any, run_dir: Path) -> int:
-    if is_quantized(loaded.model):
-        return quantized_bytes(loaded.model)
+    if is_quantized(loaded.model):  # what answers: the ONNX graph when the run has one
+        graph = runs.RunPaths(run_dir).model / ONNX_FILE
+        return graph.stat().st_size if graph.is_file() else quantized_bytes(loaded.model)
     return sum(p.stat().st_size for p in runs.RunPaths(run_dir).model.glob("*.safetensors"))
 
 

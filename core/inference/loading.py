@@ -32,7 +32,7 @@ from typing import Any
 
 from core.devices import cpu_supports_bf16
 from core.errors import ConfigError
-from core.inference.quantized import INT8, is_quantized, quantization_of, quantize_int8
+from core.inference.quantized import INT8, is_quantized, onnx_classifier, quantization_of, quantize_int8
 from core.modelref import ModelLike, ModelSource, source_of
 from core.models import load_classifier, load_tokenizer, model_labels, pickle_allowed
 
@@ -196,6 +196,21 @@ def prediction_model(loaded: Loaded, precision: str = "auto") -> Predictor:
         return loaded.copies[wanted]
 
 
+def _int8_copy(loaded: Loaded, model: Any, device: Any) -> Predictor:
+    """An 8-bit run's predictor: its ONNX Runtime graph when it has one that answers, else the PyTorch 8-bit copy."""
+    import torch
+
+    graph = onnx_classifier(Path(loaded.source.location), loaded.model.config)
+    if graph is not None:
+        try:
+            with torch.inference_mode():
+                graph(**loaded.tokenizer(["a b"], return_tensors="pt"))
+            return Predictor(graph, "int8", torch.device("cpu"))
+        except Exception:  # a graph that does not take this tokenizer's inputs: PyTorch answers
+            pass
+    return Predictor(model, "int8", device)
+
+
 def _prediction_copy(loaded: Loaded, precision: str, device: Any) -> Predictor:
     """A deep copy with SDPA attention (where the architecture has it) and, for bf16, bf16 linear weights."""
     import torch
@@ -205,7 +220,9 @@ def _prediction_copy(loaded: Loaded, precision: str, device: Any) -> Predictor:
     model = copy.deepcopy(loaded.model)
     with contextlib.suppress(ValueError, ImportError, AttributeError, NotImplementedError):
         model.set_attn_implementation("sdpa")  # else this architecture keeps eager attention: still exact
-    if precision in ("fp32", "int8"):
+    if precision == "int8":
+        return _int8_copy(loaded, model, device)
+    if precision == "fp32":
         return Predictor(model, precision, device)
     for module in model.modules():
         if isinstance(module, torch.nn.Linear):

@@ -20,7 +20,7 @@ import numpy as np
 from core import devices
 from core.config import PRECISIONS
 from core.errors import ConfigError, DataError
-from core.inference.loading import Loaded
+from core.inference.loading import Loaded, prediction_model
 from core.inference.predict import MAX_TOKENS, clean_text, length_batches
 from core.inference.quantized import is_quantized
 
@@ -74,7 +74,9 @@ def predict_probabilities(loaded: Loaded, texts: list[str], pairs: list[str] | N
         return out
     lengths = [len(ids) for ids in loaded.tokenizer(texts, pairs, truncation=True, max_length=max_length)["input_ids"]]
     device = next(loaded.model.parameters()).device
-    precision = "fp32" if is_quantized(loaded.model) else precision  # int8 layers take fp32 activations
+    model = loaded.model
+    if is_quantized(model):  # an 8-bit run is scored by what predicts with it (its ONNX graph, if it has one)
+        model, precision = prediction_model(loaded).model, "fp32"
     multiple = 8 if device.type == "cuda" else None  # the training's collator pads to a multiple of 8 on a GPU
     done = 0
     with torch.inference_mode(), autocast(device, resolve_precision(precision, device)):
@@ -82,7 +84,7 @@ def predict_probabilities(loaded: Loaded, texts: list[str], pairs: list[str] | N
             encoded = loaded.tokenizer([texts[i] for i in index], [pairs[i] for i in index] if pairs else None,
                                        truncation=True, max_length=max_length, padding=True,
                                        pad_to_multiple_of=multiple, return_tensors="pt")
-            logits = loaded.model(**encoded.to(device)).logits.float()
+            logits = model(**encoded.to(device)).logits.float()
             out[index] = loaded.activate(logits.double() if loaded.multi_label else logits).cpu().numpy()
             done += len(index)
             if progress:
