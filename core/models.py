@@ -185,6 +185,19 @@ def load_classifier(
     return model
 
 
+def cached_hub_models(limit: int = 20) -> list[str]:
+    """Ids of the models in the local Hugging Face cache that have a configuration (usable offline), newest first."""
+    from huggingface_hub import scan_cache_dir
+
+    try:
+        repos = [repo for repo in scan_cache_dir().repos if repo.repo_type == "model"]
+    except Exception:  # no cache yet, or one this process cannot read
+        return []
+    usable = [repo for repo in repos
+              if any(f.file_name == "config.json" for revision in repo.revisions for f in revision.files)]
+    return [repo.repo_id for repo in sorted(usable, key=lambda r: r.last_modified, reverse=True)[:limit]]
+
+
 def load_model_config(source: ModelSource) -> Any:
     """The model's configuration only (cheap: no weights are read)."""
     from transformers import AutoConfig

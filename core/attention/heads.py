@@ -105,6 +105,11 @@ def compare_models(base: Any, tuned: Any, text: str, text_pair: str | None = Non
     second = extract_attention(tuned.model, tuned.tokenizer, text, text_pair, max_length)
     if first.tokens != second.tokens:
         raise ModelError("The two models tokenize the text differently: compare a run with its own base model.")
+    if first.attentions.shape[:2] != second.attentions.shape[:2]:  # a distilled student has fewer layers
+        raise ModelError(f"The two models have different layers and heads ({first.attentions.shape[0]} x "
+                         f"{first.attentions.shape[1]} against {second.attentions.shape[0]} x "
+                         f"{second.attentions.shape[1]}), so their heads cannot be paired: look at each model's "
+                         "heads on its own.")
     return Comparison(first, second, head_divergence(first.attentions, second.attentions, metric), metric)
 
 

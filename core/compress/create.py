@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -25,6 +26,7 @@ from core import runs
 from core.config import parse_epochs
 from core.errors import ConfigError, ModelError, RunError
 from core.export.onnx_export import TRACE_TEXTS, export_graph, quantize_onnx
+from core.files import atomic_write
 from core.inference.evaluate import evaluate_run
 from core.inference.quantized import INT8, KEY, ONNX_FILE
 from core.job import create_run
@@ -75,10 +77,12 @@ def require_finished(run_dir: Path) -> dict[str, Any]:
 def compress_run(run_dir: str | Path, method: str, runs_root: str | Path | None = None, *,
                  layers: int = DEFAULT_LAYERS, epochs: Any = "auto", owner: str | None = None,
                  progress: Any = None) -> Path:
-    """The new run folder compressing the finished run ``run_dir`` by ``method`` ("int8" or "distil"; the student
-    keeps ``layers`` transformer layers and trains for ``epochs``: "auto", until the validation metric stops improving,
-    by default, since a student learns from soft labels longer than its teacher did). An int8 run is finished and scored when this returns; a distil run
-    is created, for the caller to start (``core.runs.start_run``, the app's queue, or ``core.job.run_training``)."""
+    """The new run folder compressing the finished run ``run_dir`` by ``method`` ("int8" or "distil").
+
+    The student keeps ``layers`` transformer layers and trains for ``epochs`` ("auto" by default: until the
+    validation metric stops improving, as a student learns from soft labels longer than its teacher did). An int8
+    run is finished and scored when this returns; a distil run is created, for the caller to start
+    (``core.runs.start_run``, the app's queue, or ``core.job.run_training``)."""
     if method not in METHODS:
         raise ConfigError(f"Compression method must be one of {', '.join(METHODS)} (got '{str(method)[:40]}').")
     parent = runs.require_run(run_dir)
@@ -95,6 +99,16 @@ def compress_run(run_dir: str | Path, method: str, runs_root: str | Path | None 
     return _distil_run(parent, config, model_config, root, (layers, epochs), owner)
 
 
+def _share(source: Path, target: Path) -> None:
+    """``target`` as a hard link to ``source`` (the weights are the parent's: no second copy on disk; a later save
+    of either writes a new file), or a copy where links are not possible. Files changed here are replaced through
+    a rename, never written in place."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def _record(folder: Path, parent: Path, method: str, **extra: Any) -> None:
     runs.write_json(folder / COMPRESSION, {"method": method, "parent": parent.name, "created_at": now(), **extra})
     runs.tag_run(folder, add=[f"compressed:{method}"], remove=[])
@@ -108,9 +122,10 @@ def _int8_run(parent: Path, config: Any, root: Path, owner: str | None, progress
         model.mkdir()
         for item in runs.RunPaths(parent).model.iterdir():
             if item.is_file() and not item.is_symlink():
-                shutil.copy2(item, model / item.name)
+                _share(item, model / item.name)
         raw = json.loads((model / "config.json").read_text(encoding="utf-8"))
-        (model / "config.json").write_text(json.dumps({**raw, KEY: INT8}, indent=2) + "\n", encoding="utf-8")
+        # a new file through a rename: the linked one stays the parent's
+        atomic_write(model / "config.json", json.dumps({**raw, KEY: INT8}, indent=2) + "\n")
         config.resolved.update(precision="fp32", compressed_from=parent.name, compression=INT8)
         paths = runs.RunPaths(folder)
         config.save(paths.config)

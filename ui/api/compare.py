@@ -22,7 +22,8 @@ from core.compare.result import load_comparison
 from core.config import TrainSettings
 from core.data import Columns
 from core.errors import ConfigError
-from core.modelref import FOLDER, ModelRef
+from core.modelref import FOLDER, HUB, ModelRef
+from core.models import cached_hub_models
 from core.settings import from_values
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
@@ -127,11 +128,12 @@ class Comparisons:
 
     def candidate_models(self, request: Any = None) -> list[tuple[str, str]]:
         """(name, client reference) of the base models a comparison can use here: the embedded models, the offered
-        folders and the caller's newest finished runs."""
+        folders, the models in this server's Hugging Face cache and the caller's newest finished runs."""
         models = [("MiniLM-L6 (embedded)", "default")]
         if smollm2_installed():
             models.append(("SmolLM2-135M (embedded decoder)", "smollm2"))
         models += [(str(folder), ModelRef(FOLDER, str(folder)).format()) for folder in self.context.places.folders]
+        models += [(f"hub:{name}", ModelRef(HUB, name).format()) for name in cached_hub_models()]
         caller = self.context.caller(request)
         mine = [r for r in runs.list_runs(self.context.places.root)
                 if r["state"] == "finished" and r.get("has_model")

@@ -26,7 +26,8 @@ _MESSAGE_CALLS = re.compile(r"(Error|Cancelled|Warning|Info|warn|Failed|Problem)
 
 
 def static_strings(demo: Any) -> set[str]:
-    """Every label, info, placeholder, Markdown/button text and choice name of the built app."""
+    """Every label, info, placeholder, Markdown/button text and choice name of the built app (not the names of
+    data: paths, and the hub ids of cached models, ``hub:org/name``)."""
     import gradio as gr
 
     found: set[str] = set()
@@ -41,7 +42,8 @@ def static_strings(demo: Any) -> set[str]:
                 found.add(value.strip())
         for choice in getattr(block, "choices", None) or []:
             name = choice[0] if isinstance(choice, tuple) else None
-            if isinstance(name, str) and re.search(r"[A-Za-z]{2}", name) and not name.startswith(("/", "~", ".")):
+            data = name.startswith(("/", "~", ".", "hub:")) if isinstance(name, str) else True
+            if not data and re.search(r"[A-Za-z]{2}", name):
                 found.add(name)
     return found
 

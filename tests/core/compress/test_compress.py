@@ -32,6 +32,8 @@ def test_int8_copy_is_quantized_scored_and_close_to_its_parent(parent: Path) -> 
     assert folder.parent == parent.parent and runs.read_status(folder)["state"] == "finished"
     assert compressed_from(folder)["parent"] == parent.name
     assert "compressed:int8" in runs.read_json(folder / "meta.json")["tags"]
+    parent_config = json.loads((parent / "model" / "config.json").read_text())
+    assert "tunescope_quantization" not in parent_config  # the linked weights are shared, the parent's config not
     loaded = load_for_inference(str(folder))
     assert is_quantized(loaded.model) and not is_quantized(load_for_inference(str(parent)).model)
     ours = np.array([[r["scores"][k] for k in loaded.labels] for r in predict_texts(loaded, TEXTS)])
@@ -107,3 +109,18 @@ def test_int8_run_exports_8bit_onnx_checked_against_the_8bit_model(parent: Path,
     assert ours["label_agreement"] >= 0.97 and ours["mean_abs_diff"] <= 0.02
     card = (runs.RunPaths(folder).readme).read_text(encoding="utf-8")
     assert "model.int8.onnx" in card and parent.name in card
+
+
+def test_attention_views_work_on_8bit_runs_and_a_student_is_not_paired_with_its_base(parent: Path) -> None:
+    from core.attention.extract import extract_attention
+    from core.attention.heads import compare_run, head_importance
+    from core.job import run_training
+
+    eight = load_for_inference(str(compress_run(parent, "int8")))
+    found = extract_attention(eight.model, eight.tokenizer, "great film")
+    assert found.attentions.shape[:2] == (2, 4) and np.isfinite(found.attentions).all()
+    assert len(head_importance(eight.model, eight.tokenizer, "great film")["ranked"]) == 8
+    student = compress_run(parent, "distil", layers=1, epochs=1)
+    assert run_training(student)["state"] == "finished"
+    with pytest.raises(ModelError, match="cannot be paired"):
+        compare_run(str(student), "great film")
