@@ -20,6 +20,7 @@ from typing import Any
 
 from core import runs
 from core.config import DataSettings, RunConfig, TrainSettings
+from core.data.uploads import shown_name
 from core.errors import ConfigError, TuneScopeError
 from core.files import write_json
 from core.job import create_run
@@ -122,7 +123,7 @@ def create_comparison(data: DataSettings, candidates: list[Candidate], budget: B
             shutil.rmtree(folder, ignore_errors=True)
         raise
     record = {"id": ident, "created_at": now(), "owner": owner, "budget": budget.to_dict(),
-              "data": Path(data.train_file).name,
+              "data": shown_name(data.train_file),
               "runs": [{"run_id": folder.name, "candidate": c.text(), "label": c.label, "recipe": c.recipe}
                        for folder, c in zip(made, candidates, strict=True)]}
     (root / FOLDER).mkdir(parents=True, exist_ok=True)

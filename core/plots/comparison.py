@@ -6,6 +6,7 @@ by a line, the recommended one is starred, marker size grows with the model's si
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -27,7 +28,7 @@ def comparison_figure(result: dict[str, Any]) -> go.Figure:
                            line=dict(color="#adb5bd", dash="dot")))
     traces.append(dict(type="scatter", mode="markers+text", name="candidates", textposition="top center",
                        x=[r["p50_ms"] for r in rows], y=[r["f1_macro"] for r in rows],
-                       text=[plot_text(r.get("label") or r["run_id"]) for r in rows],
+                       text=[plot_text(_short(r.get("label") or r["run_id"])) for r in rows],
                        hovertext=[_hover(r) for r in rows], hoverinfo="text",
                        marker=dict(size=[10 + min(30, (r.get("size_mb") or 0) / 10) for r in rows],
                                    color=["#EF553B" if r["run_id"] in front else "#636efa" for r in rows])))
@@ -36,11 +37,22 @@ def comparison_figure(result: dict[str, Any]) -> go.Figure:
         traces.append(dict(type="scatter", mode="markers", name="recommended", hoverinfo="skip",
                            x=[star[0]["p50_ms"]], y=[star[0]["f1_macro"]],
                            marker=dict(symbol="star", size=22, color="#FECB52", line=dict(color="#2a3f5f", width=1))))
+    low, high = (min(r["p50_ms"] for r in rows), max(r["p50_ms"] for r in rows)) if rows else (1.0, 10.0)
+    span = [math.log10(max(low, 1e-3)) - 0.15, math.log10(max(high, 1e-3)) + 0.15]  # room for the labels
     notes = [f"{len(rows)} of {len(result.get('rows', []))} candidates finished" if result.get("pending") else ""]
     layout = dict(title=title("Macro-F1 against latency on one text", notes), height=420,
-                  xaxis=dict(title="latency p50, ms (one text)", type="log"), yaxis=dict(title="validation macro-F1"),
+                  xaxis=dict(title="latency p50, ms (one text)", type="log", range=span), yaxis=dict(title="validation macro-F1"),
                   legend=dict(orientation="h", y=-0.2))
     return figure(traces, layout)
+
+
+def _short(label: str, limit: int = 28) -> str:
+    """A candidate's label short enough to sit beside its marker: the model's name shortened, the recipe kept."""
+    model, sep, recipe = label.rpartition(" · ")
+    if not sep or len(label) <= limit:
+        return label
+    model = model.split(" (")[0]
+    return f"{model[:limit - len(recipe) - 4]}… · {recipe}" if len(model) + len(recipe) + 3 > limit else f"{model} · {recipe}"
 
 
 def _hover(row: dict[str, Any]) -> str:

@@ -178,6 +178,9 @@ COMMANDS_SURFACE = {  # the CLI as it was before its flags were declared: (posit
                            "--retrain", "--root", "--source", "--top"]),
     "next": (["run", "pool"], ["--allow-pickle", "--batch", "--method", "--no-diversity", "--output", "--root", "--seed",
                                "--text-column"]),
+    "compress": (["run"], ["--allow-pickle", "--epochs", "--layers", "--method", "--no-measure", "--root"]),
+    "compare": (["data"], ["--allow-pickle", "--candidates", "--root"]),
+    "comparisons": (["comparison"], ["--root"]),
 }
 
 

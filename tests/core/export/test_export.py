@@ -149,7 +149,7 @@ def test_onnx_export_fails_in_one_line_above_the_tolerance(tiny_run: Path, tmp_p
         pytest.importorskip(name)
     from core.cli import main
 
-    monkeypatch.setattr(onnx_module, "parity", lambda *args, **kwargs: 0.25)
+    monkeypatch.setattr(onnx_module, "parity", lambda *args, **kwargs: (0.25, 0.1, 0.9))
     assert main(["export", str(tiny_run), "--format", "onnx", "--output", str(tmp_path / "bad.zip")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: The ONNX model's probabilities differ from PyTorch's by up "

@@ -57,7 +57,7 @@ class CompressPanel:
         self.run_id = run_id
         with gr.Accordion("Compress: smaller and faster", open=False):
             gr.Markdown("Make the selected finished run small and fast for serving on a CPU. *8-bit* quantizes its "
-                        "linear layers (ready in seconds); *distil* trains a student with fewer layers on the run's "
+                        "linear layers (ready in under a minute); *distil* trains a student with fewer layers on the run's "
                         "data and its soft labels (a normal run in the queue). Each makes a new run, measured against "
                         "its parent on this server: accuracy, latency on one text, size.")
             with gr.Row():

@@ -78,6 +78,7 @@ class ComparisonView:
             self.refresh = gr.Button("↻", size="sm", scale=0, min_width=50)
         self.status = gr.Markdown()
         self.table = gr.Dataframe(headers=[tr(h) for h in HEADERS], interactive=False, wrap=True, visible=False,
+                                  column_widths=["24%", "9%", "8%", "8%", "8%", "9%", "8%", "8%", "18%"],
                                   label="Candidates (★ recommended, ◆ best trade-offs)")
         self.plot = gr.Plot(visible=False, label="Macro-F1 against latency")
         self.timer = gr.Timer(3.0, active=False)
