@@ -22,12 +22,16 @@ from core import runs
 from core.config import DataSettings, RunConfig, TrainSettings
 from core.data.uploads import shown_name
 from core.errors import ConfigError, TuneScopeError
+from core.fewshot.recipe import SETFIT
 from core.files import write_json
 from core.job import create_run
 from core.modelref import ADMIN, ModelRef, Reach
 from core.runs.folder import now
+from core.training.recipe import FINETUNE
 
-RECIPES = ("finetune", "lora", "setfit")
+# a candidate's recipe -> the run's training recipe (``core.job.recipes``) and whether it trains LoRA adapters
+TRAINING = {"finetune": (FINETUNE.name, False), "lora": (FINETUNE.name, True), "setfit": (SETFIT.name, False)}
+RECIPES = tuple(TRAINING)
 FOLDER = ".comparisons"  # in the runs folder; dot folders are not runs
 MAX_CANDIDATES = 8
 TAG = "compare:{id}"
@@ -94,8 +98,8 @@ def parse_candidate(text: Any, reach: Reach = ADMIN) -> Candidate:
 def candidate_config(candidate: Candidate, data: DataSettings, budget: Budget, base: TrainSettings,
                      reach: Reach = ADMIN) -> RunConfig:
     """The run configuration of one candidate: the shared data and settings, its model, recipe and the budget."""
-    train = dataclasses.replace(base, recipe="setfit" if candidate.recipe == "setfit" else "finetune",
-                                lora=candidate.recipe == "lora")
+    recipe, lora = TRAINING[candidate.recipe]
+    train = dataclasses.replace(base, recipe=recipe, lora=lora)
     return RunConfig(data=dataclasses.replace(data), model=candidate.model.located(reach), train=budget.apply(train))
 
 

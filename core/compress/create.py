@@ -29,13 +29,14 @@ from core.export.onnx_export import TRACE_TEXTS, export_graph, quantize_onnx
 from core.files import atomic_write
 from core.inference.evaluate import evaluate_run
 from core.inference.quantized import INT8, KEY, ONNX_FILE
-from core.job import create_run
+from core.job import create_run, recipe_for
 from core.job.create import fresh_folder
 from core.modelref import RUN, ModelRef
 from core.models import load_classifier, load_tokenizer
 from core.runs.card import write_model_card
 from core.runs.folder import now
 from core.training.distil import layer_count
+from core.training.recipe import FINETUNE
 
 METHODS = ("int8", "distil")
 COMPRESSION = "compression.json"
@@ -90,7 +91,7 @@ def compress_run(run_dir: str | Path, method: str, runs_root: str | Path | None 
     if model_config.get(KEY):
         raise ConfigError(f"Run {parent.name} is already 8-bit: compress the run it was made from instead.")
     config = runs.load_config(parent)
-    if config.train.recipe != "finetune":
+    if recipe_for(config) is not FINETUNE:
         raise ConfigError(f"Run {parent.name} was trained with the SetFit recipe: compression works on runs of the "
                           "finetune recipe.")
     root = Path(runs_root) if runs_root is not None else parent.resolve().parent

@@ -133,7 +133,7 @@ class Comparisons:
         if smollm2_installed():
             models.append(("SmolLM2-135M (embedded decoder)", "smollm2"))
         models += [(str(folder), ModelRef(FOLDER, str(folder)).format()) for folder in self.context.places.folders]
-        models += [(f"hub:{name}", ModelRef(HUB, name).format()) for name in cached_hub_models()]
+        models += [(ModelRef(HUB, name).format(), ModelRef(HUB, name).format()) for name in cached_hub_models()]
         caller = self.context.caller(request)
         mine = [r for r in runs.list_runs(self.context.places.root)
                 if r["state"] == "finished" and r.get("has_model")

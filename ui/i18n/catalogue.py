@@ -25,9 +25,12 @@ _FIGURE_TEXT = {"title", "name", "text", "label", "info", "placeholder", "value"
 _MESSAGE_CALLS = re.compile(r"(Error|Cancelled|Warning|Info|warn|Failed|Problem)$")
 
 
+_REFERENCE = re.compile(r"^[a-z]+:\S+$")  # a model reference shown as it is (no spaces: never prose)
+
+
 def static_strings(demo: Any) -> set[str]:
     """Every label, info, placeholder, Markdown/button text and choice name of the built app (not the names of
-    data: paths, and the hub ids of cached models, ``hub:org/name``)."""
+    data: paths, and model references such as a cached model's ``kind:org/name``)."""
     import gradio as gr
 
     found: set[str] = set()
@@ -42,7 +45,7 @@ def static_strings(demo: Any) -> set[str]:
                 found.add(value.strip())
         for choice in getattr(block, "choices", None) or []:
             name = choice[0] if isinstance(choice, tuple) else None
-            data = name.startswith(("/", "~", ".", "hub:")) if isinstance(name, str) else True
+            data = name.startswith(("/", "~", ".")) or bool(_REFERENCE.match(name)) if isinstance(name, str) else True
             if not data and re.search(r"[A-Za-z]{2}", name):
                 found.add(name)
     return found
