@@ -85,8 +85,8 @@ class ComparisonView:
         private = {"api_visibility": "private"}
         self.refresh.click(self.on_refresh, self.watch, [self.watch, *self.outputs], **private)
         self.watch.input(self.show, self.watch, self.outputs, concurrency_id="heavy", **private)
-        self.timer.tick(lambda ident: self.show(ident, measure=False), self.watch, self.outputs,
-                        show_progress="hidden", **private)
+        # scores only while candidates train; the tick after the last one ends measures them once, and stops
+        self.timer.tick(self.show, self.watch, self.outputs, show_progress="hidden", **private)
 
     @property
     def outputs(self) -> list[Any]:
