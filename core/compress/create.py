@@ -12,7 +12,6 @@ with ``"tunescope_quantization": "int8"`` in ``model/config.json`` (``core.infer
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ from typing import Any
 from core import runs
 from core.config import parse_epochs
 from core.errors import ConfigError, ModelError, RunError
-from core.export.onnx_export import TRACE_TEXTS, export_graph, quantize_onnx
+from core.export.onnx_export import TRACE_TEXTS, export_graph, missing_onnx, quantize_onnx
 from core.files import atomic_write
 from core.inference.evaluate import evaluate_run
 from core.inference.quantized import INT8, KEY, ONNX_FILE
@@ -153,7 +152,7 @@ def write_int8_graph(folder: Path, config: Any) -> str:
     """ONNX Runtime's 8-bit graph of the run's model beside its weights (``model/model.int8.onnx``), which its
     predictions then run on; "pytorch" (PyTorch's 8-bit model answers) when the ``onnx`` extra is missing or the
     model cannot be exported."""
-    if any(importlib.util.find_spec(name) is None for name in ("onnx", "onnxruntime", "onnxscript")):
+    if missing_onnx():
         return "pytorch"
     source = ModelRef(RUN, str(folder)).resolve()
     tokenizer = load_tokenizer(source)

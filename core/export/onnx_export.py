@@ -65,9 +65,14 @@ logits = session.run(None, {{i.name: encoded[i.name] for i in session.get_inputs
 """
 
 
+def missing_onnx() -> list[str]:
+    """The packages of the ``onnx`` extra (onnx, onnxruntime, onnxscript) that are not installed."""
+    return [name for name in ("onnx", "onnxruntime", "onnxscript") if importlib.util.find_spec(name) is None]
+
+
 def require_onnx() -> None:
     """A one-sentence ConfigError when onnx, onnxruntime or onnxscript is not installed."""
-    missing = [name for name in ("onnx", "onnxruntime", "onnxscript") if importlib.util.find_spec(name) is None]
+    missing = missing_onnx()
     if missing:
         raise ConfigError(f"ONNX export needs {', '.join(missing)}: pip install 'tunescope[onnx]'.")
 
