@@ -144,6 +144,9 @@ class TrainSettings:
                                  help="weight the loss by inverse class frequency ('auto': when classes are 3x apart)")
     device: str = setting("auto", choices=("auto", "cpu", "cuda", "mps"), label="Device",
                           help="where to train ('auto': a GPU when there is one)")
+    gpus: int = setting(1, minimum=1, maximum=64, label="Devices at once (data parallel)",
+                        help="train on this many devices of the run's kind at once, one process each through torchrun "
+                             "(several GPUs; on the CPU, several of the app's CPU slots); 1: one device")
     precision: str = setting("auto", PRECISION)
     lora: bool = setting(False, label="LoRA adapters (for large models)",
                          help="train LoRA adapters (merged into model/ at the end)")
@@ -193,6 +196,8 @@ class TrainSettings:
 
     def validate(self) -> None:
         check_fields(self)
+        if self.gpus > 1 and self.device == "mps":
+            raise ConfigError("Apple MPS is one device: set --gpus 1 (devices at once: 1), or choose cuda or cpu.")
         if self.pretrain == "file" and not self.pretrain_file:
             raise ConfigError("pretrain is 'file' but no pre-training file was given: choose a .txt, .csv or "
                               ".jsonl file of unlabelled text (--pretrain-file).")

@@ -63,3 +63,15 @@ def cuda_supports_bf16() -> bool:
     import torch
 
     return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False))
+
+
+def release_device_memory() -> None:
+    """Give a finished training's accelerator memory back (collected objects, the CUDA allocator's cache), so the
+    next run queued for the device never finds it taken by work that already ended."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.empty_cache()

@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: unexpected {type(exc).__name__}: {exc} (set TUNESCOPE_DEBUG=1 for details)", file=sys.stderr)
         return 1
+    if int(os.environ.get("RANK", "0")):  # torchrun's other processes: rank 0 (or their launcher) answers
+        return 0
     stdout.write(json.dumps(result, indent=2, default=str) + "\n")
     stdout.flush()
     return 0

@@ -74,6 +74,9 @@ class SetFit:
         if config.train.pretrain != "off":
             raise ConfigError("The setfit recipe starts from the sentence-embedding body as it is: turn "
                               "pre-training off or choose recipe finetune.")
+        if config.train.gpus > 1:
+            raise ConfigError("The setfit recipe trains on one device: set --gpus 1 (devices at once: 1) or choose "
+                              "recipe finetune.")
         if config.data.multi_label == "yes":
             raise ConfigError("The setfit recipe trains single-label classifiers: choose recipe finetune for "
                               "multi-label data.")

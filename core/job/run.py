@@ -19,10 +19,11 @@ from typing import Any
 
 from core import runs
 from core.config import RunConfig
-from core.devices import pick_device
+from core.devices import pick_device, release_device_memory
 from core.errors import RunError
 from core.job.ending import record_end, record_failure, record_skipped, run_summary
 from core.job.outputs import how_trained, save_outputs, write_index
+from core.job.parallel import launches_processes, run_parallel
 from core.job.recipes import recipe_for
 from core.modelref import ModelRef
 from core.runs.lock import SLOT, device_lock
@@ -44,6 +45,8 @@ def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
     """
     run_dir = Path(run_dir).resolve()
     config = runs.load_config(run_dir)
+    if launches_processes(config):  # a run on several devices: torchrun starts one process per device
+        return run_parallel(run_dir, config, resume)
     main = is_main_process()
     point = runs.check_resumable(run_dir, check_state=False) if resume else runs.ResumePoint(None)
     if main:  # from here on this process is the only writer of status.json
@@ -65,6 +68,8 @@ def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
             record_failure(run_dir, config, exc)
         raise
     summary = run_summary(run_dir, config, trained, point, started)
+    del trained  # the trainer's model, optimizer state and cache leave the GPU before the next run may take it
+    release_device_memory()
     if main:
         record_end(run_dir, summary)
         # after the final status: the run and its model are usable while the index is built (bench/README.md)

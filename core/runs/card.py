@@ -63,7 +63,7 @@ classifier("your text here"){"  # a label applies when its score reaches its lab
 ## Training settings
 {settings_table(config)}
 
-Resolved on this machine: device {r.get('device')}, precision {r.get('precision')}, class weights {weights_text},
+Resolved on this machine: device {r.get('device')}{parallel_text(r)}, precision {r.get('precision')}, class weights {weights_text},
 dropout {dropout_text}, token embeddings {"frozen" if r.get("frozen_embedding_weights") else "trained"}.
 """
     path = Path(run_dir) / "README.md"
@@ -116,3 +116,9 @@ def results_section(report: dict[str, Any]) -> str:
             "decision thresholds tuned on these validation rows (stored as `label_thresholds` in "
             "`model/config.json`).\n\n"
             "| label | precision | recall | F1 | support | threshold |\n|---|---|---|---|---|---|\n" + rows)
+
+
+def parallel_text(resolved: dict[str, Any]) -> str:
+    """' (2 processes, data parallel)' for a run trained on several devices at once; nothing for one."""
+    world = int(resolved.get("world_size") or 1)
+    return f" ({world} processes, data parallel)" if world > 1 else ""

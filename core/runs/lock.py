@@ -28,6 +28,13 @@ from core.runs.status import alive, write_status
 
 RECORD_BLOCK = 4096  # a holder record is written in one block, padded with spaces: readers see old or new
 INHERITED_FD, INHERITED_LOCK, SLOT = "TUNESCOPE_LOCK_FD", "TUNESCOPE_DEVICE_LOCK", "TUNESCOPE_DEVICE_SLOT"
+HELD_BY_LAUNCHER = "TUNESCOPE_LOCKS_HELD"  # the slots whose locks torchrun's agent holds for its processes
+
+
+def launcher_env(group: list[str]) -> dict[str, str]:
+    """What the processes of a run on several slots see: their locks are held by the launcher (torchrun's agent,
+    which inherited them and outlives every process), so no process takes or waits for one."""
+    return {HELD_BY_LAUNCHER: ",".join(group)}
 
 
 def lock_dir() -> Path:
@@ -139,8 +146,10 @@ def wait_for_lock(run_dir: Path, name: str, slot: str, stop_requested: Callable[
 @contextlib.contextmanager
 def device_lock(run_dir: Path, config: RunConfig, main: bool,
                 stop_requested: Callable[[Path], bool]) -> Iterator[None]:
-    """Hold this device's lock while training: the one the queue handed over, else wait for it ('queued')."""
-    if not main:
+    """Hold this device's lock while training: the one the queue handed over, else wait for it ('queued').
+
+    Processes of a run on several devices never lock: their launcher holds every device's lock."""
+    if not main or os.environ.get(HELD_BY_LAUNCHER):
         yield
         return
     fd = inherited_lock()

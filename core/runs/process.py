@@ -44,14 +44,33 @@ def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, st
     return spawn_child(arguments, paths.log, paths.launch, {"TUNESCOPE_CHILD": "1", **(extra_env or {})})
 
 
+def core_command(arguments: list[str], processes: int = 1) -> list[str]:
+    """``python -m core ARGUMENTS``; with several ``processes``, the same module launched through torchrun on this
+    machine (``--standalone``: its own rendezvous on a free port), one process per device."""
+    if processes <= 1:
+        return [sys.executable, "-m", "core", *arguments]
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}",
+            "-m", "core", *arguments]
+
+
+def parallel_env(processes: int, env: dict[str, str]) -> dict[str, str]:
+    """CPU threads for each of several processes: the cores shared out (torchrun would give each one), unless the
+    admin's environment says otherwise."""
+    if processes <= 1 or env.get("OMP_NUM_THREADS"):
+        return env
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return {**env, "OMP_NUM_THREADS": str(max(1, cores // processes))}
+
+
 def spawn_child(arguments: list[str], log_path: Path, launch_path: Path, extra_env: dict[str, str] | None = None,
-                pass_fds: tuple[int, ...] = (), record: dict[str, Any] | None = None) -> int:
+                pass_fds: tuple[int, ...] = (), record: dict[str, Any] | None = None, processes: int = 1) -> int:
     """Start ``python -m core ARGUMENTS`` detached (its own session, output appended to ``log_path``, libraries
     quieted unless the environment says otherwise: :data:`QUIET_CHILD`), record it
     in ``launch_path`` (with ``record``'s fields) and reap it in a background thread (no ``<defunct>`` children);
-    ``pass_fds``: open files the child inherits (the device lock the queue hands over); returns its pid."""
-    command = [sys.executable, "-m", "core", *arguments]
-    env = {**QUIET_CHILD, **os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    ``pass_fds``: open files the child inherits (the device locks the queue hands over); ``processes`` > 1: through
+    torchrun (:func:`core_command`), whose agent is the child; returns its pid."""
+    command = core_command(arguments, processes)
+    env = parallel_env(processes, {**QUIET_CHILD, **os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})})
     project_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, env.get("PYTHONPATH")]))
     launched = time.time()
@@ -61,7 +80,8 @@ def spawn_child(arguments: list[str], log_path: Path, launch_path: Path, extra_e
             pass_fds=pass_fds
         )
     write_json(launch_path, {"pid": process.pid, "command": " ".join(command), "launched": launched,
-                             "launched_at": now(), "launcher_pid": os.getpid(), **(record or {})})
+                             "launched_at": now(), "launcher_pid": os.getpid(), "processes": processes,
+                             **(record or {})})
     threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
     return process.pid
 

@@ -50,7 +50,8 @@ def queue_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, st
     """Put a run in its folder's queue (no process yet); returns its status, now 'queued'."""
     run_dir, status, paths = ready_to_start(run_dir)
     queued = max(time.time(), float(status.get("updated") or 0) + 1e-6)  # newer than the status it replaces
-    write_json(paths.queue, {"queued": queued, "queued_at": now(), "device": load_config(run_dir).train.device,
+    train = load_config(run_dir).train
+    write_json(paths.queue, {"queued": queued, "queued_at": now(), "device": train.device, "gpus": train.gpus,
                              "resume": bool(resume), "env": dict(extra_env or {}), "owner": owner})
     return read_status(run_dir)
 

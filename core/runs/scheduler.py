@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core.runs.folder import RunPaths
-from core.runs.lock import INHERITED_FD, INHERITED_LOCK, SLOT, holder_record, reserve, write_holder
+from core.runs.lock import INHERITED_FD, INHERITED_LOCK, SLOT, holder_record, launcher_env, reserve, write_holder
 from core.runs.process import spawn_child
 from core.runs.queue import drop_stale, root_lock, waiting_runs
 from core.runs.slots import child_env, lock_name, slots_for
@@ -35,7 +35,9 @@ log = logging.getLogger("tunescope.queue")
 
 
 def tick(root: str | Path, slots: tuple[str, ...] | list[str]) -> list[str]:
-    """Start the oldest waiting run of each free slot of ``root``'s queue; returns the ids of the runs started."""
+    """Start the oldest waiting run of each free slot of ``root``'s queue; returns the ids of the runs started.
+
+    A run asking for N devices at once (``gpus``) starts when N slots of its kind are free, and holds all N."""
     root = Path(root).resolve()
     if not waiting_runs(root):
         return []
@@ -43,17 +45,21 @@ def tick(root: str | Path, slots: tuple[str, ...] | list[str]) -> list[str]:
     with root_lock(root):
         taken: set[str] = set()
         for run_dir, entry in waiting_runs(root):  # again, under the lock: a cancel or another app may have won
+            wanted = entry.get("gpus") if isinstance(entry.get("gpus"), int) and entry["gpus"] > 0 else 1
+            group: list[tuple[str, int]] = []
             for slot in [s for s in slots_for(entry.get("device"), slots) if s not in taken]:
                 taken.add(slot)
                 fd = reserve(lock_name(slot))
-                if fd is None:
-                    continue  # held by a run of this or another folder
-                try:
-                    if start_child(run_dir, entry, slot, fd):
-                        started.append(run_dir.name)
-                finally:
-                    os.close(fd)  # the child holds the lock from here on
-                break
+                if fd is not None:  # else held by a run of this or another folder
+                    group.append((slot, fd))
+                if len(group) == wanted:
+                    break
+            try:
+                if len(group) == wanted and start_child(run_dir, entry, [s for s, _ in group], [f for _, f in group]):
+                    started.append(run_dir.name)
+            finally:
+                for _, fd in group:  # the child holds the locks from here on (or nobody: too few were free)
+                    os.close(fd)
             if len(taken) >= len(slots):
                 break
         if started:
@@ -61,23 +67,30 @@ def tick(root: str | Path, slots: tuple[str, ...] | list[str]) -> list[str]:
     return started
 
 
-def start_child(run_dir: Path, entry: dict[str, Any], slot: str, fd: int) -> bool:
-    """Start the training child of a waiting run on ``slot``, handing it the locked file ``fd``."""
+def start_child(run_dir: Path, entry: dict[str, Any], group: list[str], fds: list[int]) -> bool:
+    """Start the training child of a waiting run on the slots ``group`` (one, or several for a data-parallel run
+    launched through torchrun), handing it their locked files ``fds``."""
     paths = RunPaths(run_dir)
     owner = entry.get("owner") if isinstance(entry.get("owner"), str) else None
     extra = entry.get("env") if isinstance(entry.get("env"), dict) else {}
-    env = {"TUNESCOPE_CHILD": "1", **{str(k): str(v) for k, v in extra.items()}, **child_env(slot),
-           INHERITED_FD: str(fd), INHERITED_LOCK: lock_name(slot), SLOT: slot}
+    slot = ",".join(group)
+    env = {"TUNESCOPE_CHILD": "1", **{str(k): str(v) for k, v in extra.items()}, **child_env(group), SLOT: slot}
+    if len(group) == 1:
+        env.update({INHERITED_FD: str(fds[0]), INHERITED_LOCK: lock_name(group[0])})
+    else:  # torchrun's agent inherits the locks and lives until every process has ended
+        env.update(launcher_env(group))
     arguments = ["train", "--run-dir", str(run_dir), *(["--resume"] if entry.get("resume") else [])]
     record = {"slot": slot, "owner": owner, "queued_at": entry.get("queued_at")}
     try:
-        pid = spawn_child(arguments, paths.log, paths.launch, env, pass_fds=(fd,), record=record)
+        pid = spawn_child(arguments, paths.log, paths.launch, env, pass_fds=tuple(fds), record=record,
+                          processes=len(group))
     except OSError:
         log.exception("could not start the training process of run %s", run_dir.name)
         paths.queue.unlink(missing_ok=True)
         write_status(run_dir, "failed", message="The training process could not be started: see the app's log.")
         return False
-    write_holder(fd, holder_record(run_dir, pid, slot, owner))
+    for fd in fds:
+        write_holder(fd, holder_record(run_dir, pid, slot, owner))
     paths.queue.unlink(missing_ok=True)
     return True
 

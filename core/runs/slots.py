@@ -85,12 +85,18 @@ def slots_for(requested: str | None, slots: tuple[str, ...] | list[str]) -> list
     return [slot for slot in slots if kind(slot) == wanted]
 
 
-def check_device(requested: str | None, slots: tuple[str, ...] | list[str]) -> None:
-    """Refuse, in one sentence, a run whose device this app does not schedule on."""
+def check_device(requested: str | None, slots: tuple[str, ...] | list[str], count: int = 1) -> None:
+    """Refuse, in one sentence, a run whose device this app does not schedule on, or that asks for more devices
+    at once (``count``) than the app has of that kind."""
     if kind_for(requested, slots) is None:
         kinds = sorted({kind(slot) for slot in slots}, key=KINDS.index)
         raise RunError(f"This app trains on {', '.join(slots)} only: choose the device 'auto' or "
                        f"{' or '.join(repr(k) for k in kinds)} for this run.")
+    have = slots_for(requested, slots)
+    if count > len(have):
+        raise RunError(f"This run asks for {count} devices at once and this app has {len(have)} "
+                       f"({', '.join(have)}): set devices at once (--gpus) to {len(have)} or fewer, or start the app "
+                       "with --devices listing more.")
 
 
 def physical_gpu(index: int) -> str:
@@ -112,9 +118,19 @@ def foreground_slot(device: str) -> str:
     return "cuda:0" if device == "cuda" else device
 
 
-def child_env(slot: str) -> dict[str, str]:
-    """What a child started on ``slot`` sees: one GPU on a CUDA slot, no GPU on a CPU slot."""
-    slot_kind, _, index = slot.partition(":")
+def foreground_slots(device: str, count: int) -> list[str]:
+    """The slots of a run trained in the foreground on ``count`` devices: the first ``count`` visible GPUs, or the
+    CPU's first slot and ``cpu:1`` ... ``cpu:N-1``."""
+    if device == "cuda":
+        return [f"cuda:{i}" for i in range(count)]
+    return [foreground_slot(device)] + [f"{device}:{i}" for i in range(1, count)]
+
+
+def child_env(slot: str | list[str] | tuple[str, ...]) -> dict[str, str]:
+    """What a child started on ``slot`` (or on several slots of one kind) sees: those GPUs on CUDA slots, no GPU on
+    CPU slots."""
+    group = [slot] if isinstance(slot, str) else list(slot)
+    slot_kind = kind(group[0])
     if slot_kind == "cuda":
-        return {"CUDA_VISIBLE_DEVICES": physical_gpu(int(index or 0))}
+        return {"CUDA_VISIBLE_DEVICES": ",".join(physical_gpu(int(s.partition(":")[2] or 0)) for s in group)}
     return {"CUDA_VISIBLE_DEVICES": ""} if slot_kind == "cpu" else {}

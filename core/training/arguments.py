@@ -90,7 +90,7 @@ def build_arguments(config: RunConfig, run_dir: Path, n_train: int) -> Any:
                            effective_batch_size=t.batch_size * t.gradient_accumulation_steps * world,
                            torch_threads=torch_threads())
     metric = t.metric_for_best_model
-    return TrainingArguments(
+    return one_device_per_process(world, TrainingArguments(
         output_dir=str(runs.RunPaths(run_dir).checkpoints),
         num_train_epochs=schedule["epochs"],
         max_steps=t.max_steps or -1,
@@ -130,7 +130,16 @@ def build_arguments(config: RunConfig, run_dir: Path, n_train: int) -> Any:
         project=TRACKING_PROJECT,
         disable_tqdm=not show_bar(),
         dataloader_num_workers=0,
-    )
+    ))
+
+
+def one_device_per_process(world: int, args: Any) -> Any:
+    """A single training process uses one GPU even where it sees several (``python -m core train`` on a machine
+    of 8): the Trainer would wrap the model in ``DataParallel``, while the schedule, the samples/s and the device
+    lock count one device. Several devices are several processes (``gpus``: torchrun)."""
+    if world == 1 and args.device.type == "cuda":
+        args._n_gpu = 1  # read once above (the device is set up), so the Trainer's n_gpu stays 1
+    return args
 
 
 def show_bar() -> bool:

@@ -26,7 +26,7 @@ NON_DEFAULT = dict(epochs=3, batch_size=8, learning_rate=5e-5, max_length=64, se
                    lora_rank=4, dropout="0.1", freeze_embeddings=False, max_grad_norm=2.5, recipe="setfit",
                    fewshot_pairs=12, tracking="tensorboard", pretrain="training text", pretrain_epochs=2,
                    pretrain_learning_rate=1e-4, mlm_probability=0.2, calibrate=False,
-                   time_budget=30, allow_unreadable=True)
+                   time_budget=30, allow_unreadable=True, gpus=2)
 FLIPPED = ("freeze_embeddings", "calibrate")  # their boxes say the opposite ("also train", "keep the raw")
 
 
@@ -41,6 +41,10 @@ def test_status_shows_class_weights_dropout_and_frozen_embeddings(tmp_path: Path
     (tmp_path / "config.json").write_text(json.dumps({"resolved": resolved}), encoding="utf-8")
     text = status_markdown(str(tmp_path), {"state": "finished"})
     assert "the model's dropout" in text and "class weights" not in text and "frozen" not in text
+    assert "processes" not in text
+    resolved.update(world_size=2)
+    (tmp_path / "config.json").write_text(json.dumps({"resolved": resolved}), encoding="utf-8")
+    assert "Device **cpu**, 2 processes (data parallel), precision" in status_markdown(str(tmp_path), {"state": "x"})
 
 
 def test_the_form_has_one_control_per_declared_setting() -> None:

@@ -138,7 +138,7 @@ class Training:
         """Create the run folder as the caller's and queue it (within the run limits): its training process
         starts when its device is free."""
         self.context.require_change(request)
-        check_device(config.train.device, self.slots)
+        check_device(config.train.device, self.slots, config.train.gpus)
         caller = self.context.caller(request)
         with self.context.quotas.run_slot(caller):
             folder = job.create_run(config, root=self.context.places.root, owner=caller.owner)
@@ -186,7 +186,8 @@ class Training:
         """Put the caller's own run back in the queue with ``again`` (resume or retry), within the run limits."""
         self.context.require_change(request)
         folder = self.context.own_run(run_id, request)
-        check_device(runs.load_config(folder).train.device, self.slots)
+        train = runs.load_config(folder).train
+        check_device(train.device, self.slots, train.gpus)
         caller = self.context.caller(request)
         with self.context.quotas.run_slot(caller):
             again(folder, queued=True, owner=caller.owner)

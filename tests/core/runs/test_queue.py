@@ -29,19 +29,21 @@ class FakeChildren:
 
     def __init__(self) -> None:
         self.started: list[dict[str, Any]] = []
-        self.held: dict[str, int] = {}
+        self.held: dict[str, list[int]] = {}
 
     def __call__(self, arguments: list[str], log_path: Path, launch_path: Path, extra_env: dict[str, str],
-                 pass_fds: tuple[int, ...] = (), record: dict[str, Any] | None = None) -> int:
+                 pass_fds: tuple[int, ...] = (), record: dict[str, Any] | None = None, processes: int = 1) -> int:
         run = Path(arguments[arguments.index("--run-dir") + 1])
-        self.held[run.name] = os.dup(pass_fds[0])  # the child's copy of the locked file
+        self.held[run.name] = [os.dup(fd) for fd in pass_fds]  # the child's copies of the locked files
         runs.write_json(launch_path, {"pid": os.getpid(), "launched": time.time(), **(record or {})})
-        self.started.append({"run": run.name, "env": dict(extra_env), "resume": "--resume" in arguments})
+        self.started.append({"run": run.name, "env": dict(extra_env), "resume": "--resume" in arguments,
+                             "processes": processes})
         return os.getpid()
 
     def finish(self, run_dir: Path) -> None:
         runs.write_status(run_dir, "finished")
-        lock.release(self.held.pop(run_dir.name))
+        for fd in self.held.pop(run_dir.name):
+            lock.release(fd)
 
 
 @pytest.fixture

@@ -60,6 +60,8 @@ def device_line(resolved: dict[str, Any], weights: dict[str, str]) -> str:
     """What the run trained with — device, precision, weights, dropout, frozen embeddings — each a whole phrase in
     the page's language (``trf``), listed."""
     facts = [trf("Device **{0}**", resolved["device"]), trf("precision **{0}**", resolved.get("precision"))]
+    if int(resolved.get("world_size") or 1) > 1:
+        facts.insert(1, trf("{0} processes (data parallel)", resolved["world_size"]))
     if "class_weights" in weights:
         facts.append(trf("class weights {0}", weights["class_weights"]))
     if "positive_weights" in weights:
