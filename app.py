@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 from core.errors import ConfigError, TuneScopeError
+from core.runs.cluster import RUNNERS
+from core.runs.cluster import client as cluster_client
 from core.runs.slots import parse_devices
 from ui.api.access import Access, add_flags, check_bind, from_args, load_accounts
 from ui.api.session import FOLDER, ModelRef, Places, offered_folders
@@ -51,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--devices", default=os.environ.get("TUNESCOPE_DEVICES", "auto"),
                         help="devices the queue trains runs on, one run per device at a time: 'auto' (default: every "
                              "CUDA GPU, else the CPU), 'cpu', 'cuda:0,cuda:1', or 'cpu:0,cpu:1' (two CPU runs at once)")
+    parser.add_argument("--runner", default=os.environ.get("TUNESCOPE_RUNNER", "local"), choices=RUNNERS,
+                        help="where training processes run: 'local' (default: this machine, one run per device) or "
+                             "'ray' (Ray Jobs on the cluster at --ray-address; the runs folder must be on storage the "
+                             "nodes see at the same path; needs the [cluster] extra)")
+    parser.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"), metavar="URL",
+                        help="the Ray cluster's job address for --runner ray, e.g. http://head:8265 "
+                             "(default: $RAY_ADDRESS)")
     parser.add_argument("--auth", action="append", metavar="USER:PASSWORD[:ROLE]",
                         help="an account (repeatable); ROLE is admin (sees and changes everything), member (the "
                              "default: its own work and the runs shared with the lab; 'editor' is an old name for "
@@ -75,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         os.environ["TUNESCOPE_DEVICES"] = ",".join(parse_devices(args.devices))  # what the app's queue reads
+        os.environ["TUNESCOPE_RUNNER"] = args.runner  # where the queue's runs train (core.runs.cluster)
+        if args.ray_address:
+            os.environ["RAY_ADDRESS"] = args.ray_address
+        if args.runner != "local":
+            cluster_client()  # Ray installed, its address given and answering: else one sentence, exit 2
         accounts = load_accounts(args.auth, args.auth_file)
         limits = from_args(args)
         warning = check_bind(args.host, accounts, args.no_auth)

@@ -28,12 +28,17 @@ from core.errors import ConfigError
 from core.job.recipes import recipe_for
 from core.models import check_weights, load_model_config, load_tokenizer
 from core.pretrain.checks import check_pretrain
+from core.runs.cluster import on_cluster
 
 
 def check_settings(config: RunConfig) -> str:
-    """The device the run will train on; a :class:`ModelError` for a device or precision this machine lacks."""
-    device = pick_device(config.train.device)
-    pick_precision(device, config.train.precision)
+    """The device the run will train on; a :class:`ModelError` for a device or precision this machine lacks (with a
+    cluster runner the nodes' devices count, not this machine's: the training process checks them there)."""
+    if on_cluster():
+        device = config.train.device
+    else:
+        device = pick_device(config.train.device)
+        pick_precision(device, config.train.precision)
     check_tracking(config.train.tracking)
     recipe_for(config).check(config)
     return device

@@ -13,6 +13,7 @@ starts from the newest intact checkpoint and records which damaged ones it skipp
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from core.job.outputs import how_trained, save_outputs, write_index
 from core.job.parallel import launches_processes, run_parallel
 from core.job.recipes import recipe_for
 from core.modelref import ModelRef
+from core.runs.cluster import superseded
 from core.runs.lock import SLOT, device_lock
 from core.training.outcome import Trained
 from core.training.stopping import stop_requested
@@ -44,6 +46,9 @@ def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
     RNG and data position), skipping damaged newer ones; without a checkpoint it starts from scratch.
     """
     run_dir = Path(run_dir).resolve()
+    if superseded(run_dir):  # a cluster job cancelled while it waited, the run started again since
+        print(f"note: run {run_dir.name} was started again as another job: this one does nothing.", file=sys.stderr)
+        return {"run_dir": str(run_dir), "state": "superseded"}
     config = runs.load_config(run_dir)
     if launches_processes(config):  # a run on several devices: torchrun starts one process per device
         return run_parallel(run_dir, config, resume)

@@ -21,9 +21,9 @@ from typing import Any
 from core.config import RunConfig
 from core.errors import RunError
 from core.runs.checkpoints import ResumePoint, last_checkpoint, resume_point, smaller_batch
-from core.runs.folder import RunPaths, load_config, now, require_run, write_json
+from core.runs.folder import RunPaths, load_config, now, read_json, require_run, write_json
 from core.runs.queue import cancel_queued, queue_run
-from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status, ready_to_start
+from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status, ready_to_start, write_status
 
 
 # Libraries' own progress bars and info/warning logs (weight-loading bars, load reports) would fill train.log with
@@ -35,11 +35,17 @@ QUIET_CHILD = {"TRANSFORMERS_VERBOSITY": "error", "DATASETS_VERBOSITY": "error",
 
 
 def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, str] | None = None) -> int:
-    """Spawn ``python -m core train --run-dir RUN`` as a detached child; returns its pid.
+    """Spawn ``python -m core train --run-dir RUN`` as a detached child; returns its pid (0: handed to the cluster
+    runner, ``core.runs.cluster``).
 
     Writes only ``launch.json``: the child writes ``status.json`` itself from its first line on.
     """
     run_dir, status, paths = ready_to_start(run_dir)
+    from core.runs import cluster  # it builds on this module
+
+    if cluster.on_cluster():  # the admin's runner: Ray starts the same command where the run's devices are free
+        cluster.submit(run_dir, resume, extra_env)
+        return 0
     arguments = ["train", "--run-dir", str(run_dir), *(["--resume"] if resume else [])]
     return spawn_child(arguments, paths.log, paths.launch, {"TUNESCOPE_CHILD": "1", **(extra_env or {})})
 
@@ -167,6 +173,11 @@ def request_stop(run_dir: str | Path) -> dict[str, Any]:
     if status.get("state") not in ACTIVE_STATES:
         return status
     RunPaths(run_dir).stop_flag.write_text(now(), encoding="utf-8")  # the child reads it and stops itself
+    if status.get("job_id"):  # handed to the cluster, which has not started it: cancelled there
+        from core.runs import cluster
+
+        if cluster.cancel(read_json(RunPaths(run_dir).launch) or {}):
+            write_status(run_dir, "stopped", message="Stopped before the cluster started it.")
     return read_status(run_dir)
 
 

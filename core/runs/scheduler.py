@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.runs.cluster import on_cluster, submit
 from core.runs.folder import RunPaths
 from core.runs.lock import INHERITED_FD, INHERITED_LOCK, SLOT, holder_record, launcher_env, reserve, write_holder
 from core.runs.process import spawn_child
@@ -41,6 +42,8 @@ def tick(root: str | Path, slots: tuple[str, ...] | list[str]) -> list[str]:
     root = Path(root).resolve()
     if not waiting_runs(root):
         return []
+    if on_cluster():
+        return submit_waiting(root)
     started: list[str] = []
     with root_lock(root):
         taken: set[str] = set()
@@ -93,6 +96,27 @@ def start_child(run_dir: Path, entry: dict[str, Any], group: list[str], fds: lis
         write_holder(fd, holder_record(run_dir, pid, slot, owner))
     paths.queue.unlink(missing_ok=True)
     return True
+
+
+def submit_waiting(root: Path) -> list[str]:
+    """With a cluster runner (``core.runs.cluster``): hand every waiting run to the cluster, whose scheduler starts
+    it where its devices are free; a run the cluster refuses fails with the reason."""
+    started: list[str] = []
+    with root_lock(root):
+        for run_dir, entry in waiting_runs(root):
+            paths = RunPaths(run_dir)
+            owner = entry.get("owner") if isinstance(entry.get("owner"), str) else None
+            extra = entry.get("env") if isinstance(entry.get("env"), dict) else {}
+            try:
+                submit(run_dir, bool(entry.get("resume")), {str(k): str(v) for k, v in extra.items()}, owner)
+            except Exception as exc:  # unreachable cluster, refused job: the run says so, the queue moves on
+                log.exception("could not submit run %s to the cluster", run_dir.name)
+                paths.queue.unlink(missing_ok=True)
+                write_status(run_dir, "failed", message=f"The cluster did not take the run: {exc}")
+                continue
+            paths.queue.unlink(missing_ok=True)
+            started.append(run_dir.name)
+    return started
 
 
 def poll(root: str | Path, slots: tuple[str, ...] | list[str], every: float = POLL_EVERY) -> list[str]:

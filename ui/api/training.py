@@ -28,6 +28,7 @@ from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import Columns
 from core.runs import scheduler
 from core.runs.card import class_weights_text
+from core.runs.cluster import on_cluster
 from core.runs.progress import run_progress
 from core.runs.queue import queue_run, waiting_runs
 from core.runs.slots import app_devices, check_device, slots_for
@@ -138,7 +139,8 @@ class Training:
         """Create the run folder as the caller's and queue it (within the run limits): its training process
         starts when its device is free."""
         self.context.require_change(request)
-        check_device(config.train.device, self.slots, config.train.gpus)
+        if not on_cluster():  # a cluster runner: the cluster's scheduler decides where it trains
+            check_device(config.train.device, self.slots, config.train.gpus)
         caller = self.context.caller(request)
         with self.context.quotas.run_slot(caller):
             folder = job.create_run(config, root=self.context.places.root, owner=caller.owner)
@@ -187,7 +189,8 @@ class Training:
         self.context.require_change(request)
         folder = self.context.own_run(run_id, request)
         train = runs.load_config(folder).train
-        check_device(train.device, self.slots, train.gpus)
+        if not on_cluster():
+            check_device(train.device, self.slots, train.gpus)
         caller = self.context.caller(request)
         with self.context.quotas.run_slot(caller):
             again(folder, queued=True, owner=caller.owner)
