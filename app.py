@@ -15,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+from core.devices import INFERENCE_DEVICE, inference_device
 from core.errors import ConfigError, TuneScopeError
 from core.runs.cluster import RUNNERS
 from core.runs.cluster import client as cluster_client
@@ -53,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--devices", default=os.environ.get("TUNESCOPE_DEVICES", "auto"),
                         help="devices the queue trains runs on, one run per device at a time: 'auto' (default: every "
                              "CUDA GPU, else the CPU), 'cpu', 'cuda:0,cuda:1', or 'cpu:0,cpu:1' (two CPU runs at once)")
+    parser.add_argument("--inference-device", default=os.environ.get("TUNESCOPE_INFERENCE_DEVICE", "auto"),
+                        choices=("auto", "cpu", "cuda", "mps"),
+                        help="where the app's loaded models predict, explain and draw attention: 'auto' (default: a "
+                             "GPU when there is one), or 'cpu' to leave the GPUs to training runs")
     parser.add_argument("--runner", default=os.environ.get("TUNESCOPE_RUNNER", "local"), choices=RUNNERS,
                         help="where training processes run: 'local' (default: this machine, one run per device) or "
                              "'ray' (Ray Jobs on the cluster at --ray-address; the runs folder must be on storage the "
@@ -85,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         os.environ["TUNESCOPE_DEVICES"] = ",".join(parse_devices(args.devices))  # what the app's queue reads
         os.environ["TUNESCOPE_RUNNER"] = args.runner  # where the queue's runs train (core.runs.cluster)
+        os.environ[INFERENCE_DEVICE] = args.inference_device
+        inference_device()  # a device this machine lacks: one sentence, exit 2
         if args.ray_address:
             os.environ["RAY_ADDRESS"] = args.ray_address
         if args.runner != "local":

@@ -75,3 +75,14 @@ def release_device_memory() -> None:
     gc.collect()
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         torch.cuda.empty_cache()
+
+
+INFERENCE_DEVICE = "TUNESCOPE_INFERENCE_DEVICE"  # the admin's choice (app.py --inference-device), read on each load
+
+
+def inference_device() -> str:
+    """Where loaded models predict, explain and draw attention: ``$TUNESCOPE_INFERENCE_DEVICE`` ('auto': a GPU when
+    there is one, else Apple MPS, else the CPU; or 'cpu', 'cuda', 'mps'); a ModelError for one this machine lacks."""
+    import os
+
+    return pick_device((os.environ.get(INFERENCE_DEVICE) or "auto").strip().lower())

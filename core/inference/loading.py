@@ -2,7 +2,9 @@
 
 The cache is keyed by the model folder, the attention implementation and the modification times of
 the folder's config and weight files, so a model saved again into the same folder is loaded afresh.
-Pickle-only weights are refused unless the admin allowed them (``core.models.check_weights``).
+Pickle-only weights are refused unless the admin allowed them (``core.models.check_weights``). A model is
+loaded onto the inference device (``core.devices.inference_device``: a GPU when there is one, unless the admin
+chose otherwise); every consumer moves its inputs to the model's device.
 It is locked (one lock for the table, one per model being loaded, so a slow load does not block
 requests for other models), and cached models are never changed by a request: callers only run
 forward passes on them. Loading leaves the process's global random state as it was.
@@ -14,8 +16,8 @@ A multi-label model is known from its own ``config.json`` only (``problem_type``
 
 Prediction runs on a private copy of a cached model (:func:`prediction_model`, built once per loaded
 model and kept with it): SDPA attention (the cached model keeps eager attention, which the Attention
-tab needs for its weights) and, on CPUs with native bf16 matmuls (AVX-512 BF16 or AMX), the weights of
-its linear layers stored in bf16 and run under bf16 autocast: the numbers of autocast over fp32
+tab needs for its weights) and, on CPUs with native bf16 matmuls (AVX-512 BF16 or AMX) and bf16 GPUs, the
+weights of its linear layers stored in bf16 and run under bf16 autocast: the numbers of autocast over fp32
 weights, without casting every weight on every call. Nothing here changes torch's thread count.
 """
 
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.devices import cpu_supports_bf16
+from core.devices import cpu_supports_bf16, cuda_supports_bf16, inference_device
 from core.errors import ConfigError
 from core.inference.quantized import INT8, is_quantized, onnx_classifier, quantization_of, quantize_int8
 from core.modelref import ModelLike, ModelSource, source_of
@@ -159,7 +161,9 @@ def _load(source: ModelSource, attn_implementation: str) -> Loaded:
     for parameter in classifier.parameters():
         parameter.requires_grad_(False)  # shared between requests: nobody trains it in place
     if quantization_of(classifier.config) == INT8:  # a run compressed to 8 bits (core.inference.quantized)
-        classifier = quantize_int8(classifier)
+        classifier = quantize_int8(classifier)  # CPU kernels: it stays on the CPU
+    else:
+        classifier.to(inference_device())  # every consumer feeds the model's own device
     warnings = []
     if source.kind in ("default", "hub", "folder") and not has_trained_head(source):
         warnings.append(
@@ -186,7 +190,7 @@ def prediction_model(loaded: Loaded, precision: str = "auto") -> Predictor:
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)} (got '{precision}').")
     device = next(loaded.model.parameters()).device
-    native = device.type == "cpu" and cpu_supports_bf16()
+    native = cpu_supports_bf16() if device.type == "cpu" else device.type == "cuda" and cuda_supports_bf16()
     wanted = "bf16" if precision == "bf16" or (precision == "auto" and native) else "fp32"
     if is_quantized(loaded.model):
         wanted = "int8"  # its int8 layers are the point: no bf16 copy
