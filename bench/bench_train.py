@@ -43,24 +43,32 @@ SHAPES = ((512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (1024, 384, 1
           (1024, 384, 384))
 
 
-def peak_flops(precision: str, repeats: int = 10) -> float:
-    """Best observed FLOP/s of a matmul in ``precision`` ('bf16' or 'fp32') on this CPU (the MFU denominator).
+GPU_SHAPES = ((4096, 4096, 4096), (8192, 8192, 8192), (8192, 768, 3072), (8192, 3072, 768))
 
-    Square sizes and MiniLM's own GEMM shapes (1,024 tokens x 384 x 1,536): on a CPU with AMX mid-sized
-    bf16 matmuls run ~3x faster than 2,048-square ones, so the maximum over all is the honest peak. Seconds,
-    not minutes: it is measured only in the precision the engines train in (never emulated bf16).
+
+def peak_flops(precision: str, repeats: int = 10, device: str = "cpu") -> float:
+    """Best observed FLOP/s of a matmul in ``precision`` ('bf16', 'fp16' or 'fp32') on ``device`` (the MFU
+    denominator).
+
+    On the CPU: square sizes and MiniLM's own GEMM shapes (1,024 tokens x 384 x 1,536): on a CPU with AMX
+    mid-sized bf16 matmuls run ~3x faster than 2,048-square ones, so the maximum over all is the honest peak.
+    On a GPU: large squares and BERT-base's GEMM shapes, timed with the device synchronised. Seconds, not
+    minutes: it is measured only in the precision the engines train in (never emulated bf16).
     """
     import torch
 
-    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     best_rate = 0.0
-    for m, k, n in SHAPES:
-        a, b = torch.randn(m, k, dtype=dtype), torch.randn(k, n, dtype=dtype)
+    for m, k, n in GPU_SHAPES if device == "cuda" else SHAPES:
+        a, b = torch.randn(m, k, dtype=dtype, device=device), torch.randn(k, n, dtype=dtype, device=device)
         a @ b
+        sync()
         best = math.inf
         for _ in range(repeats):
             t0 = time.perf_counter()
             a @ b
+            sync()
             best = min(best, time.perf_counter() - t0)
         best_rate = max(best_rate, 2 * m * k * n / best)
     return best_rate
@@ -116,10 +124,11 @@ def run_ours(train_csv: Path, dev_csv: Path, args: argparse.Namespace, work: Pat
     from core.settings import from_values
 
     values = {"epochs": args.epochs, "batch_size": args.batch_size, "max_length": args.max_length, "seed": args.seed,
-              **({"learning_rate": args.learning_rate} if args.learning_rate else {}),
+              "device": args.device, **({"learning_rate": args.learning_rate} if args.learning_rate else {}),
               **dict(item.split("=", 1) for item in args.set or [])}
     settings = from_values(TrainSettings, values)
-    config = RunConfig(data=DataSettings(train_file=str(train_csv), val_file=str(dev_csv)), train=settings)
+    config = RunConfig(data=DataSettings(train_file=str(train_csv), val_file=str(dev_csv)), train=settings,
+                       **({"model": args.model_folder} if args.model_folder else {}))
     run_dir = job.create_run(config, run_dir=work / f"ours{tag}")
     summary, wall, timed, cpu = _timed_training(run_dir)
     events = runs.read_events(run_dir)
@@ -219,7 +228,7 @@ def run_trainer_baseline(train: Any, dev: Any, args: argparse.Namespace, work: P
 
     from core.training.metrics import trainer_metrics
 
-    tokenizer, model = _fresh_model()
+    tokenizer, model = _fresh_model(args)
     train_ds, dev_ds = _tokenized(train, tokenizer, args.max_length, False), _tokenized(dev, tokenizer, 128, False)
     schedule: dict[str, Any] = {"save_strategy": "no", "eval_strategy": "no"}
     if every:
@@ -228,7 +237,8 @@ def run_trainer_baseline(train: Any, dev: Any, args: argparse.Namespace, work: P
     targs = TrainingArguments(output_dir=str(work / f"hf-{every or 0}{tag}"), num_train_epochs=args.epochs,
                               per_device_train_batch_size=args.batch_size, per_device_eval_batch_size=64,
                               learning_rate=1e-4, warmup_steps=0.06, train_sampling_strategy="group_by_length",
-                              bf16=args.precision == "bf16", use_cpu=True, report_to="none", disable_tqdm=True,
+                              bf16=args.precision == "bf16", fp16=args.precision == "fp16",
+                              use_cpu=args.device == "cpu", report_to="none", disable_tqdm=True,
                               seed=42, **schedule)
     trainer = Trainer(model=model, args=targs, train_dataset=train_ds, eval_dataset=dev_ds if every else None,
                       processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
@@ -249,38 +259,66 @@ def run_tutorial_baseline(train: Any, args: argparse.Namespace) -> dict[str, Any
     from torch.utils.data import DataLoader
     from transformers import get_scheduler
 
-    tokenizer, model = _fresh_model()
+    tokenizer, model = _fresh_model(args)
+    model.to(args.device)
     data = _tokenized(train, tokenizer, args.max_length, True).with_format("torch")
     loader = DataLoader(data, shuffle=True, batch_size=args.batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
     total = len(loader) * args.epochs
     scheduler = get_scheduler("linear", optimizer=optimizer, num_warmup_steps=0, num_training_steps=total)
+    scaler = torch.amp.GradScaler(args.device, enabled=args.precision == "fp16")
     model.train()
     timed, warm, t0 = 0, 2, 0.0
     for i, batch in enumerate(loader):
         if i == warm:
             t0 = time.perf_counter()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+        batch = {key: value.to(args.device) for key, value in batch.items()}
+        with torch.autocast(args.device, dtype=torch.float16 if args.precision == "fp16" else torch.bfloat16,
+                            enabled=args.precision != "fp32"):
             loss = model(**batch).loss
-        loss.backward()
-        optimizer.step()
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
         scheduler.step()
         optimizer.zero_grad()
         timed += i >= warm
         if args.tutorial_steps and timed >= args.tutorial_steps:
             break
+    if args.device == "cuda":
+        torch.cuda.synchronize()
     seconds = time.perf_counter() - t0
     return {"samples_per_second": timed * args.batch_size / seconds, "timed_steps": timed, "runtime": seconds}
 
 
-def _fresh_model() -> tuple[Any, Any]:
+def _fresh_model(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The tokenizer and a 2-label classifier: the default model's weights, or the ``--model-config`` folder's
+    (random weights of that size, saved once by :func:`model_folder`)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, set_seed
 
     from core.modelref import default_model_path
 
     set_seed(42)
-    path = default_model_path()
+    path = args.model_folder or default_model_path()
     return AutoTokenizer.from_pretrained(path), AutoModelForSequenceClassification.from_pretrained(path, num_labels=2)
+
+
+SIZES = {"minilm": {}, "bert-base": {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
+                                     "intermediate_size": 3072}}
+
+
+def model_folder(size: str, work: Path) -> str:
+    """A model of ``size`` ('minilm': the default model's shape, 'bert-base': BERT-base's) with random weights and
+    the default model's tokenizer, saved in ``work``: nothing downloaded."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, set_seed
+
+    from core.modelref import default_model_path
+
+    set_seed(0)
+    config = AutoConfig.from_pretrained(default_model_path(), num_labels=2, **SIZES[size])
+    folder = work / f"model-{size}"
+    AutoModelForSequenceClassification.from_config(config).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(default_model_path()).save_pretrained(folder)
+    return str(folder)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -303,6 +341,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tutorial-steps", type=int, default=20, help="timed steps of (a); 0 = a full epoch")
     parser.add_argument("--only", default="ours,a,b,b_eval",
                         help="comma list of ours, a, b, b_eval ((b) with TuneScope's evaluations and checkpoints)")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"),
+                        help="where every engine trains (default cpu; cuda: the GPU check, bench/gpu_check.sh)")
+    parser.add_argument("--model-config", default=None, choices=tuple(SIZES),
+                        help="train a model of this size built from its config (random weights; nothing downloaded) "
+                             "instead of the default model's weights")
     parser.add_argument("--json", default=None, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the run folders (default: removed at the end)")
     return parser
@@ -325,9 +368,11 @@ def main() -> None:
     train_csv, dev_csv = work / "train.csv", work / "dev.csv"
     train.to_csv(train_csv, index=False)
     dev.to_csv(dev_csv, index=False)
-    from core.devices import pick_precision
+    from core.devices import pick_device, pick_precision
 
-    args.precision = pick_precision("cpu")  # what TuneScope trains in here: every engine and the peak use it
+    args.device = pick_device(args.device)
+    args.precision = pick_precision(args.device)  # what TuneScope trains in here: every engine and the peak use it
+    args.model_folder = model_folder(args.model_config, work) if args.model_config else None
     results = _setup(train, args)
     if "a" in which:
         results["a"] = run_tutorial_baseline(train, args)
@@ -370,16 +415,17 @@ def _setup(train: Any, args: argparse.Namespace) -> dict[str, Any]:
 
     from core.modelref import default_model_path
 
-    tokenizer = AutoTokenizer.from_pretrained(default_model_path())
+    path = args.model_folder or default_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(path)
     lengths = [len(ids) for ids in tokenizer(list(train["sentence"]), truncation=True,
                                              max_length=args.max_length)["input_ids"]]
-    flops_epoch = model_flops(AutoModelForSequenceClassification.from_pretrained(default_model_path(),
-                                                                                 num_labels=2), lengths)
+    flops_epoch = model_flops(AutoModelForSequenceClassification.from_pretrained(path, num_labels=2), lengths)
     features = cpu_features()
     print(f"CPU: {features['name']}; {features['capability']}; native bf16 {'yes' if features['bf16'] else 'no'} "
           f"(AVX-512 BF16 {features['avx512_bf16']}, AMX {features['amx']}); every engine trains in "
-          f"{args.precision}", flush=True)
-    peak = peak_flops(args.precision)
+          f"{args.precision} on {args.device}" + (f" ({torch.cuda.get_device_name(0)})" if args.device == "cuda"
+                                                  else "") + f"; model {args.model_config or 'default'}", flush=True)
+    peak = peak_flops(args.precision, device=args.device)
     results: dict[str, Any] = {"rows": len(train), "threads": torch.get_num_threads(), "peak_flops": peak,
                                "precision": args.precision, "cpu": features,
                                "mean_tokens": sum(lengths) / len(lengths), "flops_per_epoch": flops_epoch,
