@@ -19,6 +19,7 @@ from core import runs
 
 # Seconds to sleep after each step: lets tests and demos stop or kill a tiny run mid-way. Off by default.
 _STEP_DELAY = float(os.environ.get("TUNESCOPE_STEP_DELAY") or 0)
+AGREE_EVERY = 8  # steps between two agreements on a stop request under torchrun
 
 
 class EventCallback(TrainerCallback):
@@ -66,11 +67,14 @@ class EventCallback(TrainerCallback):
             if self.info.get("length_plan"):
                 echo(f"plan: {self.info['length_plan']}.")
 
-    def _stop_now(self, args: Any) -> bool:
-        """The stop request, agreed by all processes under torchrun (a rank stopping alone would hang)."""
+    def _stop_now(self, args: Any, step: int) -> bool:
+        """The stop request, agreed by all processes under torchrun (a rank stopping alone would hang) every
+        :data:`AGREE_EVERY` steps: the collective and its host sync are not paid on every step."""
         wanted = self.stop_requested(self.run_dir)
         if args.world_size <= 1:
             return wanted
+        if step % AGREE_EVERY:
+            return False
         import torch
         import torch.distributed as dist
 
@@ -84,7 +88,7 @@ class EventCallback(TrainerCallback):
         if _STEP_DELAY:
             time.sleep(_STEP_DELAY)
         self._phase_start = time.time()
-        if not self.stopping and self._stop_now(args):
+        if not self.stopping and self._stop_now(args, state.global_step):
             self.stopping = True
             control.should_training_stop = True
             control.should_save = True

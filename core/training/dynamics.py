@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from core.errors import RunError
 from core.files import replace_with
 
 FORMAT = 1
+FLUSH_EVERY = 64  # batches kept on the device between two copies to the host
 DYNAMICS_FILE = "dynamics.npz"  # in the run folder
 
 
@@ -31,6 +33,20 @@ class TrainingDynamics:
         self.counts = np.zeros(self.rows, dtype=np.int32)
         self.probabilities = np.zeros((self.rows, 0, self.labels), dtype=np.float16)
         self.epochs = np.full((self.rows, 0), np.nan, dtype=np.float32)
+        self._pending: list[tuple[Any, Any, float]] = []
+
+    def add(self, rows: Any, probabilities: Any, epoch: float) -> None:
+        """Keep one batch as it is — tensors on the training device, so a step waits for no copy to the host —
+        and :meth:`record` the kept batches together every :data:`FLUSH_EVERY` batches (and before a save)."""
+        self._pending.append((rows, probabilities, float(epoch)))
+        if len(self._pending) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Record the batches :meth:`add` kept, in the order they came."""
+        pending, self._pending = self._pending, []
+        for rows, probabilities, epoch in pending:
+            self.record(_on_host(rows), _on_host(probabilities), epoch)
 
     def _grow(self, slots: int) -> None:
         have = self.probabilities.shape[1]
@@ -66,6 +82,7 @@ class TrainingDynamics:
 
     def save(self, path: str | Path) -> Path:
         """Write a compressed ``.npz`` (via a temporary file, so a reader never sees half a file)."""
+        self.flush()
         path = Path(path)
         width = self.seen
         tmp = path.with_name(path.name + ".partial.npz")
@@ -103,3 +120,8 @@ def _split_repeats(rows: np.ndarray) -> list[np.ndarray]:
         occurrence[i] = seen.get(row, 0)
         seen[row] = occurrence[i] + 1
     return [np.flatnonzero(occurrence == k) for k in range(int(occurrence.max()) + 1)]
+
+
+def _on_host(values: Any) -> np.ndarray:
+    """A numpy copy of a tensor (wherever it lives) or of an array."""
+    return values.cpu().numpy() if hasattr(values, "cpu") else np.asarray(values)

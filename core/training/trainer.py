@@ -140,12 +140,13 @@ class WeightedTrainer(EnginePhases, Trainer):
         return distillation_loss(outputs.logits, teacher, hard, self.multi_label), outputs
 
     def _record(self, rows: Any, logits: Any) -> None:
-        """Hand the batch's probabilities (numpy copies of the detached logits' softmax or sigmoid) to the recorder."""
+        """Hand the batch's probabilities (the detached logits' softmax or sigmoid, still on the device: the recorder
+        copies many batches to the host at once) to the recorder."""
         import torch
 
         logits = logits.detach().float()
         probabilities = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
-        self.recorder.record(rows.detach().cpu().numpy(), probabilities.cpu().numpy(), float(self.state.epoch or 0.0))
+        self.recorder.add(rows.detach(), probabilities, float(self.state.epoch or 0.0))
 
 
 def build_trainer(config: RunConfig, run_dir: Path, tokenizer: Any, train: Any, val: Any, args: Any = None) -> Any:

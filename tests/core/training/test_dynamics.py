@@ -46,3 +46,35 @@ def test_bad_records_and_missing_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "broken.npz").write_bytes(b"not a zip")
     with pytest.raises(RunError, match="broken.npz"):
         TrainingDynamics.load(tmp_path / "broken.npz")
+
+
+def test_batches_stay_on_the_device_until_many_are_copied_together(tmp_path: Path) -> None:
+    import torch
+
+    from core.training import dynamics as module
+
+    kept, direct = TrainingDynamics(rows=200, labels=2), TrainingDynamics(rows=200, labels=2)
+    generator = np.random.default_rng(0)
+    for batch in range(module.FLUSH_EVERY + 3):
+        rows = generator.choice(200, size=4, replace=False)
+        probabilities = generator.dirichlet([1.0, 1.0], size=4).astype(np.float32)
+        kept.add(torch.from_numpy(rows), torch.from_numpy(probabilities), epoch=batch / 50)
+        direct.record(rows, probabilities, epoch=batch / 50)
+        if batch == module.FLUSH_EVERY - 2:
+            assert kept.seen == 0  # nothing copied to the host yet
+    assert 0 < kept.counts.sum() < direct.counts.sum()  # one copy of FLUSH_EVERY batches; three still kept
+    loaded = TrainingDynamics.load(kept.save(tmp_path / "d.npz"))  # a save records what is kept first
+    assert np.array_equal(loaded.counts, direct.counts)
+    assert np.array_equal(loaded.probabilities, direct.probabilities[:, :direct.seen])
+
+
+def test_processes_agree_on_a_stop_every_few_steps_not_every_step(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from core.training.callback import AGREE_EVERY, EventCallback
+
+    callback = EventCallback(tmp_path, lambda _: True)
+    two = SimpleNamespace(world_size=2, device="cpu")
+    assert callback._stop_now(two, AGREE_EVERY + 1) is False  # no collective on this step
+    assert callback._stop_now(two, 2 * AGREE_EVERY) is True  # (torch.distributed is not set up here)
+    assert callback._stop_now(SimpleNamespace(world_size=1), 3) is True
