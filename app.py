@@ -17,8 +17,8 @@ from pathlib import Path
 
 from core.devices import INFERENCE_DEVICE, inference_device
 from core.errors import ConfigError, TuneScopeError
-from core.runs.cluster import RUNNERS
-from core.runs.cluster import client as cluster_client
+from core.runs.jobs import RUNNERS
+from core.runs.jobs import client as cluster_client
 from core.runs.slots import parse_devices
 from ui.api.access import Access, add_flags, check_bind, from_args, load_accounts
 from ui.api.session import FOLDER, ModelRef, Places, offered_folders

@@ -22,6 +22,7 @@ from typing import Any
 from core import runs
 from core.config import RunConfig
 from core.devices import pick_device
+from core.runs.command import QUIET_CHILD, core_command, parallel_env
 from core.runs.lock import (
     HELD_BY_LAUNCHER,
     SLOT,
@@ -31,7 +32,6 @@ from core.runs.lock import (
     wait_for_lock,
     write_holder,
 )
-from core.runs.process import QUIET_CHILD, core_command, parallel_env
 from core.runs.slots import child_env, foreground_slots, lock_name
 from core.runs.status import FINAL_STATES
 from core.training.stopping import stop_requested

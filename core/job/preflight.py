@@ -28,7 +28,7 @@ from core.errors import ConfigError
 from core.job.recipes import recipe_for
 from core.models import check_weights, load_model_config, load_tokenizer
 from core.pretrain.checks import check_pretrain
-from core.runs.cluster import on_cluster
+from core.runs.jobs import on_cluster
 
 
 def check_settings(config: RunConfig) -> str:

@@ -27,7 +27,7 @@ from core.job.outputs import how_trained, save_outputs, write_index
 from core.job.parallel import launches_processes, run_parallel
 from core.job.recipes import recipe_for
 from core.modelref import ModelRef
-from core.runs.cluster import superseded
+from core.runs.jobs import superseded
 from core.runs.lock import SLOT, device_lock
 from core.training.outcome import Trained
 from core.training.stopping import stop_requested

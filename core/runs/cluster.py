@@ -13,59 +13,20 @@ still lives, and a stop of a job that has not started asks Ray to cancel it. Ray
 asked to cancel while it waited for resources; such a job sees the ``STOP`` file, or, when the run was started
 again since, that ``launch.json`` names another job (:func:`superseded`), and ends without touching the folder.
 """
-
 from __future__ import annotations
 
-import os
 import shlex
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from core.errors import ConfigError, RunError
-from core.runs.folder import RunPaths, load_config, now, read_json, write_json
+from core.runs.command import QUIET_CHILD, core_command
+from core.runs.folder import RunPaths, load_config, now, write_json
+from core.runs.jobs import JOB, RUNNER, RUNNERS, app_runner, client, on_cluster
 from core.runs.lock import HELD_BY_LAUNCHER
-from core.runs.process import QUIET_CHILD, core_command
 
-RUNNERS = ("local", "ray")
-RUNNER = "TUNESCOPE_RUNNER"
-JOB = "TUNESCOPE_JOB"  # the job's id, in its own environment: a job the run no longer names does nothing
-RAY_PIP = "pip install 'tunescope[cluster]' (Ray's job client, ray[default])"
-ENDED = ("SUCCEEDED", "FAILED", "STOPPED")
-CHECK_EVERY = 5.0  # seconds between two questions to Ray about the same job
-_JOBS: dict[str, tuple[float, str | None]] = {}
-_GUARD = threading.Lock()
-
-
-def app_runner() -> str:
-    """The runner of this app or command: ``$TUNESCOPE_RUNNER`` ('local' when unset); a ConfigError for another."""
-    name = (os.environ.get(RUNNER) or "local").strip().lower()
-    if name not in RUNNERS:
-        raise ConfigError(f"runner '{name}' is not a TuneScope runner: choose {' or '.join(RUNNERS)}.")
-    return name
-
-
-def on_cluster() -> bool:
-    return app_runner() != "local"
-
-
-def client(address: str | None = None) -> Any:
-    """Ray's job client for ``address`` (else ``$RAY_ADDRESS``); one sentence when Ray is absent or unreachable."""
-    try:
-        from ray.job_submission import JobSubmissionClient
-    except ImportError as exc:
-        raise ConfigError(f"The ray runner needs Ray's job client: {RAY_PIP}.") from exc
-    address = address or os.environ.get("RAY_ADDRESS")
-    if not address:
-        raise ConfigError("The ray runner needs the cluster's address: --ray-address http://HEAD:8265 (or "
-                          "$RAY_ADDRESS).")
-    try:
-        return JobSubmissionClient(address)
-    except Exception as exc:  # Ray raises ConnectionError, ValueError or its own errors for a bad address
-        raise RunError(f"Cannot reach the Ray cluster at {address}: start it (ray start --head) or check "
-                       "--ray-address.") from exc
+__all__ = ["JOB", "RUNNER", "RUNNERS", "app_runner", "client", "entrypoint", "on_cluster", "resources", "submit"]
 
 
 def resources(device: str, count: int) -> dict[str, int]:
@@ -99,43 +60,3 @@ def submit(run_dir: Path, resume: bool = False, extra_env: dict[str, str] | None
     return job
 
 
-def superseded(run_dir: Path) -> bool:
-    """Whether this process is a cluster job the run no longer names (a stop cancelled it while it waited, and the
-    run was started again since): it must leave the folder alone."""
-    job = os.environ.get(JOB)
-    if not job:
-        return False
-    launch = read_json(RunPaths(Path(run_dir)).launch) or {}
-    return launch.get("job_id") != job
-
-
-def job_state(launch: dict[str, Any]) -> str | None:
-    """Ray's state of the job in ``launch`` ('PENDING', 'RUNNING', 'SUCCEEDED', ...), asked at most every
-    :data:`CHECK_EVERY` seconds; None when Ray cannot be asked now (the run then reads as it last did)."""
-    job, address = launch.get("job_id"), launch.get("address")
-    if not isinstance(job, str) or not isinstance(address, str):
-        return None
-    with _GUARD:
-        asked, state = _JOBS.get(job, (0.0, None))
-    if time.monotonic() - asked < CHECK_EVERY:
-        return state
-    try:
-        state = str(client(address).get_job_status(job).value)
-    except Exception:  # unreachable, or Ray forgot the job: no answer rather than a wrong one
-        state = None
-    with _GUARD:
-        _JOBS[job] = (time.monotonic(), state)
-    return state
-
-
-def job_lives(launch: dict[str, Any]) -> bool:
-    """Whether the job may still run (pending, running, or Ray cannot say)."""
-    return job_state(launch) not in ENDED
-
-
-def cancel(launch: dict[str, Any]) -> bool:
-    """Stop the job in Ray (a run it has not started yet); True when Ray took the request."""
-    try:
-        return bool(client(launch["address"]).stop_job(launch["job_id"]))
-    except Exception:
-        return False

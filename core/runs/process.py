@@ -21,17 +21,12 @@ from typing import Any
 from core.config import RunConfig
 from core.errors import RunError
 from core.runs.checkpoints import ResumePoint, last_checkpoint, resume_point, smaller_batch
+from core.runs.cluster import submit
+from core.runs.command import QUIET_CHILD, core_command, parallel_env  # noqa: F401 (QUIET_CHILD: re-exported)
 from core.runs.folder import RunPaths, load_config, now, read_json, require_run, write_json
+from core.runs.jobs import cancel, on_cluster
 from core.runs.queue import cancel_queued, queue_run
 from core.runs.status import ACTIVE_STATES, FINAL_STATES, read_status, ready_to_start, write_status
-
-
-# Libraries' own progress bars and info/warning logs (weight-loading bars, load reports) would fill train.log with
-# terminal noise; the child writes its own progress lines (``core.training.callback.echo``). The admin's own
-# environment wins (TRANSFORMERS_VERBOSITY=info brings the libraries' logs back).
-QUIET_CHILD = {"TRANSFORMERS_VERBOSITY": "error", "DATASETS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-               "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
-               "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1"}
 
 
 def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, str] | None = None) -> int:
@@ -41,31 +36,11 @@ def start_run(run_dir: str | Path, resume: bool = False, extra_env: dict[str, st
     Writes only ``launch.json``: the child writes ``status.json`` itself from its first line on.
     """
     run_dir, status, paths = ready_to_start(run_dir)
-    from core.runs import cluster  # it builds on this module
-
-    if cluster.on_cluster():  # the admin's runner: Ray starts the same command where the run's devices are free
-        cluster.submit(run_dir, resume, extra_env)
+    if on_cluster():  # the admin's runner: Ray starts the same command where the run's devices are free
+        submit(run_dir, resume, extra_env)
         return 0
     arguments = ["train", "--run-dir", str(run_dir), *(["--resume"] if resume else [])]
     return spawn_child(arguments, paths.log, paths.launch, {"TUNESCOPE_CHILD": "1", **(extra_env or {})})
-
-
-def core_command(arguments: list[str], processes: int = 1) -> list[str]:
-    """``python -m core ARGUMENTS``; with several ``processes``, the same module launched through torchrun on this
-    machine (``--standalone``: its own rendezvous on a free port), one process per device."""
-    if processes <= 1:
-        return [sys.executable, "-m", "core", *arguments]
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}",
-            "-m", "core", *arguments]
-
-
-def parallel_env(processes: int, env: dict[str, str]) -> dict[str, str]:
-    """CPU threads for each of several processes: the cores shared out (torchrun would give each one), unless the
-    admin's environment says otherwise."""
-    if processes <= 1 or env.get("OMP_NUM_THREADS"):
-        return env
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return {**env, "OMP_NUM_THREADS": str(max(1, cores // processes))}
 
 
 def spawn_child(arguments: list[str], log_path: Path, launch_path: Path, extra_env: dict[str, str] | None = None,
@@ -174,9 +149,7 @@ def request_stop(run_dir: str | Path) -> dict[str, Any]:
         return status
     RunPaths(run_dir).stop_flag.write_text(now(), encoding="utf-8")  # the child reads it and stops itself
     if status.get("job_id"):  # handed to the cluster, which has not started it: cancelled there
-        from core.runs import cluster
-
-        if cluster.cancel(read_json(RunPaths(run_dir).launch) or {}):
+        if cancel(read_json(RunPaths(run_dir).launch) or {}):
             write_status(run_dir, "stopped", message="Stopped before the cluster started it.")
     return read_status(run_dir)
 

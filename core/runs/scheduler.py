@@ -18,8 +18,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.runs.cluster import on_cluster, submit
+from core.runs.cluster import submit
 from core.runs.folder import RunPaths
+from core.runs.jobs import on_cluster
 from core.runs.lock import INHERITED_FD, INHERITED_LOCK, SLOT, holder_record, launcher_env, reserve, write_holder
 from core.runs.process import spawn_child
 from core.runs.queue import drop_stale, root_lock, waiting_runs

@@ -19,6 +19,7 @@ from typing import Any
 
 from core.errors import RunError
 from core.runs.folder import RunPaths, now, read_json, read_object, write_json
+from core.runs.jobs import job_lives
 
 ACTIVE_STATES = ("queued", "running", "stopping")
 FINAL_STATES = ("stopped", "finished", "failed", "interrupted")
@@ -97,24 +98,17 @@ def read_status(run_dir: str | Path) -> dict[str, Any]:
         return status
     launch = read_json(paths.launch) or {}
     if _time(launch, "launched") > _time(status, "updated"):  # started, but the child has not spoken yet
-        if launch.get("runner") and _cluster().job_lives(launch):
+        if launch.get("runner") and job_lives(launch):
             status.update(state="queued", pid=None, job_id=launch.get("job_id"),
                           message="Submitted to the Ray cluster: waiting for it to start the run.")
         elif alive(launch.get("pid")):
             status.update(state="queued", pid=launch["pid"], message="Starting the training process…")
         else:
             status.update(state="failed", message="The training process exited before it started: see train.log.")
-    elif status.get("state") in ACTIVE_STATES and not (_cluster().job_lives(launch) if launch.get("runner")
+    elif status.get("state") in ACTIVE_STATES and not (job_lives(launch) if launch.get("runner")
                                                         else alive(status.get("pid"))):
         status["state"] = "interrupted"
         status["message"] = "The training process ended without saying so (killed or crashed): resume it."
     if status.get("state") in ("queued", "running") and paths.stop_flag.exists():
         status.update(state="stopping", message="Stopping: the run saves a usable model first.")
     return status
-
-
-def _cluster() -> Any:
-    """``core.runs.cluster`` (imported on first use: it builds on this module)."""
-    from core.runs import cluster
-
-    return cluster

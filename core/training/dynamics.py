@@ -92,6 +92,25 @@ class TrainingDynamics:
         return replace_with(tmp, path)
 
     @classmethod
+    def merged(cls, parts: list[TrainingDynamics]) -> TrainingDynamics:
+        """One record of the rows several processes each recorded a share of (a run on several devices), each row's
+        records in the order of their epochs."""
+        made = cls(rows=parts[0].rows, labels=parts[0].labels, multi_label=parts[0].multi_label)
+        for part in parts:
+            part.flush()
+            for slot in range(part.seen):
+                rows = np.flatnonzero(part.counts > slot)
+                slots = made.counts[rows]
+                made._grow(int(slots.max()) + 1)
+                made.probabilities[rows, slots] = part.probabilities[rows, slot]
+                made.epochs[rows, slots] = part.epochs[rows, slot]
+                made.counts[rows] += 1
+        order = np.argsort(np.where(np.isnan(made.epochs), np.inf, made.epochs), axis=1, kind="stable")
+        made.probabilities = np.take_along_axis(made.probabilities, order[..., None], axis=1)
+        made.epochs = np.take_along_axis(made.epochs, order, axis=1)
+        return made
+
+    @classmethod
     def load(cls, path: str | Path) -> TrainingDynamics:
         """Read what :meth:`save` wrote; a missing or damaged file is a ``RunError``."""
         path = Path(path)

@@ -21,7 +21,7 @@ from core.modelref import ModelRef
 from core.models import load_tokenizer
 from core.training.arguments import build_arguments
 from core.training.datasets import load_frames, tokenize_frames
-from core.training.dynamics import DYNAMICS_FILE
+from core.training.dynamics import DYNAMICS_FILE, TrainingDynamics
 from core.training.metrics import final_report, label_thresholds
 from core.training.outcome import NonFiniteLossError, Trained
 from core.training.trainer import build_trainer, by_length
@@ -44,8 +44,8 @@ def train_finetune(config: RunConfig, run_dir: Path, *, start: ModelRef, checkpo
         result = restore_final(trainer, checkpoint)  # only the outputs were missing (a failed save)
     else:
         result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-        if main and trainer.recorder is not None:  # finished or stopped: the rows' dynamics
-            trainer.recorder.save(run_dir / DYNAMICS_FILE)
+        if trainer.recorder is not None:  # finished or stopped: the rows' dynamics
+            save_dynamics(trainer, run_dir, main)
     if trainer.events.non_finite:
         raise NonFiniteLossError(trainer.events.non_finite)
     model, report, validation = final_model(trainer, config, val)
@@ -90,3 +90,18 @@ def restore_final(trainer: Any, checkpoint: Path) -> Any:
     usable = best and Path(best).is_dir() and runs.checkpoint_problem(best) is None
     trainer._load_from_checkpoint(str(best if usable else checkpoint))
     return TrainOutput(trainer.state.global_step, float("nan"), {})
+
+
+def save_dynamics(trainer: Any, run_dir: Path, main: bool) -> None:
+    """Write ``dynamics.npz``: under torchrun each process recorded the rows it trained on, so each writes its part
+    beside the run, and rank 0 merges them once all are written."""
+    if trainer.args.world_size <= 1:
+        trainer.recorder.save(run_dir / DYNAMICS_FILE)
+        return
+    trainer.recorder.save(run_dir / f".dynamics-rank{trainer.args.process_index}.npz")
+    trainer.accelerator.wait_for_everyone()
+    if main:
+        parts = sorted(run_dir.glob(".dynamics-rank*.npz"))
+        TrainingDynamics.merged([TrainingDynamics.load(part) for part in parts]).save(run_dir / DYNAMICS_FILE)
+        for part in parts:
+            part.unlink(missing_ok=True)

@@ -22,8 +22,7 @@ def shuffled_length_batches(lengths: Sequence[int], batch_size: int, megabatch: 
                             generator: torch.Generator | None = None) -> list[int]:
     """Indices in an order whose consecutive ``batch_size`` chunks hold sequences of similar length.
 
-    Uses torch's global random state unless ``generator`` is given, as the Trainer's own samplers
-    do, so a seeded run (and its resume from a checkpoint) sees the same order.
+    Uses torch's global random state unless ``generator`` is given (the sampler below always gives one).
     """
     n = len(lengths)
     if n == 0:
@@ -46,15 +45,27 @@ def shuffled_length_batches(lengths: Sequence[int], batch_size: int, megabatch: 
 
 
 class ShuffledLengthGroupedSampler(Sampler[int]):
-    """Sampler for the training ``DataLoader``: see :func:`shuffled_length_batches`."""
+    """Sampler for the training ``DataLoader``: see :func:`shuffled_length_batches`.
 
-    def __init__(self, lengths: Sequence[int], batch_size: int, megabatch: int = MEGABATCH) -> None:
+    Each epoch's order comes from its own generator, seeded with ``seed`` + the epoch (the Trainer calls
+    :meth:`set_epoch`), never from torch's global random state: every process of a run on several devices
+    builds the same order whatever else it drew (each then takes its share of the batches), and a resume
+    mid-epoch replays that epoch's order exactly before skipping the batches already trained."""
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, megabatch: int = MEGABATCH, seed: int = 0) -> None:
         self.lengths = list(lengths)
         self.batch_size = batch_size
         self.megabatch = megabatch
+        self.seed = int(seed)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
 
     def __len__(self) -> int:
         return len(self.lengths)
 
     def __iter__(self) -> Iterator[int]:
-        return iter(shuffled_length_batches(self.lengths, self.batch_size, self.megabatch))
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        self.epoch += 1  # iterated again without set_epoch (outside the Trainer): the next epoch's order
+        return iter(shuffled_length_batches(self.lengths, self.batch_size, self.megabatch, generator))

@@ -90,7 +90,8 @@ class WeightedTrainer(EnginePhases, Trainer):
         else:
             lengths = [len(ids) for ids in dataset["input_ids"]]
         per_step = self.args.train_batch_size * self.args.gradient_accumulation_steps
-        return ShuffledLengthGroupedSampler(lengths, per_step)
+        seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+        return ShuffledLengthGroupedSampler(lengths, per_step, seed=seed)
 
     def _save_checkpoint(self, model: Any, trial: Any) -> None:
         """The Trainer's checkpoint save; a failed write (a full disk) names the checkpoint it left half-written."""

@@ -28,7 +28,7 @@ from core.config import DataSettings, RunConfig, TrainSettings
 from core.data import Columns
 from core.runs import scheduler
 from core.runs.card import class_weights_text
-from core.runs.cluster import on_cluster
+from core.runs.jobs import on_cluster
 from core.runs.progress import run_progress
 from core.runs.queue import queue_run, waiting_runs
 from core.runs.slots import app_devices, check_device, slots_for

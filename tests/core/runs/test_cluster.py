@@ -19,7 +19,7 @@ import pytest
 
 from core import runs
 from core.errors import ConfigError
-from core.runs import cluster, lock, scheduler
+from core.runs import cluster, jobs, lock, scheduler
 from core.runs.folder import read_json
 from core.runs.queue import queue_run
 from tests.core.runs.test_runs import make_run
@@ -76,7 +76,7 @@ def on_ray(ray_head: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> st
     monkeypatch.setenv(cluster.RUNNER, "ray")
     monkeypatch.setenv("RAY_ADDRESS", ray_head)
     monkeypatch.setenv("TUNESCOPE_LOCKS", str(tmp_path / "locks"))
-    monkeypatch.setattr(cluster, "CHECK_EVERY", 0.0)
+    monkeypatch.setattr(jobs, "CHECK_EVERY", 0.0)
     return ray_head
 
 
@@ -122,7 +122,7 @@ def test_a_run_trains_through_ray_stops_resumes_and_finishes(on_ray: str, tmp_pa
     steps = [event["step"] for event in runs.read_events(folder) if event["event"] == "step"]
     assert steps == sorted(set(steps)) and steps[-1] == 300
     assert (folder / "model" / "config.json").exists()
-    poll_until(lambda: cluster.job_state(read_json(runs.RunPaths(folder).launch)) == "SUCCEEDED", "the job ended")
+    poll_until(lambda: jobs.job_state(read_json(runs.RunPaths(folder).launch)) == "SUCCEEDED", "the job ended")
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ from core.config import TrainSettings
 from core.errors import ConfigError
 from core.fewshot.recipe import SETFIT
 from core.runs import lock, scheduler, slots
-from core.runs.process import core_command
+from core.runs.command import core_command
 from core.runs.queue import queue_run
 from core.training.arguments import one_device_per_process
 from tests.core.runs.test_queue import FakeChildren, children, queue_of  # noqa: F401 (fixtures)
@@ -138,6 +138,12 @@ def test_two_gloo_processes_train_stop_resume_and_finish_as_one_run(tmp_path: Pa
     steps = [event["step"] for event in steps_of(folder)]
     assert steps == sorted(set(steps)) and steps[-1] == 400  # one writer: each step once, none lost at the resume
     assert "(2 processes, data parallel)" in (folder / "README.md").read_text()
+    from core.training.dynamics import TrainingDynamics
+
+    resumed = [e for e in runs.read_events(folder) if e["event"] == "started"][-1]["resumed_from_step"]
+    recorded = int(TrainingDynamics.load(folder / "dynamics.npz").counts.sum())
+    assert resumed > 0 and recorded >= 0.9 * (400 - resumed) * 4 * 2  # both processes' rows, since the resume
+    assert not list(folder.glob(".dynamics-rank*"))
     from core.inference.loading import load_for_inference
     from core.inference.predict import predict_texts
 

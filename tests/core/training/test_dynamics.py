@@ -78,3 +78,19 @@ def test_processes_agree_on_a_stop_every_few_steps_not_every_step(tmp_path: Path
     assert callback._stop_now(two, AGREE_EVERY + 1) is False  # no collective on this step
     assert callback._stop_now(two, 2 * AGREE_EVERY) is True  # (torch.distributed is not set up here)
     assert callback._stop_now(SimpleNamespace(world_size=1), 3) is True
+
+
+def test_the_shares_of_several_processes_merge_into_one_record_per_row_in_epoch_order() -> None:
+    whole = TrainingDynamics(rows=6, labels=2)
+    parts = [TrainingDynamics(rows=6, labels=2) for _ in range(2)]
+    generator = np.random.default_rng(1)
+    for epoch in range(3):
+        order = generator.permutation(6)
+        for rank, share in enumerate((order[:3], order[3:])):
+            probabilities = generator.dirichlet([1.0, 1.0], size=3).astype(np.float32)
+            parts[1 - rank if epoch == 1 else rank].record(share, probabilities, epoch=float(epoch))
+            whole.record(share, probabilities, epoch=float(epoch))
+    merged = TrainingDynamics.merged(parts)
+    assert np.array_equal(merged.counts, whole.counts) and merged.seen == 3
+    assert np.array_equal(merged.epochs[:, :3], whole.epochs[:, :3])
+    assert np.array_equal(merged.probabilities[:, :3], whole.probabilities[:, :3])

@@ -49,16 +49,20 @@ def test_padding_far_below_random_batches() -> None:
     assert padded(order) < 0.6 * padded(shuffled)
 
 
-def test_sampler_follows_the_global_seed() -> None:
-    sampler = ShuffledLengthGroupedSampler(_lengths(500), 16)
-    assert len(sampler) == 500
-    torch.manual_seed(7)
-    a = list(sampler)
-    torch.manual_seed(7)
-    b = list(sampler)
-    torch.manual_seed(8)
-    c = list(sampler)
-    assert a == b and a != c and sorted(a) == list(range(500))
+def test_each_epochs_order_comes_from_the_seed_and_epoch_never_the_global_state() -> None:
+    ranks = [ShuffledLengthGroupedSampler(_lengths(500), 16, seed=7) for _ in range(2)]
+    assert len(ranks[0]) == 500
+    orders = []
+    for global_seed, sampler in zip((1, 2), ranks, strict=True):  # two processes whose global states differ
+        torch.manual_seed(global_seed)
+        sampler.set_epoch(3)
+        orders.append(list(sampler))
+    assert orders[0] == orders[1] and sorted(orders[0]) == list(range(500))
+    ranks[0].set_epoch(4)
+    other_epoch = list(ranks[0])
+    assert other_epoch != orders[0] and list(ranks[0]) != other_epoch  # no set_epoch: the next epoch's order
+    assert list(ShuffledLengthGroupedSampler(_lengths(500), 16, seed=8)) != list(
+        ShuffledLengthGroupedSampler(_lengths(500), 16, seed=7))
 
 
 def test_empty_and_tiny_inputs() -> None:
