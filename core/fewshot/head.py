@@ -59,13 +59,18 @@ def _bert_like(body: Any) -> bool:
         all(hasattr(layer.attention.self, name) for name in ("query", "key", "value"))
 
 
-def add_pooling_layer(model: Any, scale: float = 1e5) -> None:
+POOL_SCALE = 2048.0  # the mean times this stays inside fp16's range (65,504) for hidden values up to 32
+
+
+def add_pooling_layer(model: Any, scale: float = POOL_SCALE) -> None:
     """Turn the classifier's last encoder layer and pooler into SetFit's mean pooling (standard weights only).
 
     Zero queries and keys give every real token the same attention, so with identity values the first
     token's attention output is the mean over the real tokens (padding is masked out, as in SetFit). The
     output projection multiplies it by ``scale`` so that the residual (the first token's own state) is a
-    share of about 1e-5 before the layer norm, which removes the scale; the feed-forward part adds zero. The pooler
+    share of about 1/``scale`` before the layer norm, which removes the scale; the feed-forward part adds zero. A
+    scale of 1e5 made it 1e-5 but overflowed fp16 (NaN features on a GPU in fp16, or an fp16 export); at 2048 the
+    features are within 2e-3 of the exact mean pooling, and the head is fitted on these very features. The pooler
     divides by sqrt(hidden size), so its tanh stays close to linear and the features have about unit norm,
     like SetFit's normalised embeddings (centred by the layer norm).
     """
