@@ -92,9 +92,13 @@ def read_status(run_dir: str | Path) -> dict[str, Any]:
     entry = queue_entry(run_dir)
     if entry is not None:  # waiting for a device: state in the folder, no process yet
         device = str(entry.get("device") or "auto")
+        count = entry.get("gpus") if isinstance(entry.get("gpus"), int) and entry["gpus"] > 1 else 1
+        message = ("Waiting in the queue for a free device." if device == "auto"
+                   else f"Waiting in the queue for a free {device}.") if count == 1 else (
+            f"Waiting in the queue for {count} free devices." if device == "auto"
+            else f"Waiting in the queue for {count} free {device} devices.")
         status.update(state="queued", waiting=True, pid=None, device=device, queued_at=entry.get("queued_at"),
-                      message="Waiting in the queue for a free device." if device == "auto"
-                          else f"Waiting in the queue for a free {device}.")
+                      message=message)
         return status
     launch = read_json(paths.launch) or {}
     if _time(launch, "launched") > _time(status, "updated"):  # started, but the child has not spoken yet

@@ -40,6 +40,7 @@ def test_a_two_device_run_waits_for_two_free_slots_and_holds_both(queue_of: Any,
     runs.RunPaths(folders[0]).queue.unlink()
     set_gpus(folders[0], 2)
     queue_run(folders[0])
+    assert runs.read_status(folders[0])["message"] == "Waiting in the queue for 2 free devices."
     held = lock.reserve("cpu-1")  # someone else's run holds one of the two
     assert scheduler.tick(root, two) == [] and lock.read_holder("cpu-0") is None  # the free one is let go again
     lock.release(held)
