@@ -67,17 +67,17 @@ def run_training(run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
                 raise RunError("Stopped before training started.")
             if main:
                 runs.write_status(run_dir, "running", message=point.note)
-            trained = train_run(config, run_dir, point.checkpoint, main)
+            summary = run_summary(run_dir, config, train_run(config, run_dir, point.checkpoint, main), point, started)
+            # before the device is let go: the trainer's model, optimizer state and cache leave the GPU, and the run
+            # is final (the next run of the queue never starts beside one still saying 'running')
+            release_device_memory()
+            if main:
+                record_end(run_dir, summary)
     except BaseException as exc:
         if main:
             record_failure(run_dir, config, exc)
         raise
-    summary = run_summary(run_dir, config, trained, point, started)
-    del trained  # the trainer's model, optimizer state and cache leave the GPU before the next run may take it
-    release_device_memory()
-    if main:
-        record_end(run_dir, summary)
-        # after the final status: the run and its model are usable while the index is built (bench/README.md)
+    if main:  # after the final status: the run and its model are usable while the index is built (bench/README.md)
         write_index(run_dir, stopped=summary["state"] == "stopped")
     return summary
 
