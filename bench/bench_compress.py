@@ -56,12 +56,12 @@ def parent_run(args: argparse.Namespace, work: Path) -> Path:
     return folder
 
 
-def compressed(parent: Path, method: str, layers: int) -> tuple[Path, float]:
+def compressed(parent: Path, method: str, layers: int, epochs: str = "auto") -> tuple[Path, float]:
     from core import job
     from core.compress import compress_run
 
     started = time.perf_counter()
-    folder = compress_run(parent, method, layers=layers)
+    folder = compress_run(parent, method, layers=layers, epochs=epochs)
     if method == "distil":
         summary = job.run_training(folder)
         if summary["state"] != "finished":
@@ -80,6 +80,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=0)
     parser.add_argument("--epochs", default="auto")
     parser.add_argument("--layers", type=int, default=3)
+    parser.add_argument("--student-epochs", default="auto", help="the distilled student's length (auto or a number)")
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--parent")
     parser.add_argument("--work")
@@ -96,7 +97,7 @@ def main() -> None:
     parent = parent_run(args, work)
     results = {}
     for method in args.methods:
-        folder, seconds = compressed(parent, method, args.layers)
+        folder, seconds = compressed(parent, method, args.layers, args.student_epochs)
         measured = side_by_side(folder, again=True, samples=args.samples)
         measured["seconds"] = seconds
         measured["engine"] = (compressed_from(folder) or {}).get("engine")
