@@ -13,13 +13,13 @@ still lives, and a stop of a job that has not started asks Ray to cancel it. Ray
 asked to cancel while it waited for resources; such a job sees the ``STOP`` file, or, when the run was started
 again since, that ``launch.json`` names another job (:func:`superseded`), and ends without touching the folder.
 """
+
 from __future__ import annotations
 
 import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from core.runs.command import QUIET_CHILD, core_command
 from core.runs.folder import RunPaths, load_config, now, write_json
