@@ -71,6 +71,7 @@ class Loaded:
     labels: list[str]
     warnings: list[str] = field(default_factory=list)
     copies: dict[str, Predictor] = field(default_factory=dict, repr=False, compare=False)  # by precision
+    chosen: dict[str, Predictor] = field(default_factory=dict, repr=False, compare=False)  # by precision asked
 
     @property
     def multi_label(self) -> bool:
@@ -189,6 +190,9 @@ def prediction_model(loaded: Loaded, precision: str = "auto") -> Predictor:
     """
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)} (got '{precision}').")
+    known = loaded.chosen.get(precision)
+    if known is not None:  # the model never changes, so neither does the answer: no walk over its modules per call
+        return known
     device = next(loaded.model.parameters()).device
     native = cpu_supports_bf16() if device.type == "cpu" else device.type == "cuda" and cuda_supports_bf16()
     wanted = "bf16" if precision == "bf16" or (precision == "auto" and native) else "fp32"
@@ -197,6 +201,7 @@ def prediction_model(loaded: Loaded, precision: str = "auto") -> Predictor:
     with _COPY_LOCK:  # one copy per precision, however many requests arrive together
         if wanted not in loaded.copies:
             loaded.copies[wanted] = _prediction_copy(loaded, wanted, device)
+        loaded.chosen[precision] = loaded.copies[wanted]
         return loaded.copies[wanted]
 
 
