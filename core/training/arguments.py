@@ -60,7 +60,7 @@ def _schedule(config: RunConfig, n_train: int, world: int) -> dict[str, Any]:
     plan = None
     if t.epochs == AUTO and not t.max_steps:  # max_steps overrides any length
         plan = auto_plan(n_train, len(config.labels), per_step, t.metric_for_best_model, t.eval_steps,
-                         t.early_stopping_patience)
+                         t.early_stopping_patience, student=bool(config.distil))
         config.resolved.update(plan.resolved())
     epochs = plan.max_epochs if plan else 1.0 if t.epochs == AUTO else float(t.epochs)  # auto under max_steps: unused
     total = t.max_steps or max(1, math.ceil(epochs * math.ceil(n_train / per_step)))

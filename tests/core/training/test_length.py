@@ -23,6 +23,9 @@ def test_plan_follows_the_data() -> None:
     tiny = auto_plan(36, 2, 4, metric="accuracy")  # 9 steps an epoch: raised towards 200 steps, capped
     assert tiny.max_epochs == MAX_EPOCHS and tiny.eval_steps == 9 and "validation accuracy" in tiny.sentence
     assert auto_plan(9000, 77, 32, eval_steps=10, patience=7).eval_steps == 10
+    student = auto_plan(3000, 2, 32, student=True)  # a distilled student learns for longer, patience unchanged
+    assert student.max_epochs == 2 * auto_plan(3000, 2, 32).max_epochs == 6 and student.patience == 2
+    assert "up to 6 epochs" in student.sentence and auto_plan(36, 2, 4, student=True).max_epochs == MAX_EPOCHS
 
 
 def test_auto_length_stops_when_the_metric_plateaus(tmp_path: Path, tiny_models: Any, sentiment_csv: Path) -> None:
