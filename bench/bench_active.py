@@ -7,7 +7,8 @@ Per dataset (a folder of ``../shared/data`` with train/dev/test CSVs) and seed, 
 are hidden except ``--start`` rows drawn at random (seeded); the rest (a seeded sample of ``--rows`` rows, 0 = all)
 is the unlabelled pool. Two loops then label ``--batch`` rows per round until ``--budget`` labels:
   ranked   the last round's run ranks the pool (``core.active.rank_pool``: ``--method`` uncertainty balanced with
-           diversity, as ``python -m core next`` does) and its batch gets its (hidden) labels;
+           diversity, as ``python -m core next`` does; while the run is no better than guessing its commonest
+           label, a cold start that covers the pool) and its batch gets its (hidden) labels;
   random   a seeded random batch of the pool gets its labels.
 Every round is a real TuneScope run from the base model on the labels so far (``core.job``: the default model,
 ``--epochs``, max_length ``--max-length``, validated on dev), scored on the dataset's test file (``--eval``).
@@ -93,7 +94,11 @@ def loop(kind: str, frame: Any, test: Any, dev: Path, work: Path, seed: int) -> 
             chosen = rng.choice(left, size=take, replace=False).tolist()
         else:
             pool = Pool(frame.iloc[left][["text"]].assign(row=left).reset_index(drop=True), "bench", "text")
-            chosen = rank_pool(run, pool, batch=take, method=ARGS.method, seed=seed)["row"].tolist()
+            table = rank_pool(run, pool, batch=take, method=ARGS.method, seed=seed)
+            chosen = table["row"].tolist()
+            if table.attrs.get("cold_start"):
+                print(f"  {dev.stem} seed {seed} ranked: cold start after {len(rows)} labels (the batch covers the "
+                      "pool)", file=sys.stderr, flush=True)
         labelled.update(int(r) for r in chosen)
 
 

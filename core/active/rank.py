@@ -6,8 +6,11 @@ uncertainty of a row is, for a single-label run, ``margin`` (1 - the gap between
 ``entropy`` (normalised to 0..1); for a multi-label run, how close its most doubtful label's probability is to
 that label's threshold (1 at the threshold, 0 at 0 or 1). Diversity: the ``CANDIDATES`` x batch most uncertain
 rows are clustered into ``batch`` groups with scikit-learn's k-means on their embeddings, and the most uncertain
-row of each group is taken, so a batch is not many copies of one confusing sentence. ``random`` (a seeded
-sample) is the baseline the benchmark compares with. Leaves out reading the pool (``core.active.pool``).
+row of each group is taken, so a batch is not many copies of one confusing sentence. A *cold start*: while a
+single-label run's validation accuracy is not at least ``COLD_MARGIN`` above always guessing its commonest
+label, its doubts say nothing yet, so the batch covers the pool instead (k-means over the whole pool's
+embeddings, the row nearest each centre, largest groups first). ``random`` (a seeded sample) is the baseline the
+benchmark compares with. Leaves out reading the pool (``core.active.pool``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ from core.inference.predict import run_batches
 METHODS = ("margin", "entropy", "random")
 CANDIDATES = 5  # the diversity step clusters this many times the batch of the most uncertain rows
 MAX_BATCH = 1000
+COLD_MARGIN = 0.05  # validation accuracy above the commonest label's share below which the model knows nothing yet
+COLD_START = ("The run is not yet better than always guessing its commonest label, so these rows were picked to "
+              "cover the pool's kinds of text, not by its doubts.")
+MAX_CLUSTERED = 20_000  # pool rows (a seeded sample) a cold start clusters
 Progress = Callable[[int, int], Any]
 
 
@@ -77,13 +84,47 @@ def uncertainty(probabilities: np.ndarray, method: str = "margin", thresholds: l
     return 1.0 - (top[:, 0] - (top[:, 1] if p.shape[1] > 1 else 0.0))
 
 
+def cold(folder: Path, multi_label: bool) -> bool:
+    """True when a single-label run's validation accuracy (``metrics.json``) is under the commonest validation
+    label's share plus ``COLD_MARGIN``: its uncertainty is noise yet (a multi-label run or no metrics: False)."""
+    metrics = runs.read_json(runs.RunPaths(folder).metrics, {}) or {}
+    per_class = metrics.get("per_class") if isinstance(metrics, dict) else None
+    if multi_label or not isinstance(per_class, dict) or not isinstance(metrics.get("accuracy"), (int, float)):
+        return False
+    support = [float(c.get("support") or 0) for c in per_class.values() if isinstance(c, dict)]
+    if not support or sum(support) <= 0:
+        return False
+    return float(metrics["accuracy"]) < max(support) / sum(support) + COLD_MARGIN
+
+
+def representative(embeddings: np.ndarray, batch: int, seed: int = 0) -> np.ndarray:
+    """Positions of ``batch`` rows that cover the pool: the row nearest each k-means centre, largest groups first."""
+    from sklearn.cluster import KMeans
+
+    n = len(embeddings)
+    rows = np.random.default_rng(seed).permutation(n)[:MAX_CLUSTERED] if n > MAX_CLUSTERED else np.arange(n)
+    found = KMeans(n_clusters=min(batch, len(rows)), n_init=1, random_state=seed).fit(embeddings[rows])
+    distance = np.linalg.norm(embeddings[rows] - found.cluster_centers_[found.labels_], axis=1)
+    groups = np.unique(found.labels_)
+    sizes = np.bincount(found.labels_)
+    chosen = [int(rows[np.flatnonzero(found.labels_ == g)[np.argmin(distance[found.labels_ == g])]])
+              for g in sorted(groups, key=lambda g: -sizes[g])]
+    if len(chosen) < batch:  # identical embeddings merged groups: fill with a seeded sample of the rest
+        taken = set(chosen)
+        chosen += [int(i) for i in np.random.default_rng(seed).permutation(n) if int(i) not in taken][:batch - len(chosen)]
+    return np.asarray(chosen, dtype=np.int64)
+
+
 def select(scores: np.ndarray, embeddings: np.ndarray, batch: int, method: str = "margin", diverse: bool = True,
-           seed: int = 0) -> np.ndarray:
-    """Positions of the ``batch`` rows to label, in the order to label them (most uncertain first)."""
+           seed: int = 0, cover: bool = False) -> np.ndarray:
+    """Positions of the ``batch`` rows to label, in the order to label them (most uncertain first; with
+    ``cover``, a cold start's rows that cover the pool: :func:`representative`)."""
     n = len(scores)
     batch = min(batch, n)
     if method == "random":
         return np.random.default_rng(seed).permutation(n)[:batch]
+    if cover and batch >= 2:
+        return representative(embeddings, batch, seed)
     order = np.argsort(-scores, kind="stable")
     if not diverse or n <= batch or batch < 2:
         return order[:batch]
@@ -115,8 +156,11 @@ def rank_pool(run_dir: str | Path, pool: Pool, batch: int = 50, method: str = "m
     probabilities, embeddings = pool_outputs(loaded, pool, config.train.max_length, progress=progress)
     thresholds = loaded.thresholds if loaded.multi_label else None
     scores = uncertainty(probabilities, method, thresholds)
-    picked = select(scores, embeddings, int(batch), method, diverse, seed)
-    return ranked_table(pool, loaded.labels, probabilities, scores, picked, thresholds)
+    starting = diverse and cold(folder, loaded.multi_label)
+    picked = select(scores, embeddings, int(batch), method, diverse, seed, cover=starting)
+    table = ranked_table(pool, loaded.labels, probabilities, scores, picked, thresholds)
+    table.attrs["cold_start"] = starting
+    return table
 
 
 def ranked_table(pool: Pool, labels: list[str], probabilities: np.ndarray, scores: np.ndarray, picked: np.ndarray,

@@ -53,7 +53,8 @@ def new_session(run_dir: str | Path, table: pd.DataFrame, pool: Pool, labels: li
         items.append(item)
     record = {"session": session_id, "run": Path(run_dir).name, "owner": owner, "created": time.time(),
               "pool": {"source": pool.source, "text_column": pool.text_column, "upload": upload},
-              "labels": list(labels), "multi_label": bool(multi_label), "items": items, "history": []}
+              "labels": list(labels), "multi_label": bool(multi_label), "items": items, "history": [],
+              "cold_start": bool(table.attrs.get("cold_start"))}
     (Path(run_dir) / FOLDER).mkdir(exist_ok=True)
     write_json(Path(run_dir) / FOLDER / f"{session_id}.json", record)
     return session_id

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core import runs
-from core.active import rank_pool, read_pool, training_pool
+from core.active import COLD_START, rank_pool, read_pool, training_pool
 from core.inference.csvfile import escape_frame, write_csv
 
 
@@ -42,6 +42,8 @@ def cmd_next(args: argparse.Namespace) -> Any:
     pool = read_pool(args.pool, config, args.text_column) if args.pool else training_pool(config)
     table = rank_pool(run_dir, pool, batch=args.batch, method=args.method, diverse=args.diversity, seed=args.seed,
                       progress=progress_bar("ranking the pool"))
+    if table.attrs.get("cold_start"):
+        print(f"note: {COLD_START}", file=sys.stderr, flush=True)
     if not args.output:
         return table.to_dict("records")
     frame = table.copy()

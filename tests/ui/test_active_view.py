@@ -105,3 +105,11 @@ def test_every_published_parameter_is_described(tmp_path: Path) -> None:
         """Do it."""
 
     assert described(op, "stop_training").__doc__ == "Do it.\n\nArgs:\n    run_id: a run id, as list_runs returns it"
+
+
+def test_a_cold_start_says_why_its_rows_were_picked() -> None:
+    from ui.tabs.data.active_panel import progress_line
+
+    view = {"counts": {"labelled": 1, "skipped": 0, "total": 5}, "next": {"row": 3}}
+    assert progress_line(view).endswith("U undo.")
+    assert "picked to cover the pool's kinds of text" in progress_line({**view, "cold_start": True})

@@ -93,6 +93,7 @@ class Active:
         done = {int(e["row"]): e for e in record["history"]}
         return {"run_id": run_id, "session": record["session"], "labels": record["labels"],
                 "multi_label": record["multi_label"], "counts": counts(record), "next": next_row(record),
+                "cold_start": bool(record.get("cold_start")),
                 "rows": [{**item, "answer": done.get(item["row"], {}).get("label"),
                           "skipped": done.get(item["row"], {}).get("action") == "skip"} for item in record["items"]],
                 "can_undo": bool(record["history"])}
