@@ -87,7 +87,7 @@ def class_probabilities(
     """
 
     def probabilities(model: Any, batch: dict[str, Any]) -> Any:
-        return loaded.activate(model(**batch).logits.float())
+        return loaded.activate(model(**unmasked(model, batch)).logits.float())
 
     return run_batches(loaded, texts, pairs, probabilities, len(loaded.labels), batch_size, max_length,
                        progress=progress, precision=precision)
@@ -121,6 +121,18 @@ def run_batches(
     return out
 
 
+def unmasked(model: Any, batch: dict[str, Any]) -> dict[str, Any]:
+    """``batch`` without its attention mask when no row of it is padded and a PyTorch model answers: attention
+    then takes its unmasked path, with the same result and faster (one text on the default model: 12-15% off the
+    model call, more for a smaller student). An ONNX graph keeps every input it was exported with."""
+    import torch
+
+    mask = batch.get("attention_mask")
+    if mask is None or mask.numel() == 0 or not isinstance(model, torch.nn.Module) or not bool(mask.all()):
+        return batch
+    return {key: value for key, value in batch.items() if key != "attention_mask"}
+
+
 def encode(tokenizer: Any, texts: list[Any], pairs: list[Any] | None, max_length: int) -> dict[str, list[list[int]]]:
     """Token ids (and the tokenizer's other model inputs) of each text, truncated, unpadded."""
     texts = [clean_text(t) for t in texts]
@@ -144,10 +156,12 @@ def length_batches(lengths: list[int], batch_size: int, max_tokens: int | None =
 
 
 def pad(tokenizer: Any, encoded: dict[str, list[list[int]]], index: list[int], device: Any) -> dict[str, Any]:
-    """The rows ``index`` of ``encoded`` padded to the longest (on the tokenizer's padding side) as tensors."""
+    """The rows ``index`` of ``encoded`` padded to the longest (at least one token; on the tokenizer's padding
+    side) as tensors."""
     import torch
 
-    width = max(len(encoded["input_ids"][i]) for i in index)
+    width = max(1, *(len(encoded["input_ids"][i]) for i in index))  # a tokenizer without special tokens gives an
+    # empty text no token at all: one pad token (masked) answers for it, as it would beside longer texts
     left = tokenizer.padding_side == "left"
     fills = {"input_ids": tokenizer.pad_token_id, "token_type_ids": tokenizer.pad_token_type_id}
     batch = {}

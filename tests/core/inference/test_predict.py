@@ -152,3 +152,17 @@ def test_every_family_predicts_on_its_prediction_copy(family: str, tmp_path: Pat
     loaded = load_for_inference(str(folder))
     fast, exact = (class_probabilities(loaded, MIXED, batch_size=3, precision=p) for p in ("auto", "fp32"))
     assert fast.shape == (len(MIXED), 2) and np.abs(fast - exact).max() < 1e-2
+    alone = np.stack([class_probabilities(loaded, [text], precision="fp32")[0] for text in MIXED])
+    np.testing.assert_allclose(alone, exact, atol=1e-5)  # one text runs unmasked: the same answer as padded
+
+
+def test_only_an_unpadded_batch_of_a_pytorch_model_loses_its_mask() -> None:
+    import torch
+
+    from core.inference.predict import unmasked
+
+    model = torch.nn.Linear(2, 2)
+    full = {"input_ids": torch.ones(2, 3, dtype=torch.long), "attention_mask": torch.ones(2, 3, dtype=torch.long)}
+    padded = {**full, "attention_mask": torch.tensor([[1, 1, 1], [1, 1, 0]])}
+    assert set(unmasked(model, full)) == {"input_ids"} and unmasked(model, padded) is padded
+    assert unmasked(object(), full) is full  # an ONNX graph takes every input it was exported with
