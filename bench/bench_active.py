@@ -8,7 +8,7 @@ are hidden except ``--start`` rows drawn at random (seeded); the rest (a seeded 
 is the unlabelled pool. Two loops then label ``--batch`` rows per round until ``--budget`` labels:
   ranked   the last round's run ranks the pool (``core.active.rank_pool``: ``--method`` uncertainty balanced with
            diversity, as ``python -m core next`` does; while the run is no better than guessing its commonest
-           label, a cold start that covers the pool) and its batch gets its (hidden) labels;
+           label, a cold start's random batch) and its batch gets its (hidden) labels;
   random   a seeded random batch of the pool gets its labels.
 Every round is a real TuneScope run from the base model on the labels so far (``core.job``: the default model,
 ``--epochs``, max_length ``--max-length``, validated on dev), scored on the dataset's test file (``--eval``).
@@ -97,8 +97,8 @@ def loop(kind: str, frame: Any, test: Any, dev: Path, work: Path, seed: int) -> 
             table = rank_pool(run, pool, batch=take, method=ARGS.method, seed=seed)
             chosen = table["row"].tolist()
             if table.attrs.get("cold_start"):
-                print(f"  {dev.stem} seed {seed} ranked: cold start after {len(rows)} labels (the batch covers the "
-                      "pool)", file=sys.stderr, flush=True)
+                print(f"  {dev.stem} seed {seed} ranked: cold start after {len(rows)} labels (a random batch)",
+                      file=sys.stderr, flush=True)
         labelled.update(int(r) for r in chosen)
 
 

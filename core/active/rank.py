@@ -8,9 +8,9 @@ that label's threshold (1 at the threshold, 0 at 0 or 1). Diversity: the ``CANDI
 rows are clustered into ``batch`` groups with scikit-learn's k-means on their embeddings, and the most uncertain
 row of each group is taken, so a batch is not many copies of one confusing sentence. A *cold start*: while a
 single-label run's validation accuracy is not at least ``COLD_MARGIN`` above always guessing its commonest
-label, its doubts say nothing yet, so the batch covers the pool instead (k-means over the whole pool's
-embeddings, the row nearest each centre, largest groups first). ``random`` (a seeded sample) is the baseline the
-benchmark compares with. Leaves out reading the pool (``core.active.pool``).
+label, its doubts are noise, so the batch is a seeded random sample of the pool (on SST-2, a batch picked to cover
+the pool's k-means centres instead left the next model at chance: ``bench/README.md``). ``random`` (a seeded
+sample) is the baseline the benchmark compares with. Leaves out reading the pool (``core.active.pool``).
 """
 
 from __future__ import annotations
@@ -33,9 +33,8 @@ METHODS = ("margin", "entropy", "random")
 CANDIDATES = 5  # the diversity step clusters this many times the batch of the most uncertain rows
 MAX_BATCH = 1000
 COLD_MARGIN = 0.05  # validation accuracy above the commonest label's share below which the model knows nothing yet
-COLD_START = ("The run is not yet better than always guessing its commonest label, so these rows were picked to "
-              "cover the pool's kinds of text, not by its doubts.")
-MAX_CLUSTERED = 20_000  # pool rows (a seeded sample) a cold start clusters
+COLD_START = ("The run is not yet better than always guessing its commonest label, so its doubts mean nothing "
+              "yet: these rows are a random sample of the pool.")
 Progress = Callable[[int, int], Any]
 
 
@@ -97,34 +96,14 @@ def cold(folder: Path, multi_label: bool) -> bool:
     return float(metrics["accuracy"]) < max(support) / sum(support) + COLD_MARGIN
 
 
-def representative(embeddings: np.ndarray, batch: int, seed: int = 0) -> np.ndarray:
-    """Positions of ``batch`` rows that cover the pool: the row nearest each k-means centre, largest groups first."""
-    from sklearn.cluster import KMeans
-
-    n = len(embeddings)
-    rows = np.random.default_rng(seed).permutation(n)[:MAX_CLUSTERED] if n > MAX_CLUSTERED else np.arange(n)
-    found = KMeans(n_clusters=min(batch, len(rows)), n_init=1, random_state=seed).fit(embeddings[rows])
-    distance = np.linalg.norm(embeddings[rows] - found.cluster_centers_[found.labels_], axis=1)
-    groups = np.unique(found.labels_)
-    sizes = np.bincount(found.labels_)
-    chosen = [int(rows[np.flatnonzero(found.labels_ == g)[np.argmin(distance[found.labels_ == g])]])
-              for g in sorted(groups, key=lambda g: -sizes[g])]
-    if len(chosen) < batch:  # identical embeddings merged groups: fill with a seeded sample of the rest
-        taken = set(chosen)
-        chosen += [int(i) for i in np.random.default_rng(seed).permutation(n) if int(i) not in taken][:batch - len(chosen)]
-    return np.asarray(chosen, dtype=np.int64)
-
-
 def select(scores: np.ndarray, embeddings: np.ndarray, batch: int, method: str = "margin", diverse: bool = True,
-           seed: int = 0, cover: bool = False) -> np.ndarray:
-    """Positions of the ``batch`` rows to label, in the order to label them (most uncertain first; with
-    ``cover``, a cold start's rows that cover the pool: :func:`representative`)."""
+           seed: int = 0, cold: bool = False) -> np.ndarray:
+    """Positions of the ``batch`` rows to label, in the order to label them (most uncertain first; ``cold``: a
+    cold start's seeded random sample)."""
     n = len(scores)
     batch = min(batch, n)
-    if method == "random":
+    if method == "random" or cold:
         return np.random.default_rng(seed).permutation(n)[:batch]
-    if cover and batch >= 2:
-        return representative(embeddings, batch, seed)
     order = np.argsort(-scores, kind="stable")
     if not diverse or n <= batch or batch < 2:
         return order[:batch]
@@ -157,7 +136,7 @@ def rank_pool(run_dir: str | Path, pool: Pool, batch: int = 50, method: str = "m
     thresholds = loaded.thresholds if loaded.multi_label else None
     scores = uncertainty(probabilities, method, thresholds)
     starting = diverse and cold(folder, loaded.multi_label)
-    picked = select(scores, embeddings, int(batch), method, diverse, seed, cover=starting)
+    picked = select(scores, embeddings, int(batch), method, diverse, seed, cold=starting)
     table = ranked_table(pool, loaded.labels, probabilities, scores, picked, thresholds)
     table.attrs["cold_start"] = starting
     return table

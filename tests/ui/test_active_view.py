@@ -112,4 +112,4 @@ def test_a_cold_start_says_why_its_rows_were_picked() -> None:
 
     view = {"counts": {"labelled": 1, "skipped": 0, "total": 5}, "next": {"row": 3}}
     assert progress_line(view).endswith("U undo.")
-    assert "picked to cover the pool's kinds of text" in progress_line({**view, "cold_start": True})
+    assert "these rows are a random sample of the pool" in progress_line({**view, "cold_start": True})

@@ -52,17 +52,12 @@ def test_diversity_takes_one_row_per_cluster() -> None:
     assert len(set(select(scores, embeddings, 5, method="random", seed=1))) == 5
 
 
-def test_cover_the_pool_takes_the_row_nearest_each_centre() -> None:
-    groups = [0] * 20 + [1] * 12 + [2] * 8  # three kinds of rows, the first the commonest
-    spread = np.random.default_rng(0).normal(0, 1e-2, (40, 3))
-    embeddings = np.eye(3)[groups] + spread
-    picked = select(np.linspace(1, 0, 40), embeddings, 3, cover=True)
-    assert [groups[i] for i in picked] == [0, 1, 2]  # one row of each kind, the largest group first
-    for i in picked:  # each is the member nearest its group's centre
-        members = [j for j in range(40) if groups[j] == groups[i]]
-        centre = embeddings[members].mean(axis=0)
-        assert i == min(members, key=lambda j: np.linalg.norm(embeddings[j] - centre))
-    assert len(set(select(np.zeros(6), np.zeros((6, 3)), 4, cover=True))) == 4  # identical rows: filled up
+def test_a_cold_start_is_a_seeded_random_sample() -> None:
+    scores = np.linspace(1, 0, 40)
+    embeddings = np.eye(4)[[0] * 10 + [1 + i % 3 for i in range(30)]]
+    cold = select(scores, embeddings, 5, cold=True, seed=3)
+    assert list(cold) == list(select(scores, embeddings, 5, method="random", seed=3))  # the doubts play no part
+    assert list(cold) != list(select(scores, embeddings, 5, seed=3))
 
 
 def scored(run: Path, accuracy: float, support: tuple[int, int] = (30, 10)) -> None:
@@ -83,7 +78,7 @@ def test_rank_a_pool_file_single_label(run_copy, tmp_path: Path) -> None:
     assert set(table["guess"]) <= {"positive", "negative"}
     assert np.allclose(table["p:positive"] + table["p:negative"], 1, atol=1e-3)
     assert table["uncertainty"].is_monotonic_decreasing and seen[-1] == (30, 30)
-    scored(run, 0.78)  # within 5 points of the commonest label's share: a cold start covers the pool
+    scored(run, 0.78)  # within 5 points of the commonest label's share: a cold start samples the pool
     cold = rank_pool(run, pool, batch=5)
     assert cold.attrs["cold_start"] and len(set(cold["row"])) == 5
     assert not rank_pool(run, pool, batch=5, diverse=False).attrs["cold_start"]  # pure doubt, as asked
@@ -154,7 +149,7 @@ def test_session_label_skip_undo_and_retrain(run_copy, tmp_path: Path) -> None:
 def test_cli_next(run_copy, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = run_copy("single")
     pool = pool_file(tmp_path / "pool.csv")
-    scored(run, 0.5)  # below the commonest label's share: the CLI says the rows cover the pool
+    scored(run, 0.5)  # below the commonest label's share: the CLI says the rows are a random sample
     assert main(["next", str(run), str(pool), "--batch", "3"]) == 0
     out = capsys.readouterr()
     rows = json.loads(out.out)

@@ -59,11 +59,11 @@ def progress_line(view: dict[str, Any]) -> str:
     if view["next"] is None:
         return (f"All {c['total']} rows answered: {c['labelled']} labelled, {c['skipped']} skipped. Download them "
                 "or retrain with them; *Undo* takes back the last answer.")
-    if view.get("cold_start"):  # the run knows nothing yet: the rows were picked to cover the pool
+    if view.get("cold_start"):  # the run knows nothing yet: the rows are a random sample of the pool
         return (f"Row {c['labelled'] + c['skipped'] + 1} of {c['total']}: {c['labelled']} labelled, {c['skipped']} "
                 "skipped. Keys: 1-9 label, Enter save, S skip, U undo. The run is not yet better than always "
-                "guessing its commonest label, so these rows were picked to cover the pool's kinds of text, not by "
-                "its doubts.")
+                "guessing its commonest label, so its doubts mean nothing yet: these rows are a random sample of "
+                "the pool.")
     return (f"Row {c['labelled'] + c['skipped'] + 1} of {c['total']}: {c['labelled']} labelled, {c['skipped']} "
             "skipped. Keys: 1-9 label, Enter save, S skip, U undo.")
 
