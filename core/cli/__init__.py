@@ -15,6 +15,7 @@ import dataclasses
 import json
 import os
 import sys
+from typing import Any
 
 from core.cli.commands import COMMANDS
 from core.cli.flags import options_from
@@ -58,6 +59,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if int(os.environ.get("RANK", "0")):  # torchrun's other processes: rank 0 (or their launcher) answers
         return 0
-    stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+    stdout.write(readable_json(result, getattr(stdout, "encoding", None)) + "\n")
     stdout.flush()
     return 0
+
+
+def readable_json(result: Any, encoding: str | None) -> str:
+    """``result`` as indented JSON with its Chinese (or any) text as itself, where the output's encoding can
+    carry it; else with ``\\u`` escapes (a legacy console code page, a lone surrogate)."""
+    text = json.dumps(result, indent=2, default=str, ensure_ascii=False)
+    try:
+        text.encode(encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return json.dumps(result, indent=2, default=str)
+    return text

@@ -313,3 +313,13 @@ def test_omitted_options_take_their_declared_defaults() -> None:
     options = options_from(args, OPTIONS["attention"])
     assert (options.max_length, options.view, options.model, options.layer) == (512, "grid", "default", None)
     assert values_from(build_parser().parse_args(["describe"]), OPTIONS["describe"]) == {"allow_pickle": False}
+
+
+def test_chinese_text_in_an_answer_is_printed_as_itself_where_the_output_can_carry_it() -> None:
+    from core.cli import readable_json
+
+    answer = {"label": "正面", "text": "这部电影很好看"}
+    assert '"正面"' in readable_json(answer, "utf-8") and json.loads(readable_json(answer, "utf-8")) == answer
+    legacy = readable_json(answer, "ascii")  # a console that cannot show it gets escapes, never a crash
+    assert "\\u6b63" in legacy and json.loads(legacy) == answer
+    assert json.loads(readable_json({"t": "\ud800"}, "utf-8")) == {"t": "\ud800"}  # a lone surrogate: escaped
