@@ -5,7 +5,7 @@ detected; or the rows of the run's own training file that have no label); ``rank
 once (probabilities and pooled embeddings in one pass) and picks a batch by uncertainty (margin or entropy;
 multi-label: how close each label's probability is to its threshold) balanced with diversity (k-means of the
 most uncertain rows' embeddings, the most uncertain row of each cluster; a cold start, while the run is no
-better than guessing its commonest label, takes a random sample instead); ``session`` keeps a labelling session
+better than chance on its validation rows, takes a random sample instead); ``session`` keeps a labelling session
 (the ranked batch, the labels given, skips, undo) as one small JSON file in the run folder, written atomically;
 ``retrain`` starts a normal run from the same settings with the new rows added and records which rows were
 added. Leaves out the UI, the CLI and training itself.

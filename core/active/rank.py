@@ -7,10 +7,11 @@ uncertainty of a row is, for a single-label run, ``margin`` (1 - the gap between
 that label's threshold (1 at the threshold, 0 at 0 or 1). Diversity: the ``CANDIDATES`` x batch most uncertain
 rows are clustered into ``batch`` groups with scikit-learn's k-means on their embeddings, and the most uncertain
 row of each group is taken, so a batch is not many copies of one confusing sentence. A *cold start*: while a
-single-label run's validation accuracy is not at least ``COLD_MARGIN`` above always guessing its commonest
-label, its doubts are noise, so the batch is a seeded random sample of the pool (on SST-2, a batch picked to cover
-the pool's k-means centres instead left the next model at chance: ``bench/README.md``). ``random`` (a seeded
-sample) is the baseline the benchmark compares with. Leaves out reading the pool (``core.active.pool``).
+single-label run's balanced validation accuracy (the mean of its labels' recalls) is not at least
+``COLD_MARGIN`` above chance, as always guessing one label gives, its doubts are noise, so the batch is a seeded
+random sample of the pool (on SST-2, a batch picked to cover the pool's k-means centres instead left the next
+model at chance: ``bench/README.md``). ``random`` (a seeded sample) is the baseline the benchmark compares with.
+Leaves out reading the pool (``core.active.pool``).
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from core.inference.predict import run_batches
 METHODS = ("margin", "entropy", "random")
 CANDIDATES = 5  # the diversity step clusters this many times the batch of the most uncertain rows
 MAX_BATCH = 1000
-COLD_MARGIN = 0.05  # validation accuracy above the commonest label's share below which the model knows nothing yet
-COLD_START = ("The run is not yet better than always guessing its commonest label, so its doubts mean nothing "
-              "yet: these rows are a random sample of the pool.")
+COLD_MARGIN = 0.05  # balanced validation accuracy above chance below which the model knows nothing yet
+COLD_START = ("The run is not yet better than chance on its validation rows, so its doubts mean nothing yet: "
+              "these rows are a random sample of the pool.")
 Progress = Callable[[int, int], Any]
 
 
@@ -84,16 +85,18 @@ def uncertainty(probabilities: np.ndarray, method: str = "margin", thresholds: l
 
 
 def cold(folder: Path, multi_label: bool) -> bool:
-    """True when a single-label run's validation accuracy (``metrics.json``) is under the commonest validation
-    label's share plus ``COLD_MARGIN``: its uncertainty is noise yet (a multi-label run or no metrics: False)."""
+    """True when a single-label run's balanced accuracy on its validation rows (the mean of the labels' recalls in
+    ``metrics.json``) is under chance (1 / labels) plus ``COLD_MARGIN``: a model that always guesses one label, or
+    guesses at random, whatever the balance of the labels; its uncertainty is noise yet (multi-label, no metrics:
+    False)."""
     metrics = runs.read_json(runs.RunPaths(folder).metrics, {}) or {}
     per_class = metrics.get("per_class") if isinstance(metrics, dict) else None
-    if multi_label or not isinstance(per_class, dict) or not isinstance(metrics.get("accuracy"), (int, float)):
+    if multi_label or not isinstance(per_class, dict):
         return False
-    support = [float(c.get("support") or 0) for c in per_class.values() if isinstance(c, dict)]
-    if not support or sum(support) <= 0:
+    recalls = [c.get("recall") for c in per_class.values() if isinstance(c, dict)]
+    if len(recalls) < 2 or not all(isinstance(r, (int, float)) for r in recalls):
         return False
-    return float(metrics["accuracy"]) < max(support) / sum(support) + COLD_MARGIN
+    return float(np.mean(recalls)) < 1.0 / len(recalls) + COLD_MARGIN
 
 
 def select(scores: np.ndarray, embeddings: np.ndarray, batch: int, method: str = "margin", diverse: bool = True,

@@ -61,9 +61,8 @@ def progress_line(view: dict[str, Any]) -> str:
                 "or retrain with them; *Undo* takes back the last answer.")
     if view.get("cold_start"):  # the run knows nothing yet: the rows are a random sample of the pool
         return (f"Row {c['labelled'] + c['skipped'] + 1} of {c['total']}: {c['labelled']} labelled, {c['skipped']} "
-                "skipped. Keys: 1-9 label, Enter save, S skip, U undo. The run is not yet better than always "
-                "guessing its commonest label, so its doubts mean nothing yet: these rows are a random sample of "
-                "the pool.")
+                "skipped. Keys: 1-9 label, Enter save, S skip, U undo. The run is not yet better than chance on its "
+                "validation rows, so its doubts mean nothing yet: these rows are a random sample of the pool.")
     return (f"Row {c['labelled'] + c['skipped'] + 1} of {c['total']}: {c['labelled']} labelled, {c['skipped']} "
             "skipped. Keys: 1-9 label, Enter save, S skip, U undo.")
 
