@@ -23,10 +23,8 @@ from pathlib import Path
 
 from core.runs.command import QUIET_CHILD, core_command
 from core.runs.folder import RunPaths, load_config, now, write_json
-from core.runs.jobs import JOB, RUNNER, RUNNERS, app_runner, client, on_cluster
+from core.runs.jobs import JOB, client
 from core.runs.lock import HELD_BY_LAUNCHER
-
-__all__ = ["JOB", "RUNNER", "RUNNERS", "app_runner", "client", "entrypoint", "on_cluster", "resources", "submit"]
 
 
 def resources(device: str, count: int) -> dict[str, int]:

@@ -73,7 +73,7 @@ def ray_head() -> Iterator[str]:
 
 @pytest.fixture
 def on_ray(ray_head: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    monkeypatch.setenv(cluster.RUNNER, "ray")
+    monkeypatch.setenv(jobs.RUNNER, "ray")
     monkeypatch.setenv("RAY_ADDRESS", ray_head)
     monkeypatch.setenv("TUNESCOPE_LOCKS", str(tmp_path / "locks"))
     monkeypatch.setattr(jobs, "CHECK_EVERY", 0.0)
@@ -86,11 +86,11 @@ def in_root(folder: Path, root: Path, name: str) -> Path:
 
 
 def test_the_runner_is_checked_in_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(cluster.RUNNER, "slurm")
+    monkeypatch.setenv(jobs.RUNNER, "slurm")
     with pytest.raises(ConfigError, match="runner 'slurm' is not a TuneScope runner: choose local or ray"):
-        cluster.app_runner()
-    monkeypatch.delenv(cluster.RUNNER)
-    assert not cluster.on_cluster()
+        jobs.app_runner()
+    monkeypatch.delenv(jobs.RUNNER)
+    assert not jobs.on_cluster()
     assert cluster.resources("cuda", 2) == {"entrypoint_num_gpus": 2}
     assert cluster.resources("cpu", 1) == {"entrypoint_num_cpus": 1}
     command = cluster.entrypoint(Path("/shared/runs/a b"), True, 2)
@@ -144,7 +144,7 @@ def test_a_job_the_run_no_longer_names_leaves_the_folder_alone(tmp_path: Path, t
     folder = make_run(tmp_path, sentiment_csv, tiny_models("bert"))
     runs.write_json(runs.RunPaths(folder).launch, {"runner": "ray", "job_id": "tunescope-new", "launched": 1.0})
     before = (folder / "status.json").read_bytes()
-    monkeypatch.setenv(cluster.JOB, "tunescope-old")  # cancelled while pending, then started by Ray anyway
+    monkeypatch.setenv(jobs.JOB, "tunescope-old")  # cancelled while pending, then started by Ray anyway
     from core import job
 
     assert job.run_training(folder)["state"] == "superseded"
