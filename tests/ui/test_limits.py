@@ -54,11 +54,11 @@ def test_limits_are_declared_once_with_their_flags() -> None:
         from_args(parser.parse_args(["--max-runs-per-account", "0"]))
 
 
-def _created(root: Path, owner: str | None) -> None:
+def _created(root: Path, owner: str | None, gpus: int | None = None) -> None:
     folder = root / f"run-{time.monotonic_ns()}"
     folder.mkdir(parents=True)
     write_owner(folder, owner)
-    write_json(folder / "config.json", {})
+    write_json(folder / "config.json", {"train": {"gpus": gpus}} if gpus else {})
     write_json(folder / "status.json", {"state": "created", "updated": time.time()})
 
 
@@ -88,6 +88,25 @@ def test_concurrent_starts_stop_at_the_account_and_app_limits(tmp_path: Path) ->
         "finished."}
     write_json(next(tmp_path.glob("run-*")) / "status.json", {"state": "created", "updated": time.time() - 3600})
     assert len(quotas.active_owners()) == 4  # a run created long ago and never started holds no slot
+
+
+def test_an_account_holds_at_most_its_devices_at_once(tmp_path: Path) -> None:
+    quotas = Quotas(Limits(devices_per_account=4), tmp_path, tmp_path / "uploads", lambda owner: 0)
+    access = accounts()
+    with quotas.run_slot(caller(access, "ann"), 2):
+        _created(tmp_path, "ann", gpus=2)
+    with quotas.run_slot(caller(access, "ann"), 1):
+        _created(tmp_path, "ann")
+    assert sorted(quotas.active_runs()) == [("ann", 1), ("ann", 2)]
+    with pytest.raises(Exception, match="already ask for 3 of the 4 devices one account may use at once, and this run "
+                                        "asks for 2"):
+        quotas.run_slot(caller(access, "ann"), 2).__enter__()
+    with pytest.raises(Exception, match="at most 4 devices at once, and this run asks for 5: ask for fewer"):
+        quotas.run_slot(caller(access, "bob"), 5).__enter__()
+    with quotas.run_slot(caller(access, "ann"), 1), quotas.run_slot(caller(access, "bob"), 4):
+        pass  # ann's last device, and bob's own four
+    with quotas.run_slot(Access().caller(None), 8):
+        pass  # without accounts the one user is bounded by the devices the app has
 
 
 def test_heavy_jobs_and_disk_per_account(tmp_path: Path) -> None:

@@ -175,6 +175,9 @@ class Limits:
                                                                "at once")
     runs_total: int = _limit(16, "--max-runs", "runs the app takes waiting or training at once, all accounts "
                                                "together")
+    devices_per_account: int = _limit(4, "--max-devices-per-account", "devices (GPUs, or CPU slots) one account's "
+                                      "runs may ask for at once, counting each device of a data-parallel run "
+                                      "(with accounts)")
     heavy_per_account: int = _limit(1, "--max-heavy-per-account", "reports, exports and attributions one account "
                                                                  "may run at once (with accounts)")
     disk_mb_per_account: int = _limit(5000, "--disk-per-account-mb", "MB that one account's uploads and waiting "

@@ -39,6 +39,7 @@ from core.inference.csvfile import escape_frame, write_csv
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.limits import give_back_memory, guard
+from ui.api.quotas import asked_devices
 from ui.api.training import enqueue
 
 SECONDS = 600.0  # a large pool is one pass of the model over every row
@@ -156,7 +157,7 @@ class Active:
         self.context.require_change(request)
         folder, _ = self._session(run_id, session, request)
         caller = self.context.caller(request)
-        with self.context.quotas.run_slot(caller):
+        with self.context.quotas.run_slot(caller, asked_devices(folder)):  # the new run keeps its settings
             new_id = retrain_with_labels(folder, session, runs_root=self.context.places.root,
                                          uploads=self.context.places.uploads, start=False, owner=caller.owner)
         enqueue(self.context, self.context.run_dir(new_id, request), request)

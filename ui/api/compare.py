@@ -88,7 +88,7 @@ class Comparisons:
         caller = self.context.caller(request)
         with contextlib.ExitStack() as slots:
             for _ in chosen:  # every candidate's run within the account's limits, or none
-                slots.enter_context(self.context.quotas.run_slot(caller))
+                slots.enter_context(self.context.quotas.run_slot(caller, config.train.gpus))
             record = create_comparison(config.data, chosen, budget, self.context.places.root, caller.owner,
                                        base=config.train)
         for entry in record["runs"]:

@@ -18,6 +18,7 @@ from core.compress.create import DEFAULT_LAYERS
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.limits import give_back_memory, guard
+from ui.api.quotas import asked_devices
 from ui.api.training import enqueue
 
 MAX_LAYERS = 64
@@ -57,7 +58,7 @@ class Compression:
                 finally:
                     give_back_memory()
             return {"run_id": folder.name, "method": method, "parent": parent.name, "state": "finished"}
-        with self.context.quotas.run_slot(caller):
+        with self.context.quotas.run_slot(caller, asked_devices(parent)):  # a student keeps its settings
             folder = compress_run(parent, method, root, layers=layers, epochs=epochs, owner=caller.owner)
         enqueue(self.context, folder, request)  # through the queue, like every start
         return {"run_id": folder.name, "method": method, "parent": parent.name, "state": "queued"}

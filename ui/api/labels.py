@@ -22,6 +22,7 @@ from core.labels.fixes import top_changes
 from ui.api.context import Context
 from ui.api.errors import friendly_errors
 from ui.api.limits import give_back_memory, guard
+from ui.api.quotas import asked_devices
 from ui.api.training import enqueue
 
 MAX_TOP = 500  # suspect rows one request returns at most
@@ -82,7 +83,7 @@ class Labels:
         ({row: new label}; multi-label: ``"a;b"``); returns the new run's id and what changed."""
         self.context.require_change(request)
         folder, caller = self.context.run_dir(run_id, request), self.context.caller(request)
-        with self.context.quotas.run_slot(caller):
+        with self.context.quotas.run_slot(caller, asked_devices(folder)):  # the new run keeps its settings
             new_id = retrain(folder, list(drop or []), dict(relabel or {}), runs_root=self.context.places.root,
                              uploads=self.context.places.uploads, start=False, owner=caller.owner)
         enqueue(self.context, self.context.run_dir(new_id, request), request)  # through the queue, like every start

@@ -9,6 +9,8 @@ makes its flags from it (:func:`add_flags`, :func:`from_args`) and the README li
   and the new run's creation hold a slot together (:meth:`Quotas.run_slot`), so concurrent starts cannot
   all pass it at once (for the instant between a new run's folder appearing and its slot's release it counts
   twice: a refusal then errs on the safe side). Without accounts the one user is one account.
+- devices: with accounts, the devices an account's active runs ask for (``gpus``, 1 per run unless data
+  parallel) plus the new run's stay within ``devices_per_account``, so one colleague cannot hold every GPU;
 - heavy jobs (reports, exports, attributions): at most ``heavy_per_account`` at once per account, with
   accounts (without them, the app's shared pool of heavy work, ``ui.api.limits.HEAVY``, bounds them);
 - disk: an account's uploads and waiting downloads together stay under ``disk_mb_per_account``.
@@ -40,6 +42,24 @@ def _refuse(message: str) -> gr.Error:
     return gr.Error(message, print_exception=False)
 
 
+def asked_devices(folder: Path) -> int:
+    """The devices a run asks for at once: its ``gpus`` setting (1 when absent or unreadable)."""
+    config = runs.read_json(runs.RunPaths(folder).config, {})
+    train = config.get("train") if isinstance(config, dict) else None
+    gpus = train.get("gpus") if isinstance(train, dict) else None
+    return gpus if isinstance(gpus, int) and not isinstance(gpus, bool) and gpus > 1 else 1
+
+
+def check_devices(held: int, asked: int, limit: int) -> None:
+    """Refuse, in one sentence, a run whose devices would take its account past ``limit`` at once."""
+    if asked > limit:
+        raise _refuse(f"One account may use at most {limit} devices at once, and this run asks for {asked}: ask "
+                      "for fewer (Devices at once).")
+    if held + asked > limit:
+        raise _refuse(f"Your account's runs already ask for {held} of the {limit} devices one account may use at "
+                      f"once, and this run asks for {asked}: wait for one to finish, or stop one, then start again.")
+
+
 class Quotas:
     """The limits of one app, checked against its runs folder, its uploads and its downloads."""
 
@@ -49,10 +69,16 @@ class Quotas:
         self.downloads_usage = downloads_usage
         self._lock = threading.Lock()
         self._starting: Counter[str | None] = Counter()
+        self._starting_devices: Counter[str | None] = Counter()
         self._heavy: Counter[str] = Counter()
 
     def active_owners(self) -> list[str | None]:
         """The owner of every run that holds a slot: created recently, queued, running or stopping."""
+        return [owner for owner, _ in self.active_runs()]
+
+    def active_runs(self) -> list[tuple[str | None, int]]:
+        """(owner, devices asked for) of every run that holds a slot: created recently, queued, running or
+        stopping."""
         found = []
         for folder in self.root.iterdir() if self.root.is_dir() else ():
             if folder.name.startswith(".") or not (folder / "status.json").exists():
@@ -64,28 +90,34 @@ class Quotas:
             state, updated = status.get("state"), status.get("updated")
             fresh = isinstance(updated, int | float) and time.time() - updated < CREATED_HOLDS
             if state in runs.ACTIVE_STATES or (state == "created" and fresh):
-                found.append(runs.read_sharing(folder)["owner"])
+                found.append((runs.read_sharing(folder)["owner"], asked_devices(folder)))
         return found
 
     @contextlib.contextmanager
-    def run_slot(self, caller: Caller) -> Iterator[None]:
-        """Hold a slot for one new run while it is created; refused in one sentence when a limit is reached."""
+    def run_slot(self, caller: Caller, devices: int = 1) -> Iterator[None]:
+        """Hold a slot for one new run (asking for ``devices`` at once) while it is created; refused in one sentence
+        when a limit is reached."""
         owner, limits = caller.owner, self.limits
         with self._lock:
-            active = self.active_owners()
-            mine = active.count(owner) + self._starting[owner]
+            active = self.active_runs()
+            mine = sum(1 for who, _ in active if who == owner) + self._starting[owner]
             if caller.accounts and mine >= limits.runs_per_account:  # one user without accounts: the total only
                 raise _refuse(f"Your account already has as many runs waiting or training as one account may have "
                               f"({limits.runs_per_account}): wait for one to finish, or stop one, then start again.")
             if len(active) + sum(self._starting.values()) >= limits.runs_total:
                 raise _refuse(f"The server already has {limits.runs_total} runs waiting or training, the most it "
                               "takes: start again when one of them has finished.")
+            held = sum(n for who, n in active if who == owner) + self._starting_devices[owner]
+            if caller.accounts:
+                check_devices(held, max(1, int(devices)), limits.devices_per_account)
             self._starting[owner] += 1
+            self._starting_devices[owner] += max(1, int(devices))
         try:
             yield
         finally:
             with self._lock:
                 self._starting[owner] -= 1
+                self._starting_devices[owner] -= max(1, int(devices))
 
     @contextlib.contextmanager
     def heavy(self, caller: Caller) -> Iterator[None]:

@@ -83,7 +83,7 @@ class Sweeps:
         self.context.require_change(request)
         count, seconds = _budget(trials, minutes)
         caller = self.context.caller(request)
-        with self.context.quotas.run_slot(caller):  # its trials are the account's runs: refused at the limit
+        with self.context.quotas.run_slot(caller, config.train.gpus):  # its trials are the account's runs
             sweep_id = sweep.start_sweep(config, _space(space), count, seconds, root=self.context.places.root,
                                          owner=caller.owner)
         return {"sweep_id": sweep_id, "space": sweep.sweep_status(sweep_id, self.context.places.root)["space"]}

@@ -142,7 +142,7 @@ class Training:
         if not on_cluster():  # a cluster runner: the cluster's scheduler decides where it trains
             check_device(config.train.device, self.slots, config.train.gpus)
         caller = self.context.caller(request)
-        with self.context.quotas.run_slot(caller):
+        with self.context.quotas.run_slot(caller, config.train.gpus):
             folder = job.create_run(config, root=self.context.places.root, owner=caller.owner)
             enqueue(self.context, folder, request)
         return {"run_id": folder.name, "command": self.context.shown(train_command(runs.load_config(folder)), request)}
@@ -192,7 +192,7 @@ class Training:
         if not on_cluster():
             check_device(train.device, self.slots, train.gpus)
         caller = self.context.caller(request)
-        with self.context.quotas.run_slot(caller):
+        with self.context.quotas.run_slot(caller, train.gpus):
             again(folder, queued=True, owner=caller.owner)
         self.schedule()
         return self.status_of(folder, request)
