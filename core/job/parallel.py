@@ -22,7 +22,7 @@ from typing import Any
 from core import runs
 from core.config import RunConfig
 from core.devices import pick_device
-from core.runs.command import QUIET_CHILD, core_command, parallel_env
+from core.runs.command import child_environment, core_command
 from core.runs.lock import (
     HELD_BY_LAUNCHER,
     SLOT,
@@ -56,8 +56,7 @@ def run_parallel(run_dir: Path, config: RunConfig, resume: bool) -> dict[str, An
         group = ",".join(slots)
         for fd in fds:
             write_holder(fd, holder_record(run_dir, os.getpid(), group))
-        env = parallel_env(count, {**QUIET_CHILD, **os.environ, "PYTHONUNBUFFERED": "1", **child_env(slots),
-                                   **launcher_env(slots), SLOT: group})
+        env = child_environment(count, {**child_env(slots), **launcher_env(slots), SLOT: group})
         arguments = ["train", "--run-dir", str(run_dir), *(["--resume"] if resume else [])]
         # the processes' progress and rank 0's summary go to stderr: this process's stdout is its own answer
         code = _wait(subprocess.Popen(core_command(arguments, count), env=env, stdout=sys.__stderr__), run_dir)

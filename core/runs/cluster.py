@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from core.runs.command import QUIET_CHILD, core_command
+from core.runs.command import child_environment, core_command
 from core.runs.folder import RunPaths, load_config, now, write_json
 from core.runs.jobs import JOB, client
 from core.runs.lock import HELD_BY_LAUNCHER
@@ -45,10 +45,9 @@ def submit(run_dir: Path, resume: bool = False, extra_env: dict[str, str] | None
     run_dir = Path(run_dir).resolve()
     train = load_config(run_dir).train
     jobs = client(address)
-    project_root = str(Path(__file__).resolve().parents[2])
     name = f"tunescope-{run_dir.name}-{int(time.time() * 1000)}"
-    env = {**QUIET_CHILD, **(extra_env or {}), "TUNESCOPE_CHILD": "1", "PYTHONUNBUFFERED": "1",
-           HELD_BY_LAUNCHER: "ray", "PYTHONPATH": project_root, JOB: name}
+    env = child_environment(train.gpus, {**(extra_env or {}), "TUNESCOPE_CHILD": "1", HELD_BY_LAUNCHER: "ray",
+                                         JOB: name}, inherit=False)
     job = jobs.submit_job(entrypoint=entrypoint(run_dir, resume, train.gpus), submission_id=name,
                           runtime_env={"env_vars": env}, metadata={"run": run_dir.name, "owner": owner or ""},
                           **resources(train.device, train.gpus))

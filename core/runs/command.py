@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+
+PROJECT_ROOT = str(Path(__file__).resolve().parents[2])  # on the child's PYTHONPATH, so ``-m core`` finds this tree
 
 # Libraries' own progress bars and info/warning logs (weight-loading bars, load reports) would fill train.log with
 # terminal noise; the child writes its own progress lines (``core.training.callback.echo``). The admin's own
@@ -31,3 +34,13 @@ def parallel_env(processes: int, env: dict[str, str]) -> dict[str, str]:
         return env
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return {**env, "OMP_NUM_THREADS": str(max(1, cores // processes))}
+
+
+def child_environment(processes: int = 1, extra: dict[str, str] | None = None, inherit: bool = True) -> dict[str, str]:
+    """The training child's environment: the libraries quieted (:data:`QUIET_CHILD`, under the inherited environment,
+    so the admin's wins), ``extra`` over it, unbuffered output and this project first on ``PYTHONPATH``; for a local
+    child (``inherit``) this process's environment is the base and the cores are shared out among ``processes``
+    (:func:`parallel_env`). A cluster job (``inherit=False``) gets only these, to run on a machine of its own."""
+    env = {**QUIET_CHILD, **(os.environ if inherit else {}), "PYTHONUNBUFFERED": "1", **(extra or {})}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [PROJECT_ROOT, env.get("PYTHONPATH")]))
+    return parallel_env(processes, env) if inherit else env

@@ -22,7 +22,7 @@ from core.config import RunConfig
 from core.errors import RunError
 from core.runs.checkpoints import ResumePoint, last_checkpoint, resume_point, smaller_batch
 from core.runs.cluster import submit
-from core.runs.command import QUIET_CHILD, core_command, parallel_env  # noqa: F401 (QUIET_CHILD: re-exported)
+from core.runs.command import QUIET_CHILD, child_environment, core_command  # noqa: F401 (QUIET_CHILD: re-exported)
 from core.runs.folder import RunPaths, load_config, now, read_json, require_run, write_json
 from core.runs.jobs import cancel, on_cluster
 from core.runs.queue import cancel_queued, queue_run
@@ -51,9 +51,7 @@ def spawn_child(arguments: list[str], log_path: Path, launch_path: Path, extra_e
     ``pass_fds``: open files the child inherits (the device locks the queue hands over); ``processes`` > 1: through
     torchrun (:func:`core_command`), whose agent is the child; returns its pid."""
     command = core_command(arguments, processes)
-    env = parallel_env(processes, {**QUIET_CHILD, **os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})})
-    project_root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, env.get("PYTHONPATH")]))
+    env = child_environment(processes, extra_env)
     launched = time.time()
     with open(log_path, "ab") as log:
         process = subprocess.Popen(

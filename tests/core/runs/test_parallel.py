@@ -18,7 +18,7 @@ from core.config import TrainSettings
 from core.errors import ConfigError
 from core.fewshot.recipe import SETFIT
 from core.runs import lock, scheduler, slots
-from core.runs.command import core_command
+from core.runs.command import child_environment, core_command
 from core.runs.queue import queue_run
 from core.training.arguments import one_device_per_process
 from tests.core.runs.test_queue import FakeChildren, children, queue_of  # noqa: F401 (fixtures)
@@ -93,6 +93,19 @@ def test_several_gpus_are_seen_together_and_launched_through_torchrun(monkeypatc
     command = core_command(["train", "--run-dir", "x"], 2)
     assert command[1:5] == ["-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2"]
     assert command[-4:] == ["core", "train", "--run-dir", "x"] and core_command(["train"], 1)[1:] == ["-m", "core", "train"]
+
+
+def test_every_launcher_builds_the_childs_environment_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRANSFORMERS_VERBOSITY", "info")  # the admin's choice wins over the quieting
+    monkeypatch.setenv("PYTHONPATH", "/opt/extra")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    local = child_environment(2, {"CUDA_VISIBLE_DEVICES": "1"})
+    assert local["TRANSFORMERS_VERBOSITY"] == "info" and local["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
+    assert local["PYTHONPATH"] == os.pathsep.join([str(ROOT), "/opt/extra"]) and local["PYTHONUNBUFFERED"] == "1"
+    assert local["CUDA_VISIBLE_DEVICES"] == "1" and int(local["OMP_NUM_THREADS"]) >= 1  # the cores shared out
+    remote = child_environment(2, {"TUNESCOPE_CHILD": "1"}, inherit=False)  # a cluster job: nothing of this machine
+    assert remote["PYTHONPATH"] == str(ROOT) and "OMP_NUM_THREADS" not in remote and "HOME" not in remote
+    assert remote["TRANSFORMERS_VERBOSITY"] == "error" and remote["TUNESCOPE_CHILD"] == "1"
 
 
 def test_one_process_on_a_machine_of_several_gpus_uses_one_of_them() -> None:
