@@ -17,8 +17,8 @@ from typing import Any
 
 from core.data.uploads import shown_name
 from core.errors import RunError
-from core.modelref import ModelRef
 from core.files import is_id
+from core.modelref import ModelRef
 from core.runs.folder import RunPaths, read_object, runs_root
 from core.runs.meta import read_meta
 from core.runs.progress import run_progress

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -146,9 +145,9 @@ def request_stop(run_dir: str | Path) -> dict[str, Any]:
     if status.get("state") not in ACTIVE_STATES:
         return status
     RunPaths(run_dir).stop_flag.write_text(now(), encoding="utf-8")  # the child reads it and stops itself
-    if status.get("job_id"):  # handed to the cluster, which has not started it: cancelled there
-        if cancel(read_json(RunPaths(run_dir).launch) or {}):
-            write_status(run_dir, "stopped", message="Stopped before the cluster started it.")
+    # handed to the cluster, which has not started it: cancelled there
+    if status.get("job_id") and cancel(read_json(RunPaths(run_dir).launch) or {}):
+        write_status(run_dir, "stopped", message="Stopped before the cluster started it.")
     return read_status(run_dir)
 
 

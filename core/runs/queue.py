@@ -18,10 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from core.errors import RunError
 from core.runs.events import append_event
 from core.runs.folder import RunPaths, load_config, now, write_json
-from core.runs.status import ACTIVE_STATES, queue_entry, read_status, ready_to_start, write_status
+from core.runs.status import queue_entry, read_status, ready_to_start, write_status
 
 LOCK_FILE = ".queue.lock"  # in the runs folder; the catalog skips dot-files
 _THREAD_LOCKS: dict[str, threading.Lock] = {}

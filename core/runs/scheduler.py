@@ -21,7 +21,15 @@ from typing import Any
 from core.runs.cluster import submit
 from core.runs.folder import RunPaths
 from core.runs.jobs import on_cluster
-from core.runs.lock import INHERITED_FD, INHERITED_LOCK, SLOT, holder_record, launcher_env, reserve, write_holder
+from core.runs.lock import (
+    INHERITED_FD,
+    INHERITED_LOCK,
+    SLOT,
+    holder_record,
+    launcher_env,
+    reserve,
+    write_holder,
+)
 from core.runs.process import spawn_child
 from core.runs.queue import drop_stale, root_lock, waiting_runs
 from core.runs.slots import child_env, lock_name, slots_for
@@ -71,14 +79,20 @@ def tick(root: str | Path, slots: tuple[str, ...] | list[str]) -> list[str]:
     return started
 
 
+def entry_fields(entry: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
+    """(owner, extra environment as text) of a queue entry, whatever a damaged entry holds instead."""
+    owner = entry.get("owner") if isinstance(entry.get("owner"), str) else None
+    extra = entry.get("env") if isinstance(entry.get("env"), dict) else {}
+    return owner, {str(k): str(v) for k, v in extra.items()}
+
+
 def start_child(run_dir: Path, entry: dict[str, Any], group: list[str], fds: list[int]) -> bool:
     """Start the training child of a waiting run on the slots ``group`` (one, or several for a data-parallel run
     launched through torchrun), handing it their locked files ``fds``."""
     paths = RunPaths(run_dir)
-    owner = entry.get("owner") if isinstance(entry.get("owner"), str) else None
-    extra = entry.get("env") if isinstance(entry.get("env"), dict) else {}
+    owner, extra = entry_fields(entry)
     slot = ",".join(group)
-    env = {"TUNESCOPE_CHILD": "1", **{str(k): str(v) for k, v in extra.items()}, **child_env(group), SLOT: slot}
+    env = {"TUNESCOPE_CHILD": "1", **extra, **child_env(group), SLOT: slot}
     if len(group) == 1:
         env.update({INHERITED_FD: str(fds[0]), INHERITED_LOCK: lock_name(group[0])})
     else:  # torchrun's agent inherits the locks and lives until every process has ended
@@ -106,10 +120,9 @@ def submit_waiting(root: Path) -> list[str]:
     with root_lock(root):
         for run_dir, entry in waiting_runs(root):
             paths = RunPaths(run_dir)
-            owner = entry.get("owner") if isinstance(entry.get("owner"), str) else None
-            extra = entry.get("env") if isinstance(entry.get("env"), dict) else {}
+            owner, extra = entry_fields(entry)
             try:
-                submit(run_dir, bool(entry.get("resume")), {str(k): str(v) for k, v in extra.items()}, owner)
+                submit(run_dir, bool(entry.get("resume")), extra, owner)
             except Exception as exc:  # unreachable cluster, refused job: the run says so, the queue moves on
                 log.exception("could not submit run %s to the cluster", run_dir.name)
                 paths.queue.unlink(missing_ok=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core import job, runs
+from core import job
 from core.config import DataSettings, RunConfig, TrainSettings
 
 WORDS = ["great film", "loved it", "wonderful acting", "awful film", "hated it", "terrible acting"]

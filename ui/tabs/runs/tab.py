@@ -17,18 +17,18 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from ui.api.session import run_ref
 from ui.api.endpoints import Api
 from ui.api.errors import friendly_errors
 from ui.api.figures import compare_figure
+from ui.api.session import run_ref
 from ui.i18n.languages import tr
 from ui.tabs.busy import busy
 from ui.tabs.data.suspects_panel import build_suspects_panel
 from ui.tabs.format import md_escape, md_inline
 from ui.tabs.notices import info
 from ui.tabs.runs.compress_panel import build_compress_panel
-from ui.tabs.train.compare_panel import ComparisonView
 from ui.tabs.runs.format import COLUMN_WIDTHS, COLUMNS, RUN_COLUMN, diff_markdown, runs_table
+from ui.tabs.train.compare_panel import ComparisonView
 
 METRICS = ["loss", "eval_loss", "f1_macro", "accuracy"]
 
