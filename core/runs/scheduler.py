@@ -113,9 +113,16 @@ def start_child(run_dir: Path, entry: dict[str, Any], group: list[str], fds: lis
     return True
 
 
+def passing(error: Exception) -> bool:
+    """True for a cluster error that asks to be tried again: no connection (``OSError``, which the HTTP client's
+    errors are), or Ray's own 'try again later' (its job agent not up yet on a node that just started)."""
+    return isinstance(error, OSError) or "try again later" in str(error).lower()
+
+
 def submit_waiting(root: Path) -> list[str]:
     """With a cluster runner (``core.runs.cluster``): hand every waiting run to the cluster, whose scheduler starts
-    it where its devices are free; a run the cluster refuses fails with the reason."""
+    it where its devices are free; a run the cluster refuses fails with the reason, one it cannot take yet
+    (:func:`passing`) waits for the next tick."""
     started: list[str] = []
     with root_lock(root):
         for run_dir, entry in waiting_runs(root):
@@ -123,7 +130,10 @@ def submit_waiting(root: Path) -> list[str]:
             owner, extra = entry_fields(entry)
             try:
                 submit(run_dir, bool(entry.get("resume")), extra, owner)
-            except Exception as exc:  # unreachable cluster, refused job: the run says so, the queue moves on
+            except Exception as exc:  # a refused job: the run says so, the queue moves on
+                if passing(exc):  # the cluster is busy or briefly unreachable: the run waits for the next tick
+                    log.warning("run %s waits for the cluster: %s", run_dir.name, exc)
+                    continue
                 log.exception("could not submit run %s to the cluster", run_dir.name)
                 paths.queue.unlink(missing_ok=True)
                 write_status(run_dir, "failed", message=f"The cluster did not take the run: {exc}")

@@ -98,6 +98,34 @@ def test_the_runner_is_checked_in_one_sentence(monkeypatch: pytest.MonkeyPatch) 
     assert command.endswith(">> '/shared/runs/a b/train.log' 2>&1")
 
 
+def handed_to_ray(root: Path, folder: Path) -> None:
+    """Tick the queue until Ray takes the run (a head that just started may ask to try again later)."""
+    poll_until(lambda: scheduler.tick(root, ("cpu",)) == [folder.name] or runs.read_status(folder)["state"] == "failed",
+               "Ray taking the run")
+    assert read_json(runs.RunPaths(folder).launch)["runner"] == "ray", runs.read_status(folder)
+
+
+def test_a_busy_cluster_keeps_the_run_waiting_and_a_refusal_fails_it(tmp_path: Path, tiny_models: Any,
+                                                                     sentiment_csv: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "runs"
+    folder = in_root(make_run(tmp_path / "made", sentiment_csv, tiny_models("bert"), device="cpu"), root, "run-wait")
+    queue_run(folder)
+    monkeypatch.setenv(jobs.RUNNER, "ray")
+    answers = [RuntimeError("Request failed with status code 500: No available agent to submit job, please try "
+                            "again later.."), ConnectionRefusedError("refused"), ValueError("no such resource")]
+
+    def submit(*args: Any, **kwargs: Any) -> str:
+        raise answers.pop(0)
+
+    monkeypatch.setattr(scheduler, "submit", submit)
+    assert scheduler.tick(root, ("cpu",)) == [] and runs.read_status(folder)["state"] == "queued"
+    assert scheduler.tick(root, ("cpu",)) == [] and runs.read_status(folder)["state"] == "queued"
+    assert scheduler.tick(root, ("cpu",)) == []
+    failed = runs.read_status(folder)
+    assert failed["state"] == "failed" and failed["message"] == "The cluster did not take the run: no such resource"
+
+
 @pytest.mark.slow
 def test_a_run_trains_through_ray_stops_resumes_and_finishes(on_ray: str, tmp_path: Path, tiny_models: Any,
                                                              sentiment_csv: Path) -> None:
@@ -105,7 +133,7 @@ def test_a_run_trains_through_ray_stops_resumes_and_finishes(on_ray: str, tmp_pa
     folder = in_root(make_run(tmp_path / "made", sentiment_csv, tiny_models("bert"), max_steps=300, eval_steps=60,
                               device="cpu", learning_rate=1e-5), root, "run-ray")
     queue_run(folder)
-    assert scheduler.tick(root, ("cpu",)) == [folder.name]  # handed to Ray: no local device lock taken
+    handed_to_ray(root, folder)  # no local device lock taken
     launch = read_json(runs.RunPaths(folder).launch)
     assert launch["runner"] == "ray" and launch["job_id"].startswith("tunescope-run-ray-")
     assert runs.read_status(folder)["state"] in ("queued", "running")
@@ -131,7 +159,7 @@ def test_a_stop_cancels_a_job_ray_has_not_started(on_ray: str, tmp_path: Path, t
     root = tmp_path / "runs"
     folder = in_root(make_run(tmp_path / "made", sentiment_csv, tiny_models("bert"), device="cuda"), root, "run-gpu")
     queue_run(folder)
-    assert scheduler.tick(root, ("cpu",)) == [folder.name]  # the cluster has no GPU: the job waits in Ray
+    handed_to_ray(root, folder)  # the cluster has no GPU: the job waits in Ray
     status = runs.read_status(folder)
     assert status["state"] == "queued" and status["message"].startswith("Submitted to the Ray cluster")
     assert runs.request_stop(folder)["state"] == "stopped"  # Ray took the cancel (it may keep it pending a while)
