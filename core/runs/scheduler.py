@@ -113,6 +113,9 @@ def start_child(run_dir: Path, entry: dict[str, Any], group: list[str], fds: lis
     return True
 
 
+_TOLD: set[str] = set()  # runs whose wait for the cluster the log has already mentioned
+
+
 def passing(error: Exception) -> bool:
     """True for a cluster error that asks to be tried again: no connection (``OSError``, which the HTTP client's
     errors are), or Ray's own 'try again later' (its job agent not up yet on a node that just started)."""
@@ -132,13 +135,16 @@ def submit_waiting(root: Path) -> list[str]:
                 submit(run_dir, bool(entry.get("resume")), extra, owner)
             except Exception as exc:  # a refused job: the run says so, the queue moves on
                 if passing(exc):  # the cluster is busy or briefly unreachable: the run waits for the next tick
-                    log.warning("run %s waits for the cluster: %s", run_dir.name, exc)
+                    if run_dir.name not in _TOLD:  # once per run, not at every tick
+                        _TOLD.add(run_dir.name)
+                        log.warning("run %s waits for the cluster: %s", run_dir.name, exc)
                     continue
                 log.exception("could not submit run %s to the cluster", run_dir.name)
                 paths.queue.unlink(missing_ok=True)
                 write_status(run_dir, "failed", message=f"The cluster did not take the run: {exc}")
                 continue
             paths.queue.unlink(missing_ok=True)
+            _TOLD.discard(run_dir.name)
             started.append(run_dir.name)
     return started
 
