@@ -68,11 +68,12 @@ def progress(run_dir: Path) -> dict[str, Any]:
             "remaining": remaining, "seconds_per_step": per_step, "pretraining": event.get("stage") == "pretrain"}
 
 
-def planned_steps(run_dir: Path, auto_epochs: Callable[[int, int, int], float] | None = None) -> int | None:
+def planned_steps(run_dir: Path, auto_epochs: Callable[[int, int, int, bool], float] | None = None) -> int | None:
     """About how many optimizer steps a waiting run will train (its settings and its data's row count).
 
-    An ``auto`` length counts one epoch unless ``auto_epochs(training rows, classes, rows per step)`` says how
-    many it may train (``core.runs`` knows no training rules: ``core.training.length`` passes its ceiling)."""
+    An ``auto`` length counts one epoch unless ``auto_epochs(training rows, classes, rows per step, distilled
+    student?)`` says how many it may train (``core.runs`` knows no training rules: ``core.training.length`` passes
+    its ceiling)."""
     config = read_json(RunPaths(run_dir).config, {})
     train = config.get("train") if isinstance(config, dict) and isinstance(config.get("train"), dict) else {}
     status = read_json(RunPaths(run_dir).status, {})
@@ -89,7 +90,8 @@ def planned_steps(run_dir: Path, auto_epochs: Callable[[int, int, int], float] |
     share = 1 - (_number((config.get("data") or {}).get("val_fraction")) or 0.0)
     epochs = _number(train.get("epochs"))
     if epochs is None and auto_epochs is not None and train.get("epochs") == "auto":
-        epochs = auto_epochs(round(rows * share), len((report or {}).get("labels") or {}) or 2, int(per_step))
+        epochs = auto_epochs(round(rows * share), len((report or {}).get("labels") or {}) or 2, int(per_step),
+                             bool(config.get("distil")))
     return max(1, math.ceil((epochs or 1.0) * math.ceil(rows * share / per_step)))
 
 

@@ -130,10 +130,7 @@ class TimeBudget:
 def planned_steps(run_dir: Any) -> int | None:
     """A waiting run's planned optimizer steps (``core.runs.waiting.planned_steps``), an ``auto`` length counted
     at its ceiling (early stopping usually ends it sooner: the queue's estimate errs on the late side)."""
-    from core.runs.folder import RunPaths, read_json
     from core.runs.waiting import planned_steps as counted
 
-    config = read_json(RunPaths(run_dir).config, {})
-    student = isinstance(config, dict) and bool(config.get("distil"))
-    return counted(run_dir, lambda rows, classes, per_step: auto_plan(rows, classes, per_step,
-                                                                     student=student).max_epochs)
+    return counted(run_dir, lambda rows, classes, per_step, student: auto_plan(rows, classes, per_step,
+                                                                              student=student).max_epochs)

@@ -97,7 +97,7 @@ class Quotas:
     def run_slot(self, caller: Caller, devices: int = 1) -> Iterator[None]:
         """Hold a slot for one new run (asking for ``devices`` at once) while it is created; refused in one sentence
         when a limit is reached."""
-        owner, limits = caller.owner, self.limits
+        owner, limits, asked = caller.owner, self.limits, max(1, int(devices))
         with self._lock:
             active = self.active_runs()
             mine = sum(1 for who, _ in active if who == owner) + self._starting[owner]
@@ -109,15 +109,15 @@ class Quotas:
                               "takes: start again when one of them has finished.")
             held = sum(n for who, n in active if who == owner) + self._starting_devices[owner]
             if caller.accounts:
-                check_devices(held, max(1, int(devices)), limits.devices_per_account)
+                check_devices(held, asked, limits.devices_per_account)
             self._starting[owner] += 1
-            self._starting_devices[owner] += max(1, int(devices))
+            self._starting_devices[owner] += asked
         try:
             yield
         finally:
             with self._lock:
                 self._starting[owner] -= 1
-                self._starting_devices[owner] -= max(1, int(devices))
+                self._starting_devices[owner] -= asked
 
     @contextlib.contextmanager
     def heavy(self, caller: Caller) -> Iterator[None]:
